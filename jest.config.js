@@ -1,0 +1,14 @@
+// Unit tests cover pure logic; e2e tests drive dist/index.js under Node 24 against the real engine and sshd.
+const tsJest = ['ts-jest', { useESM: true, isolatedModules: true }];
+const common = {
+  extensionsToTreatAsEsm: ['.ts'],
+  transform: { '^.+\\.ts$': tsJest },
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  testEnvironment: 'node',
+};
+export default {
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/tests/unit/**/*.test.ts'] },
+    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/tests/e2e/**/*.test.ts'], slowTestThreshold: 120 },
+  ],
+};
