@@ -1,5 +1,5 @@
 // Unit tests cover pure logic; e2e tests drive dist/index.js under Node 24 against the real engine and sshd.
-const tsJest = ['ts-jest', { useESM: true, isolatedModules: true }];
+const tsJest = ['ts-jest', { useESM: true }];
 const common = {
   extensionsToTreatAsEsm: ['.ts'],
   transform: { '^.+\\.ts$': tsJest },

@@ -15,6 +15,8 @@ export interface Rule {
   rationale: string;
   /** How to fix a finding. */
   fix: string;
+  /** Text rules this proof replaces at the same line (the image proof outranks reading the Dockerfile). */
+  supersedes?: readonly string[];
 }
 
 export function defineRules<const T extends readonly Rule[]>(rules: T): T {

@@ -1,0 +1,87 @@
+import * as core from '@actions/core';
+import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { runCheck, type CheckOutcome } from '../check/run-check.js';
+import { UserFacingError, type Finding } from '../findings/finding.js';
+import { planAnnotations } from '../report/annotations.js';
+import { countBySeverity } from '../report/check-result.js';
+import { renderJsonReport } from '../report/json-report.js';
+import { renderSarif } from '../report/sarif.js';
+import { renderSummary } from '../report/summary.js';
+import { readCheckInputs, type CheckInputs } from './inputs.js';
+import { ACTION_VERSION } from './version.js';
+
+function emit(findings: readonly Finding[], toWorkspacePath: (f: string) => string): void {
+  for (const a of planAnnotations(findings, toWorkspacePath)) {
+    const props: core.AnnotationProperties = { title: a.title };
+    if (a.file) props.file = a.file;
+    if (a.startLine) props.startLine = a.startLine;
+    if (a.startColumn) props.startColumn = a.startColumn;
+    if (a.severity === 'error') core.error(a.message, props);
+    else if (a.severity === 'warning') core.warning(a.message, props);
+    else core.notice(a.message, props);
+  }
+}
+
+/** Does the severity mix fail the step, given `fail-on`? */
+export function failsStep(findings: readonly Finding[], failOn: CheckInputs['failOn']): boolean {
+  const counts = countBySeverity(findings);
+  if (failOn === 'never') return false;
+  if (failOn === 'warning') return counts.error + counts.warning > 0;
+  return counts.error > 0;
+}
+
+async function report(outcome: CheckOutcome, inputs: CheckInputs, workspace: string): Promise<void> {
+  const toWorkspacePath = (file: string) =>
+    path.relative(workspace, path.resolve(inputs.workingDirectory, file)).split(path.sep).join('/');
+  emit(outcome.findings, toWorkspacePath);
+
+  const reportDir = process.env.RUNNER_TEMP || os.tmpdir();
+  await mkdir(reportDir, { recursive: true });
+  const reportPath = path.join(reportDir, 'deploy-action-report.json');
+  await writeFile(reportPath, renderJsonReport(outcome, toWorkspacePath));
+  if (inputs.sarifFile) {
+    await mkdir(path.dirname(inputs.sarifFile), { recursive: true });
+    await writeFile(inputs.sarifFile, renderSarif(outcome, toWorkspacePath, ACTION_VERSION));
+  }
+  if (process.env.GITHUB_STEP_SUMMARY) {
+    await core.summary.addRaw(renderSummary(outcome, toWorkspacePath)).write();
+  }
+  core.setOutput('findings', String(outcome.findings.length));
+  core.setOutput('report', reportPath);
+  if (outcome.image) {
+    core.setOutput('image-id', outcome.image.imageId);
+    core.setOutput('image-size', String(outcome.image.sizeBytes));
+    core.setOutput('runtime-user', outcome.image.runtimeUser);
+  }
+}
+
+export async function run(): Promise<void> {
+  try {
+    const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
+    const inputs = readCheckInputs((name) => core.getInput(name), workspace);
+    const outcome = await core.group('Check: build and verify', () =>
+      runCheck({ ...inputs, env: process.env, log: (text) => process.stdout.write(text.replace(/^::/gm, ': :')) }),
+    );
+    await report(outcome, inputs, workspace);
+    const counts = countBySeverity(outcome.findings);
+    core.info(`deploy-action: ${counts.error} errors, ${counts.warning} warnings, ${counts.notice} notices.`);
+    if (failsStep(outcome.findings, inputs.failOn)) {
+      core.setFailed(`Check failed: ${counts.error} errors, ${counts.warning} warnings (fail-on: ${inputs.failOn}).`);
+      return;
+    }
+    if (inputs.mode === 'deploy') {
+      const { runDeployMode } = await import('./deploy-mode.js');
+      await runDeployMode(outcome, inputs);
+    }
+  } catch (error) {
+    // Bad input reaches the user as one clear error, never a stack trace.
+    if (error instanceof UserFacingError) {
+      core.error(error.message, { title: error.ruleId, ...(error.location ? { file: error.location.file, startLine: error.location.line } : {}) });
+      core.setFailed(error.message);
+    } else {
+      core.setFailed(error instanceof Error ? error.message : String(error));
+    }
+  }
+}

@@ -1,0 +1,102 @@
+import { DockerfileParser, type Instruction as AstInstruction } from 'dockerfile-ast';
+import { substituteArgs } from './args.js';
+
+/** One instruction, with 1-based lines (continuations and heredocs make a range). */
+export interface Instruction {
+  keyword: string;
+  line: number;
+  endLine: number;
+  args: string[];
+  /** `--from=builder` and friends, names lower-cased. */
+  flags: Map<string, string | null>;
+  /** ENV/ARG/LABEL pairs; `value` is null for `ARG NAME` without a default. */
+  properties: Array<{ name: string; value: string | null; line: number; column: number }>;
+}
+
+export interface Stage {
+  index: number;
+  /** The `AS name`, lower-cased as BuildKit matches it. */
+  name: string | undefined;
+  from: Instruction;
+  /** FROM image after substituting global ARGs and build-args. */
+  baseImage: string;
+  /** Set when FROM names an earlier stage of this Dockerfile. */
+  baseStage: number | undefined;
+  /** Everything after FROM, up to the next FROM. */
+  instructions: Instruction[];
+}
+
+export interface ParsedDockerfile {
+  stages: Stage[];
+  /** ARGs declared before the first FROM, with build-args applied. */
+  globalArgs: Map<string, string | undefined>;
+}
+
+function toInstruction(ast: AstInstruction): Instruction {
+  const range = ast.getRange();
+  const flags = new Map<string, string | null>();
+  const withFlags = ast as unknown as { getFlags?: () => Array<{ getName(): string; getValue(): string | null }> };
+  for (const flag of withFlags.getFlags?.() ?? []) flags.set(flag.getName().toLowerCase(), flag.getValue());
+  const withProps = ast as unknown as {
+    getProperties?: () => Array<{
+      getName(): string;
+      getValue(): string | null;
+      getRange(): { start: { line: number; character: number } };
+    }>;
+  };
+  const properties = (withProps.getProperties?.() ?? []).map((p) => ({
+    name: p.getName(),
+    value: p.getValue(),
+    line: p.getRange().start.line + 1,
+    column: p.getRange().start.character + 1,
+  }));
+  return {
+    keyword: ast.getKeyword().toUpperCase(),
+    line: range.start.line + 1,
+    endLine: range.end.line + 1,
+    args: ast.getArguments().map((a) => a.getValue()),
+    flags,
+    properties,
+  };
+}
+
+/** Parses a Dockerfile into stages, resolving `FROM ${ARG}` the way BuildKit does. */
+export function parseDockerfile(text: string, buildArgs: ReadonlyMap<string, string> = new Map()): ParsedDockerfile {
+  const dockerfile = DockerfileParser.parse(text);
+  const globalArgs = new Map<string, string | undefined>();
+  const stages: Stage[] = [];
+  for (const ast of dockerfile.getInstructions()) {
+    const instruction = toInstruction(ast);
+    if (instruction.keyword === 'FROM') {
+      const asIndex = instruction.args.findIndex((a) => a.toLowerCase() === 'as');
+      const rawImage = instruction.args[0] ?? '';
+      const baseImage = substituteArgs(rawImage, globalArgs);
+      const name = asIndex >= 0 ? instruction.args[asIndex + 1]?.toLowerCase() : undefined;
+      const baseStage = stages.find((s) => s.name !== undefined && s.name === baseImage.toLowerCase())?.index;
+      stages.push({ index: stages.length, name, from: instruction, baseImage, baseStage, instructions: [] });
+    } else if (stages.length === 0) {
+      // Only ARG may precede the first FROM; its value is what FROM lines see.
+      for (const prop of instruction.properties) {
+        globalArgs.set(prop.name, buildArgs.get(prop.name) ?? prop.value ?? undefined);
+      }
+    } else {
+      stages.at(-1)!.instructions.push(instruction);
+    }
+  }
+  return { stages, globalArgs };
+}
+
+/** A stage by `--target` name (case-insensitive, as BuildKit) or the last one. */
+export function findStage(parsed: ParsedDockerfile, target: string | undefined): Stage | undefined {
+  if (!target) return parsed.stages.at(-1);
+  return parsed.stages.find((s) => s.name === target.toLowerCase());
+}
+
+/** The target stage and the stages it is built FROM, root first. */
+export function stageChain(parsed: ParsedDockerfile, stage: Stage): Stage[] {
+  const chain: Stage[] = [];
+  for (let s: Stage | undefined = stage; s; s = s.baseStage === undefined ? undefined : parsed.stages[s.baseStage]) {
+    chain.unshift(s);
+  }
+  return chain;
+}

@@ -1,0 +1,158 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { checkCompose } from '../compose/check-compose.js';
+import { UserFacingError, type Finding } from '../findings/finding.js';
+import { findingOf } from '../findings/make.js';
+import { applySuppressions, loadRuleSettings } from '../findings/suppressions.js';
+import type { CheckResult, ImageFacts } from '../report/check-result.js';
+import { ALL_RULES, ruleById } from '../rules/catalog.js';
+import { INPUT_RULES } from '../rules/input-rules.js';
+import { parseDockerIgnore, type DockerIgnore } from './dockerignore.js';
+import { lintDockerfile } from './dockerfile/lint.js';
+import { findStage, parseDockerfile, type ParsedDockerfile, type Stage } from './dockerfile/parse.js';
+import { buildImage, dockerReachable } from './image/build.js';
+import { verifyImage, type ImageVerification } from './image/verify-image.js';
+
+const BUILDX_MISSING = INPUT_RULES.find((r) => r.id === 'DA-INP-007')!;
+
+export interface CheckOptions {
+  workingDirectory: string;
+  dockerfile: string;
+  context: string;
+  target: string | undefined;
+  buildArgs: ReadonlyMap<string, string>;
+  network: string | undefined;
+  composeFiles: string[];
+  forbiddenTools: string[];
+  allowedTools: string[];
+  configFile: string;
+  env: Record<string, string | undefined>;
+  /** Build log lines, streamed. */
+  log: (text: string) => void;
+  /** Skip the build and image proofs (compose and Dockerfile rules only). */
+  skipImage?: boolean;
+}
+
+export interface CheckOutcome extends CheckResult {
+  /** Present when the image was built and read. */
+  verification: ImageVerification | undefined;
+  targetStage: Stage | undefined;
+}
+
+function asFinding(error: unknown): Finding {
+  if (error instanceof UserFacingError) {
+    const rule = ruleById(error.ruleId);
+    return { ruleId: error.ruleId, severity: rule?.severity ?? 'error', message: error.message, ...(error.location ? { location: error.location } : {}) };
+  }
+  throw error;
+}
+
+async function loadDockerIgnore(context: string, dockerfile: string): Promise<{ ignore?: DockerIgnore; file: string }> {
+  // BuildKit prefers `<Dockerfile>.dockerignore` beside the Dockerfile over the context's `.dockerignore`.
+  for (const file of [`${dockerfile}.dockerignore`, path.join(context, '.dockerignore')]) {
+    try {
+      return { ignore: parseDockerIgnore(await readFile(file, 'utf8')), file };
+    } catch {
+      /* try the next place */
+    }
+  }
+  return { file: path.join(context, '.dockerignore') };
+}
+
+/** Drops text-level findings that an image proof at the same place already reports. */
+function dropSuperseded(findings: Finding[]): Finding[] {
+  const proven = new Set<string>();
+  for (const f of findings) {
+    for (const id of ruleById(f.ruleId)?.supersedes ?? []) proven.add(`${id}@${f.location?.file}:${f.location?.line}`);
+  }
+  return findings.filter((f) => !proven.has(`${f.ruleId}@${f.location?.file}:${f.location?.line}`));
+}
+
+/** The whole check: Dockerfile rules, build, image proofs, compose rules, then ignores and settings. */
+export async function runCheck(opts: CheckOptions): Promise<CheckOutcome> {
+  const started = Date.now();
+  const rel = (p: string) => path.relative(opts.workingDirectory, p) || '.';
+  const dockerfileLabel = rel(opts.dockerfile);
+  const findings: Finding[] = [];
+  let parsed: ParsedDockerfile | undefined;
+  let targetStage: Stage | undefined;
+  let image: ImageFacts | undefined;
+  let verification: ImageVerification | undefined;
+
+  try {
+    let text: string;
+    try {
+      text = await readFile(opts.dockerfile, 'utf8');
+    } catch {
+      throw new UserFacingError(`Dockerfile not found: ${dockerfileLabel} (input 'dockerfile', relative to the working directory).`, 'DA-INP-002', { file: dockerfileLabel, line: 1 });
+    }
+    parsed = parseDockerfile(text, opts.buildArgs);
+    if (!parsed.stages.length) {
+      throw new UserFacingError(`${dockerfileLabel} has no FROM instruction.`, 'DA-INP-002', { file: dockerfileLabel, line: 1 });
+    }
+    targetStage = findStage(parsed, opts.target);
+    if (!targetStage) {
+      const names = parsed.stages.map((s) => s.name).filter(Boolean).join(', ') || '(none named)';
+      throw new UserFacingError(`Target stage '${opts.target}' is not in ${dockerfileLabel}; its stages are: ${names}.`, 'DA-INP-003', { file: dockerfileLabel, line: 1 });
+    }
+    const { ignore, file } = await loadDockerIgnore(opts.context, opts.dockerfile);
+    findings.push(...lintDockerfile({ file: dockerfileLabel, parsed, target: targetStage, dockerIgnore: ignore, dockerIgnorePath: rel(file) }));
+  } catch (error) {
+    findings.push(asFinding(error));
+  }
+
+  if (parsed && targetStage && !opts.skipImage) {
+    try {
+      if (!(await dockerReachable())) {
+        throw new UserFacingError('No Docker engine is reachable (docker version failed). The image checks need one.', 'DA-INP-004', { file: dockerfileLabel, line: 1 });
+      }
+      const built = await buildImage({
+        dockerfile: opts.dockerfile,
+        context: opts.context,
+        target: opts.target,
+        buildArgs: opts.buildArgs,
+        network: opts.network,
+        env: opts.env,
+        dockerfileLabel,
+        log: opts.log,
+      });
+      if (built.fallbackReason) {
+        findings.push(findingOf(BUILDX_MISSING, `${built.fallbackReason}; built with ${built.builder}.`));
+      }
+      verification = await verifyImage({
+        imageId: built.imageId,
+        parsed,
+        target: targetStage,
+        dockerfileLabel,
+        forbiddenTools: opts.forbiddenTools,
+        allowedTools: opts.allowedTools,
+      });
+      findings.push(...verification.findings);
+      image = { ...verification.facts, builder: built.builder, target: targetStage.name ?? String(targetStage.index) };
+    } catch (error) {
+      findings.push(asFinding(error));
+    }
+  }
+
+  const compose = await checkCompose({
+    cwd: opts.workingDirectory,
+    files: opts.composeFiles,
+    env: opts.env,
+    buildContext: opts.context,
+    dockerfile: opts.dockerfile,
+  });
+  findings.push(...compose.findings);
+
+  const known = new Set(ALL_RULES.map((r) => r.id));
+  const settings = await loadRuleSettings(opts.configFile, rel(opts.configFile), known);
+  const kept = await applySuppressions(dropSuperseded(findings), settings.settings, opts.workingDirectory);
+  return {
+    findings: [...kept, ...settings.findings],
+    image,
+    verification,
+    targetStage,
+    dockerfile: dockerfileLabel,
+    composeFiles: opts.composeFiles.map(rel),
+    durationMs: Date.now() - started,
+  };
+}
