@@ -1,4 +1,5 @@
 import * as core from '@actions/core';
+import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,8 +8,10 @@ import { UserFacingError, type Finding } from '../findings/finding.js';
 import { planAnnotations } from '../report/annotations.js';
 import { countBySeverity } from '../report/check-result.js';
 import { renderJsonReport } from '../report/json-report.js';
+import { postCheckComment } from '../report/pr-comment.js';
 import { renderSarif } from '../report/sarif.js';
 import { renderSummary } from '../report/summary.js';
+import { failsStep } from './fail-on.js';
 import { readCheckInputs, type CheckInputs } from './inputs.js';
 import { ACTION_VERSION } from './version.js';
 
@@ -22,14 +25,6 @@ function emit(findings: readonly Finding[], toWorkspacePath: (f: string) => stri
     else if (a.severity === 'warning') core.warning(a.message, props);
     else core.notice(a.message, props);
   }
-}
-
-/** Does the severity mix fail the step, given `fail-on`? */
-export function failsStep(findings: readonly Finding[], failOn: CheckInputs['failOn']): boolean {
-  const counts = countBySeverity(findings);
-  if (failOn === 'never') return false;
-  if (failOn === 'warning') return counts.error + counts.warning > 0;
-  return counts.error > 0;
 }
 
 async function report(outcome: CheckOutcome, inputs: CheckInputs, workspace: string): Promise<void> {
@@ -48,6 +43,15 @@ async function report(outcome: CheckOutcome, inputs: CheckInputs, workspace: str
   if (process.env.GITHUB_STEP_SUMMARY) {
     await core.summary.addRaw(renderSummary(outcome, toWorkspacePath)).write();
   }
+  if (core.getBooleanInput('comment')) {
+    // A fork's pull request gets a read-only token: a failed comment must not fail the check.
+    try {
+      const posted = await postCheckComment({ token: core.getInput('github-token'), result: outcome, toWorkspacePath });
+      core.info(posted.action === 'skipped' ? `PR comment skipped: ${posted.reason}` : `PR comment ${posted.action}: ${posted.url}`);
+    } catch (error) {
+      core.warning(`Could not post the PR comment: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
   core.setOutput('findings', String(outcome.findings.length));
   core.setOutput('report', reportPath);
   if (outcome.image) {
@@ -61,9 +65,16 @@ export async function run(): Promise<void> {
   try {
     const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
     const inputs = readCheckInputs((name) => core.getInput(name), workspace);
-    const outcome = await core.group('Check: build and verify', () =>
-      runCheck({ ...inputs, env: process.env, log: (text) => process.stdout.write(text.replace(/^::/gm, ': :')) }),
-    );
+    // The build log is the user's text: stop the runner from reading workflow commands in it while it streams.
+    const resume = randomUUID();
+    const outcome = await core.group('Check: build and verify', async () => {
+      process.stdout.write(`::stop-commands::${resume}\n`);
+      try {
+        return await runCheck({ ...inputs, env: process.env, log: (text) => process.stdout.write(text) });
+      } finally {
+        process.stdout.write(`\n::${resume}::\n`);
+      }
+    });
     await report(outcome, inputs, workspace);
     const counts = countBySeverity(outcome.findings);
     core.info(`deploy-action: ${counts.error} errors, ${counts.warning} warnings, ${counts.notice} notices.`);

@@ -1,3 +1,6 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+
 /**
  * `.dockerignore` matching as BuildKit does it (moby/patternmatcher): Go `filepath.Match` syntax plus `**`,
  * patterns relative to the context root, a pattern that matches a directory excludes everything below it,
@@ -16,9 +19,10 @@ export interface DockerIgnore {
   excludes(path: string): boolean;
 }
 
+/** filepath.Clean on Linux: `\` stays an escape in patterns, so only `/` separates. */
 function cleanPath(p: string): string {
   const parts: string[] = [];
-  for (const part of p.replace(/\\/g, '/').split('/')) {
+  for (const part of p.split('/')) {
     if (part === '' || part === '.') continue;
     if (part === '..') parts.pop();
     else parts.push(part);
@@ -78,4 +82,17 @@ export function parseDockerIgnore(text: string): DockerIgnore {
       return excluded;
     },
   };
+}
+
+/** BuildKit reads `<Dockerfile>.dockerignore` beside the Dockerfile first, then `.dockerignore` at the context root. */
+export async function loadDockerIgnore(
+  context: string,
+  dockerfile: string | undefined,
+): Promise<{ ignore: DockerIgnore | undefined; file: string }> {
+  const candidates = [...(dockerfile ? [`${dockerfile}.dockerignore`] : []), path.join(context, '.dockerignore')];
+  for (const file of candidates) {
+    const text = await readFile(file, 'utf8').catch(() => undefined);
+    if (text !== undefined) return { ignore: parseDockerIgnore(text), file };
+  }
+  return { ignore: undefined, file: path.join(context, '.dockerignore') };
 }

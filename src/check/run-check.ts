@@ -1,13 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { checkCompose } from '../compose/check-compose.js';
+import { checkCompose } from '../compose/check.js';
 import { UserFacingError, type Finding } from '../findings/finding.js';
 import { findingOf } from '../findings/make.js';
 import { applySuppressions, loadRuleSettings } from '../findings/suppressions.js';
 import type { CheckResult, ImageFacts } from '../report/check-result.js';
 import { ALL_RULES, ruleById } from '../rules/catalog.js';
 import { INPUT_RULES } from '../rules/input-rules.js';
-import { parseDockerIgnore, type DockerIgnore } from './dockerignore.js';
+import { loadDockerIgnore } from './dockerignore.js';
 import { lintDockerfile } from './dockerfile/lint.js';
 import { findStage, parseDockerfile, type ParsedDockerfile, type Stage } from './dockerfile/parse.js';
 import { buildImage, dockerReachable } from './image/build.js';
@@ -45,18 +45,6 @@ function asFinding(error: unknown): Finding {
     return { ruleId: error.ruleId, severity: rule?.severity ?? 'error', message: error.message, ...(error.location ? { location: error.location } : {}) };
   }
   throw error;
-}
-
-async function loadDockerIgnore(context: string, dockerfile: string): Promise<{ ignore?: DockerIgnore; file: string }> {
-  // BuildKit prefers `<Dockerfile>.dockerignore` beside the Dockerfile over the context's `.dockerignore`.
-  for (const file of [`${dockerfile}.dockerignore`, path.join(context, '.dockerignore')]) {
-    try {
-      return { ignore: parseDockerIgnore(await readFile(file, 'utf8')), file };
-    } catch {
-      /* try the next place */
-    }
-  }
-  return { file: path.join(context, '.dockerignore') };
 }
 
 /** Drops text-level findings that an image proof at the same place already reports. */
@@ -114,6 +102,7 @@ export async function runCheck(opts: CheckOptions): Promise<CheckOutcome> {
         network: opts.network,
         env: opts.env,
         dockerfileLabel,
+        parsed,
         log: opts.log,
       });
       if (built.fallbackReason) {

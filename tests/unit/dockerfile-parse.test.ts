@@ -1,4 +1,5 @@
 import { substituteArgs } from '../../src/check/dockerfile/args.js';
+import { failingLine } from '../../src/check/image/build.js';
 import { findStage, parseDockerfile, stageChain } from '../../src/check/dockerfile/parse.js';
 
 describe('parseDockerfile', () => {
@@ -51,5 +52,20 @@ describe('substituteArgs', () => {
     ['$MISSING', ''],
   ])('%s → %s', (input, output) => {
     expect(substituteArgs(input, args)).toBe(output);
+  });
+});
+
+describe('failingLine', () => {
+  const parsed = parseDockerfile('FROM a AS builder\nRUN make \\\n  all\nFROM b AS runner\nRUN make all\n');
+  test('reads the Dockerfile:N line newer BuildKit prints', () => {
+    expect(failingLine('#9 ERROR\nDockerfile:5\n--------\n>>> RUN make all\n', '/x/deploy/Dockerfile', parsed)).toBe(5);
+  });
+  test('matches the failing step of older BuildKit in its stage, continuation lines joined', () => {
+    const log = '#10 [builder 2/2] RUN make   all\n------\n > [builder 2/2] RUN make all:\n------\nERROR: failed to solve';
+    expect(failingLine(log, 'Dockerfile', parsed)).toBe(2);
+    expect(failingLine(log.replace(/builder/g, 'runner'), 'Dockerfile', parsed)).toBe(5);
+  });
+  test('matches the classic builder step', () => {
+    expect(failingLine('Step 1/2 : FROM b\nStep 2/2 : RUN make all\nreturned a non-zero code: 2', 'Dockerfile', parsed)).toBe(2);
   });
 });

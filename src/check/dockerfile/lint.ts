@@ -1,14 +1,11 @@
 import type { Finding } from '../../findings/finding.js';
 import { findingOf } from '../../findings/make.js';
 import { DOCKERFILE_RULES } from '../../rules/dockerfile-rules.js';
+import { isSecretLikeKey } from '../../rules/secret-names.js';
 import type { DockerIgnore } from '../dockerignore.js';
 import { stageChain, type Instruction, type ParsedDockerfile, type Stage } from './parse.js';
 
 const [MULTI_STAGE, FINAL_USER, TOOL_COPY, SECRET_ARG_ENV, DOCKERIGNORE] = DOCKERFILE_RULES;
-
-/** Names that look like credentials; `*_FILE` / `*_PATH` point at a secret and are the fix, not the problem. */
-const SECRET_NAME = /(PASSW(OR)?D|SECRET|TOKEN|(^|_)KEY$|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIAL)/i;
-const SECRET_POINTER = /_(FILE|PATH|DIR)$/i;
 
 /** Images that exist to build, not to run: copying from them drags tools into the runner. */
 const TOOL_IMAGES = /(^|\/)(uv|golang|rust|gcc|clang|buildpack-deps|maven|gradle|poetry|cmake|bazel)(:|@|$)/;
@@ -28,10 +25,6 @@ export interface LintContext {
   /** The parsed `.dockerignore`, or undefined when the context has none. */
   dockerIgnore: DockerIgnore | undefined;
   dockerIgnorePath: string;
-}
-
-export function isSecretName(name: string): boolean {
-  return SECRET_NAME.test(name) && !SECRET_POINTER.test(name);
 }
 
 export function lintDockerfile(ctx: LintContext): Finding[] {
@@ -73,7 +66,7 @@ export function lintDockerfile(ctx: LintContext): Finding[] {
     for (const i of stage.instructions) {
       if (i.keyword !== 'ENV' && i.keyword !== 'ARG') continue;
       for (const p of i.properties) {
-        if (!isSecretName(p.name)) continue;
+        if (!isSecretLikeKey(p.name)) continue;
         if (i.keyword === 'ENV' || p.value) {
           findings.push(findingOf(SECRET_ARG_ENV, `${i.keyword} ${p.name} puts a secret-like value into the image (docker inspect / docker history show it).`, { file, line: p.line, column: p.column }));
         }

@@ -1,0 +1,121 @@
+import { isAbsolute, relative, resolve } from 'node:path';
+import { sortFindings, type Finding } from '../findings/finding.js';
+import { composeRule } from '../rules/compose-rules.js';
+import { dotenvPath } from './dotenv.js';
+import { GitRepo } from './git.js';
+import type { Issue } from './issues.js';
+import { loadCompose } from './load.js';
+import type { ComposeModel } from './model.js';
+import { buildModel } from './normalize.js';
+import type { ProdRule, RuleContext } from './rules/context.js';
+import { envFiles, envFilesInGit, secretEnvironment } from './rules/environment.js';
+import { mounts } from './rules/mounts.js';
+import { secretFiles, secretRefs } from './rules/secrets.js';
+import {
+  dangerousCaps,
+  healthcheck,
+  hostNetwork,
+  hostPid,
+  imagePinned,
+  privileged,
+  resourceLimits,
+  restartPolicy,
+  rootUser,
+  statefulService,
+} from './rules/services.js';
+
+export interface CheckComposeOptions {
+  /** Working directory; relative paths here and in findings are relative to it. */
+  cwd: string;
+  /** The prod compose files in `-f` order (base first, then overrides). The dev override is not held to these rules. */
+  files: string[];
+  /** The process environment for interpolation (wins over the project `.env`). */
+  env: Record<string, string | undefined>;
+  /** The image's build context (for keeping secret files out of it), relative to cwd or absolute. */
+  buildContext?: string;
+  /** The Dockerfile (for `<Dockerfile>.dockerignore`), relative to cwd or absolute. */
+  dockerfile?: string;
+}
+
+export interface CheckComposeResult {
+  findings: Finding[];
+  /** Undefined when the files could not be read or merged (the findings say why). */
+  model: ComposeModel | undefined;
+}
+
+const PROD_RULES: ProdRule[] = [
+  mounts,
+  statefulService,
+  resourceLimits,
+  secretRefs,
+  secretFiles,
+  secretEnvironment,
+  envFiles,
+  envFilesInGit,
+  rootUser,
+  privileged,
+  hostNetwork,
+  hostPid,
+  dangerousCaps,
+  imagePinned,
+  restartPolicy,
+  healthcheck,
+];
+
+/** Loads and merges the prod compose files like Docker Compose and holds the result to the prod rules. */
+export async function checkCompose(opts: CheckComposeOptions): Promise<CheckComposeResult> {
+  const cwd = resolve(opts.cwd);
+  const issues: Issue[] = [];
+  let model: ComposeModel | undefined;
+  try {
+    const load = await loadCompose({ cwd, files: opts.files, env: opts.env });
+    issues.push(...load.issues);
+    model = buildModel(load, issues);
+    if (model) {
+      const abs = (p: string | undefined): string | undefined => (p === undefined ? undefined : isAbsolute(p) ? p : resolve(cwd, p));
+      const ctx: RuleContext = {
+        model,
+        cwd,
+        buildContexts: opts.buildContext ? [abs(opts.buildContext)!] : [],
+        git: await GitRepo.find(model.projectDir),
+        report: (i) => issues.push(i),
+      };
+      if (ctx.git) {
+        const paths = [
+          ...Object.values(model.secrets).flatMap((s) => (s.resolvedFile ? [s.resolvedFile] : [])),
+          ...model.services.flatMap((s) => s.envFiles.map((f) => f.resolvedPath)),
+          ...[model.projectDir, ctx.git.root].map((d) => dotenvPath(resolve(d))),
+        ];
+        await ctx.git.prefetch(paths);
+      }
+      const dockerfile = abs(opts.dockerfile);
+      if (dockerfile) ctx.dockerfile = dockerfile;
+      for (const rule of PROD_RULES) await rule(ctx);
+    }
+  } catch (e) {
+    // A bug of ours must not become a stack trace in the job log; report it as one clear error.
+    issues.push({ ruleId: 'DA-CMP-010', message: `the compose check failed on this input: ${(e as Error).message ?? String(e)}` });
+  }
+  return { findings: toFindings(dedupe(issues), cwd, opts.files[0]), model };
+}
+
+function dedupe(issues: Issue[]): Issue[] {
+  const seen = new Set<string>();
+  return issues.filter((i) => {
+    const k = `${i.ruleId}|${i.message}|${i.origin?.file}|${i.origin?.line}|${i.origin?.column}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+function toFindings(issues: Issue[], cwd: string, firstFile: string | undefined): Finding[] {
+  return sortFindings(
+    issues.map((i) => {
+      const f: Finding = { ruleId: i.ruleId, severity: composeRule(i.ruleId).severity, message: i.message };
+      if (i.origin) f.location = { file: relative(cwd, i.origin.file), line: i.origin.line, column: i.origin.column };
+      else if (firstFile) f.location = { file: relative(cwd, resolve(cwd, firstFile)), line: 1 };
+      return f;
+    }),
+  );
+}
