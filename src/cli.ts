@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import './runtime-globals.js';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';

@@ -1,3 +1,4 @@
+import './runtime-globals.js';
 import { run } from './action/main.js';
 
 await run();

@@ -12,6 +12,8 @@ import { postCheckComment } from '../report/pr-comment.js';
 import { renderSarif } from '../report/sarif.js';
 import { renderSummary } from '../report/summary.js';
 import { failsStep } from './fail-on.js';
+import { readDeployInputs } from '../deploy/action-adapter.js';
+import { runDeployMode } from './deploy-mode.js';
 import { readCheckInputs, type CheckInputs } from './inputs.js';
 import { ACTION_VERSION } from './version.js';
 
@@ -65,6 +67,8 @@ export async function run(): Promise<void> {
   try {
     const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
     const inputs = readCheckInputs((name) => core.getInput(name), workspace);
+    // Deploy inputs first: their secret values are masked before anything else is printed.
+    const deployInputs = inputs.mode === 'deploy' ? readDeployInputs() : undefined;
     // The build log is the user's text: stop the runner from reading workflow commands in it while it streams.
     const resume = randomUUID();
     const outcome = await core.group('Check: build and verify', async () => {
@@ -78,14 +82,16 @@ export async function run(): Promise<void> {
     await report(outcome, inputs, workspace);
     const counts = countBySeverity(outcome.findings);
     core.info(`deploy-action: ${counts.error} errors, ${counts.warning} warnings, ${counts.notice} notices.`);
+    if (deployInputs && counts.error > 0) {
+      // Deploy never ships a release the checks reject, whatever fail-on says.
+      core.setFailed(`Deploy refused: the check found ${counts.error} errors (DA-DEP-003).`);
+      return;
+    }
     if (failsStep(outcome.findings, inputs.failOn)) {
       core.setFailed(`Check failed: ${counts.error} errors, ${counts.warning} warnings (fail-on: ${inputs.failOn}).`);
       return;
     }
-    if (inputs.mode === 'deploy') {
-      const { runDeployMode } = await import('./deploy-mode.js');
-      await runDeployMode(outcome, inputs);
-    }
+    if (deployInputs) await runDeployMode(outcome, inputs, deployInputs);
   } catch (error) {
     // Bad input reaches the user as one clear error, never a stack trace.
     if (error instanceof UserFacingError) {

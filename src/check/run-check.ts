@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { checkCompose } from '../compose/check.js';
+import type { ComposeModel } from '../compose/model.js';
 import { UserFacingError, type Finding } from '../findings/finding.js';
 import { findingOf } from '../findings/make.js';
 import { applySuppressions, loadRuleSettings } from '../findings/suppressions.js';
@@ -37,6 +38,8 @@ export interface CheckOutcome extends CheckResult {
   /** Present when the image was built and read. */
   verification: ImageVerification | undefined;
   targetStage: Stage | undefined;
+  /** The merged prod Compose model; deploy reads its secrets, env files and build services. */
+  compose: ComposeModel | undefined;
 }
 
 function asFinding(error: unknown): Finding {
@@ -140,6 +143,7 @@ export async function runCheck(opts: CheckOptions): Promise<CheckOutcome> {
     image,
     verification,
     targetStage,
+    compose: compose.model,
     dockerfile: dockerfileLabel,
     composeFiles: opts.composeFiles.map(rel),
     durationMs: Date.now() - started,

@@ -1,11 +1,18 @@
 import { COMPOSE_RULES } from './compose-rules.js';
+import { DEPLOY_RULES } from './deploy-rules.js';
 import { DOCKERFILE_RULES } from './dockerfile-rules.js';
 import { IMAGE_RULES } from './image-rules.js';
 import { INPUT_RULES } from './input-rules.js';
 import type { Rule } from './rule.js';
 
 /** Every rule the action can raise, in catalog order. */
-export const ALL_RULES: readonly Rule[] = [...DOCKERFILE_RULES, ...IMAGE_RULES, ...COMPOSE_RULES, ...INPUT_RULES];
+export const ALL_RULES: readonly Rule[] = [
+  ...DOCKERFILE_RULES,
+  ...IMAGE_RULES,
+  ...COMPOSE_RULES,
+  ...DEPLOY_RULES,
+  ...INPUT_RULES,
+];
 
 const BY_ID = new Map(ALL_RULES.map((r) => [r.id, r]));
 

@@ -83,6 +83,6 @@ test('files are written atomically; current is switched by rename', () => {
   }
   expect(spawnSync('readlink', [path.join(dir, 'current')]).stdout.toString().trim()).toBe('releases/1.1.0');
   expect(composeUpScript('/srv/app/releases/1.0.0', 'doongzi', ['deploy/a.yml', 'deploy/b.yml'], 120)).toBe(
-    "cd '/srv/app/releases/1.0.0' && timeout -k 10 120 docker compose -p 'doongzi' -f 'deploy/a.yml' -f 'deploy/b.yml' up -d --wait --remove-orphans --no-build",
+    "cd '/srv/app/releases/1.0.0' && timeout -k 10 120 docker compose -p 'doongzi' -f 'deploy/a.yml' -f 'deploy/b.yml' up -d --wait --remove-orphans --no-build --force-recreate",
   );
 });

@@ -1,6 +1,8 @@
 """A tiny HTTP API on the standard library, enough to prove the container runs and reads its secret."""
 import json
 import os
+import signal
+import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -24,6 +26,8 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def main() -> None:
+    # As PID 1 the interpreter ignores SIGTERM by default: exit cleanly so `docker stop` does not wait 10 s.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     # Fail fast in prod when the secret is missing or unreadable: the healthcheck then never passes.
     if os.environ.get("DB_PASSWORD_FILE"):
         db_password()

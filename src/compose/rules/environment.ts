@@ -9,7 +9,6 @@ import { hasUrlCredentials, isSecretLikeKey } from '../../rules/secret-names.js'
 export const secretEnvironment: ProdRule = (ctx) => {
   for (const svc of ctx.model.services) {
     for (const e of svc.environment) {
-      if (/_FILE$/i.test(e.key)) continue;
       const secretKey = isSecretLikeKey(e.key);
       if (secretKey && e.value === null) {
         ctx.report({
@@ -17,7 +16,8 @@ export const secretEnvironment: ProdRule = (ctx) => {
           message: `service "${svc.name}" passes ${e.key} from the host environment; docker inspect shows it. Use a secret file and ${e.key}_FILE=/run/secrets/...`,
           origin: e.origin,
         });
-      } else if (secretKey && e.value !== '') {
+      } else if (secretKey && (e.value !== '' || (e.raw !== undefined && /\$\{?[A-Za-z_]/.test(e.raw)))) {
+        // `${DB_PASSWORD}` is empty in CI but holds the password in prod: judged by what is written, not by CI's env.
         const how = e.raw ? `interpolated from ${e.raw}` : 'as a literal value';
         ctx.report({
           ruleId: 'DA-CMP-032',

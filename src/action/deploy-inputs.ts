@@ -1,0 +1,274 @@
+/**
+ * The deploy inputs, parsed from a `getInput` function and the step's environment. Pure: no @actions/core here,
+ * so the parser is unit-tested as it is. Every error names the input it is about.
+ */
+import { UserFacingError } from '../findings/finding.js';
+
+export const DEPLOY_INPUT_RULE = 'DA-DEP-001';
+
+export class DeployInputError extends UserFacingError {
+  constructor(message: string) {
+    super(message, DEPLOY_INPUT_RULE);
+    this.name = 'DeployInputError';
+  }
+}
+
+export interface HostAddress {
+  host: string;
+  port: number;
+}
+
+export interface JumpHost extends HostAddress {
+  user: string;
+}
+
+export type ImageDelivery = 'ssh' | 'registry';
+/** How secret files get their owner: `chown` as the deploy user, `engine` (a root container does it), or `auto`. */
+export type SecretOwnerMode = 'auto' | 'chown' | 'engine';
+
+export interface SecretInput {
+  /** The compose top-level secret name. */
+  name: string;
+  /** The environment variable of the step that holds the value. */
+  envVar: string;
+  /** The value, byte for byte as the environment holds it. */
+  value: Buffer;
+}
+
+export interface DeployInputs {
+  hosts: HostAddress[];
+  user: string;
+  privateKey: string;
+  passphrase?: string;
+  knownHosts: string;
+  jumpHost?: JumpHost;
+  deployPath: string;
+  secrets: SecretInput[];
+  imageDelivery: ImageDelivery;
+  registry?: { server: string; username?: string; password?: string };
+  /** Content of the prod env_file; undefined when the input is empty. */
+  envFile?: string;
+  healthTimeoutSeconds: number;
+  allowNonTag: boolean;
+  projectName?: string;
+  secretOwner: SecretOwnerMode;
+  keepReleases: number;
+  connectTimeoutSeconds: number;
+  commandTimeoutSeconds: number;
+}
+
+export type GetInput = (name: string) => string;
+export type Env = Readonly<Record<string, string | undefined>>;
+
+const HOST_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/;
+const IPV6 = /^[0-9A-Fa-f:.]+(?:%[A-Za-z0-9._-]+)?$/;
+const SECRET_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const USER_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
+const PROJECT_NAME = /^[a-z0-9][a-z0-9_-]*$/;
+
+function lines(text: string): string[] {
+  return text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'));
+}
+
+function parsePort(text: string, input: string): number {
+  if (!/^\d{1,5}$/.test(text) || Number(text) < 1 || Number(text) > 65535) {
+    throw new DeployInputError(`${input}: port "${text}" is not a number from 1 to 65535`);
+  }
+  return Number(text);
+}
+
+function checkHost(host: string, input: string, raw: string): string {
+  if (HOST_NAME.test(host) || (host.includes(':') && IPV6.test(host))) return host;
+  throw new DeployInputError(`${input}: "${raw}" is not a host name or IP address`);
+}
+
+/** `host`, `host:port`, `[v6]`, `[v6]:port` or a bare IPv6 address. */
+export function parseHostAddress(raw: string, defaultPort: number, input = 'ssh-host'): HostAddress {
+  const bracket = /^\[([^\]]+)\](?::(\d+))?$/.exec(raw);
+  if (bracket) {
+    return { host: checkHost(bracket[1]!, input, raw), port: bracket[2] ? parsePort(bracket[2], input) : defaultPort };
+  }
+  if (raw.includes('@')) {
+    throw new DeployInputError(`${input}: "${raw}" contains a user; set the user with ssh-user`);
+  }
+  const colons = raw.split(':').length - 1;
+  if (colons === 1) {
+    const [host, port] = raw.split(':') as [string, string];
+    return { host: checkHost(host, input, raw), port: parsePort(port, input) };
+  }
+  return { host: checkHost(raw, input, raw), port: defaultPort };
+}
+
+export function parseHosts(text: string, defaultPort: number): HostAddress[] {
+  const hosts = lines(text).map((l) => parseHostAddress(l, defaultPort));
+  if (hosts.length === 0) throw new DeployInputError('ssh-host: give at least one host (`host` or `host:port`, one per line)');
+  const seen = new Set<string>();
+  for (const h of hosts) {
+    const key = `${h.host}:${h.port}`;
+    if (seen.has(key)) throw new DeployInputError(`ssh-host: ${formatHost(h)} is listed twice`);
+    seen.add(key);
+  }
+  return hosts;
+}
+
+export function formatHost(h: HostAddress): string {
+  const host = h.host.includes(':') ? `[${h.host}]` : h.host;
+  return `${host}:${h.port}`;
+}
+
+function parseJumpHost(text: string, defaultUser: string, defaultPort: number): JumpHost | undefined {
+  const raw = text.trim();
+  if (raw === '') return undefined;
+  const at = raw.lastIndexOf('@');
+  const user = at >= 0 ? raw.slice(0, at) : defaultUser;
+  if (!USER_NAME.test(user)) throw new DeployInputError(`ssh-jump-host: "${user}" is not a user name`);
+  return { user, ...parseHostAddress(raw.slice(at + 1), defaultPort, 'ssh-jump-host') };
+}
+
+/** A secret name becomes a file name on the host: no separators, no traversal, no hidden names. */
+export function checkSecretName(name: string, input = 'secrets'): void {
+  if (!SECRET_NAME.test(name) || name.includes('..')) {
+    throw new DeployInputError(
+      `${input}: "${name}" is not a valid secret name (letters, digits, '_', '-', '.'; no '/', no '..')`,
+    );
+  }
+}
+
+export function parseSecrets(text: string, env: Env): SecretInput[] {
+  const out: SecretInput[] = [];
+  for (const line of lines(text)) {
+    const eq = line.indexOf('=');
+    if (eq <= 0) {
+      throw new DeployInputError(`secrets: "${line}" is not \`compose_secret_name=ENV_VAR_NAME\``);
+    }
+    const name = line.slice(0, eq).trim();
+    const envVar = line.slice(eq + 1).trim();
+    checkSecretName(name);
+    if (!ENV_NAME.test(envVar)) {
+      throw new DeployInputError(
+        `secrets: "${envVar}" (for ${name}) is not an environment variable name; the value itself never goes in this input, ` +
+          'put it in the step env (e.g. `env: DB_PASSWORD: ${{ secrets.DB_PASSWORD }}`)',
+      );
+    }
+    if (out.some((s) => s.name === name)) throw new DeployInputError(`secrets: ${name} is listed twice`);
+    const value = env[envVar];
+    if (value === undefined || value === '') {
+      throw new DeployInputError(`secrets: ${name} reads the environment variable ${envVar}, which is unset or empty in this step`);
+    }
+    out.push({ name, envVar, value: Buffer.from(value, 'utf8') });
+  }
+  return out;
+}
+
+function parseBoolean(text: string, input: string, fallback: boolean): boolean {
+  const t = text.trim();
+  if (t === '') return fallback;
+  if (['true', 'True', 'TRUE'].includes(t)) return true;
+  if (['false', 'False', 'FALSE'].includes(t)) return false;
+  throw new DeployInputError(`${input}: "${t}" is not true or false`);
+}
+
+function parsePositiveInt(text: string, input: string, fallback: number, unit = ''): number {
+  // Seconds may be written with a trailing `s` (`120s`), as in compose files.
+  const t = unit === 's' ? text.trim().replace(/s$/, '') : text.trim();
+  if (t === '') return fallback;
+  if (!/^\d+$/.test(t) || Number(t) < 1) throw new DeployInputError(`${input}: "${text.trim()}" is not a positive whole number`);
+  return Number(t);
+}
+
+function checkDeployPath(path: string): string {
+  const p = path.replace(/\/+$/, '') || '/';
+  if (!p.startsWith('/')) throw new DeployInputError(`deploy-path: "${path}" must be an absolute path on the host`);
+  if (p === '/') throw new DeployInputError('deploy-path: "/" is not a deploy directory');
+  if (p.split('/').some((seg) => seg === '..' || seg === '.')) {
+    throw new DeployInputError(`deploy-path: "${path}" must not contain '.' or '..' segments`);
+  }
+  // Quoted in every remote command anyway; control characters would still garble logs and known paths.
+  if (/[\u0000-\u001f\u007f]/.test(p)) throw new DeployInputError('deploy-path: control characters are not allowed');
+  return p;
+}
+
+function defaultDeployPath(env: Env): string {
+  const repo = env.GITHUB_REPOSITORY ?? '';
+  const name = repo.split('/')[1];
+  if (!name) throw new DeployInputError('deploy-path: not set, and GITHUB_REPOSITORY is not `owner/name` to derive /srv/<name> from');
+  return `/srv/${name}`;
+}
+
+export function parseDeployInputs(getInput: GetInput, env: Env): DeployInputs {
+  const get = (name: string) => (getInput(name) ?? '').trim();
+  const port = get('ssh-port') === '' ? 22 : parsePort(get('ssh-port'), 'ssh-port');
+  const hosts = parseHosts(getInput('ssh-host') ?? '', port);
+
+  const user = get('ssh-user');
+  if (user === '') throw new DeployInputError('ssh-user: required (the deploy user on the hosts)');
+  if (!USER_NAME.test(user)) throw new DeployInputError(`ssh-user: "${user}" is not a user name`);
+
+  const privateKey = getInput('ssh-key') ?? '';
+  if (privateKey.trim() === '') throw new DeployInputError('ssh-key: required (the private key text, e.g. `${{ secrets.SSH_KEY }}`)');
+  const passphrase = getInput('ssh-key-passphrase') || undefined;
+
+  const knownHosts = getInput('ssh-known-hosts') ?? '';
+  if (lines(knownHosts).length === 0) {
+    throw new DeployInputError(
+      'ssh-known-hosts: required; there is no trust on first use. Add the host keys as known_hosts lines ' +
+        '(`ssh-keyscan -p PORT HOST`, with the fingerprints checked out of band against `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub`)',
+    );
+  }
+
+  const imageDelivery = (get('image-delivery') || 'ssh') as ImageDelivery;
+  if (imageDelivery !== 'ssh' && imageDelivery !== 'registry') {
+    throw new DeployInputError(`image-delivery: "${imageDelivery}" must be \`ssh\` or \`registry\``);
+  }
+  let registry: DeployInputs['registry'];
+  const server = get('registry');
+  const username = get('registry-username');
+  const password = getInput('registry-password') || undefined;
+  if (imageDelivery === 'registry') {
+    if (server === '') throw new DeployInputError('registry: required when image-delivery is `registry` (e.g. ghcr.io)');
+    if (!/^[A-Za-z0-9.-]+(?::\d+)?(?:\/[a-z0-9._/-]+)?$/.test(server)) {
+      throw new DeployInputError(`registry: "${server}" is not a registry host (e.g. ghcr.io or registry.example.com:5000)`);
+    }
+    if ((username === '') !== (password === undefined)) {
+      throw new DeployInputError('registry-username and registry-password: give both or neither');
+    }
+    registry = { server, ...(username ? { username } : {}), ...(password ? { password } : {}) };
+  }
+
+  const projectName = get('project-name') || undefined;
+  if (projectName !== undefined && !PROJECT_NAME.test(projectName)) {
+    throw new DeployInputError(`project-name: "${projectName}" must be lowercase letters, digits, '-' or '_', starting with a letter or digit`);
+  }
+
+  const secretOwner = (get('secret-owner') || 'auto') as SecretOwnerMode;
+  if (!['auto', 'chown', 'engine'].includes(secretOwner)) {
+    throw new DeployInputError(`secret-owner: "${secretOwner}" must be \`auto\`, \`chown\` or \`engine\``);
+  }
+
+  const envFile = getInput('env-file') ?? '';
+  const jumpHost = parseJumpHost(getInput('ssh-jump-host') ?? '', user, port);
+  return {
+    hosts,
+    user,
+    privateKey,
+    ...(passphrase ? { passphrase } : {}),
+    knownHosts,
+    ...(jumpHost ? { jumpHost } : {}),
+    deployPath: checkDeployPath(get('deploy-path') || defaultDeployPath(env)),
+    secrets: parseSecrets(getInput('secrets') ?? '', env),
+    imageDelivery,
+    ...(registry ? { registry } : {}),
+    ...(envFile.trim() !== '' ? { envFile: envFile.endsWith('\n') ? envFile : `${envFile}\n` } : {}),
+    healthTimeoutSeconds: parsePositiveInt(get('health-timeout'), 'health-timeout', 120, 's'),
+    allowNonTag: parseBoolean(get('allow-non-tag'), 'allow-non-tag', false),
+    ...(projectName ? { projectName } : {}),
+    secretOwner,
+    keepReleases: parsePositiveInt(get('keep-releases'), 'keep-releases', 5),
+    connectTimeoutSeconds: parsePositiveInt(get('ssh-connect-timeout'), 'ssh-connect-timeout', 30, 's'),
+    commandTimeoutSeconds: parsePositiveInt(get('ssh-command-timeout'), 'ssh-command-timeout', 600, 's'),
+  };
+}

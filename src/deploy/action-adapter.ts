@@ -1,0 +1,42 @@
+/** The thin layer between the deploy and @actions/core: masking, outputs, the job summary, the log groups. */
+import * as core from '@actions/core';
+import { buildDeployPlan, valuesToMask, type DeploySource } from './plan.js';
+import { runDeploy, type DeployLog } from './run-deploy.js';
+import { DeployFailedError, deployOutputs, formatDeploySummary, type DeploySummary } from './summary.js';
+import { parseDeployInputs, type DeployInputs } from '../action/deploy-inputs.js';
+
+export const coreLog: DeployLog = {
+  info: (m) => core.info(m),
+  warning: (m) => core.warning(m),
+  startGroup: (n) => core.startGroup(n),
+  endGroup: () => core.endGroup(),
+};
+
+/**
+ * Parses the deploy inputs and masks every secret value. Called before the check runs, so nothing printed after
+ * this point can show a value, and bad deploy inputs fail before any build.
+ */
+export function readDeployInputs(env: NodeJS.ProcessEnv = process.env): DeployInputs {
+  const inputs = parseDeployInputs((name) => core.getInput(name), env);
+  for (const v of valuesToMask(inputs)) core.setSecret(v);
+  return inputs;
+}
+
+/** Plans (validation happens before any connection), deploys, sets the outputs and the job summary. Throws on failure, after writing them. */
+export async function deployFromAction(inputs: DeployInputs, source: DeploySource): Promise<DeploySummary> {
+  const plan = buildDeployPlan(inputs, source);
+  let summary: DeploySummary;
+  try {
+    summary = await runDeploy(plan, coreLog);
+  } catch (e) {
+    if (e instanceof DeployFailedError) await publish(e.summary);
+    throw e;
+  }
+  await publish(summary);
+  return summary;
+}
+
+async function publish(summary: DeploySummary): Promise<void> {
+  for (const [k, v] of Object.entries(deployOutputs(summary))) core.setOutput(k, v);
+  if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(formatDeploySummary(summary)).write();
+}

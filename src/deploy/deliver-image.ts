@@ -1,0 +1,90 @@
+/**
+ * Puts the release image on a host. `ssh`: `docker save`, gzip, the SSH channel, the remote `docker load` (which
+ * reads gzip): nothing touches a disk in between. `registry`: pushed once from the runner, pulled by each host with a
+ * throwaway login whose password goes through stdin. A host that already holds the image ID only gets the tags.
+ */
+import { createGzip } from 'node:zlib';
+import type { DeployPlan } from './plan.js';
+import type { LocalDocker } from './local-docker.js';
+import { shQuote } from './remote-script.js';
+import type { SshSession } from './ssh/session.js';
+
+export interface LocalImage {
+  id: string;
+  /** Registry digest after a push (registry delivery). */
+  digest?: string;
+}
+
+/** Tag the checked image with the release tags on the runner; push them for registry delivery. */
+export async function prepareLocalImage(plan: DeployPlan, docker: LocalDocker): Promise<LocalImage> {
+  const id = (await docker.run(['image', 'inspect', '--format', '{{.Id}}', plan.image.localRef])).trim();
+  for (const ref of plan.image.targetRefs) await docker.run(['tag', id, ref]);
+  if (plan.image.delivery !== 'registry') return { id };
+  for (const ref of plan.image.targetRefs) await docker.run(['push', ref]);
+  const digests = JSON.parse(await docker.run(['image', 'inspect', '--format', '{{json .RepoDigests}}', id])) as string[] | null;
+  const repo = plan.image.targetRefs[0]!.slice(0, plan.image.targetRefs[0]!.lastIndexOf(':'));
+  const digest = digests?.find((d) => d.startsWith(`${repo}@`))?.split('@')[1];
+  return { id, ...(digest ? { digest } : {}) };
+}
+
+export type DeliveryResult = 'already-present' | 'loaded' | 'pulled';
+
+export function tagRemoteScript(id: string, refs: readonly string[]): string {
+  return refs.map((r) => `docker tag ${shQuote(id)} ${shQuote(r)}`).join(' && ');
+}
+
+export function registryPullScript(plan: DeployPlan): string {
+  const reg = plan.image.registry!;
+  const [first, ...rest] = plan.image.targetRefs as [string, ...string[]];
+  const login = reg.username
+    ? `DOCKER_CONFIG="$d" docker login ${shQuote(reg.server)} -u ${shQuote(reg.username)} --password-stdin >/dev/null && `
+    : '';
+  // A throwaway DOCKER_CONFIG: the credentials do not outlive the pull on the host.
+  return [
+    'set -eu',
+    'd=$(mktemp -d)',
+    `trap 'rm -rf "$d"' EXIT`,
+    `${login}DOCKER_CONFIG="$d" docker pull ${shQuote(first)} >/dev/null`,
+    ...rest.map((r) => `docker tag ${shQuote(first)} ${shQuote(r)}`),
+  ].join('\n');
+}
+
+export async function deliverImage(
+  plan: DeployPlan,
+  local: LocalImage,
+  session: SshSession,
+  docker: LocalDocker,
+): Promise<DeliveryResult> {
+  const probe = await session.exec(`docker image inspect --format '{{.Id}}' ${shQuote(local.id)}`, {
+    label: 'docker image inspect',
+    okCodes: [1],
+    timeoutMs: 60_000,
+  });
+  if (probe.code === 0 && probe.stdout.trim() === local.id) {
+    await session.exec(tagRemoteScript(local.id, plan.image.targetRefs), { label: 'docker tag', timeoutMs: 60_000 });
+    return 'already-present';
+  }
+  if (plan.image.delivery === 'registry') {
+    const password = plan.image.registry?.password;
+    await session.exec(registryPullScript(plan), {
+      label: 'docker pull',
+      ...(password && plan.image.registry?.username ? { stdin: Buffer.from(password) } : {}),
+      timeoutMs: plan.commandTimeoutMs,
+    });
+    return 'pulled';
+  }
+  const save = docker.save(plan.image.targetRefs);
+  const gzip = createGzip({ level: 1 });
+  save.stdout.on('error', (e) => gzip.destroy(e));
+  save.stdout.pipe(gzip);
+  try {
+    await Promise.all([
+      session.exec('docker load', { label: 'docker load (image streamed over SSH)', stdin: gzip, timeoutMs: plan.commandTimeoutMs }),
+      save.done,
+    ]);
+  } catch (e) {
+    save.child.kill();
+    throw e;
+  }
+  return 'loaded';
+}

@@ -1,0 +1,254 @@
+/**
+ * The deploy plan: everything the SSH session will do, built and validated before any connection is made.
+ * Bad secret names, paths that escape the release, a key that does not parse or a host with no pinned key all
+ * stop here.
+ */
+import path from 'node:path/posix';
+import { utils as sshUtils } from 'ssh2';
+import { stringify } from 'yaml';
+import {
+  DeployInputError,
+  checkSecretName,
+  formatHost,
+  type DeployInputs,
+  type HostAddress,
+  type JumpHost,
+  type SecretOwnerMode,
+} from '../action/deploy-inputs.js';
+import { fingerprint, parseKnownHosts, pinsForHost, type KnownHostKey } from './ssh/known-hosts.js';
+import { imageTags, resolveVersion, type GitEvent, type VersionInfo } from './version.js';
+
+/** What the check and the compose model hand to the deploy (all paths relative to the project root). */
+export interface DeploySource {
+  /** The compose project name (compose `name:`); the `project-name` input overrides it. */
+  projectName: string;
+  /** The prod compose files in `-f` order, e.g. `deploy/docker-compose.yml`, with their text. */
+  composeFiles: ReadonlyArray<{ path: string; content: string }>;
+  /** Services with `build:`: the override pins them to the delivered image. */
+  buildServices: readonly string[];
+  /** Top-level compose secrets with `file:`, the file resolved relative to the project root (`secrets/db_password.txt`). */
+  secretFiles: ReadonlyArray<{ name: string; file: string }>;
+  /** `env_file` paths of the prod services, relative to the project root (`.env.prod`). */
+  envFiles: readonly string[];
+  /** The image's runtime user, as the check resolved it from the image's own /etc/passwd. */
+  runtimeUser: { uid: number; gid: number };
+  /** The checked image: a local reference, and the repository its release tags go under (`doongzi/backend`). */
+  image: { localRef: string; repository: string };
+  event: GitEvent;
+}
+
+export interface PlannedFile {
+  /** Relative to the release directory (= the project root layout). */
+  relativePath: string;
+  content: Buffer;
+  mode: '0644' | '0600';
+}
+
+export interface PlannedSecret {
+  name: string;
+  relativePath: string;
+  value: Buffer;
+}
+
+export interface DeployPlan {
+  hosts: HostAddress[];
+  user: string;
+  auth: { privateKey: string; passphrase?: string; keyFingerprint: string };
+  knownHosts: KnownHostKey[];
+  jumpHost?: JumpHost;
+  deployPath: string;
+  projectName: string;
+  version: VersionInfo;
+  image: {
+    localRef: string;
+    /** The release tags (`repo:1.2.3`, `repo:sha-abc1234`), prefixed with the registry for registry delivery. */
+    targetRefs: string[];
+    delivery: 'ssh' | 'registry';
+    registry?: { server: string; username?: string; password?: string };
+  };
+  /** Compose files, the env files and the pinning override, as uploaded. */
+  files: PlannedFile[];
+  /** The `-f` list, relative to the release directory, ending with the override. */
+  composeFiles: string[];
+  secrets: PlannedSecret[];
+  runtimeUser: { uid: number; gid: number };
+  secretOwner: SecretOwnerMode;
+  healthTimeoutSeconds: number;
+  keepReleases: number;
+  connectTimeoutMs: number;
+  commandTimeoutMs: number;
+  /** Environment variables that hold secret values: local child processes (docker) do not inherit them. */
+  secretEnvVars: string[];
+  /** Warnings found while planning, for the log. */
+  warnings: string[];
+}
+
+export const OVERRIDE_NAME = 'docker-compose.deploy-action.yml';
+
+/** A path relative to the project root that stays inside it: no absolute paths, no `..`, nothing odd. */
+export function checkRelativePath(p: string, what: string): string {
+  if (p === '' || p.startsWith('/') || /[\u0000-\u001f\u007f\\]/.test(p)) {
+    throw new DeployInputError(`${what}: "${p}" must be a plain path relative to the project root`);
+  }
+  const norm = path.normalize(p);
+  if (norm === '.' || norm === '..' || norm.startsWith('../') || norm.split('/').includes('..')) {
+    throw new DeployInputError(`${what}: "${p}" leaves the release directory`);
+  }
+  if (norm === 'current' || norm === 'releases' || norm.startsWith('.deploy-action')) {
+    throw new DeployInputError(`${what}: "${p}" collides with a name deploy-action uses`);
+  }
+  return norm;
+}
+
+function parsePrivateKey(inputs: DeployInputs): string {
+  const parsed = sshUtils.parseKey(inputs.privateKey, inputs.passphrase);
+  if (parsed instanceof Error) {
+    const msg = parsed.message;
+    if (/no passphrase/i.test(msg)) throw new DeployInputError('ssh-key is encrypted: set ssh-key-passphrase');
+    if (/bad passphrase|decrypt/i.test(msg)) throw new DeployInputError('ssh-key-passphrase does not decrypt ssh-key');
+    throw new DeployInputError(`ssh-key is not a private key this action can read (OpenSSH or PEM format): ${msg}`);
+  }
+  const key = Array.isArray(parsed) ? parsed[0] : parsed;
+  if (!key || key.isPrivateKey() !== true) throw new DeployInputError('ssh-key holds a public key; give the private key');
+  return `${key.type} ${fingerprint(key.getPublicSSH())}`;
+}
+
+export function buildDeployPlan(inputs: DeployInputs, source: DeploySource): DeployPlan {
+  const warnings: string[] = [];
+  const version = resolveVersion(source.event, inputs.allowNonTag);
+  const keyFingerprint = parsePrivateKey(inputs);
+
+  const knownHosts = parseKnownHosts(inputs.knownHosts);
+  const pinned = [...inputs.hosts, ...(inputs.jumpHost ? [inputs.jumpHost] : [])];
+  for (const h of pinned) {
+    if (pinsForHost(knownHosts, h.host, h.port).accepted.length === 0) {
+      throw new DeployInputError(
+        `ssh-known-hosts has no key for ${formatHost(h)} (looked up as ${h.port === 22 ? h.host : `[${h.host}]:${h.port}`}). ` +
+          `Get it with \`ssh-keyscan -p ${h.port} ${h.host}\` and check its fingerprint out of band`,
+      );
+    }
+  }
+
+  if (source.composeFiles.length === 0) throw new DeployInputError('compose-files: no prod compose file to deploy');
+  const composeFiles = source.composeFiles.map((f) => ({ ...f, path: checkRelativePath(f.path, 'compose-files') }));
+  const composeDir = path.dirname(composeFiles[0]!.path);
+  const overridePath = composeDir === '.' ? OVERRIDE_NAME : `${composeDir}/${OVERRIDE_NAME}`;
+
+  const projectName = inputs.projectName ?? source.projectName;
+  if (!/^[a-z0-9][a-z0-9_-]*$/.test(projectName)) {
+    throw new DeployInputError(`project-name: "${projectName}" is not a valid compose project name`);
+  }
+
+  if (!source.image.repository || /[\s:@]$/.test(source.image.repository)) {
+    throw new DeployInputError(`image: "${source.image.repository}" is not an image repository`);
+  }
+  const registry = inputs.imageDelivery === 'registry' ? inputs.registry : undefined;
+  const repository =
+    registry && !source.image.repository.startsWith(`${registry.server}/`)
+      ? `${registry.server}/${source.image.repository}`
+      : source.image.repository;
+  const targetRefs = imageTags(repository, version);
+
+  if (source.buildServices.length === 0) {
+    warnings.push('no compose service has `build:`; no service is pinned to the delivered image');
+  }
+  const override = {
+    services: Object.fromEntries(source.buildServices.map((s) => [s, { image: targetRefs[0] }])),
+  };
+  const overrideText =
+    '# Written by deploy-action: the services built from the Dockerfile run the delivered image.\n' + stringify(override);
+
+  // Secrets: every name given must be a compose secret, and every compose file secret must get a value.
+  const byName = new Map(source.secretFiles.map((s) => [s.name, s.file]));
+  const secrets: PlannedSecret[] = [];
+  for (const s of inputs.secrets) {
+    checkSecretName(s.name);
+    const file = byName.get(s.name);
+    if (file === undefined) {
+      const known = [...byName.keys()];
+      throw new DeployInputError(
+        `secrets: ${s.name} is not a secret of the prod compose files (${known.length ? `they declare ${known.join(', ')}` : 'they declare none'})`,
+      );
+    }
+    secrets.push({ name: s.name, relativePath: checkRelativePath(file, `secret ${s.name} file`), value: s.value });
+  }
+  for (const name of byName.keys()) {
+    if (!inputs.secrets.some((s) => s.name === name)) {
+      throw new DeployInputError(`secrets: the compose secret ${name} has no value; add a line \`${name}=ENV_VAR_NAME\``);
+    }
+  }
+
+  const envFiles = [...new Set(source.envFiles.map((p) => checkRelativePath(p, 'env_file')))];
+  if (envFiles.length > 0 && inputs.envFile === undefined) {
+    warnings.push(`env-file is empty: writing an empty ${envFiles.join(', ')} so compose can start`);
+  }
+  const files: PlannedFile[] = [
+    ...composeFiles.map((f) => ({ relativePath: f.path, content: Buffer.from(f.content), mode: '0644' as const })),
+    { relativePath: overridePath, content: Buffer.from(overrideText), mode: '0644' },
+    ...envFiles.map((p) => ({ relativePath: p, content: Buffer.from(inputs.envFile ?? ''), mode: '0600' as const })),
+  ];
+  const taken = new Set<string>();
+  for (const p of [...files.map((f) => f.relativePath), ...secrets.map((s) => s.relativePath)]) {
+    if (taken.has(p)) throw new DeployInputError(`two deploy files land on the same path ${p}`);
+    taken.add(p);
+  }
+  for (const s of secrets) {
+    if (files.some((f) => path.dirname(f.relativePath) === path.dirname(s.relativePath) && path.dirname(s.relativePath) !== '.')) {
+      warnings.push(`secret ${s.name} shares the directory ${path.dirname(s.relativePath)} with other files; that directory becomes 0700`);
+    }
+  }
+
+  const { uid, gid } = source.runtimeUser;
+  if (!Number.isInteger(uid) || !Number.isInteger(gid) || uid < 0 || gid < 0) {
+    throw new DeployInputError(`runtime user ${uid}:${gid} is not a numeric uid:gid`);
+  }
+  if (uid === 0 && secrets.length > 0) warnings.push('the image runs as root: the secret files are owned by root');
+
+  return {
+    hosts: inputs.hosts,
+    user: inputs.user,
+    auth: { privateKey: inputs.privateKey, ...(inputs.passphrase ? { passphrase: inputs.passphrase } : {}), keyFingerprint },
+    knownHosts,
+    ...(inputs.jumpHost ? { jumpHost: inputs.jumpHost } : {}),
+    deployPath: inputs.deployPath,
+    projectName,
+    version,
+    image: {
+      localRef: source.image.localRef,
+      targetRefs,
+      delivery: inputs.imageDelivery,
+      ...(registry ? { registry } : {}),
+    },
+    files,
+    composeFiles: [...composeFiles.map((f) => f.path), overridePath],
+    secrets,
+    runtimeUser: { uid, gid },
+    secretOwner: inputs.secretOwner,
+    healthTimeoutSeconds: inputs.healthTimeoutSeconds,
+    keepReleases: inputs.keepReleases,
+    connectTimeoutMs: inputs.connectTimeoutSeconds * 1000,
+    commandTimeoutMs: inputs.commandTimeoutSeconds * 1000,
+    secretEnvVars: inputs.secrets.map((s) => s.envVar),
+    warnings,
+  };
+}
+
+/**
+ * Values the entry point passes to `core.setSecret` before anything is printed: each secret, the key, passphrase and
+ * registry password, and each line of multi-line values (the runner masks line by line).
+ */
+export function valuesToMask(inputs: DeployInputs): string[] {
+  const raw = [
+    ...inputs.secrets.map((s) => s.value.toString('utf8')),
+    inputs.privateKey,
+    inputs.passphrase ?? '',
+    inputs.registry?.password ?? '',
+  ];
+  const out = new Set<string>();
+  for (const v of raw) {
+    if (v.trim() === '') continue;
+    out.add(v);
+    for (const line of v.split(/\r?\n/)) if (line.trim().length >= 4) out.add(line.trim());
+  }
+  return [...out];
+}

@@ -1,0 +1,257 @@
+/**
+ * One SSH connection per host (ssh2, pure JS), optionally through a jump host, with the host key pinned, keepalive,
+ * connect and command timeouts. `exec` checks the exit status and shows stderr on failure; stdin is streamed, which
+ * is how image layers and secret values travel (never in a command line or the remote environment).
+ */
+import { Readable } from 'node:stream';
+import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
+import { hostKeyAlgorithms, hostKeyName, pinsForHost, verifyHostKey, type KnownHostKey } from './known-hosts.js';
+
+export type SshErrorKind = 'host-key' | 'auth' | 'connect' | 'timeout' | 'connection-lost' | 'command';
+
+export class SshError extends Error {
+  constructor(
+    message: string,
+    readonly kind: SshErrorKind,
+    readonly exitCode?: number | null,
+    readonly stderr?: string,
+  ) {
+    super(message);
+    this.name = 'SshError';
+  }
+}
+
+export interface SshEndpoint {
+  host: string;
+  port: number;
+  user: string;
+}
+
+export interface SshOptions {
+  privateKey: string;
+  passphrase?: string;
+  /** Shown in the auth error so the user can find the key on the host. */
+  keyFingerprint?: string;
+  knownHosts: readonly KnownHostKey[];
+  connectTimeoutMs: number;
+  keepaliveIntervalMs?: number;
+  jump?: SshEndpoint;
+}
+
+export interface ExecOptions {
+  /** Short name of what the command does, for errors. */
+  label: string;
+  stdin?: Buffer | Readable;
+  timeoutMs?: number;
+  /** Exit codes that are not failures (0 always is). */
+  okCodes?: readonly number[];
+  /** Keep at most this many bytes of stdout (the tail). */
+  maxOutput?: number;
+}
+
+export interface ExecResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function tail(text: string, lines = 20): string {
+  return text.trimEnd().split('\n').slice(-lines).join('\n');
+}
+
+function endpointName(e: SshEndpoint): string {
+  return `${e.user}@${e.host.includes(':') ? `[${e.host}]` : e.host}:${e.port}`;
+}
+
+function connectClient(target: SshEndpoint, options: SshOptions, sock?: Readable): Promise<Client> {
+  const pins = pinsForHost(options.knownHosts, target.host, target.port);
+  const name = hostKeyName(target.host, target.port);
+  let refusal: string | undefined;
+  let authStarted = false;
+  const client = new Client();
+  const config: ConnectConfig = {
+    host: target.host,
+    port: target.port,
+    username: target.user,
+    privateKey: options.privateKey,
+    ...(options.passphrase ? { passphrase: options.passphrase } : {}),
+    readyTimeout: options.connectTimeoutMs,
+    keepaliveInterval: options.keepaliveIntervalMs ?? 10_000,
+    keepaliveCountMax: 3,
+    algorithms: { serverHostKey: hostKeyAlgorithms(pins) as NonNullable<ConnectConfig['algorithms']>['serverHostKey'] },
+    // Runs during key exchange, before any authentication is attempted.
+    hostVerifier: (key: Buffer) => {
+      const verdict = verifyHostKey(pins, key, name);
+      if (!verdict.ok) refusal = verdict.reason;
+      return verdict.ok;
+    },
+    authHandler: (_methodsLeft, _partial, next) => {
+      if (authStarted) return next(false as never);
+      authStarted = true;
+      next({ type: 'publickey', username: target.user, key: options.privateKey, ...(options.passphrase ? { passphrase: options.passphrase } : {}) } as never);
+    },
+    ...(sock ? { sock } : {}),
+  };
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error & { level?: string; code?: string }) => {
+      client.removeListener('ready', onReady);
+      client.end();
+      if (refusal) return reject(new SshError(refusal, 'host-key'));
+      const where = endpointName(target);
+      if (err.level === 'client-authentication') {
+        return reject(
+          new SshError(
+            `SSH authentication failed for ${where}: the server refused the private key from ssh-key` +
+              `${options.keyFingerprint ? ` (${options.keyFingerprint})` : ''}. Add its public key to ~${target.user}/.ssh/authorized_keys on the host, or check ssh-user`,
+            'auth',
+          ),
+        );
+      }
+      if (err.level === 'client-timeout' || /timed out/i.test(err.message)) {
+        return reject(new SshError(`SSH connection to ${where} timed out after ${options.connectTimeoutMs / 1000}s (during the handshake)`, 'timeout'));
+      }
+      reject(new SshError(`cannot connect to ${where}: ${err.code ?? ''} ${err.message}`.replace(/\s+/g, ' '), 'connect'));
+    };
+    const onReady = () => {
+      client.removeListener('error', onError);
+      resolve(client);
+    };
+    client.once('ready', onReady);
+    client.once('error', onError);
+    client.connect(config);
+  });
+}
+
+export class SshSession {
+  private closedReason: string | undefined;
+  private readonly pending = new Set<(err: Error) => void>();
+
+  private constructor(
+    private readonly client: Client,
+    private readonly jumpClient: Client | undefined,
+    readonly name: string,
+  ) {
+    const onGone = (why: string) => {
+      if (this.closedReason) return;
+      this.closedReason = why;
+      for (const fail of this.pending) fail(new SshError(`connection to ${name} lost: ${why}`, 'connection-lost'));
+      this.pending.clear();
+    };
+    client.on('error', (err: Error) => onGone(err.message));
+    client.on('close', () => onGone('the server closed the connection'));
+    jumpClient?.on('close', () => onGone('the jump host closed the connection'));
+  }
+
+  static async open(target: SshEndpoint, options: SshOptions): Promise<SshSession> {
+    let jumpClient: Client | undefined;
+    let sock: Readable | undefined;
+    if (options.jump) {
+      jumpClient = await connectClient(options.jump, options);
+      const j = jumpClient;
+      sock = await new Promise<Readable>((resolve, reject) =>
+        j.forwardOut('127.0.0.1', 0, target.host, target.port, (err, stream) =>
+          err
+            ? reject(new SshError(`jump host ${endpointName(options.jump!)} cannot reach ${target.host}:${target.port}: ${err.message}`, 'connect'))
+            : resolve(stream),
+        ),
+      ).catch((e: unknown) => {
+        j.end();
+        throw e;
+      });
+    }
+    try {
+      const client = await connectClient(target, options, sock);
+      return new SshSession(client, jumpClient, endpointName(target));
+    } catch (e) {
+      jumpClient?.end();
+      throw e;
+    }
+  }
+
+  get closed(): boolean {
+    return this.closedReason !== undefined;
+  }
+
+  exec(command: string, opts: ExecOptions): Promise<ExecResult> {
+    if (this.closedReason) {
+      return Promise.reject(new SshError(`${opts.label} on ${this.name}: the connection is gone (${this.closedReason})`, 'connection-lost'));
+    }
+    const max = opts.maxOutput ?? 1 << 20;
+    return new Promise<ExecResult>((resolve, reject) => {
+      let stdout = '';
+      let stderr = '';
+      let code: number | null = null;
+      let signal: string | undefined;
+      let timer: NodeJS.Timeout | undefined;
+      let channel: ClientChannel | undefined;
+      let settled = false;
+      const finish = (err?: Error, result?: ExecResult) => {
+        if (settled) return;
+        settled = true;
+        if (timer) clearTimeout(timer);
+        this.pending.delete(fail);
+        if (err) reject(err);
+        else resolve(result!);
+      };
+      const fail = (err: Error) => {
+        if (opts.stdin instanceof Readable) opts.stdin.destroy();
+        finish(new SshError(`${opts.label} on ${this.name} failed: ${err.message}`, (err as SshError).kind ?? 'connection-lost', null, stderr));
+      };
+      this.pending.add(fail);
+      if (opts.timeoutMs) {
+        timer = setTimeout(() => {
+          try {
+            channel?.signal('KILL');
+          } catch {
+            /* the server may not support signals; closing the channel is enough for us */
+          }
+          channel?.close();
+          if (opts.stdin instanceof Readable) opts.stdin.destroy();
+          finish(new SshError(`${opts.label} on ${this.name} timed out after ${Math.round(opts.timeoutMs! / 1000)}s`, 'timeout', null, stderr));
+        }, opts.timeoutMs);
+      }
+      this.client.exec(command, (err, ch) => {
+        if (err) return fail(err);
+        channel = ch;
+        ch.on('data', (d: Buffer) => {
+          stdout += d.toString('utf8');
+          if (stdout.length > max) stdout = stdout.slice(-max);
+        });
+        ch.stderr.on('data', (d: Buffer) => {
+          stderr += d.toString('utf8');
+          if (stderr.length > max) stderr = stderr.slice(-max);
+        });
+        ch.on('exit', (c: number | null, sig?: string) => {
+          code = c;
+          signal = sig;
+        });
+        ch.on('close', () => {
+          if (code === 0 || (code !== null && opts.okCodes?.includes(code))) {
+            return finish(undefined, { code, stdout, stderr });
+          }
+          if (this.closedReason) return; // the connection-lost path reports it
+          const why = code === null ? (signal ? `killed by signal ${signal}` : 'no exit status (channel closed)') : `exit status ${code}`;
+          const detail = tail(stderr) || tail(stdout);
+          finish(new SshError(`${opts.label} on ${this.name} failed (${why})${detail ? `:\n${detail}` : ''}`, 'command', code, stderr));
+        });
+        if (opts.stdin instanceof Readable) {
+          opts.stdin.on('error', (e) => {
+            ch.close();
+            finish(new SshError(`${opts.label} on ${this.name}: local input failed: ${e.message}`, 'command'));
+          });
+          opts.stdin.pipe(ch);
+        } else if (opts.stdin) {
+          ch.end(opts.stdin);
+        } else {
+          ch.end();
+        }
+      });
+    });
+  }
+
+  close(): void {
+    this.closedReason ??= 'closed by deploy-action';
+    this.client.end();
+    this.jumpClient?.end();
+  }
+}

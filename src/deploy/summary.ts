@@ -1,0 +1,79 @@
+/** What a deploy did, per host: the value behind the outputs, the log lines and the job summary. */
+export interface StepTiming {
+  step: string;
+  ms: number;
+}
+
+export type HostStatus = 'pending' | 'deployed' | 'failed' | 'rolled-back' | 'rollback-failed' | 'unchanged';
+
+export interface RollbackOutcome {
+  /** `rolled-back`: the previous release runs again; `stopped`: there was none, the new one was stopped;
+   *  `not-needed`: `current` never moved on this host; `failed`: see detail. */
+  status: 'rolled-back' | 'stopped' | 'not-needed' | 'failed';
+  detail?: string;
+  toVersion?: string;
+}
+
+export interface HostSummary {
+  host: string;
+  status: HostStatus;
+  previousVersion?: string;
+  /** How the image got there: `loaded` (streamed over SSH), `pulled`, `already-present`. */
+  imageDelivery?: string;
+  steps: StepTiming[];
+  error?: string;
+  rollback?: RollbackOutcome;
+}
+
+export interface DeploySummary {
+  ok: boolean;
+  version: string;
+  previousVersion?: string;
+  imageId?: string;
+  imageDigest?: string;
+  imageRefs: string[];
+  hosts: HostSummary[];
+  /** Hosts that run the new version at the end. */
+  deployedHosts: string[];
+  error?: string;
+  elapsedMs: number;
+}
+
+export class DeployFailedError extends Error {
+  constructor(
+    message: string,
+    readonly summary: DeploySummary,
+  ) {
+    super(message);
+    this.name = 'DeployFailedError';
+  }
+}
+
+export function deployOutputs(s: DeploySummary): Record<'version' | 'previous-version' | 'deployed-hosts', string> {
+  return {
+    version: s.version,
+    'previous-version': s.previousVersion ?? '',
+    'deployed-hosts': s.deployedHosts.join('\n'),
+  };
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)}s`;
+}
+
+/** Markdown for the job summary. */
+export function formatDeploySummary(s: DeploySummary): string {
+  const out: string[] = [];
+  out.push(`## Deploy ${s.ok ? 'succeeded' : 'failed'}: ${s.version}`, '');
+  out.push(`- previous version: ${s.previousVersion ?? '(none)'}`);
+  out.push(`- image: ${s.imageRefs.join(', ')}${s.imageId ? ` (${s.imageId}${s.imageDigest ? `, ${s.imageDigest}` : ''})` : ''}`);
+  out.push(`- elapsed: ${seconds(s.elapsedMs)}`);
+  if (s.error) out.push('', '```', s.error, '```');
+  out.push('', '| host | status | previous | rollback | steps |', '| --- | --- | --- | --- | --- |');
+  for (const h of s.hosts) {
+    const rb = h.rollback ? `${h.rollback.status}${h.rollback.toVersion ? ` → ${h.rollback.toVersion}` : ''}${h.rollback.detail ? `: ${h.rollback.detail}` : ''}` : '';
+    const steps = h.steps.map((t) => `${t.step} ${seconds(t.ms)}`).join(', ');
+    out.push(`| ${h.host} | ${h.status} | ${h.previousVersion ?? ''} | ${rb.replace(/\|/g, '\\|').replace(/\n/g, ' ')} | ${steps} |`);
+  }
+  return `${out.join('\n')}\n`;
+}

@@ -1,0 +1,96 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { copyFile, readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { FIXTURES, REPO_ROOT } from '../helpers/paths.js';
+import { runAction } from '../helpers/run-action.js';
+import { makeWorkspace, removeWorkspace } from '../helpers/workspace.js';
+
+const DEPLOY_PATH = '/srv/deploy-action-test/example';
+const docker = (...args: string[]) => execFileSync('docker', args, { encoding: 'utf8' }).trim();
+
+/** Runs a command to its end, keeping both streams. */
+function run(cmd: string, args: string[], env: Record<string, string>): Promise<{ code: number; out: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? 1, out }));
+  });
+}
+
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
+  return entries.filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
+}
+
+describe('deploy mode through dist/index.js (Node 24, real sshd and engine)', () => {
+  const secret = `pw-${Date.now()}-"quoted" $dollar`;
+
+  test("README command 1 (scripts/run-example.sh) checks, then deploys the example over SSH: healthy, secret readable by appuser only", async () => {
+    const result = await run('bash', ['scripts/run-example.sh'], { DB_PASSWORD: secret, EXAMPLE_VERSION: '0.1.0' });
+    expect(result.out).toContain('Deploy succeeded: 0.1.0');
+    expect(result.code).toBe(0);
+    // Printed nowhere: the local runner shows masked values as ***, as the runner does.
+    expect(result.out).not.toContain(secret);
+
+    const status = docker('inspect', '--format', '{{.State.Health.Status}} {{.Config.User}}', 'doongzi-app-1');
+    expect(status).toBe('healthy appuser');
+    expect(docker('exec', 'doongzi-app-1', 'cat', '/run/secrets/db_password')).toBe(secret);
+    expect(docker('exec', 'doongzi-app-1', 'id', '-u')).toBe('999');
+    expect(docker('inspect', 'doongzi-app-1')).not.toContain(secret);
+
+    const file = path.join(DEPLOY_PATH, 'current/secrets/db_password.txt');
+    const st = await stat(file);
+    expect([st.mode & 0o777, st.uid, st.gid]).toEqual([0o400, 999, 999]);
+    expect((await stat(path.dirname(file))).mode & 0o777).toBe(0o700);
+  });
+
+  test('refused before connecting: a pull_request event, and a release the checks reject', async () => {
+    const ws = await makeWorkspace(undefined, async (dir) => {
+      await copyFile(path.join(REPO_ROOT, 'scripts/example/docker-compose.sandbox.yml'), path.join(dir, 'deploy/docker-compose.sandbox.yml'));
+    });
+    const hostEnv = Object.fromEntries(
+      execFileSync('bash', [path.join(REPO_ROOT, 'scripts/testbed/sshd.sh'), 'example'], { encoding: 'utf8' })
+        .trim()
+        .split('\n')
+        .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+    );
+    const sshdLog = hostEnv.SSHD_LOG!;
+    const logLines = async () => (await readFile(sshdLog, 'utf8').catch(() => '')).split('\n').length;
+    const inputs = {
+      mode: 'deploy',
+      'compose-files': 'deploy/docker-compose.yml deploy/docker-compose.prod.yml deploy/docker-compose.sandbox.yml',
+      'ssh-host': `127.0.0.1:${hostEnv.SSH_PORT}`,
+      'ssh-user': hostEnv.SSH_USER!,
+      'ssh-key': await readFile(hostEnv.SSH_KEY!, 'utf8'),
+      'ssh-known-hosts': await readFile(hostEnv.KNOWN_HOSTS!, 'utf8'),
+      'deploy-path': DEPLOY_PATH,
+      secrets: 'db_password=DB_PASSWORD',
+    };
+    const sha = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ws, encoding: 'utf8' }).trim();
+    try {
+      const before = await logLines();
+      const pr = await runAction(ws, inputs, { GITHUB_EVENT_NAME: 'pull_request', GITHUB_REF: 'refs/pull/7/merge', GITHUB_SHA: sha, DB_PASSWORD: secret });
+      expect(pr.code).not.toBe(0);
+      expect(pr.annotations.some((a) => a.severity === 'error' && /tag/i.test(a.message) && /allow-non-tag/.test(a.message))).toBe(true);
+
+      await copyFile(path.join(FIXTURES, 'dockerfiles/no-user.Dockerfile'), path.join(ws, 'deploy/Dockerfile'));
+      const rootImage = await runAction(ws, inputs, { GITHUB_EVENT_NAME: 'push', GITHUB_REF: 'refs/tags/v9.9.9', GITHUB_SHA: sha, DB_PASSWORD: secret });
+      expect(rootImage.code).not.toBe(0);
+      expect(rootImage.stdout).toContain('Deploy refused');
+      expect(rootImage.annotations.some((a) => a.title?.startsWith('DA-IMG-001'))).toBe(true);
+      expect(await logLines()).toBe(before); // sshd saw no connection at all
+
+      // The value is handed to the runner to mask, and appears nowhere else.
+      for (const r of [pr, rootImage]) {
+        expect(r.stdout.replace(/^::add-mask::.*$/gm, '')).not.toContain(secret);
+        expect(r.stderr + r.summary).not.toContain(secret);
+        for (const f of await filesUnder(r.runnerTemp)) expect(await readFile(f, 'utf8')).not.toContain(secret);
+      }
+    } finally {
+      await removeWorkspace(ws);
+    }
+  });
+});
