@@ -5,6 +5,9 @@
 #   sshd.sh b   a second "machine": its own mount namespace (its own /srv), its own dockerd (own data-root, exec-root,
 #               socket; vfs, no bridge), and an sshd whose sessions reach that dockerd through `SetEnv DOCKER_HOST=`.
 #   sshd.sh stop a|b   stops what this script started for that host (by pid).
+#   sshd.sh swarm init|leave   makes host b's dockerd (never the main engine) a single-node Swarm manager on loopback
+#               (`--advertise-addr 127.0.0.1 --listen-addr 127.0.0.1:2377`), or leaves the swarm (--force). Idempotent;
+#               `init` starts host b first. Prints host b's env like `sshd.sh b`.
 # Each host writes $state/sshd-<host>/env (SSH_PORT, SSH_USER, SSH_KEY, KNOWN_HOSTS, DOCKER_HOST, ...) and prints it.
 # Needs root. Traffic stays on loopback.
 set -euo pipefail
@@ -164,8 +167,31 @@ stop_host() {
   rm -f "$dir/ns.pid"
 }
 
+swarm_b() { # init|leave
+  local sock="unix://$state/sshd-b/docker.sock" st
+  case "$1" in
+    init)
+      ensure_user; up_b >/dev/null
+      st=$(docker -H "$sock" info --format '{{.Swarm.LocalNodeState}}')
+      if [ "$st" != active ]; then
+        log "swarm init on host b's dockerd (127.0.0.1:2377)"
+        if ! docker -H "$sock" swarm init --advertise-addr 127.0.0.1 --listen-addr 127.0.0.1:2377 >/dev/null; then
+          log "swarm init failed; dockerd b's log:"; tail -n 30 "$state/sshd-b/dockerd.log" >&2; exit 1
+        fi
+      fi
+      cat "$state/sshd-b/env" ;;
+    leave)
+      if docker -H "$sock" version >/dev/null 2>&1; then
+        st=$(docker -H "$sock" info --format '{{.Swarm.LocalNodeState}}')
+        if [ "$st" != inactive ]; then log "host b leaves the swarm"; docker -H "$sock" swarm leave --force >/dev/null; fi
+      fi ;;
+    *) echo "usage: $0 swarm init|leave" >&2; exit 2 ;;
+  esac
+}
+
 case "${1:-a}" in
   b) ensure_user; up_b ;;
+  swarm) swarm_b "${2:?swarm init|leave}" ;;
   stop) stop_host "${2:?stop NAME}" ;;
   *[!a-z0-9-]* | '') echo "usage: $0 a|b|NAME|stop NAME" >&2; exit 2 ;;
   *) ensure_user; up_a "$1" ;;

@@ -23,6 +23,8 @@ export interface JumpHost extends HostAddress {
 }
 
 export type ImageDelivery = 'ssh' | 'registry';
+/** Where the release runs: `docker compose` on each host over SSH, or a Swarm stack through a manager. */
+export type DeployTargetKind = 'compose' | 'swarm';
 /** How secret files get their owner: `chown` as the deploy user, `engine` (a root container does it), or `auto`. */
 export type SecretOwnerMode = 'auto' | 'chown' | 'engine';
 
@@ -36,6 +38,8 @@ export interface SecretInput {
 }
 
 export interface DeployInputs {
+  /** Input `deploy-target` (`target` is the Dockerfile stage input). */
+  deployTarget: DeployTargetKind;
   hosts: HostAddress[];
   user: string;
   privateKey: string;
@@ -249,9 +253,18 @@ export function parseDeployInputs(getInput: GetInput, env: Env): DeployInputs {
     throw new DeployInputError(`secret-owner: "${secretOwner}" must be \`auto\`, \`chown\` or \`engine\``);
   }
 
+  const deployTarget = (get('deploy-target') || 'compose') as DeployTargetKind;
+  if (deployTarget !== 'compose' && deployTarget !== 'swarm') {
+    throw new DeployInputError(`deploy-target: "${deployTarget}" must be \`compose\` or \`swarm\``);
+  }
+  if (deployTarget === 'swarm' && hosts.length > 1) {
+    throw new DeployInputError('ssh-host: with deploy-target swarm give one manager node; Swarm places the tasks on the other nodes itself');
+  }
+
   const envFile = getInput('env-file') ?? '';
   const jumpHost = parseJumpHost(getInput('ssh-jump-host') ?? '', user, port);
   return {
+    deployTarget,
     hosts,
     user,
     privateKey,

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { CheckOutcome } from '../check/run-check.js';
 import type { ComposeModel } from '../compose/model.js';
+import { toComposeConfigJson } from '../compose/project.js';
 import { UserFacingError } from '../findings/finding.js';
 import { deployFromAction } from '../deploy/action-adapter.js';
 import type { DeploySource } from '../deploy/plan.js';
@@ -16,8 +17,39 @@ export function imageRepository(image: string): string {
   return colon > slash ? name.slice(0, colon) : name;
 }
 
+/** `$` → `$$`, as Compose prints it, so `docker stack deploy` does not interpolate again. */
+const escapeDollars = (v: string) => v.replace(/\$/g, '$$$$');
+
+/**
+ * The merged prod model as the swarm target renders it: the projection Compose's own `config` prints (interpolated
+ * once, here, exactly as for compose), with each service's `environment` from the compose files only and its
+ * `env_file` paths relative to the project root: env files are uploaded from the `env-file` input, as for compose,
+ * not read from the runner's disk.
+ */
+export async function stackConfig(model: ComposeModel, fromRoot: (p: string) => string): Promise<Record<string, unknown>> {
+  const config = (await toComposeConfigJson(model)) as Record<string, unknown>;
+  const services = (config['services'] ?? {}) as Record<string, Record<string, unknown>>;
+  for (const svc of model.services) {
+    const out = services[svc.name];
+    if (!out) continue;
+    delete out['environment'];
+    if (svc.environment.length) {
+      out['environment'] = Object.fromEntries(
+        svc.environment.map((e) => [e.key, e.value === null ? (model.env[e.key] === undefined ? null : escapeDollars(model.env[e.key]!)) : escapeDollars(e.value)]),
+      );
+    }
+    if (svc.envFiles.length) out['env_file'] = svc.envFiles.map((f) => fromRoot(f.resolvedPath));
+  }
+  return config;
+}
+
 /** What the deploy needs from the check: the proven image, its runtime user, and the prod Compose model. */
-export async function deploySource(outcome: CheckOutcome, inputs: CheckInputs, env: NodeJS.ProcessEnv): Promise<DeploySource> {
+export async function deploySource(
+  outcome: CheckOutcome,
+  inputs: CheckInputs,
+  env: NodeJS.ProcessEnv,
+  opts: { stack?: boolean } = {},
+): Promise<DeploySource> {
   const model: ComposeModel | undefined = outcome.compose;
   const user = outcome.verification?.user;
   if (!model || !outcome.image || !user) {
@@ -38,9 +70,10 @@ export async function deploySource(outcome: CheckOutcome, inputs: CheckInputs, e
     runtimeUser: user,
     image: { localRef: outcome.image.imageId, repository: imageRepository(imageName) },
     event: { eventName: env.GITHUB_EVENT_NAME ?? '', ref: env.GITHUB_REF ?? '', sha: env.GITHUB_SHA ?? '' },
+    ...(opts.stack ? { stackConfig: await stackConfig(model, fromRoot) } : {}),
   };
 }
 
 export async function runDeployMode(outcome: CheckOutcome, checkInputs: CheckInputs, deployInputs: DeployInputs): Promise<void> {
-  await deployFromAction(deployInputs, await deploySource(outcome, checkInputs, process.env));
+  await deployFromAction(deployInputs, await deploySource(outcome, checkInputs, process.env, { stack: deployInputs.deployTarget === 'swarm' }));
 }

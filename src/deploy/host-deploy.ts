@@ -4,6 +4,7 @@
  */
 import { formatHost, type HostAddress } from '../action/deploy-inputs.js';
 import { deliverImage, type LocalImage } from './deliver-image.js';
+import { openHostSession } from './connect.js';
 import { describeFailure } from './diagnose.js';
 import type { LocalDocker } from './local-docker.js';
 import type { DeployPlan } from './plan.js';
@@ -18,7 +19,7 @@ import {
   writeFileScript,
   writeSecretScript,
 } from './remote-script.js';
-import { SshError, SshSession } from './ssh/session.js';
+import type { SshError, SshSession } from './ssh/session.js';
 import type { HostSummary, RollbackOutcome } from './summary.js';
 
 export interface DeployLog {
@@ -90,19 +91,8 @@ export class HostDeploy {
     }
   }
 
-  private async connect(): Promise<SshSession> {
-    const { plan } = this;
-    return SshSession.open(
-      { host: this.address.host, port: this.address.port, user: plan.user },
-      {
-        privateKey: plan.auth.privateKey,
-        ...(plan.auth.passphrase ? { passphrase: plan.auth.passphrase } : {}),
-        keyFingerprint: plan.auth.keyFingerprint,
-        knownHosts: plan.knownHosts,
-        connectTimeoutMs: plan.connectTimeoutMs,
-        ...(plan.jumpHost ? { jump: { host: plan.jumpHost.host, port: plan.jumpHost.port, user: plan.jumpHost.user } } : {}),
-      },
-    );
+  private connect(): Promise<SshSession> {
+    return openHostSession(this.plan, this.address);
   }
 
   private get s(): SshSession {

@@ -3,6 +3,7 @@
  * Bad secret names, paths that escape the release, a key that does not parse or a host with no pinned key all
  * stop here.
  */
+import { createHash, createHmac } from 'node:crypto';
 import path from 'node:path/posix';
 import { utils as sshUtils } from 'ssh2';
 import { stringify } from 'yaml';
@@ -11,10 +12,12 @@ import {
   checkSecretName,
   formatHost,
   type DeployInputs,
+  type DeployTargetKind,
   type HostAddress,
   type JumpHost,
   type SecretOwnerMode,
 } from '../action/deploy-inputs.js';
+import { renderStackFile } from './stack-file.js';
 import { fingerprint, parseKnownHosts, pinsForHost, type KnownHostKey } from './ssh/known-hosts.js';
 import { imageTags, resolveVersion, type GitEvent, type VersionInfo } from './version.js';
 
@@ -35,6 +38,26 @@ export interface DeploySource {
   /** The checked image: a local reference, and the repository its release tags go under (`doongzi/backend`). */
   image: { localRef: string; repository: string };
   event: GitEvent;
+  /**
+   * The merged prod model, interpolated, in `docker compose config --format json` shape (`$` as `$$`), with each
+   * service's `environment` from the compose files only and its `env_file` paths relative to the project root.
+   * The swarm target renders its stack file from it.
+   */
+  stackConfig?: Record<string, unknown>;
+}
+
+/** What only the swarm target needs; everything else in the plan is shared by both targets. */
+export interface SwarmPlan {
+  /** The stack name (= the compose project name). */
+  stack: string;
+  config: Record<string, unknown>;
+  buildServices: string[];
+  /** Compose secret name → the versioned Docker secret name `<stack>_<name>_<hash>`. */
+  secretNames: Record<string, string>;
+  /** Written at the release root, so relative `env_file` paths resolve as they do for compose. */
+  stackFile: string;
+  /** The env files, relative to the release root (= the project root layout). */
+  envFiles: string[];
 }
 
 export interface PlannedFile {
@@ -51,6 +74,7 @@ export interface PlannedSecret {
 }
 
 export interface DeployPlan {
+  target: DeployTargetKind;
   hosts: HostAddress[];
   user: string;
   auth: { privateKey: string; passphrase?: string; keyFingerprint: string };
@@ -79,8 +103,24 @@ export interface DeployPlan {
   commandTimeoutMs: number;
   /** Environment variables that hold secret values: local child processes (docker) do not inherit them. */
   secretEnvVars: string[];
+  /** Set for `deploy-target: swarm`. */
+  swarm?: SwarmPlan;
   /** Warnings found while planning, for the log. */
   warnings: string[];
+}
+
+export const STACK_FILE = 'docker-stack.deploy-action.yml';
+/** Docker limits secret names to 64 characters. */
+const MAX_SECRET_NAME = 64;
+
+/**
+ * The version part of a secret's name: an HMAC of the value, keyed by a hash of the deploy key, so the same value
+ * keeps its name (no needless restarts) while the name, which anyone with docker access sees, cannot be used to test
+ * guesses of the value.
+ */
+export function secretVersion(value: Buffer, privateKey: string): string {
+  const key = createHash('sha256').update('deploy-action secret names\0').update(privateKey).digest();
+  return createHmac('sha256', key).update(value).digest('hex').slice(0, 12);
 }
 
 export const OVERRIDE_NAME = 'docker-compose.deploy-action.yml';
@@ -204,7 +244,28 @@ export function buildDeployPlan(inputs: DeployInputs, source: DeploySource): Dep
   }
   if (uid === 0 && secrets.length > 0) warnings.push('the image runs as root: the secret files are owned by root');
 
+  let swarm: SwarmPlan | undefined;
+  if (inputs.deployTarget === 'swarm') {
+    if (!source.stackConfig) throw new DeployInputError('deploy-target swarm: the merged prod compose model is not available to render the stack file');
+    const secretNames: Record<string, string> = {};
+    for (const s of secrets) {
+      const name = `${projectName}_${s.name}_${secretVersion(s.value, inputs.privateKey)}`;
+      if (name.length > MAX_SECRET_NAME) {
+        throw new DeployInputError(`secrets: the Docker secret name ${name} is longer than ${MAX_SECRET_NAME} characters; shorten project-name or the secret name`);
+      }
+      secretNames[s.name] = name;
+    }
+    swarm = { stack: projectName, config: source.stackConfig, buildServices: [...source.buildServices], secretNames, stackFile: STACK_FILE, envFiles };
+    // Render once now, so a model the stack cannot express stops the deploy before any connection.
+    try {
+      warnings.push(...renderStackFile({ config: swarm.config, image: targetRefs[0]!, buildServices: swarm.buildServices, secretNames, runtimeUser: { uid, gid }, version: version.version }).warnings);
+    } catch (e) {
+      throw new DeployInputError(`deploy-target swarm: ${(e as Error).message}`);
+    }
+  }
+
   return {
+    target: inputs.deployTarget,
     hosts: inputs.hosts,
     user: inputs.user,
     auth: { privateKey: inputs.privateKey, ...(inputs.passphrase ? { passphrase: inputs.passphrase } : {}), keyFingerprint },
@@ -229,6 +290,7 @@ export function buildDeployPlan(inputs: DeployInputs, source: DeploySource): Dep
     connectTimeoutMs: inputs.connectTimeoutSeconds * 1000,
     commandTimeoutMs: inputs.commandTimeoutSeconds * 1000,
     secretEnvVars: inputs.secrets.map((s) => s.envVar),
+    ...(swarm ? { swarm } : {}),
     warnings,
   };
 }

@@ -1,31 +1,38 @@
 /**
- * The deploy: tag the checked image, then each host in turn. At the first failure that host is rolled back, then
- * the hosts already updated (newest first), so the fleet ends on one release.
+ * The deploy: tag the checked image on the runner (and push it for registry delivery), then hand the release to the
+ * target the plan names (`compose`: each host in turn; `swarm`: a stack through one manager). On failure the target
+ * restores what ran before and the error says where the fleet stands.
  */
 import { prepareLocalImage, type LocalImage } from './deliver-image.js';
-import { HostDeploy, type DeployLog } from './host-deploy.js';
+import type { DeployLog } from './host-deploy.js';
 import { LocalDocker } from './local-docker.js';
 import type { DeployPlan } from './plan.js';
 import { DeployFailedError, type DeploySummary } from './summary.js';
+import { ComposeTarget } from './targets/compose.js';
+import { SwarmTarget } from './targets/swarm.js';
+import type { DeployTarget } from './targets/target.js';
 
 export type { DeployLog } from './host-deploy.js';
+
+export function targetFor(plan: DeployPlan, log: DeployLog): DeployTarget {
+  return plan.target === 'swarm' ? new SwarmTarget(plan, log) : new ComposeTarget(plan, log);
+}
 
 export async function runDeploy(plan: DeployPlan, log: DeployLog): Promise<DeploySummary> {
   const started = Date.now();
   const docker = new LocalDocker(plan.secretEnvVars);
-  const hosts = plan.hosts.map((h) => new HostDeploy(plan, h, log));
+  const target = targetFor(plan, log);
   const summary: DeploySummary = {
     ok: false,
     version: plan.version.version,
     imageRefs: plan.image.targetRefs,
-    hosts: hosts.map((h) => h.summary),
+    hosts: target.hosts,
     deployedHosts: [],
     elapsedMs: 0,
   };
   for (const w of plan.warnings) log.warning(w);
 
-  const done: HostDeploy[] = [];
-  let failure: { host?: HostDeploy; message: string } | undefined;
+  let failure: string | undefined;
   try {
     let local: LocalImage;
     log.startGroup(`Deploy ${plan.version.version}: image`);
@@ -37,57 +44,22 @@ export async function runDeploy(plan: DeployPlan, log: DeployLog): Promise<Deplo
     } finally {
       log.endGroup();
     }
-
-    for (const host of hosts) {
-      log.startGroup(`Deploy ${plan.version.version} to ${host.name}`);
-      try {
-        await host.deploy(local, docker);
-        done.push(host);
-      } catch (e) {
-        failure = { host, message: e instanceof Error ? e.message : String(e) };
-        log.warning(failure.message);
-      } finally {
-        log.endGroup();
-      }
-      if (failure) break;
-    }
+    await target.deploy(local, docker);
   } catch (e) {
-    failure ??= { message: e instanceof Error ? e.message : String(e) };
+    failure = e instanceof Error ? e.message : String(e);
   }
 
-  if (failure) {
-    log.startGroup('Rollback');
-    try {
-      for (const host of [...(failure.host ? [failure.host] : []), ...done.reverse()]) {
-        const r = await host.rollback();
-        const to = r.toVersion ? ` to ${r.toVersion}` : '';
-        const line = `${host.name}: rollback ${r.status}${to}${r.detail ? `: ${r.detail}` : ''}`;
-        if (r.status === 'failed') log.warning(line);
-        else log.info(line);
-      }
-    } finally {
-      log.endGroup();
-    }
-  }
-  for (const h of hosts) h.close();
+  const tail = failure !== undefined ? await target.recover() : '';
+  target.close();
 
-  summary.previousVersion = hosts[0]?.summary.previousVersion;
-  if (summary.previousVersion === undefined) delete summary.previousVersion;
+  const previous = target.previousVersion();
+  if (previous !== undefined) summary.previousVersion = previous;
   summary.elapsedMs = Date.now() - started;
-  if (!failure) {
+  if (failure === undefined) {
     summary.ok = true;
-    summary.deployedHosts = hosts.map((h) => h.name);
+    summary.deployedHosts = summary.hosts.map((h) => h.host);
     return summary;
   }
-  for (const h of hosts) if (h.summary.status === 'pending') h.summary.status = 'unchanged';
-  const rolled = hosts.filter((h) => h.summary.rollback && h.summary.rollback.status !== 'not-needed');
-  const bad = hosts.filter((h) => h.summary.status === 'rollback-failed');
-  const tail =
-    bad.length > 0
-      ? `Rollback FAILED on ${bad.map((h) => h.name).join(', ')}: check these hosts by hand.`
-      : rolled.length > 0
-        ? `Rolled back: ${rolled.map((h) => `${h.name} (${h.summary.rollback!.status}${h.summary.rollback!.toVersion ? ` to ${h.summary.rollback!.toVersion}` : ''})`).join(', ')}.`
-        : 'No host was switched to the new release.';
-  summary.error = `Deploy of ${plan.version.version} failed: ${failure.message}\n${tail}`;
+  summary.error = `Deploy of ${plan.version.version} failed: ${failure}\n${tail}`;
   throw new DeployFailedError(summary.error, summary);
 }
