@@ -61974,7 +61974,7 @@ var __spreadArray = (this && this.__spreadArray) || function (to, from, pack) {
 
 /***/ }),
 
-/***/ 3101:
+/***/ 6081:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -69019,6 +69019,70 @@ async function readSavedImage(stream, options) {
     };
 }
 
+// EXTERNAL MODULE: external "node:http"
+var external_node_http_ = __nccwpck_require__(7067);
+var external_node_http_default = /*#__PURE__*/__nccwpck_require__.n(external_node_http_);
+;// CONCATENATED MODULE: ./src/check/image/save-stream.ts
+
+
+
+/** The engine's unix socket, when DOCKER_HOST names one or is unset (the default socket). */
+function engineSocket(env = process.env) {
+    const host = env.DOCKER_HOST;
+    if (!host)
+        return '/var/run/docker.sock';
+    return host.startsWith('unix://') ? host.slice('unix://'.length) : undefined;
+}
+/**
+ * The `docker save` stream of an image. Read straight from the engine's API (`GET /images/{name}/get`, the stream the
+ * CLI relays) when the engine is on a unix socket: one process fewer copying every byte. Otherwise (tcp, ssh
+ * contexts) from the `docker save` CLI.
+ */
+async function openSaveStream(image, env = process.env) {
+    const socketPath = engineSocket(env);
+    return socketPath ? fromEngineApi(image, socketPath) : fromCli(image);
+}
+function fromEngineApi(image, socketPath) {
+    return new Promise((resolve, reject) => {
+        const request = external_node_http_default().request({ socketPath, path: `/images/${encodeURIComponent(image)}/get`, method: 'GET' });
+        request.on('error', reject);
+        request.on('response', (response) => {
+            if (response.statusCode === 200) {
+                const done = new Promise((ok, fail) => {
+                    response.on('end', ok);
+                    response.on('error', fail);
+                    response.on('aborted', () => fail(new Error('the engine closed the image stream early')));
+                });
+                resolve({ stream: response, done, cancel: () => request.destroy() });
+                return;
+            }
+            let text = '';
+            response.setEncoding('utf8').on('data', (d) => (text += d));
+            response.on('end', () => {
+                let message = text.trim();
+                try {
+                    message = JSON.parse(text).message ?? message;
+                }
+                catch {
+                    /* not JSON: keep the text */
+                }
+                reject(new Error(`the engine answered ${response.statusCode} for ${image}: ${message}`));
+            });
+        });
+        request.end();
+    });
+}
+async function fromCli(image) {
+    const child = (0,external_node_child_process_namespaceObject.spawn)('docker', ['save', image], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
+    const done = new Promise((resolve, reject) => {
+        child.on('error', reject);
+        child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(tail(stderr, 5) || `docker save exited ${code}`))));
+    });
+    return { stream: child.stdout, done, cancel: () => child.kill() };
+}
+
 ;// CONCATENATED MODULE: ./src/check/image/verify-image.ts
 
 
@@ -69031,25 +69095,19 @@ async function readSavedImage(stream, options) {
 
 
 
-
 const [RUNS_AS_ROOT, UNKNOWN_USER, BUILD_TOOL, DELETED_TOOL] = IMAGE_RULES;
-/** Streams `docker save` into the reader: no file on disk, no container started. */
+/** Streams the image's `docker save` tar into the reader: no file on disk, no container started. */
 async function saveAndRead(imageId, read) {
-    const child = (0,external_node_child_process_namespaceObject.spawn)('docker', ['save', imageId], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
-    const exited = new Promise((resolve) => child.on('close', (code) => resolve(code ?? 1)));
+    let save;
     try {
-        const image = await read(child.stdout);
-        if ((await exited) !== 0)
-            throw new SavedImageError(tail(stderr, 5));
+        save = await openSaveStream(imageId);
+        const [image] = await Promise.all([read(save.stream), save.done]);
         return image;
     }
     catch (error) {
-        child.kill();
-        await exited;
+        save?.cancel();
         const reason = error instanceof Error ? error.message : String(error);
-        throw new UserFacingError(`Could not read image ${imageId} from 'docker save': ${stderr.trim() ? tail(stderr, 5) : reason}`, 'DA-INP-006');
+        throw new UserFacingError(`Could not read image ${imageId} as 'docker save' streams it: ${reason}`, 'DA-INP-006');
     }
 }
 function describeOrigin(origin, label) {
@@ -69664,9 +69722,17 @@ function parseDeployInputs(getInput, env) {
     if (!['auto', 'chown', 'engine'].includes(secretOwner)) {
         throw new DeployInputError(`secret-owner: "${secretOwner}" must be \`auto\`, \`chown\` or \`engine\``);
     }
+    const deployTarget = (get('deploy-target') || 'compose');
+    if (deployTarget !== 'compose' && deployTarget !== 'swarm') {
+        throw new DeployInputError(`deploy-target: "${deployTarget}" must be \`compose\` or \`swarm\``);
+    }
+    if (deployTarget === 'swarm' && hosts.length > 1) {
+        throw new DeployInputError('ssh-host: with deploy-target swarm give one manager node; Swarm places the tasks on the other nodes itself');
+    }
     const envFile = getInput('env-file') ?? '';
     const jumpHost = parseJumpHost(getInput('ssh-jump-host') ?? '', user, port);
     return {
+        deployTarget,
         hosts,
         user,
         privateKey,
@@ -69686,6 +69752,215 @@ function parseDeployInputs(getInput, env) {
         connectTimeoutSeconds: parsePositiveInt(get('ssh-connect-timeout'), 'ssh-connect-timeout', 30, 's'),
         commandTimeoutSeconds: parsePositiveInt(get('ssh-command-timeout'), 'ssh-command-timeout', 600, 's'),
     };
+}
+
+;// CONCATENATED MODULE: ./src/deploy/stack-file.ts
+/**
+ * Renders the stack file `docker stack deploy` reads, from the merged prod model (already interpolated by the compose
+ * loader, `$` escaped as `$$`, so the manager's CLI re-interpolates nothing and both targets see the same values).
+ * Pure: unit-tested as it is.
+ *
+ * What changes against the compose model: `build:` goes, the built services run the delivered image, secrets become
+ * versioned external Docker secrets owned by the image's runtime user at 0400, every service gets a rolling update
+ * that rolls back on failure, and keys Swarm cannot honour are dropped with a warning rather than ignored silently.
+ */
+
+const VERSION_LABEL = 'com.doongzi.deploy-action.version';
+/** Keys the stack keeps as they are. Anything else is dropped (with a warning unless it is in SILENT). */
+const KEEP = new Set([
+    'image', 'command', 'entrypoint', 'environment', 'env_file', 'healthcheck', 'deploy', 'labels', 'networks', 'user',
+    'working_dir', 'init', 'stop_grace_period', 'stop_signal', 'read_only', 'tmpfs', 'ulimits', 'logging', 'cap_add',
+    'cap_drop', 'extra_hosts', 'hostname', 'dns', 'dns_search', 'sysctls', 'volumes', 'ports', 'secrets',
+]);
+/** Dropped without a word: Swarm has its own form of them (restart, limits) or they mean nothing to a stack. */
+const SILENT = new Set(['build', 'restart', 'depends_on', 'container_name', 'pull_policy', 'expose', 'cpus', 'mem_limit', 'mem_reservation']);
+/** Go duration (`1m30s`, `500ms`, `2s`) to seconds; undefined when it does not parse. */
+function durationSeconds(v) {
+    if (typeof v === 'number')
+        return v / 1e9; // compose config prints nanoseconds for numbers
+    if (typeof v !== 'string' || v.trim() === '')
+        return undefined;
+    const re = /(\d+(?:\.\d+)?)(h|ms|m|s|us|µs|ns)/g;
+    const unit = { h: 3600, m: 60, s: 1, ms: 1e-3, us: 1e-6, µs: 1e-6, ns: 1e-9 };
+    let total = 0;
+    let matched = '';
+    for (const m of v.trim().matchAll(re)) {
+        total += Number(m[1]) * unit[m[2]];
+        matched += m[0];
+    }
+    return matched === v.trim() ? total : undefined;
+}
+function stack_file_isMap(v) {
+    return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+/**
+ * How long Swarm watches each updated task before it calls the update a success: long enough for the healthcheck to
+ * fail (interval × retries, plus the start period), 5 s to 60 s; 10 s without a healthcheck.
+ */
+function monitorSeconds(healthcheck) {
+    if (!stack_file_isMap(healthcheck) || healthcheck['disable'] === true)
+        return 10;
+    const test = healthcheck['test'];
+    if (Array.isArray(test) && test[0] === 'NONE')
+        return 10;
+    const interval = durationSeconds(healthcheck['interval']) ?? 30;
+    const retries = typeof healthcheck['retries'] === 'number' ? healthcheck['retries'] : 3;
+    const start = durationSeconds(healthcheck['start_period']) ?? 0;
+    return Math.round(Math.min(60, Math.max(5, start + interval * retries)));
+}
+/** Host networking or host-mode published ports: two tasks cannot run side by side, so the update must stop first. */
+function needsStopFirst(svc, networks) {
+    if (svc['network_mode'] === 'host')
+        return true;
+    if (Array.isArray(svc['ports']) && svc['ports'].some((p) => stack_file_isMap(p) && p['mode'] === 'host'))
+        return true;
+    const nets = svc['networks'];
+    const keys = Array.isArray(nets) ? nets.map(String) : stack_file_isMap(nets) ? Object.keys(nets) : [];
+    return keys.some((k) => {
+        const n = networks[k];
+        return k === 'host' || (stack_file_isMap(n) && (n['name'] === 'host' || n['driver'] === 'host'));
+    });
+}
+/** `/run/secrets/db_password` → `db_password`: Swarm mounts relative targets under /run/secrets. */
+function secretTarget(target, source) {
+    if (typeof target !== 'string' || target === '')
+        return source;
+    return target.startsWith('/run/secrets/') ? target.slice('/run/secrets/'.length) : target;
+}
+function renderService(name, svc, input, networks, warnings) {
+    const out = {};
+    const pinned = input.buildServices.includes(name);
+    const dropped = [];
+    for (const [k, v] of Object.entries(svc)) {
+        if (v === null)
+            continue;
+        if (KEEP.has(k))
+            out[k] = v;
+        else if (!SILENT.has(k))
+            dropped.push(k);
+    }
+    if (dropped.length)
+        warnings.push(`service ${name}: ${dropped.join(', ')} ${dropped.length > 1 ? 'are' : 'is'} not supported by docker stack deploy and left out of the stack`);
+    if (pinned)
+        out['image'] = input.image;
+    if (typeof out['image'] !== 'string')
+        throw new Error(`service ${name} has no image to run in the stack`);
+    if (Array.isArray(svc['volumes']) && svc['volumes'].some((v) => stack_file_isMap(v) && v['type'] === 'bind')) {
+        warnings.push(`service ${name}: bind mounts refer to paths on whichever node runs the task`);
+    }
+    // Secrets: versioned external names, owned by the image's runtime user, 0400.
+    if (Array.isArray(svc['secrets'])) {
+        out['secrets'] = svc['secrets'].map((s) => {
+            const source = stack_file_isMap(s) ? String(s['source']) : String(s);
+            if (input.secretNames[source] === undefined) {
+                throw new Error(`service ${name} uses the secret ${source}, which has no value (add it to the secrets input)`);
+            }
+            return {
+                source,
+                target: secretTarget(stack_file_isMap(s) ? s['target'] : undefined, source),
+                uid: String(input.runtimeUser.uid),
+                gid: String(input.runtimeUser.gid),
+                mode: 0o400,
+            };
+        });
+    }
+    // The environment is the compose files' own (interpolated); env files stay files, uploaded beside the stack file.
+    const deploy = stack_file_isMap(svc['deploy']) ? { ...svc['deploy'] } : {};
+    for (const k of ['placement', 'resources'])
+        if (stack_file_isMap(deploy[k]) && Object.keys(deploy[k]).length === 0)
+            delete deploy[k];
+    const resources = stack_file_isMap(deploy['resources']) ? { ...deploy['resources'] } : {};
+    for (const part of ['limits', 'reservations']) {
+        const r = resources[part];
+        if (!stack_file_isMap(r))
+            continue;
+        // The 3.x schema takes cpus and memory as strings.
+        const copy = { ...r };
+        if (typeof copy['cpus'] === 'number')
+            copy['cpus'] = String(copy['cpus']);
+        if (typeof copy['memory'] === 'number')
+            copy['memory'] = String(copy['memory']);
+        resources[part] = copy;
+    }
+    // Service-level cpus / mem_limit, when deploy.resources does not say.
+    const limits = stack_file_isMap(resources['limits']) ? { ...resources['limits'] } : {};
+    if (svc['cpus'] !== undefined && svc['cpus'] !== null && limits['cpus'] === undefined)
+        limits['cpus'] = String(svc['cpus']);
+    if (typeof svc['mem_limit'] === 'string' && limits['memory'] === undefined)
+        limits['memory'] = svc['mem_limit'];
+    if (Object.keys(limits).length)
+        resources['limits'] = limits;
+    if (Object.keys(resources).length)
+        deploy['resources'] = resources;
+    if (!stack_file_isMap(deploy['restart_policy']) && typeof svc['restart'] === 'string') {
+        const condition = svc['restart'] === 'no' ? 'none' : svc['restart'].startsWith('on-failure') ? 'on-failure' : 'any';
+        deploy['restart_policy'] = { condition };
+    }
+    const order = needsStopFirst(svc, networks) ? 'stop-first' : 'start-first';
+    const monitor = `${monitorSeconds(svc['healthcheck'])}s`;
+    const userUpdate = stack_file_isMap(deploy['update_config']) ? deploy['update_config'] : {};
+    if (userUpdate['failure_action'] !== undefined && userUpdate['failure_action'] !== 'rollback') {
+        warnings.push(`service ${name}: deploy.update_config.failure_action ${String(userUpdate['failure_action'])} is replaced by rollback`);
+    }
+    if (userUpdate['order'] === 'start-first' && order === 'stop-first') {
+        warnings.push(`service ${name}: update order start-first is not possible with host networking or host-mode ports; using stop-first`);
+    }
+    deploy['update_config'] = {
+        parallelism: 1,
+        delay: '0s',
+        monitor,
+        max_failure_ratio: 0,
+        ...userUpdate,
+        order: order === 'stop-first' ? 'stop-first' : (userUpdate['order'] ?? 'start-first'),
+        failure_action: 'rollback',
+    };
+    const userRollback = stack_file_isMap(deploy['rollback_config']) ? deploy['rollback_config'] : {};
+    deploy['rollback_config'] = {
+        parallelism: 0,
+        monitor,
+        failure_action: 'pause',
+        ...userRollback,
+        order: order === 'stop-first' ? 'stop-first' : (userRollback['order'] ?? 'start-first'),
+    };
+    deploy['labels'] = { ...(stack_file_isMap(deploy['labels']) ? deploy['labels'] : {}), [VERSION_LABEL]: input.version };
+    out['deploy'] = deploy;
+    return out;
+}
+function renderStackFile(input) {
+    const warnings = [];
+    const config = input.config;
+    const networks = stack_file_isMap(config['networks']) ? config['networks'] : {};
+    const services = {};
+    const pinnedServices = [];
+    for (const [name, svc] of Object.entries(stack_file_isMap(config['services']) ? config['services'] : {})) {
+        if (!stack_file_isMap(svc))
+            continue;
+        services[name] = renderService(name, svc, input, networks, warnings);
+        if (input.buildServices.includes(name))
+            pinnedServices.push(name);
+    }
+    if (Object.keys(services).length === 0)
+        throw new Error('the prod compose files declare no service');
+    const out = { version: '3.9', services };
+    if (Object.keys(networks).length) {
+        out['networks'] = Object.fromEntries(Object.entries(networks).map(([k, v]) => {
+            const n = stack_file_isMap(v) ? { ...v } : {};
+            if (stack_file_isMap(n['ipam']) && Object.keys(n['ipam']).length === 0)
+                delete n['ipam'];
+            return [k, n];
+        }));
+    }
+    if (stack_file_isMap(config['volumes']))
+        out['volumes'] = config['volumes'];
+    const used = new Set(Object.values(services).flatMap((s) => (stack_file_isMap(s) && Array.isArray(s['secrets']) ? s['secrets'].map((r) => String(r['source'])) : [])));
+    if (used.size) {
+        out['secrets'] = Object.fromEntries([...used].sort().map((n) => [n, { external: true, name: input.secretNames[n] }]));
+    }
+    if (stack_file_isMap(config['configs']) && Object.keys(config['configs']).length) {
+        warnings.push('top-level configs are not deployed to the stack (not supported by this action yet)');
+    }
+    const header = `# Written by deploy-action for docker stack deploy: release ${input.version}. Values are interpolated already ($$ is a literal $).\n`;
+    return { text: header + (0,dist/* stringify */.As)(out, { lineWidth: 0 }), services: Object.keys(services), pinnedServices, warnings };
 }
 
 ;// CONCATENATED MODULE: ./src/deploy/ssh/known-hosts.ts
@@ -69853,6 +70128,20 @@ function imageTags(repository, info) {
 
 
 
+
+
+const STACK_FILE = 'docker-stack.deploy-action.yml';
+/** Docker limits secret names to 64 characters. */
+const MAX_SECRET_NAME = 64;
+/**
+ * The version part of a secret's name: an HMAC of the value, keyed by a hash of the deploy key, so the same value
+ * keeps its name (no needless restarts) while the name, which anyone with docker access sees, cannot be used to test
+ * guesses of the value.
+ */
+function secretVersion(value, privateKey) {
+    const key = (0,external_node_crypto_.createHash)('sha256').update('deploy-action secret names\0').update(privateKey).digest();
+    return (0,external_node_crypto_.createHmac)('sha256', key).update(value).digest('hex').slice(0, 12);
+}
 const OVERRIDE_NAME = 'docker-compose.deploy-action.yml';
 /** A path relative to the project root that stays inside it: no absolute paths, no `..`, nothing odd. */
 function checkRelativePath(p, what) {
@@ -69962,7 +70251,29 @@ function buildDeployPlan(inputs, source) {
     }
     if (uid === 0 && secrets.length > 0)
         warnings.push('the image runs as root: the secret files are owned by root');
+    let swarm;
+    if (inputs.deployTarget === 'swarm') {
+        if (!source.stackConfig)
+            throw new DeployInputError('deploy-target swarm: the merged prod compose model is not available to render the stack file');
+        const secretNames = {};
+        for (const s of secrets) {
+            const name = `${projectName}_${s.name}_${secretVersion(s.value, inputs.privateKey)}`;
+            if (name.length > MAX_SECRET_NAME) {
+                throw new DeployInputError(`secrets: the Docker secret name ${name} is longer than ${MAX_SECRET_NAME} characters; shorten project-name or the secret name`);
+            }
+            secretNames[s.name] = name;
+        }
+        swarm = { stack: projectName, config: source.stackConfig, buildServices: [...source.buildServices], secretNames, stackFile: STACK_FILE, envFiles };
+        // Render once now, so a model the stack cannot express stops the deploy before any connection.
+        try {
+            warnings.push(...renderStackFile({ config: swarm.config, image: targetRefs[0], buildServices: swarm.buildServices, secretNames, runtimeUser: { uid, gid }, version: version.version }).warnings);
+        }
+        catch (e) {
+            throw new DeployInputError(`deploy-target swarm: ${e.message}`);
+        }
+    }
     return {
+        target: inputs.deployTarget,
         hosts: inputs.hosts,
         user: inputs.user,
         auth: { privateKey: inputs.privateKey, ...(inputs.passphrase ? { passphrase: inputs.passphrase } : {}), keyFingerprint },
@@ -69987,6 +70298,7 @@ function buildDeployPlan(inputs, source) {
         connectTimeoutMs: inputs.connectTimeoutSeconds * 1000,
         commandTimeoutMs: inputs.commandTimeoutSeconds * 1000,
         secretEnvVars: inputs.secrets.map((s) => s.envVar),
+        ...(swarm ? { swarm } : {}),
         warnings,
     };
 }
@@ -70198,52 +70510,81 @@ async function deliverImage(plan, local, session, docker) {
     return 'loaded';
 }
 
-;// CONCATENATED MODULE: ./src/deploy/diagnose.ts
-/** Why `up --wait` failed: the services that are not running or not healthy, their last log lines and health probes. */
+;// CONCATENATED MODULE: ./src/deploy/local-docker.ts
+/**
+ * The runner's docker CLI. Children get the step's environment minus the secret variables and the action inputs
+ * (`INPUT_*`), so no secret value sits in a local process environment either.
+ */
 
-function parseComposePs(text) {
-    const t = text.trim();
-    if (t === '')
-        return [];
-    if (t.startsWith('['))
-        return JSON.parse(t);
-    return t.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+function childEnv(secretEnvVars, env = process.env) {
+    const drop = new Set(secretEnvVars);
+    return Object.fromEntries(Object.entries(env).filter(([k]) => !drop.has(k) && !k.startsWith('INPUT_')));
 }
-function failingEntries(entries) {
-    return entries.filter((e) => e.State !== 'running' || (e.Health !== undefined && e.Health !== '' && e.Health !== 'healthy'));
+class LocalDocker {
+    secretEnvVars;
+    constructor(secretEnvVars) {
+        this.secretEnvVars = secretEnvVars;
+    }
+    run(args, stdin) {
+        return new Promise((resolve, reject) => {
+            const child = (0,external_node_child_process_namespaceObject.spawn)('docker', args, { env: childEnv(this.secretEnvVars), stdio: ['pipe', 'pipe', 'pipe'] });
+            let out = '';
+            let err = '';
+            child.stdout.on('data', (d) => (out += d.toString()));
+            child.stderr.on('data', (d) => (err += d.toString()));
+            child.on('error', (e) => reject(new Error(`docker ${args[0]}: ${e.message}`)));
+            child.on('close', (code) => code === 0 ? resolve(out) : reject(new Error(`docker ${args.join(' ')} failed (exit ${code}): ${err.trim().split('\n').slice(-10).join('\n')}`)));
+            child.stdin.end(stdin);
+        });
+    }
+    /** `docker save` as a stream; `done` settles with its exit status. */
+    save(refs) {
+        const child = (0,external_node_child_process_namespaceObject.spawn)('docker', ['save', ...refs], { env: childEnv(this.secretEnvVars), stdio: ['ignore', 'pipe', 'pipe'] });
+        let err = '';
+        child.stderr.on('data', (d) => (err += d.toString()));
+        const done = new Promise((resolve, reject) => {
+            child.on('error', (e) => reject(new Error(`docker save: ${e.message}`)));
+            child.on('close', (code, signal) => code === 0 ? resolve() : reject(new Error(`docker save failed (${signal ?? `exit ${code}`}): ${err.trim()}`)));
+        });
+        return { stdout: child.stdout, done, child };
+    }
 }
-async function describeFailure(session, project, logLines = 20) {
-    try {
-        const ps = await session.exec(`${composeArgs(project, [])} ps -a --format json`, { label: 'docker compose ps', timeoutMs: 60_000 });
-        const entries = parseComposePs(ps.stdout);
-        const failing = failingEntries(entries);
-        if (failing.length === 0)
-            return entries.length ? 'every service is running; compose reported the failure above' : 'no container was created';
-        const parts = [];
-        for (const e of failing.slice(0, 3)) {
-            const state = `${e.State ?? '?'}${e.Health ? `, ${e.Health}` : ''}${e.State === 'exited' ? `, exit code ${e.ExitCode}` : ''}`;
-            parts.push(`service ${e.Service} (${e.Name}): ${state}`);
-            if (e.Name) {
-                const health = await session.exec(`docker inspect --format '{{if .State.Health}}{{range .State.Health.Log}}exit {{.ExitCode}}: {{.Output}}{{"\\n"}}{{end}}{{end}}' ${shQuote(e.Name)}`, { label: 'docker inspect', timeoutMs: 30_000, okCodes: [1] });
-                const last = health.stdout.trim().split('\n').filter(Boolean).slice(-1)[0];
-                if (last)
-                    parts.push(`  last health probe: ${last.trim()}`);
-            }
-            if (e.Service) {
-                const logs = await session.exec(`${composeArgs(project, [])} logs --no-color --no-log-prefix --tail ${logLines} ${shQuote(e.Service)}`, {
-                    label: 'docker compose logs',
-                    timeoutMs: 30_000,
-                    okCodes: [1],
-                });
-                const text = `${logs.stdout}${logs.stderr}`.trimEnd();
-                parts.push(text ? `  last log lines:\n${text.split('\n').map((l) => `    ${l}`).join('\n')}` : '  (no log output)');
-            }
-        }
-        return parts.join('\n');
+
+;// CONCATENATED MODULE: ./src/deploy/summary.ts
+class DeployFailedError extends Error {
+    summary;
+    constructor(message, summary) {
+        super(message);
+        this.summary = summary;
+        this.name = 'DeployFailedError';
     }
-    catch (e) {
-        return `could not read the service state: ${e.message}`;
+}
+function deployOutputs(s) {
+    return {
+        version: s.version,
+        'previous-version': s.previousVersion ?? '',
+        'deployed-hosts': s.deployedHosts.join('\n'),
+    };
+}
+function seconds(ms) {
+    return `${(ms / 1000).toFixed(1)}s`;
+}
+/** Markdown for the job summary. */
+function formatDeploySummary(s) {
+    const out = [];
+    out.push(`## Deploy ${s.ok ? 'succeeded' : 'failed'}: ${s.version}`, '');
+    out.push(`- previous version: ${s.previousVersion ?? '(none)'}`);
+    out.push(`- image: ${s.imageRefs.join(', ')}${s.imageId ? ` (${s.imageId}${s.imageDigest ? `, ${s.imageDigest}` : ''})` : ''}`);
+    out.push(`- elapsed: ${seconds(s.elapsedMs)}`);
+    if (s.error)
+        out.push('', '```', s.error, '```');
+    out.push('', '| host | status | previous | rollback | steps |', '| --- | --- | --- | --- | --- |');
+    for (const h of s.hosts) {
+        const rb = h.rollback ? `${h.rollback.status}${h.rollback.toVersion ? ` → ${h.rollback.toVersion}` : ''}${h.rollback.detail ? `: ${h.rollback.detail}` : ''}` : '';
+        const steps = h.steps.map((t) => `${t.step} ${seconds(t.ms)}`).join(', ');
+        out.push(`| ${h.host} | ${h.status} | ${h.previousVersion ?? ''} | ${rb.replace(/\|/g, '\\|').replace(/\n/g, ' ')} | ${steps} |`);
     }
+    return `${out.join('\n')}\n`;
 }
 
 ;// CONCATENATED MODULE: ./src/deploy/ssh/session.ts
@@ -70472,6 +70813,67 @@ class SshSession {
     }
 }
 
+;// CONCATENATED MODULE: ./src/deploy/connect.ts
+
+function openHostSession(plan, address) {
+    return SshSession.open({ host: address.host, port: address.port, user: plan.user }, {
+        privateKey: plan.auth.privateKey,
+        ...(plan.auth.passphrase ? { passphrase: plan.auth.passphrase } : {}),
+        keyFingerprint: plan.auth.keyFingerprint,
+        knownHosts: plan.knownHosts,
+        connectTimeoutMs: plan.connectTimeoutMs,
+        ...(plan.jumpHost ? { jump: { host: plan.jumpHost.host, port: plan.jumpHost.port, user: plan.jumpHost.user } } : {}),
+    });
+}
+
+;// CONCATENATED MODULE: ./src/deploy/diagnose.ts
+/** Why `up --wait` failed: the services that are not running or not healthy, their last log lines and health probes. */
+
+function parseComposePs(text) {
+    const t = text.trim();
+    if (t === '')
+        return [];
+    if (t.startsWith('['))
+        return JSON.parse(t);
+    return t.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+}
+function failingEntries(entries) {
+    return entries.filter((e) => e.State !== 'running' || (e.Health !== undefined && e.Health !== '' && e.Health !== 'healthy'));
+}
+async function describeFailure(session, project, logLines = 20) {
+    try {
+        const ps = await session.exec(`${composeArgs(project, [])} ps -a --format json`, { label: 'docker compose ps', timeoutMs: 60_000 });
+        const entries = parseComposePs(ps.stdout);
+        const failing = failingEntries(entries);
+        if (failing.length === 0)
+            return entries.length ? 'every service is running; compose reported the failure above' : 'no container was created';
+        const parts = [];
+        for (const e of failing.slice(0, 3)) {
+            const state = `${e.State ?? '?'}${e.Health ? `, ${e.Health}` : ''}${e.State === 'exited' ? `, exit code ${e.ExitCode}` : ''}`;
+            parts.push(`service ${e.Service} (${e.Name}): ${state}`);
+            if (e.Name) {
+                const health = await session.exec(`docker inspect --format '{{if .State.Health}}{{range .State.Health.Log}}exit {{.ExitCode}}: {{.Output}}{{"\\n"}}{{end}}{{end}}' ${shQuote(e.Name)}`, { label: 'docker inspect', timeoutMs: 30_000, okCodes: [1] });
+                const last = health.stdout.trim().split('\n').filter(Boolean).slice(-1)[0];
+                if (last)
+                    parts.push(`  last health probe: ${last.trim()}`);
+            }
+            if (e.Service) {
+                const logs = await session.exec(`${composeArgs(project, [])} logs --no-color --no-log-prefix --tail ${logLines} ${shQuote(e.Service)}`, {
+                    label: 'docker compose logs',
+                    timeoutMs: 30_000,
+                    okCodes: [1],
+                });
+                const text = `${logs.stdout}${logs.stderr}`.trimEnd();
+                parts.push(text ? `  last log lines:\n${text.split('\n').map((l) => `    ${l}`).join('\n')}` : '  (no log output)');
+            }
+        }
+        return parts.join('\n');
+    }
+    catch (e) {
+        return `could not read the service state: ${e.message}`;
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/deploy/host-deploy.ts
 /**
  * One host's deploy and its rollback. The steps, in order: connect, preflight, image, stage the release (compose
@@ -70533,16 +70935,8 @@ class HostDeploy {
             this.summary.steps.push({ step: name, ms: Date.now() - start });
         }
     }
-    async connect() {
-        const { plan } = this;
-        return SshSession.open({ host: this.address.host, port: this.address.port, user: plan.user }, {
-            privateKey: plan.auth.privateKey,
-            ...(plan.auth.passphrase ? { passphrase: plan.auth.passphrase } : {}),
-            keyFingerprint: plan.auth.keyFingerprint,
-            knownHosts: plan.knownHosts,
-            connectTimeoutMs: plan.connectTimeoutMs,
-            ...(plan.jumpHost ? { jump: { host: plan.jumpHost.host, port: plan.jumpHost.port, user: plan.jumpHost.user } } : {}),
-        });
+    connect() {
+        return openHostSession(this.plan, this.address);
     }
     get s() {
         if (!this.session)
@@ -70746,107 +71140,641 @@ class HostDeploy {
     }
 }
 
-;// CONCATENATED MODULE: ./src/deploy/local-docker.ts
+;// CONCATENATED MODULE: ./src/deploy/targets/compose.ts
+
+class ComposeTarget {
+    plan;
+    log;
+    all;
+    done = [];
+    failed;
+    constructor(plan, log) {
+        this.plan = plan;
+        this.log = log;
+        this.all = plan.hosts.map((h) => new HostDeploy(plan, h, log));
+    }
+    get hosts() {
+        return this.all.map((h) => h.summary);
+    }
+    async deploy(local, docker) {
+        for (const host of this.all) {
+            this.log.startGroup(`Deploy ${this.plan.version.version} to ${host.name}`);
+            try {
+                await host.deploy(local, docker);
+                this.done.push(host);
+            }
+            catch (e) {
+                this.failed = host;
+                this.log.warning(e instanceof Error ? e.message : String(e));
+                throw e;
+            }
+            finally {
+                this.log.endGroup();
+            }
+        }
+    }
+    async recover() {
+        this.log.startGroup('Rollback');
+        try {
+            for (const host of [...(this.failed ? [this.failed] : []), ...[...this.done].reverse()]) {
+                const r = await host.rollback();
+                const to = r.toVersion ? ` to ${r.toVersion}` : '';
+                const line = `${host.name}: rollback ${r.status}${to}${r.detail ? `: ${r.detail}` : ''}`;
+                if (r.status === 'failed')
+                    this.log.warning(line);
+                else
+                    this.log.info(line);
+            }
+        }
+        finally {
+            this.log.endGroup();
+        }
+        const hosts = this.hosts;
+        for (const h of hosts)
+            if (h.status === 'pending')
+                h.status = 'unchanged';
+        const rolled = hosts.filter((h) => h.rollback && h.rollback.status !== 'not-needed');
+        const bad = hosts.filter((h) => h.status === 'rollback-failed');
+        if (bad.length > 0)
+            return `Rollback FAILED on ${bad.map((h) => h.host).join(', ')}: check these hosts by hand.`;
+        if (rolled.length > 0) {
+            return `Rolled back: ${rolled.map((h) => `${h.host} (${h.rollback.status}${h.rollback.toVersion ? ` to ${h.rollback.toVersion}` : ''})`).join(', ')}.`;
+        }
+        return 'No host was switched to the new release.';
+    }
+    previousVersion() {
+        return this.all[0]?.summary.previousVersion;
+    }
+    close() {
+        for (const h of this.all)
+            h.close();
+    }
+}
+
+;// CONCATENATED MODULE: ./src/deploy/swarm-script.ts
 /**
- * The runner's docker CLI. Children get the step's environment minus the secret variables and the action inputs
- * (`INPUT_*`), so no secret value sits in a local process environment either.
+ * The POSIX sh commands the swarm target runs on the manager, and the parsing of what Swarm reports. Pure, so both
+ * are unit-tested. Secret values never appear here: they travel in the channel's stdin only.
  */
 
-function childEnv(secretEnvVars, env = process.env) {
-    const drop = new Set(secretEnvVars);
-    return Object.fromEntries(Object.entries(env).filter(([k]) => !drop.has(k) && !k.startsWith('INPUT_')));
+const LABEL = {
+    stack: 'com.doongzi.deploy-action.stack',
+    secret: 'com.doongzi.deploy-action.secret',
+    version: 'com.doongzi.deploy-action.version',
+};
+const STACK_NAMESPACE = 'com.docker.stack.namespace';
+/** Exit codes the client turns into explanations. */
+const SWARM_EXIT = { noDocker: 10, notManager: 13, notWritable: 12, noLength: 90, shortInput: 91, createFailed: 95 };
+function swarmPreflightScript(deployPath, stack) {
+    const p = shQuote(deployPath);
+    return [
+        'set -eu',
+        `docker version --format '{{.Server.Version}}' >/dev/null || { echo "the deploy user cannot use docker (add it to the docker group)" >&2; exit ${SWARM_EXIT.noDocker}; }`,
+        `info=$(docker info --format '{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}} {{.Swarm.Nodes}}')`,
+        'echo "swarm=$info"',
+        `case "$info" in "active true "*) ;; *) echo "this host is not a Swarm manager (docker info: $info); run 'docker swarm init' on it, or name a manager in ssh-host" >&2; exit ${SWARM_EXIT.notManager};; esac`,
+        // 20.10's CLI has no --detach for stack deploy (it always returns at once); newer ones do.
+        `if docker stack deploy --help 2>/dev/null | grep -q -- '--detach'; then echo "detach=yes"; else echo "detach=no"; fi`,
+        `mkdir -p ${p}/releases 2>/dev/null && [ -w ${p}/releases ] || { echo "deploy-path ${deployPath.replace(/["`$\\]/g, '')} is not writable by $(id -un): create it and chown it to that user" >&2; exit ${SWARM_EXIT.notWritable}; }`,
+        `cd ${p}`,
+        'echo "path=$(pwd -P)"',
+        `for s in $(docker service ls -q --filter label=${shQuote(`${STACK_NAMESPACE}=${stack}`)}); do docker service inspect --format 'service={{.Spec.Name}} {{index .Spec.Labels "${LABEL.version}"}}' "$s"; done`,
+        `docker secret ls --filter label=${shQuote(`${LABEL.stack}=${stack}`)} --format 'secret={{.Name}}'`,
+    ].join('\n');
 }
-class LocalDocker {
-    secretEnvVars;
-    constructor(secretEnvVars) {
-        this.secretEnvVars = secretEnvVars;
+function parseSwarmPreflight(stdout) {
+    const out = { state: '', manager: false, nodes: 0, detachFlag: false, services: new Map(), secrets: [] };
+    for (const line of stdout.split('\n')) {
+        const eq = line.indexOf('=');
+        if (eq < 0)
+            continue;
+        const [k, v] = [line.slice(0, eq), line.slice(eq + 1).trim()];
+        if (k === 'swarm') {
+            const [state, control, nodes] = v.split(' ');
+            out.state = state ?? '';
+            out.manager = control === 'true';
+            out.nodes = Number(nodes) || 0;
+        }
+        else if (k === 'detach')
+            out.detachFlag = v === 'yes';
+        else if (k === 'path')
+            out.path = v;
+        else if (k === 'service') {
+            const [name, version] = v.split(' ');
+            if (name)
+                out.services.set(name, version ?? '');
+        }
+        else if (k === 'secret' && v)
+            out.secrets.push(v);
     }
-    run(args, stdin) {
-        return new Promise((resolve, reject) => {
-            const child = (0,external_node_child_process_namespaceObject.spawn)('docker', args, { env: childEnv(this.secretEnvVars), stdio: ['pipe', 'pipe', 'pipe'] });
-            let out = '';
-            let err = '';
-            child.stdout.on('data', (d) => (out += d.toString()));
-            child.stderr.on('data', (d) => (err += d.toString()));
-            child.on('error', (e) => reject(new Error(`docker ${args[0]}: ${e.message}`)));
-            child.on('close', (code) => code === 0 ? resolve(out) : reject(new Error(`docker ${args.join(' ')} failed (exit ${code}): ${err.trim().split('\n').slice(-10).join('\n')}`)));
-            child.stdin.end(stdin);
-        });
+    return out;
+}
+/**
+ * Create one Docker secret from a framed value on stdin: the bytes go straight from the channel into
+ * `docker secret create NAME -` (nothing on disk, nothing in a command line). A cut connection would hand docker a
+ * short value; the byte count catches that, and the secret is removed again, since its name promises its content.
+ */
+function secretCreateScript(name, labels) {
+    const l = Object.entries(labels)
+        .map(([k, v]) => `--label ${shQuote(`${k}=${v}`)}`)
+        .join(' ');
+    return [
+        'set -u',
+        `trap 'exit 129' HUP`,
+        "IFS= read -r n || n=''",
+        `case "$n" in ''|*[!0-9]*) echo "deploy-action: no length header on stdin" >&2; exit ${SWARM_EXIT.noLength};; esac`,
+        // tee copies the bytes to docker (fd 3) and counts them (wc, to fd 4 = the captured output).
+        `got=$( exec 4>&1; { head -c "$n" | tee /dev/fd/3 | wc -c >&4; } 3>&1 | docker secret create ${l} ${shQuote(name)} - >/dev/null ) || exit ${SWARM_EXIT.createFailed}`,
+        'got=$(echo $got)',
+        `[ "$got" = "$n" ] || { docker secret rm ${shQuote(name)} >/dev/null 2>&1; echo "deploy-action: stdin ended after $got of $n bytes (connection cut?); the secret was removed" >&2; exit ${SWARM_EXIT.shortInput}; }`,
+    ].join('\n');
+}
+function stackDeployScript(opts) {
+    const resolve = opts.registry ? 'always' : 'never';
+    const deploy = `docker stack deploy --prune --resolve-image ${resolve}${opts.registry ? ' --with-registry-auth' : ''}` +
+        `${opts.detachFlag ? ' --detach=false --quiet' : ''} -c ${shQuote(opts.stackFile)} ${shQuote(opts.stack)}`;
+    const lines = ['set -eu', `cd ${shQuote(opts.releaseAbs)}`];
+    if (opts.registry?.username) {
+        // A throwaway DOCKER_CONFIG: the login reaches the nodes with the service (--with-registry-auth), not the disk for long.
+        lines.push('d=$(mktemp -d)', `trap 'rm -rf "$d"' EXIT`, `DOCKER_CONFIG="$d" docker login ${shQuote(opts.registry.server)} -u ${shQuote(opts.registry.username)} --password-stdin >/dev/null`, `DOCKER_CONFIG="$d" timeout -k 10 ${opts.timeoutSeconds} ${deploy}`);
     }
-    /** `docker save` as a stream; `done` settles with its exit status. */
-    save(refs) {
-        const child = (0,external_node_child_process_namespaceObject.spawn)('docker', ['save', ...refs], { env: childEnv(this.secretEnvVars), stdio: ['ignore', 'pipe', 'pipe'] });
-        let err = '';
-        child.stderr.on('data', (d) => (err += d.toString()));
-        const done = new Promise((resolve, reject) => {
-            child.on('error', (e) => reject(new Error(`docker save: ${e.message}`)));
-            child.on('close', (code, signal) => code === 0 ? resolve() : reject(new Error(`docker save failed (${signal ?? `exit ${code}`}): ${err.trim()}`)));
-        });
-        return { stdout: child.stdout, done, child };
+    else {
+        lines.push(`timeout -k 10 ${opts.timeoutSeconds} ${deploy}`);
     }
+    return lines.join('\n');
+}
+/** Every service of the stack (`docker service inspect`), then every task of them (`docker inspect --type task`). */
+function stackStateScript(stack) {
+    return [
+        'set -eu',
+        `ids=$(docker service ls -q --filter label=${shQuote(`${STACK_NAMESPACE}=${stack}`)})`,
+        'if [ -n "$ids" ]; then docker service inspect $ids; else echo "[]"; fi',
+        'echo "@@tasks@@"',
+        'tasks=$(if [ -n "$ids" ]; then docker service ps -q --no-trunc $ids; fi)',
+        'if [ -n "$tasks" ]; then docker inspect --type task $tasks; else echo "[]"; fi',
+    ].join('\n');
+}
+function parseStackState(stdout) {
+    const [svc, tasks] = stdout.split('@@tasks@@');
+    return { services: JSON.parse(svc.trim() || '[]'), tasks: JSON.parse((tasks ?? '').trim() || '[]') };
+}
+/** Stable JSON (sorted keys), to compare a task's container spec with its service's. */
+function stable(v) {
+    if (Array.isArray(v))
+        return `[${v.map(stable).join(',')}]`;
+    if (v && typeof v === 'object') {
+        return `{${Object.keys(v)
+            .sort()
+            .map((k) => `${JSON.stringify(k)}:${stable(v[k])}`)
+            .join(',')}}`;
+    }
+    return JSON.stringify(v);
+}
+const FAILED_STATES = new Set(['failed', 'rejected']);
+/**
+ * Where one service stands after `stack deploy`. `startedBefore` is its UpdateStatus.StartedAt before the deploy, so
+ * a rollback left over from an earlier deploy is not taken for this one's.
+ */
+function serviceVerdict(s, tasks, expectedImage, startedBefore) {
+    const state = s.UpdateStatus?.State;
+    const fresh = s.UpdateStatus?.StartedAt !== undefined && s.UpdateStatus.StartedAt !== startedBefore;
+    const mine = tasks.filter((t) => t.ServiceID === s.ID);
+    if (fresh && (state === 'rollback_completed' || state === 'rollback_paused' || state === 'paused')) {
+        return { kind: 'failed', rolledBack: state === 'rollback_completed', why: `${state.replace('_', ' ')}${s.UpdateStatus?.Message ? `: ${s.UpdateStatus.Message}` : ''}` };
+    }
+    if (state === 'updating' || state === 'rollback_started')
+        return { kind: 'waiting', why: state.replace('_', ' ') };
+    const spec = stable(s.Spec.TaskTemplate.ContainerSpec);
+    const image = s.Spec.TaskTemplate.ContainerSpec.Image;
+    if (expectedImage && image !== expectedImage && !image.startsWith(`${expectedImage}@`)) {
+        return { kind: 'waiting', why: `the service spec runs ${image}` };
+    }
+    const current = mine.filter((t) => t.DesiredState === 'running');
+    const running = current.filter((t) => t.Status.State === 'running' && stable(t.Spec.ContainerSpec) === spec);
+    const want = s.Spec.Mode?.Replicated?.Replicas ?? Math.max(1, current.length);
+    // A new service has no update to roll back: repeated failures of its tasks are the verdict.
+    if (!s.UpdateStatus) {
+        const failed = mine.filter((t) => FAILED_STATES.has(t.Status.State) && stable(t.Spec.ContainerSpec) === spec);
+        if (failed.length >= 3)
+            return { kind: 'failed', rolledBack: false, why: `${failed.length} tasks failed` };
+    }
+    if (running.length < want || current.length !== running.length) {
+        return { kind: 'waiting', why: `${running.length}/${want} tasks running the current spec` };
+    }
+    return { kind: 'converged' };
+}
+/** The most telling task error of a service: the newest failed task of it. */
+function lastTaskError(s, tasks) {
+    const bad = tasks
+        .filter((t) => t.ServiceID === s.ID && (FAILED_STATES.has(t.Status.State) || (t.Status.Err ?? '') !== ''))
+        .sort((a, b) => (b.Status.Timestamp ?? '').localeCompare(a.Status.Timestamp ?? ''));
+    const t = bad[0];
+    if (!t)
+        return undefined;
+    const exit = t.Status.ContainerStatus?.ExitCode;
+    return `task ${t.ID.slice(0, 12)} (${t.Spec.ContainerSpec.Image}): ${t.Status.State}${t.Status.Err ? `: ${t.Status.Err}` : ''}${exit ? ` (exit code ${exit})` : ''}`;
 }
 
-;// CONCATENATED MODULE: ./src/deploy/summary.ts
-class DeployFailedError extends Error {
+;// CONCATENATED MODULE: ./src/deploy/targets/swarm.ts
+/**
+ * The `swarm` target: the release as a Swarm stack, through one manager. Steps: connect, preflight (a manager? which
+ * release runs?), image, upload (the stack file rendered from the merged prod model, the env files), secrets
+ * (versioned Docker secrets, created from stdin), `docker stack deploy`, converge (Swarm rolls a failing update back
+ * itself; we wait, bounded by health-timeout, and verify every task runs the new image), then switch `current` and
+ * remove the secrets and releases nothing refers to any more.
+ */
+
+
+
+
+
+
+
+const POLL_MS = 1000;
+class SwarmTarget {
+    plan;
+    log;
+    name;
     summary;
-    constructor(message, summary) {
-        super(message);
-        this.summary = summary;
-        this.name = 'DeployFailedError';
+    swarm;
+    session;
+    pre;
+    deployPath = '';
+    releaseDir = '';
+    stack;
+    image = '';
+    /** Set once `docker stack deploy` ran: from then on Swarm holds the truth. */
+    deployed = false;
+    rolledBackBySwarm = false;
+    startedBefore = new Map();
+    constructor(plan, log) {
+        this.plan = plan;
+        this.log = log;
+        if (!plan.swarm)
+            throw new Error('the swarm target needs plan.swarm');
+        this.swarm = plan.swarm;
+        this.name = formatHost(plan.hosts[0]);
+        this.summary = { host: this.name, status: 'pending', steps: [] };
     }
-}
-function deployOutputs(s) {
-    return {
-        version: s.version,
-        'previous-version': s.previousVersion ?? '',
-        'deployed-hosts': s.deployedHosts.join('\n'),
-    };
-}
-function seconds(ms) {
-    return `${(ms / 1000).toFixed(1)}s`;
-}
-/** Markdown for the job summary. */
-function formatDeploySummary(s) {
-    const out = [];
-    out.push(`## Deploy ${s.ok ? 'succeeded' : 'failed'}: ${s.version}`, '');
-    out.push(`- previous version: ${s.previousVersion ?? '(none)'}`);
-    out.push(`- image: ${s.imageRefs.join(', ')}${s.imageId ? ` (${s.imageId}${s.imageDigest ? `, ${s.imageDigest}` : ''})` : ''}`);
-    out.push(`- elapsed: ${seconds(s.elapsedMs)}`);
-    if (s.error)
-        out.push('', '```', s.error, '```');
-    out.push('', '| host | status | previous | rollback | steps |', '| --- | --- | --- | --- | --- |');
-    for (const h of s.hosts) {
-        const rb = h.rollback ? `${h.rollback.status}${h.rollback.toVersion ? ` → ${h.rollback.toVersion}` : ''}${h.rollback.detail ? `: ${h.rollback.detail}` : ''}` : '';
-        const steps = h.steps.map((t) => `${t.step} ${seconds(t.ms)}`).join(', ');
-        out.push(`| ${h.host} | ${h.status} | ${h.previousVersion ?? ''} | ${rb.replace(/\|/g, '\\|').replace(/\n/g, ' ')} | ${steps} |`);
+    get hosts() {
+        return [this.summary];
     }
-    return `${out.join('\n')}\n`;
+    get s() {
+        if (!this.session)
+            throw new Error('not connected');
+        return this.session;
+    }
+    exec(command, label, opts = {}) {
+        return this.s.exec(command, { label, timeoutMs: opts.timeoutMs ?? this.plan.commandTimeoutMs, ...opts });
+    }
+    async step(name, fn) {
+        const start = Date.now();
+        try {
+            return await fn();
+        }
+        catch (e) {
+            const msg = e instanceof Error ? e.message : String(e);
+            throw e instanceof HostStepError ? e : new HostStepError(name, `${this.name}: ${name}: ${msg}`);
+        }
+        finally {
+            this.summary.steps.push({ step: name, ms: Date.now() - start });
+        }
+    }
+    async deploy(local, docker) {
+        const { plan, log, swarm } = this;
+        log.startGroup(`Deploy ${plan.version.version} to the swarm stack ${swarm.stack} via ${this.name}`);
+        try {
+            this.session = await this.step('connect', () => openHostSession(plan, plan.hosts[0]));
+            log.info(`${this.name}: connected as ${plan.user}, host key verified`);
+            const pre = await this.step('preflight', () => this.preflight());
+            const previous = this.previousVersion();
+            if (previous)
+                this.summary.previousVersion = previous;
+            log.info(`${this.name}: Swarm manager of ${pre.nodes} node(s); stack ${swarm.stack} runs ${previous ?? '(nothing yet)'}; ` +
+                `stack deploy ${pre.detachFlag ? 'waits (--detach=false)' : 'returns at once (this CLI has no --detach)'}, then deploy-action checks every task`);
+            if (plan.image.delivery === 'ssh') {
+                if (pre.nodes > 1) {
+                    throw new HostStepError('image', `${this.name}: image-delivery ssh loads the image on this manager only, but the swarm has ${pre.nodes} nodes: tasks placed elsewhere could not find it. Use image-delivery registry (each node pulls).`);
+                }
+                log.info(`${this.name}: single-node swarm: image-delivery ssh loads the image on the manager, the only node (use registry delivery once the swarm grows)`);
+            }
+            const delivery = await this.step('image', () => deliverImage(plan, local, this.s, docker));
+            this.summary.imageDelivery = delivery;
+            // Registry delivery with a known digest pins the digest: every node runs exactly the checked image.
+            this.image = plan.image.delivery === 'registry' && local.digest ? `${plan.image.targetRefs[0]}@${local.digest}` : plan.image.targetRefs[0];
+            log.info(`${this.name}: image ${this.image} ${delivery === 'already-present' ? 'already present, tagged' : delivery}`);
+            await this.step('upload', () => this.stage(local));
+            log.info(`${this.name}: uploaded the stack file and ${swarm.envFiles.length} env file(s) to releases/${this.releaseDir}`);
+            for (const w of this.stack.warnings)
+                if (!plan.warnings.includes(w))
+                    log.warning(w);
+            const created = await this.step('secrets', () => this.createSecrets());
+            if (plan.secrets.length) {
+                log.info(`${this.name}: secrets ${Object.values(swarm.secretNames).join(', ')} (${created} new, ${plan.secrets.length - created} unchanged), ` +
+                    `mounted 0400 owned by ${plan.runtimeUser.uid}:${plan.runtimeUser.gid}`);
+            }
+            await this.step('deploy', () => this.stackDeploy());
+            this.deployed = true;
+            await this.step('converge', () => this.converge());
+            log.info(`${this.name}: stack ${swarm.stack} converged at ${plan.version.version}: every task of ${this.stack.pinnedServices.join(', ')} runs ${this.image}`);
+            await this.step('switch', () => this.exec(switchCurrentScript(this.deployPath, this.releaseDir), 'switch current'));
+            await this.step('prune', () => this.prune()).catch((e) => log.warning(`${this.name}: pruning failed: ${e.message}`));
+            this.summary.status = 'deployed';
+        }
+        catch (e) {
+            this.summary.status = 'failed';
+            log.warning(e instanceof Error ? e.message : String(e));
+            throw e;
+        }
+        finally {
+            log.endGroup();
+        }
+    }
+    async preflight() {
+        let out;
+        try {
+            out = await this.exec(swarmPreflightScript(this.plan.deployPath, this.swarm.stack), 'preflight', { timeoutMs: 60_000 });
+        }
+        catch (e) {
+            const err = e;
+            if (err.exitCode === SWARM_EXIT.notManager || err.exitCode === SWARM_EXIT.noDocker || err.exitCode === SWARM_EXIT.notWritable) {
+                throw new HostStepError('preflight', `${this.name}: ${(err.stderr ?? '').trim().split('\n').slice(-1)[0]}`);
+            }
+            throw e;
+        }
+        this.pre = parseSwarmPreflight(out.stdout);
+        this.deployPath = this.pre.path ?? this.plan.deployPath;
+        return this.pre;
+    }
+    render() {
+        const { swarm, plan } = this;
+        return renderStackFile({
+            config: swarm.config,
+            image: this.image,
+            buildServices: swarm.buildServices,
+            secretNames: swarm.secretNames,
+            runtimeUser: plan.runtimeUser,
+            version: plan.version.version,
+        });
+    }
+    async stage(local) {
+        const { plan, swarm } = this;
+        this.stack = this.render();
+        const live = this.previousVersion();
+        this.releaseDir = live === plan.version.version ? `${plan.version.version}.r${Date.now()}` : plan.version.version;
+        // Never the directory `current` points at: a re-run of the live version stages beside it.
+        const rel = remoteJoin(this.deployPath, 'releases', this.releaseDir);
+        await this.exec(`set -eu; cd ${shQuote(this.deployPath)}; t=$(readlink current 2>/dev/null || true); ` +
+            `if [ "$t" = ${shQuote(`releases/${this.releaseDir}`)} ]; then echo "releases/${this.releaseDir} is live" >&2; exit 1; fi; ` +
+            `rm -rf ${shQuote(rel)} && mkdir -m 0700 ${shQuote(rel)}`, 'create release directory');
+        await this.exec(writeFileScript(remoteJoin(rel, swarm.stackFile), '0644'), `upload ${swarm.stackFile}`, { stdin: remote_script_frame(Buffer.from(this.stack.text)) });
+        for (const f of swarm.envFiles) {
+            const content = plan.files.find((p) => p.relativePath === f)?.content ?? Buffer.alloc(0);
+            await this.exec(writeFileScript(remoteJoin(rel, f), '0600'), `upload ${f}`, { stdin: remote_script_frame(content) });
+        }
+        const manifest = {
+            version: plan.version.version,
+            project: swarm.stack,
+            composeFiles: [swarm.stackFile],
+            image: `${this.image} ${local.id}`,
+            deployedAt: new Date().toISOString(),
+        };
+        await this.exec(writeFileScript(remoteJoin(rel, MANIFEST), '0644'), 'write manifest', { stdin: remote_script_frame(Buffer.from(JSON.stringify(manifest))) });
+    }
+    /** Creates the versioned secrets that do not exist yet; returns how many were created. */
+    async createSecrets() {
+        const existing = new Set(this.pre?.secrets ?? []);
+        let created = 0;
+        for (const secret of this.plan.secrets) {
+            const name = this.swarm.secretNames[secret.name];
+            if (existing.has(name))
+                continue;
+            const script = secretCreateScript(name, {
+                [LABEL.stack]: this.swarm.stack,
+                [LABEL.secret]: secret.name,
+                [LABEL.version]: this.plan.version.version,
+            });
+            try {
+                await this.exec(script, `docker secret create ${name}`, { stdin: remote_script_frame(secret.value), timeoutMs: 120_000 });
+            }
+            catch (e) {
+                const err = e;
+                const why = err.exitCode === SWARM_EXIT.shortInput ? (err.stderr ?? '').trim() : err.message;
+                throw new HostStepError('secrets', `${this.name}: secret ${secret.name}: ${why}`);
+            }
+            created++;
+        }
+        return created;
+    }
+    async state() {
+        const out = await this.exec(stackStateScript(this.swarm.stack), 'docker service inspect', { timeoutMs: 60_000 });
+        return parseStackState(out.stdout);
+    }
+    async stackDeploy() {
+        const before = await this.state();
+        for (const s of before.services)
+            this.startedBefore.set(s.Spec.Name, s.UpdateStatus?.StartedAt);
+        const reg = this.plan.image.delivery === 'registry' ? this.plan.image.registry : undefined;
+        const timeout = this.plan.healthTimeoutSeconds;
+        const script = stackDeployScript({
+            releaseAbs: remoteJoin(this.deployPath, 'releases', this.releaseDir),
+            stackFile: this.swarm.stackFile,
+            stack: this.swarm.stack,
+            timeoutSeconds: timeout,
+            detachFlag: this.pre?.detachFlag ?? false,
+            ...(reg ? { registry: { server: reg.server, ...(reg.username ? { username: reg.username } : {}) } } : {}),
+        });
+        // The CLI's own wait ends in an error when Swarm rolls back or the timeout fires: the verdict is converge()'s.
+        await this.exec(script, 'docker stack deploy', {
+            timeoutMs: (timeout + 60) * 1000,
+            okCodes: this.pre?.detachFlag ? [1, 124] : [],
+            ...(reg?.password && reg.username ? { stdin: Buffer.from(reg.password) } : {}),
+        });
+    }
+    expectedImage(service) {
+        return this.stack?.pinnedServices.includes(service) ? this.image : undefined;
+    }
+    async converge() {
+        const deadline = Date.now() + this.plan.healthTimeoutSeconds * 1000;
+        let last = { services: [], tasks: [] };
+        let waiting = [];
+        for (;;) {
+            last = await this.state();
+            const names = new Set(last.services.map((s) => s.Spec.Name));
+            const missing = this.stack.services.map((n) => `${this.swarm.stack}_${n}`).filter((n) => !names.has(n));
+            waiting = missing.map((n) => `${n}: not created yet`);
+            const failed = [];
+            for (const s of last.services) {
+                const short = s.Spec.Name.slice(this.swarm.stack.length + 1);
+                const v = serviceVerdict(s, last.tasks, this.expectedImage(short), this.startedBefore.get(s.Spec.Name));
+                if (v.kind === 'failed')
+                    failed.push({ s, why: v.why, rolledBack: v.rolledBack });
+                else if (v.kind === 'waiting')
+                    waiting.push(`${s.Spec.Name}: ${v.why}`);
+            }
+            if (failed.length) {
+                this.rolledBackBySwarm = failed.every((f) => f.rolledBack);
+                const parts = await Promise.all(failed.map((f) => this.describe(f.s, last.tasks, f.why)));
+                throw new HostStepError('converge', `${this.name}: ${parts.join('\n')}`);
+            }
+            if (waiting.length === 0)
+                return;
+            if (Date.now() >= deadline)
+                break;
+            await new Promise((r) => setTimeout(r, POLL_MS));
+        }
+        // Timed out: an update still in progress is rolled back by hand (Swarm only does it on task failure).
+        const updating = last.services.filter((s) => s.UpdateStatus?.State === 'updating');
+        for (const s of updating) {
+            await this.exec(`docker service rollback --detach ${shQuote(s.Spec.Name)} >/dev/null`, `docker service rollback ${s.Spec.Name}`, { timeoutMs: 60_000 }).catch((e) => this.log.warning(`${this.name}: ${e.message}`));
+        }
+        const stuck = last.services.filter((s) => waiting.some((w) => w.startsWith(`${s.Spec.Name}:`)));
+        const parts = await Promise.all(stuck.map((s) => this.describe(s, last.tasks, waiting.find((w) => w.startsWith(`${s.Spec.Name}:`)).slice(s.Spec.Name.length + 2))));
+        throw new HostStepError('converge', `${this.name}: the stack did not converge within health-timeout (${this.plan.healthTimeoutSeconds}s)${updating.length ? `; rolled back ${updating.map((s) => s.Spec.Name).join(', ')}` : ''}\n${parts.join('\n') || waiting.join('\n')}`);
+    }
+    /** Service name, why, the newest task error and the last log lines. */
+    async describe(s, tasks, why) {
+        const lines = [`service ${s.Spec.Name}: ${why}`];
+        const err = lastTaskError(s, tasks);
+        if (err)
+            lines.push(`  last task error: ${err}`);
+        const logs = await this.exec(`docker service logs --no-task-ids --no-trunc --tail 20 ${shQuote(s.Spec.Name)} 2>&1`, 'docker service logs', {
+            timeoutMs: 30_000,
+            okCodes: [1],
+        }).catch((e) => ({ stdout: `(could not read the logs: ${e.message})` }));
+        const text = logs.stdout.trimEnd();
+        lines.push(text ? `  last log lines:\n${text.split('\n').map((l) => `    ${l}`).join('\n')}` : '  (no log output)');
+        return lines.join('\n');
+    }
+    /** Removes this stack's secrets no service refers to any more, and old release directories. */
+    async prune() {
+        const { services } = await this.state();
+        const referenced = new Set(services.flatMap((s) => (s.Spec.TaskTemplate.ContainerSpec.Secrets ?? []).map((r) => r.SecretName)));
+        const out = await this.exec(`docker secret ls --filter label=${shQuote(`${LABEL.stack}=${this.swarm.stack}`)} --format '{{.Name}}'`, 'docker secret ls', { timeoutMs: 60_000 });
+        const unused = out.stdout.split('\n').map((l) => l.trim()).filter((n) => n && !referenced.has(n));
+        for (const n of unused) {
+            await this.exec(`docker secret rm ${shQuote(n)} >/dev/null`, `docker secret rm ${n}`, { timeoutMs: 60_000 }).then(() => this.log.info(`${this.name}: removed the secret ${n}, no longer referenced`), (e) => this.log.warning(`${this.name}: could not remove the unused secret ${n}: ${e.message}`));
+        }
+        const keep = this.plan.keepReleases;
+        const script = [
+            'set -eu',
+            `cd ${shQuote(remoteJoin(this.deployPath, 'releases'))}`,
+            `ls -1t | grep -vxF -e ${shQuote(this.releaseDir)} | tail -n +${keep} | while IFS= read -r d; do rm -rf -- "$d"; done`,
+        ].join('\n');
+        await this.exec(script, 'prune releases', { timeoutMs: 120_000 });
+    }
+    async recover() {
+        this.log.startGroup('Rollback');
+        const start = Date.now();
+        try {
+            const outcome = await this.doRecover().catch((e) => ({ status: 'failed', detail: e.message }));
+            this.summary.rollback = outcome;
+            this.summary.status =
+                outcome.status === 'rolled-back' || outcome.status === 'stopped' ? 'rolled-back' : outcome.status === 'not-needed' ? 'unchanged' : 'rollback-failed';
+            const line = `${this.name}: rollback ${outcome.status}${'toVersion' in outcome && outcome.toVersion ? ` to ${outcome.toVersion}` : ''}${outcome.detail ? `: ${outcome.detail}` : ''}`;
+            if (outcome.status === 'failed')
+                this.log.warning(line);
+            else
+                this.log.info(line);
+            if (outcome.status === 'failed')
+                return `Rollback FAILED on ${this.name}: check the stack ${this.swarm.stack} by hand.`;
+            if (outcome.status === 'not-needed')
+                return `The stack ${this.swarm.stack} was not changed.`;
+            return `Rolled back: ${this.name} (${outcome.status}${'toVersion' in outcome && outcome.toVersion ? ` to ${outcome.toVersion}` : ''}).`;
+        }
+        finally {
+            if (this.deployed)
+                this.summary.steps.push({ step: 'rollback', ms: Date.now() - start });
+            this.log.endGroup();
+        }
+    }
+    async doRecover() {
+        if (!this.deployed) {
+            if (this.session && !this.session.closed && this.releaseDir) {
+                await this.exec(`rm -rf ${shQuote(remoteJoin(this.deployPath, 'releases', this.releaseDir))}`, 'remove staged release').catch(() => undefined);
+            }
+            return { status: 'not-needed', detail: 'docker stack deploy did not run; the stack kept running as it was' };
+        }
+        if (!this.session || this.session.closed) {
+            this.log.info(`${this.name}: reconnecting to check the rollback`);
+            this.session = await openHostSession(this.plan, this.plan.hosts[0]);
+        }
+        const previous = this.previousVersion();
+        if (!previous) {
+            await this.exec(`docker stack rm ${shQuote(this.swarm.stack)}`, 'docker stack rm', { timeoutMs: 120_000 });
+            await this.removeUnreferencedSecrets();
+            return { status: 'stopped', detail: 'there was no previous release; the new stack was removed' };
+        }
+        // Swarm rolls a failed update back by itself; wait for it (bounded), then check the previous image runs.
+        const deadline = Date.now() + Math.max(30, this.plan.healthTimeoutSeconds) * 1000;
+        let pending = [];
+        for (;;) {
+            const { services, tasks } = await this.state();
+            pending = [];
+            for (const s of services) {
+                const st = s.UpdateStatus?.State;
+                if (st === 'updating' || st === 'rollback_started')
+                    pending.push(`${s.Spec.Name} ${st}`);
+                else if (serviceVerdict(s, tasks, undefined, undefined).kind === 'waiting')
+                    pending.push(`${s.Spec.Name} tasks starting`);
+                else if (this.stack?.pinnedServices.includes(s.Spec.Name.slice(this.swarm.stack.length + 1)) && s.Spec.TaskTemplate.ContainerSpec.Image.startsWith(this.image)) {
+                    pending.push(`${s.Spec.Name} still runs ${this.image}`);
+                }
+            }
+            if (pending.length === 0)
+                break;
+            if (Date.now() >= deadline)
+                throw new Error(`the stack did not settle on the previous release: ${pending.join(', ')}`);
+            await new Promise((r) => setTimeout(r, POLL_MS));
+        }
+        await this.removeUnreferencedSecrets();
+        return { status: 'rolled-back', toVersion: previous, ...(this.rolledBackBySwarm ? { detail: 'Swarm rolled the update back' } : {}) };
+    }
+    async removeUnreferencedSecrets() {
+        // Secrets this deploy created and nothing uses after the rollback; ignore failures (they are reported on the next run).
+        const { services } = await this.state().catch(() => ({ services: [] }));
+        const referenced = new Set(services.flatMap((s) => (s.Spec.TaskTemplate.ContainerSpec.Secrets ?? []).map((r) => r.SecretName)));
+        const mine = Object.values(this.swarm.secretNames).filter((n) => !referenced.has(n) && !(this.pre?.secrets ?? []).includes(n));
+        for (const n of mine)
+            await this.exec(`docker secret rm ${shQuote(n)} >/dev/null`, `docker secret rm ${n}`, { timeoutMs: 60_000 }).catch(() => undefined);
+    }
+    previousVersion() {
+        const versions = [...(this.pre?.services.values() ?? [])].filter(Boolean);
+        return versions[0];
+    }
+    close() {
+        this.session?.close();
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/deploy/run-deploy.ts
 /**
- * The deploy: tag the checked image, then each host in turn. At the first failure that host is rolled back, then
- * the hosts already updated (newest first), so the fleet ends on one release.
+ * The deploy: tag the checked image on the runner (and push it for registry delivery), then hand the release to the
+ * target the plan names (`compose`: each host in turn; `swarm`: a stack through one manager). On failure the target
+ * restores what ran before and the error says where the fleet stands.
  */
 
 
 
 
+
+function targetFor(plan, log) {
+    return plan.target === 'swarm' ? new SwarmTarget(plan, log) : new ComposeTarget(plan, log);
+}
 async function runDeploy(plan, log) {
     const started = Date.now();
     const docker = new LocalDocker(plan.secretEnvVars);
-    const hosts = plan.hosts.map((h) => new HostDeploy(plan, h, log));
+    const target = targetFor(plan, log);
     const summary = {
         ok: false,
         version: plan.version.version,
         imageRefs: plan.image.targetRefs,
-        hosts: hosts.map((h) => h.summary),
+        hosts: target.hosts,
         deployedHosts: [],
         elapsedMs: 0,
     };
     for (const w of plan.warnings)
         log.warning(w);
-    const done = [];
     let failure;
     try {
         let local;
@@ -70861,65 +71789,23 @@ async function runDeploy(plan, log) {
         finally {
             log.endGroup();
         }
-        for (const host of hosts) {
-            log.startGroup(`Deploy ${plan.version.version} to ${host.name}`);
-            try {
-                await host.deploy(local, docker);
-                done.push(host);
-            }
-            catch (e) {
-                failure = { host, message: e instanceof Error ? e.message : String(e) };
-                log.warning(failure.message);
-            }
-            finally {
-                log.endGroup();
-            }
-            if (failure)
-                break;
-        }
+        await target.deploy(local, docker);
     }
     catch (e) {
-        failure ??= { message: e instanceof Error ? e.message : String(e) };
+        failure = e instanceof Error ? e.message : String(e);
     }
-    if (failure) {
-        log.startGroup('Rollback');
-        try {
-            for (const host of [...(failure.host ? [failure.host] : []), ...done.reverse()]) {
-                const r = await host.rollback();
-                const to = r.toVersion ? ` to ${r.toVersion}` : '';
-                const line = `${host.name}: rollback ${r.status}${to}${r.detail ? `: ${r.detail}` : ''}`;
-                if (r.status === 'failed')
-                    log.warning(line);
-                else
-                    log.info(line);
-            }
-        }
-        finally {
-            log.endGroup();
-        }
-    }
-    for (const h of hosts)
-        h.close();
-    summary.previousVersion = hosts[0]?.summary.previousVersion;
-    if (summary.previousVersion === undefined)
-        delete summary.previousVersion;
+    const tail = failure !== undefined ? await target.recover() : '';
+    target.close();
+    const previous = target.previousVersion();
+    if (previous !== undefined)
+        summary.previousVersion = previous;
     summary.elapsedMs = Date.now() - started;
-    if (!failure) {
+    if (failure === undefined) {
         summary.ok = true;
-        summary.deployedHosts = hosts.map((h) => h.name);
+        summary.deployedHosts = summary.hosts.map((h) => h.host);
         return summary;
     }
-    for (const h of hosts)
-        if (h.summary.status === 'pending')
-            h.summary.status = 'unchanged';
-    const rolled = hosts.filter((h) => h.summary.rollback && h.summary.rollback.status !== 'not-needed');
-    const bad = hosts.filter((h) => h.summary.status === 'rollback-failed');
-    const tail = bad.length > 0
-        ? `Rollback FAILED on ${bad.map((h) => h.name).join(', ')}: check these hosts by hand.`
-        : rolled.length > 0
-            ? `Rolled back: ${rolled.map((h) => `${h.name} (${h.summary.rollback.status}${h.summary.rollback.toVersion ? ` to ${h.summary.rollback.toVersion}` : ''})`).join(', ')}.`
-            : 'No host was switched to the new release.';
-    summary.error = `Deploy of ${plan.version.version} failed: ${failure.message}\n${tail}`;
+    summary.error = `Deploy of ${plan.version.version} failed: ${failure}\n${tail}`;
     throw new DeployFailedError(summary.error, summary);
 }
 
@@ -70968,7 +71854,314 @@ async function publish(summary) {
         await summary_summary.addRaw(formatDeploySummary(summary)).write();
 }
 
+;// CONCATENATED MODULE: ./src/compose/project.ts
+/**
+ * Projects the merged model onto the JSON that `docker compose config --format json --no-normalize` prints, so the
+ * merge can be compared with Docker Compose's own. Only the shape changes here (short syntaxes printed long,
+ * sizes in bytes, env files folded into `environment`); the values are the merge's.
+ */
+
+
+
+
+
+async function toComposeConfigJson(model) {
+    const out = { name: model.projectName };
+    const used = { secrets: new Set(), configs: new Set(), volumes: new Set(), networks: new Set() };
+    const services = {};
+    for (const svc of model.services) {
+        services[svc.name] = await projectService(svc, model);
+        for (const kind of ['secrets', 'configs']) {
+            const refs = get(svc.node, kind);
+            if (isSeq(refs))
+                for (const r of refs.items)
+                    used[kind].add(isScalar(r) ? String(r.value) : String(toPlain(get(r, 'source'))));
+        }
+        for (const v of svc.volumes)
+            if (v.type === 'volume' && v.source)
+                used.volumes.add(v.source);
+        const nets = get(svc.node, 'networks');
+        if (isMap(nets))
+            for (const k of nets.entries.keys())
+                used.networks.add(k);
+        else if (get(svc.node, 'network_mode') === undefined)
+            used.networks.add('default');
+    }
+    const networks = get(model.root, 'networks');
+    if (isMap(networks)) {
+        const n = {};
+        for (const [k, e] of networks.entries) {
+            if (!used.networks.has(k))
+                continue;
+            const v = (isMap(e.value) ? plainMap(e.value) : {});
+            if (!('ipam' in v))
+                v['ipam'] = {};
+            if (isMap(get(e.value, 'labels')))
+                v['labels'] = labelMap(get(e.value, 'labels'));
+            n[k] = v;
+        }
+        out['networks'] = n;
+    }
+    for (const kind of ['secrets', 'configs']) {
+        const defs = get(model.root, kind);
+        if (!isMap(defs))
+            continue;
+        const o = {};
+        for (const [k, e] of defs.entries) {
+            // Compose drops secrets and configs no service uses.
+            if (!used[kind].has(k))
+                continue;
+            const v = (isMap(e.value) ? plainMap(e.value) : {});
+            const f = get(e.value, 'file');
+            if (isScalar(f) && f.value !== null)
+                v['file'] = resolveComposePath(String(f.value), f.origin, model.projectDir);
+            o[k] = v;
+        }
+        if (Object.keys(o).length)
+            out[kind] = o;
+    }
+    out['services'] = services;
+    const volumes = get(model.root, 'volumes');
+    if (isMap(volumes)) {
+        const o = {};
+        for (const [k, e] of volumes.entries) {
+            if (!used.volumes.has(k))
+                continue;
+            const v = (isMap(e.value) ? plainMap(e.value) : {});
+            if (isMap(get(e.value, 'labels')))
+                v['labels'] = labelMap(get(e.value, 'labels'));
+            o[k] = v;
+        }
+        if (Object.keys(o).length)
+            out['volumes'] = o;
+    }
+    for (const [k, e] of model.root.entries)
+        if (k.startsWith('x-'))
+            out[k] = toPlain(e.value);
+    return escapeDollars(out);
+}
+/** Compose prints `$` as `$$` so that its output loads again without re-interpolation. */
+function escapeDollars(j) {
+    if (typeof j === 'string')
+        return j.replace(/\$/g, '$$$$');
+    if (Array.isArray(j))
+        return j.map(escapeDollars);
+    if (j && typeof j === 'object')
+        return Object.fromEntries(Object.entries(j).map(([k, v]) => [k, escapeDollars(v)]));
+    return j;
+}
+function plainMap(m) {
+    return toPlain(m);
+}
+function labelMap(n) {
+    const o = {};
+    if (isMap(n))
+        for (const [k, e] of n.entries)
+            o[k] = isScalar(e.value) && e.value.value !== null ? String(e.value.value) : '';
+    return o;
+}
+const STRINGS = ['image', 'user', 'restart', 'network_mode', 'pid', 'ipc', 'hostname', 'working_dir', 'container_name', 'platform', 'stop_signal', 'pull_policy'];
+const BYTES = ['mem_limit', 'mem_reservation', 'memswap_limit', 'shm_size'];
+async function projectService(svc, model) {
+    const node = svc.node;
+    const o = {};
+    for (const [k, e] of node.entries) {
+        const v = e.value;
+        switch (k) {
+            case 'command':
+            case 'entrypoint':
+                o[k] = isScalar(v) && v.value !== null ? shellSplit(String(v.value)) : isSeq(v) ? v.items.map((i) => scalarString(i)) : null;
+                break;
+            case 'environment':
+            case 'env_file':
+                break;
+            case 'labels':
+            case 'annotations':
+            case 'sysctls':
+                o[k] = labelMap(v);
+                break;
+            case 'ports':
+                o[k] = svc.ports.map((p) => {
+                    const r = { mode: p.mode, target: p.target, protocol: p.protocol };
+                    if (p.hostIp !== undefined)
+                        r['host_ip'] = p.hostIp;
+                    if (p.published !== undefined)
+                        r['published'] = p.published;
+                    return r;
+                });
+                break;
+            case 'volumes':
+                o[k] = isSeq(v) ? v.items.map((i) => projectVolume(i, model)) : [];
+                break;
+            case 'secrets':
+            case 'configs':
+                o[k] = isSeq(v)
+                    ? v.items.map((i) => {
+                        if (isScalar(i))
+                            return { source: String(i.value), target: k === 'secrets' ? `/run/secrets/${String(i.value)}` : `/${String(i.value)}` };
+                        const r = plainMap(i);
+                        if (get(i, 'mode') !== undefined)
+                            r['mode'] = parseMode(get(i, 'mode')) ?? null;
+                        return r;
+                    })
+                    : [];
+                break;
+            case 'extra_hosts': {
+                // Compose keeps extra hosts as a host -> addresses map and prints it sorted by host.
+                const hosts = new Map();
+                for (const i of isSeq(v) ? v.items : []) {
+                    const s = scalarString(i);
+                    const m = /^([^=:]+)[=:](.*)$/.exec(s);
+                    const [h, ip] = m ? [m[1], m[2]] : [s, ''];
+                    hosts.set(h, [...(hosts.get(h) ?? []), ip]);
+                }
+                o[k] = [...hosts.keys()].sort().flatMap((h) => hosts.get(h).map((ip) => `${h}=${ip}`));
+                break;
+            }
+            case 'expose':
+                o[k] = isSeq(v) ? v.items.map(scalarString) : [];
+                break;
+            case 'cpus':
+                o[k] = Number(scalarString(v));
+                break;
+            case 'healthcheck': {
+                const h = plainMap(v);
+                const t = get(v, 'test');
+                if (isScalar(t) && t.value !== null)
+                    h['test'] = ['CMD-SHELL', String(t.value)];
+                o[k] = h;
+                break;
+            }
+            case 'deploy': {
+                const d = plainMap(v);
+                const lim = get(get(v, 'resources'), 'limits');
+                const res = get(get(v, 'resources'), 'reservations');
+                for (const [name, n] of [['limits', lim], ['reservations', res]]) {
+                    if (!isMap(n))
+                        continue;
+                    const r = d['resources'][name];
+                    if (get(n, 'cpus') !== undefined)
+                        r['cpus'] = Number(scalarString(get(n, 'cpus')));
+                    if (get(n, 'memory') !== undefined)
+                        r['memory'] = String(parseBytes(scalarString(get(n, 'memory'))));
+                }
+                if (isMap(get(v, 'labels')))
+                    d['labels'] = labelMap(get(v, 'labels'));
+                if (!('placement' in d))
+                    d['placement'] = {};
+                if (!('resources' in d))
+                    d['resources'] = {};
+                o[k] = d;
+                break;
+            }
+            case 'build': {
+                const b = plainMap(v);
+                if (svc.build)
+                    b['context'] = svc.build.resolvedContext;
+                if (isMap(get(v, 'args')))
+                    b['args'] = labelMap(get(v, 'args'));
+                if (isMap(get(v, 'labels')))
+                    b['labels'] = labelMap(get(v, 'labels'));
+                o[k] = b;
+                break;
+            }
+            default:
+                if (STRINGS.includes(k))
+                    o[k] = scalarString(v);
+                else if (BYTES.includes(k))
+                    o[k] = String(parseBytes(scalarString(v)));
+                else
+                    o[k] = toPlain(v);
+        }
+    }
+    if (!('command' in o))
+        o['command'] = null;
+    if (!('entrypoint' in o))
+        o['entrypoint'] = null;
+    // Compose folds env files into the environment; `environment` wins over them.
+    const env = {};
+    for (const f of svc.envFiles) {
+        let text;
+        try {
+            text = await (0,promises_namespaceObject.readFile)(f.resolvedPath, 'utf8');
+        }
+        catch {
+            continue;
+        }
+        Object.assign(env, dotenvToRecord(parseDotenv(text, model.env)));
+    }
+    for (const e of svc.environment)
+        env[e.key] = e.value === null ? (model.env[e.key] ?? null) : e.value;
+    if (Object.keys(env).length || get(node, 'environment') !== undefined)
+        o['environment'] = env;
+    return o;
+}
+function projectVolume(i, model) {
+    if (isScalar(i)) {
+        const p = parseShortVolume(String(i.value));
+        const r = { type: p.type, target: p.target };
+        if (p.source !== undefined)
+            r['source'] = p.type === 'bind' ? resolveComposePath(p.source, i.origin, model.projectDir) : p.source;
+        if (p.readOnly)
+            r['read_only'] = true;
+        if (p.type === 'bind')
+            r['bind'] = { create_host_path: true };
+        else
+            r['volume'] = p.options.includes('nocopy') ? { nocopy: true } : {};
+        return r;
+    }
+    const r = toPlain(i);
+    const src = get(i, 'source');
+    if (r['type'] === 'bind' && isScalar(src) && src.value !== null)
+        r['source'] = resolveComposePath(String(src.value), src.origin, model.projectDir);
+    return r;
+}
+function scalarString(n) {
+    return isScalar(n) && n.value !== null ? String(n.value) : '';
+}
+/** POSIX-ish word splitting as Compose applies to string `command`/`entrypoint` (go-shellwords). */
+function shellSplit(s) {
+    const out = [];
+    let cur = '';
+    let inWord = false;
+    let q;
+    for (let i = 0; i < s.length; i++) {
+        const c = s[i];
+        if (q) {
+            if (c === q)
+                q = undefined;
+            else if (c === '\\' && q === '"' && i + 1 < s.length && '"\\$`'.includes(s[i + 1]))
+                cur += s[++i];
+            else
+                cur += c;
+            continue;
+        }
+        if (c === '"' || c === "'") {
+            q = c;
+            inWord = true;
+        }
+        else if (c === '\\' && i + 1 < s.length) {
+            cur += s[++i];
+            inWord = true;
+        }
+        else if (/\s/.test(c)) {
+            if (inWord)
+                out.push(cur);
+            cur = '';
+            inWord = false;
+        }
+        else {
+            cur += c;
+            inWord = true;
+        }
+    }
+    if (inWord)
+        out.push(cur);
+    return out;
+}
+
 ;// CONCATENATED MODULE: ./src/action/deploy-mode.ts
+
 
 
 
@@ -70980,8 +72173,32 @@ function imageRepository(image) {
     const colon = name.lastIndexOf(':');
     return colon > slash ? name.slice(0, colon) : name;
 }
+/** `$` → `$$`, as Compose prints it, so `docker stack deploy` does not interpolate again. */
+const deploy_mode_escapeDollars = (v) => v.replace(/\$/g, '$$$$');
+/**
+ * The merged prod model as the swarm target renders it: the projection Compose's own `config` prints (interpolated
+ * once, here, exactly as for compose), with each service's `environment` from the compose files only and its
+ * `env_file` paths relative to the project root: env files are uploaded from the `env-file` input, as for compose,
+ * not read from the runner's disk.
+ */
+async function stackConfig(model, fromRoot) {
+    const config = (await toComposeConfigJson(model));
+    const services = (config['services'] ?? {});
+    for (const svc of model.services) {
+        const out = services[svc.name];
+        if (!out)
+            continue;
+        delete out['environment'];
+        if (svc.environment.length) {
+            out['environment'] = Object.fromEntries(svc.environment.map((e) => [e.key, e.value === null ? (model.env[e.key] === undefined ? null : deploy_mode_escapeDollars(model.env[e.key])) : deploy_mode_escapeDollars(e.value)]));
+        }
+        if (svc.envFiles.length)
+            out['env_file'] = svc.envFiles.map((f) => fromRoot(f.resolvedPath));
+    }
+    return config;
+}
 /** What the deploy needs from the check: the proven image, its runtime user, and the prod Compose model. */
-async function deploySource(outcome, inputs, env) {
+async function deploySource(outcome, inputs, env, opts = {}) {
     const model = outcome.compose;
     const user = outcome.verification?.user;
     if (!model || !outcome.image || !user) {
@@ -71002,10 +72219,11 @@ async function deploySource(outcome, inputs, env) {
         runtimeUser: user,
         image: { localRef: outcome.image.imageId, repository: imageRepository(imageName) },
         event: { eventName: env.GITHUB_EVENT_NAME ?? '', ref: env.GITHUB_REF ?? '', sha: env.GITHUB_SHA ?? '' },
+        ...(opts.stack ? { stackConfig: await stackConfig(model, fromRoot) } : {}),
     };
 }
 async function runDeployMode(outcome, checkInputs, deployInputs) {
-    await deployFromAction(deployInputs, await deploySource(outcome, checkInputs, process.env));
+    await deployFromAction(deployInputs, await deploySource(outcome, checkInputs, process.env, { stack: deployInputs.deployTarget === 'swarm' }));
 }
 
 ;// CONCATENATED MODULE: ./src/action/inputs.ts
@@ -71183,7 +72401,7 @@ async function run() {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _runtime_globals_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8462);
-/* harmony import */ var _action_main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3101);
+/* harmony import */ var _action_main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6081);
 
 
 await (0,_action_main_js__WEBPACK_IMPORTED_MODULE_1__/* .run */ .e)();

@@ -1,5 +1,6 @@
 /**
- * The verify step as the benchmark times it: read a `docker save` stream from stdin, find build tools in the final
+ * The verify step as the benchmark times it: read an image's `docker save` stream (from the engine, as the action does,
+ * or from stdin when no image is named), find build tools in the final
  * filesystem, resolve the runtime user through the image's own account files, map layers to history.
  * Prints one JSON line with what it found, its own time and its peak RSS.
  */
@@ -7,13 +8,18 @@ import { resolveUser } from '../src/check/image/accounts.js';
 import { buildToolMatcher } from '../src/check/image/build-tools.js';
 import { layerHistory } from '../src/check/image/layer-provenance.js';
 import { readSavedImage } from '../src/check/image/saved-image.js';
+import { openSaveStream } from '../src/check/image/save-stream.js';
 
 const started = performance.now();
 const matcher = buildToolMatcher({});
-const image = await readSavedImage(process.stdin, {
-  isInteresting: (path) => matcher.isInteresting(path),
-  wantContents: ['etc/passwd', 'etc/group'],
-});
+const save = process.argv[2] ? await openSaveStream(process.argv[2]) : undefined;
+const [image] = await Promise.all([
+  readSavedImage(save?.stream ?? process.stdin, {
+    isInteresting: (path) => matcher.isInteresting(path),
+    wantContents: ['etc/passwd', 'etc/group'],
+  }),
+  save?.done,
+]);
 const isTool = (type: string): boolean => type !== 'directory';
 const tools = image.finalFiles.filter((f) => isTool(f.type) && matcher.toolName(f.path) !== undefined);
 const removed = image.removedFiles.filter((f) => matcher.toolName(f.path) !== undefined);

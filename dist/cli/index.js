@@ -10168,7 +10168,7 @@ const ACTION_VERSION = '0.1.0';
 
 /***/ }),
 
-/***/ 2543:
+/***/ 849:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -13651,6 +13651,70 @@ async function readSavedImage(stream, options) {
     };
 }
 
+;// CONCATENATED MODULE: external "node:http"
+const external_node_http_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http");
+var external_node_http_default = /*#__PURE__*/__nccwpck_require__.n(external_node_http_namespaceObject);
+;// CONCATENATED MODULE: ./src/check/image/save-stream.ts
+
+
+
+/** The engine's unix socket, when DOCKER_HOST names one or is unset (the default socket). */
+function engineSocket(env = process.env) {
+    const host = env.DOCKER_HOST;
+    if (!host)
+        return '/var/run/docker.sock';
+    return host.startsWith('unix://') ? host.slice('unix://'.length) : undefined;
+}
+/**
+ * The `docker save` stream of an image. Read straight from the engine's API (`GET /images/{name}/get`, the stream the
+ * CLI relays) when the engine is on a unix socket: one process fewer copying every byte. Otherwise (tcp, ssh
+ * contexts) from the `docker save` CLI.
+ */
+async function openSaveStream(image, env = process.env) {
+    const socketPath = engineSocket(env);
+    return socketPath ? fromEngineApi(image, socketPath) : fromCli(image);
+}
+function fromEngineApi(image, socketPath) {
+    return new Promise((resolve, reject) => {
+        const request = external_node_http_default().request({ socketPath, path: `/images/${encodeURIComponent(image)}/get`, method: 'GET' });
+        request.on('error', reject);
+        request.on('response', (response) => {
+            if (response.statusCode === 200) {
+                const done = new Promise((ok, fail) => {
+                    response.on('end', ok);
+                    response.on('error', fail);
+                    response.on('aborted', () => fail(new Error('the engine closed the image stream early')));
+                });
+                resolve({ stream: response, done, cancel: () => request.destroy() });
+                return;
+            }
+            let text = '';
+            response.setEncoding('utf8').on('data', (d) => (text += d));
+            response.on('end', () => {
+                let message = text.trim();
+                try {
+                    message = JSON.parse(text).message ?? message;
+                }
+                catch {
+                    /* not JSON: keep the text */
+                }
+                reject(new Error(`the engine answered ${response.statusCode} for ${image}: ${message}`));
+            });
+        });
+        request.end();
+    });
+}
+async function fromCli(image) {
+    const child = (0,external_node_child_process_namespaceObject.spawn)('docker', ['save', image], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
+    const done = new Promise((resolve, reject) => {
+        child.on('error', reject);
+        child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(tail(stderr, 5) || `docker save exited ${code}`))));
+    });
+    return { stream: child.stdout, done, cancel: () => child.kill() };
+}
+
 ;// CONCATENATED MODULE: ./src/check/image/verify-image.ts
 
 
@@ -13663,25 +13727,19 @@ async function readSavedImage(stream, options) {
 
 
 
-
 const [RUNS_AS_ROOT, UNKNOWN_USER, BUILD_TOOL, DELETED_TOOL] = image_rules/* IMAGE_RULES */.U;
-/** Streams `docker save` into the reader: no file on disk, no container started. */
+/** Streams the image's `docker save` tar into the reader: no file on disk, no container started. */
 async function saveAndRead(imageId, read) {
-    const child = (0,external_node_child_process_namespaceObject.spawn)('docker', ['save', imageId], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
-    const exited = new Promise((resolve) => child.on('close', (code) => resolve(code ?? 1)));
+    let save;
     try {
-        const image = await read(child.stdout);
-        if ((await exited) !== 0)
-            throw new SavedImageError(tail(stderr, 5));
+        save = await openSaveStream(imageId);
+        const [image] = await Promise.all([read(save.stream), save.done]);
         return image;
     }
     catch (error) {
-        child.kill();
-        await exited;
+        save?.cancel();
         const reason = error instanceof Error ? error.message : String(error);
-        throw new finding/* UserFacingError */.Ui(`Could not read image ${imageId} from 'docker save': ${stderr.trim() ? tail(stderr, 5) : reason}`, 'DA-INP-006');
+        throw new finding/* UserFacingError */.Ui(`Could not read image ${imageId} as 'docker save' streams it: ${reason}`, 'DA-INP-006');
     }
 }
 function describeOrigin(origin, label) {
@@ -13903,7 +13961,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _action_fail_on_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(4152);
 /* harmony import */ var _action_inputs_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(1729);
 /* harmony import */ var _action_version_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(4710);
-/* harmony import */ var _check_run_check_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(2543);
+/* harmony import */ var _check_run_check_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(849);
 /* harmony import */ var _findings_finding_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(4879);
 /* harmony import */ var _report_json_report_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(4225);
 /* harmony import */ var _report_sarif_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(643);

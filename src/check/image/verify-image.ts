@@ -1,15 +1,14 @@
-import { spawn } from 'node:child_process';
 import { UserFacingError, type Finding, type SourceLocation } from '../../findings/finding.js';
 import { findingOf } from '../../findings/make.js';
 import { IMAGE_RULES } from '../../rules/image-rules.js';
 import { formatBytes } from '../../report/summary.js';
-import { tail } from '../../util/command.js';
 import { stageChain, type ParsedDockerfile, type Stage } from '../dockerfile/parse.js';
 import { resolveUser } from './accounts.js';
 import { buildToolMatcher } from './build-tools.js';
 import { mapHistoryToInstructions, type HistoryOrigin } from './instruction-map.js';
 import { layerHistory } from './layer-provenance.js';
-import { readSavedImage, SavedImageError, type FileEntry, type SavedImage } from './saved-image.js';
+import { readSavedImage, type FileEntry, type SavedImage } from './saved-image.js';
+import { openSaveStream, type SaveStream } from './save-stream.js';
 
 const [RUNS_AS_ROOT, UNKNOWN_USER, BUILD_TOOL, DELETED_TOOL] = IMAGE_RULES;
 
@@ -29,21 +28,17 @@ export interface ImageVerification {
   user: { uid: number; gid: number } | undefined;
 }
 
-/** Streams `docker save` into the reader: no file on disk, no container started. */
+/** Streams the image's `docker save` tar into the reader: no file on disk, no container started. */
 async function saveAndRead(imageId: string, read: (stream: NodeJS.ReadableStream) => Promise<SavedImage>): Promise<SavedImage> {
-  const child = spawn('docker', ['save', imageId], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const exited = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? 1)));
+  let save: SaveStream | undefined;
   try {
-    const image = await read(child.stdout);
-    if ((await exited) !== 0) throw new SavedImageError(tail(stderr, 5));
+    save = await openSaveStream(imageId);
+    const [image] = await Promise.all([read(save.stream), save.done]);
     return image;
   } catch (error) {
-    child.kill();
-    await exited;
+    save?.cancel();
     const reason = error instanceof Error ? error.message : String(error);
-    throw new UserFacingError(`Could not read image ${imageId} from 'docker save': ${stderr.trim() ? tail(stderr, 5) : reason}`, 'DA-INP-006');
+    throw new UserFacingError(`Could not read image ${imageId} as 'docker save' streams it: ${reason}`, 'DA-INP-006');
   }
 }
 
