@@ -13,6 +13,8 @@ import { renderSarif } from '../report/sarif.js';
 import { renderSummary } from '../report/summary.js';
 import { failsStep } from './fail-on.js';
 import { readDeployInputs } from '../deploy/action-adapter.js';
+import { DeployFailedError } from '../deploy/summary.js';
+import { ruleById } from '../rules/catalog.js';
 import { runDeployMode } from './deploy-mode.js';
 import { readCheckInputs, type CheckInputs } from './inputs.js';
 import { ACTION_VERSION } from './version.js';
@@ -82,23 +84,28 @@ export async function run(): Promise<void> {
     await report(outcome, inputs, workspace);
     const counts = countBySeverity(outcome.findings);
     core.info(`deploy-action: ${counts.error} errors, ${counts.warning} warnings, ${counts.notice} notices.`);
+    // The findings are already annotated: the verdict goes to the log, so it takes none of GitHub's ten error slots.
     if (deployInputs && counts.error > 0) {
-      // Deploy never ships a release the checks reject, whatever fail-on says.
-      core.setFailed(`Deploy refused: the check found ${counts.error} errors (DA-DEP-003).`);
+      core.info(`Deploy refused: the check found ${counts.error} errors (DA-DEP-003).`);
+      process.exitCode = core.ExitCode.Failure;
       return;
     }
     if (failsStep(outcome.findings, inputs.failOn)) {
-      core.setFailed(`Check failed: ${counts.error} errors, ${counts.warning} warnings (fail-on: ${inputs.failOn}).`);
+      core.info(`Check failed: ${counts.error} errors, ${counts.warning} warnings (fail-on: ${inputs.failOn}).`);
+      process.exitCode = core.ExitCode.Failure;
       return;
     }
     if (deployInputs) await runDeployMode(outcome, inputs, deployInputs);
   } catch (error) {
-    // Bad input reaches the user as one clear error, never a stack trace.
-    if (error instanceof UserFacingError) {
-      core.error(error.message, { title: error.ruleId, ...(error.location ? { file: error.location.file, startLine: error.location.line } : {}) });
-      core.setFailed(error.message);
-    } else {
-      core.setFailed(error instanceof Error ? error.message : String(error));
-    }
+    // Bad input and failed deploys reach the user as one clear error annotation, never a stack trace.
+    const message = error instanceof Error ? error.message : String(error);
+    const ruleId = error instanceof UserFacingError ? error.ruleId : error instanceof DeployFailedError ? 'DA-DEP-002' : undefined;
+    const rule = ruleId ? ruleById(ruleId) : undefined;
+    const location = error instanceof UserFacingError ? error.location : undefined;
+    core.error(message, {
+      ...(ruleId ? { title: `${ruleId}${rule ? ` ${rule.name}` : ''}` } : {}),
+      ...(location ? { file: location.file, startLine: location.line } : {}),
+    });
+    process.exitCode = core.ExitCode.Failure;
   }
 }

@@ -33,7 +33,7 @@ describe('local CLI: deploy-action check', () => {
     const [json, action] = await Promise.all([cli(['check', '--dir', dir, '--format', 'json', '--network', 'none'], REPO_ROOT), runAction(dir, {})]);
     expect(json.code).toBe(1);
     const fromCli = (JSON.parse(json.stdout) as { findings: Array<{ rule: string; file: string; line: number; message: string }> }).findings;
-    // setFailed adds one untitled error (the step's verdict); the findings are the titled ones.
+    // Findings are the titled annotations (an unexpected crash would add an untitled one).
     const fromAction = action.annotations.filter((a) => a.title).map((a) => ({ rule: a.title!.split(' ')[0], file: a.file, line: a.line }));
     expect(fromCli.map((f) => ({ rule: f.rule, file: f.file, line: f.line }))).toEqual(fromAction);
     expect(fromCli.some((f) => f.rule === 'DA-DF-004')).toBe(true);
