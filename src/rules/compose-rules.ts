@@ -188,7 +188,7 @@ export const COMPOSE_RULES = defineRules([
     area: 'compose',
     summary: 'Every secret a service uses has `mode: 0400` or stricter (no group or other bits, no write or execute).',
     rationale: 'A secret readable by other users in the container is readable by any process that drops privileges or runs as another uid.',
-    fix: 'Set `mode: 0400` (YAML octal), `"0400"` or `256`.',
+    fix: 'Set `mode: 0400` unquoted (or `0o400`, or `256`). A quoted `"0400"` is read by Compose as the decimal 400, which is 0620.',
   },
   {
     id: 'DA-CMP-028',

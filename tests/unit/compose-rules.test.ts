@@ -141,14 +141,15 @@ describe('secrets', () => {
     expect(at(byRule(findings, 'DA-CMP-009')[0])).toBe('deploy/extra.yml:4');
   });
 
-  test('mode: missing or looser than 0400 fails; 0400, "0400", 256 and 0o400 pass', async () => {
+  test('mode: missing, looser than 0400 or a quoted "0400" (decimal to Compose) fails; 0400, 256 and 0o400 pass', async () => {
     const { findings } = await withExtra(
       `services:\n  app:\n    secrets:\n${['', 'mode: 0440', 'mode: 0400', 'mode: "0400"', 'mode: 256', 'mode: 0o400', 'mode: 0600']
         .map((m, i) => `      - source: db_password\n        target: t${i}\n${m ? `        ${m}\n` : ''}`)
         .join('')}`,
     );
     const lines = byRule(findings, 'DA-CMP-027').map((f) => f.location!.line);
-    expect(lines).toEqual([4, 8, 23]);
+    expect(lines).toEqual([4, 8, 14, 23]);
+    expect(byRule(findings, 'DA-CMP-027')[2]!.message).toContain('decimal (400 = 0620)');
   });
 
   test('a secret not defined with file: fails', async () => {

@@ -3,19 +3,6 @@ import { loadDockerIgnore } from '../../check/dockerignore.js';
 import type { ServiceSecret, TopLevelSecret } from '../model.js';
 import { exists, isInside, type ProdRule, type RuleContext } from './context.js';
 
-/**
- * The mode the author meant. A quoted octal string ("0400") is read as octal here, as the Compose specification
- * documents, although Compose 2.26 itself reads quoted modes as decimal.
- */
-export function intendedMode(ref: ServiceSecret): number | undefined {
-  if (ref.modeText !== undefined) {
-    const t = ref.modeText.trim();
-    if (/^0o?[0-7]+$/i.test(t)) return parseInt(t.replace(/^0o?/i, '') || '0', 8);
-    return /^\d+$/.test(t) ? parseInt(t, 10) : undefined;
-  }
-  return ref.mode;
-}
-
 /** Secret references: defined, long syntax, mode 0400 or stricter. */
 export const secretRefs: ProdRule = (ctx) => {
   for (const svc of ctx.model.services) {
@@ -35,20 +22,24 @@ export const secretRefs: ProdRule = (ctx) => {
         });
         continue;
       }
-      const mode = intendedMode(ref);
-      if (mode === undefined || Number.isNaN(ref.mode))
+      // Judged by what Compose reads, which Swarm applies: a quoted "0400" is the decimal 400 (0620 in octal).
+      const mode = ref.mode;
+      const quotedOctal = ref.modeText !== undefined && /^0o?[0-7]+$/i.test(ref.modeText.trim());
+      if (mode === undefined || Number.isNaN(mode))
         ctx.report({
           ruleId: 'DA-CMP-027',
           message:
-            ref.mode === undefined
+            ref.modeText === undefined
               ? `secret "${ref.source}" of service "${svc.name}" has no mode; set mode: 0400`
-              : `secret "${ref.source}" of service "${svc.name}" has mode ${String(ref.modeText)}, which Compose cannot read; set mode: 0400`,
+              : `secret "${ref.source}" of service "${svc.name}" has mode ${ref.modeText}, which Compose cannot read; set mode: 0400`,
           origin: ref.modeOrigin ?? ref.origin,
         });
       else if ((mode & ~0o400) !== 0)
         ctx.report({
           ruleId: 'DA-CMP-027',
-          message: `secret "${ref.source}" of service "${svc.name}" has mode 0${mode.toString(8)}; 0400 or stricter keeps it to its owner, read-only`,
+          message: quotedOctal
+            ? `secret "${ref.source}" of service "${svc.name}" has mode "${ref.modeText}" in quotes: Compose reads a quoted mode as decimal (${mode} = 0${mode.toString(8)}). Write it unquoted: mode: 0400`
+            : `secret "${ref.source}" of service "${svc.name}" has mode 0${mode.toString(8)}; 0400 or stricter keeps it to its owner, read-only`,
           origin: ref.modeOrigin ?? ref.origin,
         });
     }
