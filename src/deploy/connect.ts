@@ -12,7 +12,9 @@ export function openHostSession(plan: DeployPlan, address: HostAddress): Promise
       keyFingerprint: plan.auth.keyFingerprint,
       knownHosts: plan.knownHosts,
       connectTimeoutMs: plan.connectTimeoutMs,
-      ...(plan.jumpHost ? { jump: { host: plan.jumpHost.host, port: plan.jumpHost.port, user: plan.jumpHost.user } } : {}),
+      ...(plan.jumpHost
+        ? { jump: { host: plan.jumpHost.host, port: plan.jumpHost.port, user: plan.jumpHost.user } }
+        : {}),
     },
   );
 }

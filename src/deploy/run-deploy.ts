@@ -40,7 +40,9 @@ export async function runDeploy(plan: DeployPlan, log: DeployLog): Promise<Deplo
       local = await prepareLocalImage(plan, docker);
       summary.imageId = local.id;
       if (local.digest) summary.imageDigest = local.digest;
-      log.info(`image ${local.id} tagged ${plan.image.targetRefs.join(', ')}${plan.image.delivery === 'registry' ? ' and pushed' : ''}`);
+      log.info(
+        `image ${local.id} tagged ${plan.image.targetRefs.join(', ')}${plan.image.delivery === 'registry' ? ' and pushed' : ''}`,
+      );
     } finally {
       log.endGroup();
     }

@@ -37,12 +37,47 @@ export const VERSION_LABEL = 'com.doongzi.deploy-action.version';
 
 /** Keys the stack keeps as they are. Anything else is dropped (with a warning unless it is in SILENT). */
 const KEEP = new Set([
-  'image', 'command', 'entrypoint', 'environment', 'env_file', 'healthcheck', 'deploy', 'labels', 'networks', 'user',
-  'working_dir', 'init', 'stop_grace_period', 'stop_signal', 'read_only', 'tmpfs', 'ulimits', 'logging', 'cap_add',
-  'cap_drop', 'extra_hosts', 'hostname', 'dns', 'dns_search', 'sysctls', 'volumes', 'ports', 'secrets',
+  'image',
+  'command',
+  'entrypoint',
+  'environment',
+  'env_file',
+  'healthcheck',
+  'deploy',
+  'labels',
+  'networks',
+  'user',
+  'working_dir',
+  'init',
+  'stop_grace_period',
+  'stop_signal',
+  'read_only',
+  'tmpfs',
+  'ulimits',
+  'logging',
+  'cap_add',
+  'cap_drop',
+  'extra_hosts',
+  'hostname',
+  'dns',
+  'dns_search',
+  'sysctls',
+  'volumes',
+  'ports',
+  'secrets',
 ]);
 /** Dropped without a word: Swarm has its own form of them (restart, limits) or they mean nothing to a stack. */
-const SILENT = new Set(['build', 'restart', 'depends_on', 'container_name', 'pull_policy', 'expose', 'cpus', 'mem_limit', 'mem_reservation']);
+const SILENT = new Set([
+  'build',
+  'restart',
+  'depends_on',
+  'container_name',
+  'pull_policy',
+  'expose',
+  'cpus',
+  'mem_limit',
+  'mem_reservation',
+]);
 
 /** Go duration (`1m30s`, `500ms`, `2s`) to seconds; undefined when it does not parse. */
 export function durationSeconds(v: Json | undefined): number | undefined {
@@ -95,7 +130,13 @@ function secretTarget(target: Json | undefined, source: string): string {
   return target.startsWith('/run/secrets/') ? target.slice('/run/secrets/'.length) : target;
 }
 
-function renderService(name: string, svc: JsonMap, input: StackRenderInput, networks: JsonMap, warnings: string[]): JsonMap {
+function renderService(
+  name: string,
+  svc: JsonMap,
+  input: StackRenderInput,
+  networks: JsonMap,
+  warnings: string[],
+): JsonMap {
   const out: JsonMap = {};
   const pinned = input.buildServices.includes(name);
   const dropped: string[] = [];
@@ -104,7 +145,10 @@ function renderService(name: string, svc: JsonMap, input: StackRenderInput, netw
     if (KEEP.has(k)) out[k] = v;
     else if (!SILENT.has(k)) dropped.push(k);
   }
-  if (dropped.length) warnings.push(`service ${name}: ${dropped.join(', ')} ${dropped.length > 1 ? 'are' : 'is'} not supported by docker stack deploy and left out of the stack`);
+  if (dropped.length)
+    warnings.push(
+      `service ${name}: ${dropped.join(', ')} ${dropped.length > 1 ? 'are' : 'is'} not supported by docker stack deploy and left out of the stack`,
+    );
   if (pinned) out['image'] = input.image;
   if (typeof out['image'] !== 'string') throw new Error(`service ${name} has no image to run in the stack`);
 
@@ -131,7 +175,8 @@ function renderService(name: string, svc: JsonMap, input: StackRenderInput, netw
 
   // The environment is the compose files' own (interpolated); env files stay files, uploaded beside the stack file.
   const deploy: JsonMap = isMap(svc['deploy']) ? { ...svc['deploy'] } : {};
-  for (const k of ['placement', 'resources'] as const) if (isMap(deploy[k]) && Object.keys(deploy[k]).length === 0) delete deploy[k];
+  for (const k of ['placement', 'resources'] as const)
+    if (isMap(deploy[k]) && Object.keys(deploy[k]).length === 0) delete deploy[k];
   const resources = isMap(deploy['resources']) ? { ...deploy['resources'] } : {};
   for (const part of ['limits', 'reservations'] as const) {
     const r = resources[part];
@@ -144,7 +189,8 @@ function renderService(name: string, svc: JsonMap, input: StackRenderInput, netw
   }
   // Service-level cpus / mem_limit, when deploy.resources does not say.
   const limits: JsonMap = isMap(resources['limits']) ? { ...resources['limits'] } : {};
-  if (svc['cpus'] !== undefined && svc['cpus'] !== null && limits['cpus'] === undefined) limits['cpus'] = String(svc['cpus']);
+  if (svc['cpus'] !== undefined && svc['cpus'] !== null && limits['cpus'] === undefined)
+    limits['cpus'] = String(svc['cpus']);
   if (typeof svc['mem_limit'] === 'string' && limits['memory'] === undefined) limits['memory'] = svc['mem_limit'];
   if (Object.keys(limits).length) resources['limits'] = limits;
   if (Object.keys(resources).length) deploy['resources'] = resources;
@@ -158,10 +204,14 @@ function renderService(name: string, svc: JsonMap, input: StackRenderInput, netw
   const monitor = `${monitorSeconds(svc['healthcheck'])}s`;
   const userUpdate = isMap(deploy['update_config']) ? deploy['update_config'] : {};
   if (userUpdate['failure_action'] !== undefined && userUpdate['failure_action'] !== 'rollback') {
-    warnings.push(`service ${name}: deploy.update_config.failure_action ${String(userUpdate['failure_action'])} is replaced by rollback`);
+    warnings.push(
+      `service ${name}: deploy.update_config.failure_action ${String(userUpdate['failure_action'])} is replaced by rollback`,
+    );
   }
   if (userUpdate['order'] === 'start-first' && order === 'stop-first') {
-    warnings.push(`service ${name}: update order start-first is not possible with host networking or host-mode ports; using stop-first`);
+    warnings.push(
+      `service ${name}: update order start-first is not possible with host networking or host-mode ports; using stop-first`,
+    );
   }
   deploy['update_config'] = {
     parallelism: 1,
@@ -209,9 +259,15 @@ export function renderStackFile(input: StackRenderInput): RenderedStack {
     );
   }
   if (isMap(config['volumes'])) out['volumes'] = config['volumes'];
-  const used = new Set(Object.values(services).flatMap((s) => (isMap(s) && Array.isArray(s['secrets']) ? s['secrets'].map((r) => String((r as JsonMap)['source'])) : [])));
+  const used = new Set(
+    Object.values(services).flatMap((s) =>
+      isMap(s) && Array.isArray(s['secrets']) ? s['secrets'].map((r) => String((r as JsonMap)['source'])) : [],
+    ),
+  );
   if (used.size) {
-    out['secrets'] = Object.fromEntries([...used].sort().map((n) => [n, { external: true, name: input.secretNames[n]! }]));
+    out['secrets'] = Object.fromEntries(
+      [...used].sort().map((n) => [n, { external: true, name: input.secretNames[n]! }]),
+    );
   }
   if (isMap(config['configs']) && Object.keys(config['configs']).length) {
     warnings.push('top-level configs are not deployed to the stack (not supported by this action yet)');

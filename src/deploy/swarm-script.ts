@@ -12,7 +12,14 @@ export const LABEL = {
 export const STACK_NAMESPACE = 'com.docker.stack.namespace';
 
 /** Exit codes the client turns into explanations. */
-export const SWARM_EXIT = { noDocker: 10, notManager: 13, notWritable: 12, noLength: 90, shortInput: 91, createFailed: 95 } as const;
+export const SWARM_EXIT = {
+  noDocker: 10,
+  notManager: 13,
+  notWritable: 12,
+  noLength: 90,
+  shortInput: 91,
+  createFailed: 95,
+} as const;
 
 export function swarmPreflightScript(deployPath: string, stack: string): string {
   const p = shQuote(deployPath);
@@ -44,7 +51,14 @@ export interface SwarmPreflight {
 }
 
 export function parseSwarmPreflight(stdout: string): SwarmPreflight {
-  const out: SwarmPreflight = { state: '', manager: false, nodes: 0, detachFlag: false, services: new Map(), secrets: [] };
+  const out: SwarmPreflight = {
+    state: '',
+    manager: false,
+    nodes: 0,
+    detachFlag: false,
+    services: new Map(),
+    secrets: [],
+  };
   for (const line of stdout.split('\n')) {
     const eq = line.indexOf('=');
     if (eq < 0) continue;
@@ -96,7 +110,7 @@ export function stackDeployScript(opts: {
   const resolve = opts.registry ? 'always' : 'never';
   const deploy =
     `docker stack deploy --prune --resolve-image ${resolve}${opts.registry ? ' --with-registry-auth' : ''}` +
-    `${opts.detachFlag ? ' --detach=false --quiet' : ''} -c ${shQuote(opts.stackFile)} ${shQuote(opts.stack)}`;
+    `${opts.detachFlag ? ' --detach=true' : ''} -c ${shQuote(opts.stackFile)} ${shQuote(opts.stack)}`;
   const lines = ['set -eu', `cd ${shQuote(opts.releaseAbs)}`];
   if (opts.registry?.username) {
     // A throwaway DOCKER_CONFIG: the login reaches the nodes with the service (--with-registry-auth), not the disk for long.
@@ -120,7 +134,9 @@ export function stackStateScript(stack: string): string {
     'if [ -n "$ids" ]; then docker service inspect $ids; else echo "[]"; fi',
     'echo "@@tasks@@"',
     'tasks=$(if [ -n "$ids" ]; then docker service ps -q --no-trunc $ids; fi)',
-    'if [ -n "$tasks" ]; then docker inspect --type task $tasks; else echo "[]"; fi',
+    // A task can go between the two calls: inspect prints the others and exits 1.
+    'out=$(if [ -n "$tasks" ]; then docker inspect --type task $tasks 2>/dev/null || true; fi)',
+    'if [ -n "$out" ]; then printf "%s\\n" "$out"; else echo "[]"; fi',
   ].join('\n');
 }
 
@@ -130,7 +146,9 @@ export interface SwarmService {
   Spec: {
     Name: string;
     Labels?: Record<string, string>;
-    TaskTemplate: { ContainerSpec: { Image: string; Secrets?: Array<{ SecretName: string }> } & Record<string, unknown> };
+    TaskTemplate: {
+      ContainerSpec: { Image: string; Secrets?: Array<{ SecretName: string }> } & Record<string, unknown>;
+    };
     Mode?: { Replicated?: { Replicas?: number }; Global?: object };
   };
   UpdateStatus?: { State?: string; StartedAt?: string; CompletedAt?: string; Message?: string };
@@ -143,15 +161,43 @@ export interface SwarmTask {
   CreatedAt?: string;
   DesiredState: string;
   Spec: { ContainerSpec: { Image: string } & Record<string, unknown> };
-  Status: { State: string; Err?: string; Message?: string; Timestamp?: string; ContainerStatus?: { ExitCode?: number } };
+  Status: {
+    State: string;
+    Err?: string;
+    Message?: string;
+    Timestamp?: string;
+    ContainerStatus?: { ExitCode?: number; ContainerID?: string };
+  };
 }
 
 export function parseStackState(stdout: string): { services: SwarmService[]; tasks: SwarmTask[] } {
   const [svc, tasks] = stdout.split('@@tasks@@');
-  return { services: JSON.parse(svc!.trim() || '[]') as SwarmService[], tasks: JSON.parse((tasks ?? '').trim() || '[]') as SwarmTask[] };
+  return {
+    services: JSON.parse(svc!.trim() || '[]') as SwarmService[],
+    tasks: JSON.parse((tasks ?? '').trim() || '[]') as SwarmTask[],
+  };
 }
 
-/** Stable JSON (sorted keys), to compare a task's container spec with its service's. */
+/**
+ * What makes a task the current spec's: its image, command, environment, user, secrets and mounts. (The whole
+ * ContainerSpec does not compare: the service's carries defaults, e.g. StopGracePeriod, its tasks' omit.)
+ */
+export function specKey(c: Record<string, unknown>): string {
+  const secrets = Array.isArray(c['Secrets'])
+    ? (c['Secrets'] as Array<Record<string, unknown>>).map((s) => ({ n: s['SecretName'], f: s['File'] }))
+    : [];
+  return stable({
+    i: c['Image'],
+    a: c['Args'] ?? null,
+    c: c['Command'] ?? null,
+    e: c['Env'] ?? null,
+    u: c['User'] ?? null,
+    s: secrets,
+    m: c['Mounts'] ?? null,
+  });
+}
+
+/** Stable JSON (sorted keys). */
 function stable(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(stable).join(',')}]`;
   if (v && typeof v === 'object') {
@@ -174,25 +220,34 @@ const FAILED_STATES = new Set(['failed', 'rejected']);
  * Where one service stands after `stack deploy`. `startedBefore` is its UpdateStatus.StartedAt before the deploy, so
  * a rollback left over from an earlier deploy is not taken for this one's.
  */
-export function serviceVerdict(s: SwarmService, tasks: readonly SwarmTask[], expectedImage: string | undefined, startedBefore: string | undefined): ServiceVerdict {
+export function serviceVerdict(
+  s: SwarmService,
+  tasks: readonly SwarmTask[],
+  expectedImage: string | undefined,
+  startedBefore: string | undefined,
+): ServiceVerdict {
   const state = s.UpdateStatus?.State;
   const fresh = s.UpdateStatus?.StartedAt !== undefined && s.UpdateStatus.StartedAt !== startedBefore;
   const mine = tasks.filter((t) => t.ServiceID === s.ID);
   if (fresh && (state === 'rollback_completed' || state === 'rollback_paused' || state === 'paused')) {
-    return { kind: 'failed', rolledBack: state === 'rollback_completed', why: `${state.replace('_', ' ')}${s.UpdateStatus?.Message ? `: ${s.UpdateStatus.Message}` : ''}` };
+    return {
+      kind: 'failed',
+      rolledBack: state === 'rollback_completed',
+      why: `${state.replace('_', ' ')}${s.UpdateStatus?.Message && s.UpdateStatus.Message !== state.replace('_', ' ') ? `: ${s.UpdateStatus.Message}` : ''}`,
+    };
   }
   if (state === 'updating' || state === 'rollback_started') return { kind: 'waiting', why: state.replace('_', ' ') };
-  const spec = stable(s.Spec.TaskTemplate.ContainerSpec);
+  const spec = specKey(s.Spec.TaskTemplate.ContainerSpec);
   const image = s.Spec.TaskTemplate.ContainerSpec.Image;
   if (expectedImage && image !== expectedImage && !image.startsWith(`${expectedImage}@`)) {
     return { kind: 'waiting', why: `the service spec runs ${image}` };
   }
   const current = mine.filter((t) => t.DesiredState === 'running');
-  const running = current.filter((t) => t.Status.State === 'running' && stable(t.Spec.ContainerSpec) === spec);
+  const running = current.filter((t) => t.Status.State === 'running' && specKey(t.Spec.ContainerSpec) === spec);
   const want = s.Spec.Mode?.Replicated?.Replicas ?? Math.max(1, current.length);
   // A new service has no update to roll back: repeated failures of its tasks are the verdict.
   if (!s.UpdateStatus) {
-    const failed = mine.filter((t) => FAILED_STATES.has(t.Status.State) && stable(t.Spec.ContainerSpec) === spec);
+    const failed = mine.filter((t) => FAILED_STATES.has(t.Status.State) && specKey(t.Spec.ContainerSpec) === spec);
     if (failed.length >= 3) return { kind: 'failed', rolledBack: false, why: `${failed.length} tasks failed` };
   }
   if (running.length < want || current.length !== running.length) {
@@ -201,13 +256,30 @@ export function serviceVerdict(s: SwarmService, tasks: readonly SwarmTask[], exp
   return { kind: 'converged' };
 }
 
-/** The most telling task error of a service: the newest failed task of it. */
-export function lastTaskError(s: SwarmService, tasks: readonly SwarmTask[]): string | undefined {
-  const bad = tasks
-    .filter((t) => t.ServiceID === s.ID && (FAILED_STATES.has(t.Status.State) || (t.Status.Err ?? '') !== ''))
-    .sort((a, b) => (b.Status.Timestamp ?? '').localeCompare(a.Status.Timestamp ?? ''));
-  const t = bad[0];
-  if (!t) return undefined;
+/**
+ * The task that tells why a service failed: the newest one that failed, was rejected, or ended on its own (`complete`:
+ * e.g. stopped by Swarm for an unhealthy container, exiting 0 on SIGTERM), or carries an error. Tasks Swarm shut down
+ * on purpose (`shutdown`: the old release during an update) are not it.
+ */
+export function failingTask(s: SwarmService, tasks: readonly SwarmTask[]): SwarmTask | undefined {
+  return tasks
+    .filter((t) => t.ServiceID === s.ID)
+    .sort((a, b) => (b.Status.Timestamp ?? '').localeCompare(a.Status.Timestamp ?? ''))
+    .find((t) => ENDED.has(t.Status.State) || (t.Status.Err ?? '') !== '');
+}
+const ENDED = new Set(['failed', 'rejected', 'complete', 'orphaned']);
+
+function describeTask(t: SwarmTask): string {
   const exit = t.Status.ContainerStatus?.ExitCode;
-  return `task ${t.ID.slice(0, 12)} (${t.Spec.ContainerSpec.Image}): ${t.Status.State}${t.Status.Err ? `: ${t.Status.Err}` : ''}${exit ? ` (exit code ${exit})` : ''}`;
+  return `task ${t.ID.slice(0, 12)} (${t.Spec.ContainerSpec.Image}): ${t.Status.State}${t.Status.Err ? `: ${t.Status.Err}` : ''}${exit !== undefined && t.Status.State !== 'running' ? ` (exit code ${exit})` : ''}`;
+}
+
+/** The failing task, described; without one, the newest tasks' states. */
+export function lastTaskError(s: SwarmService, tasks: readonly SwarmTask[]): string | undefined {
+  const bad = failingTask(s, tasks);
+  if (bad) return describeTask(bad);
+  const mine = tasks
+    .filter((t) => t.ServiceID === s.ID)
+    .sort((a, b) => (b.Status.Timestamp ?? '').localeCompare(a.Status.Timestamp ?? ''));
+  return mine.length ? `no task failed; newest: ${mine.slice(0, 3).map(describeTask).join('; ')}` : undefined;
 }

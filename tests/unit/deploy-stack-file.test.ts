@@ -8,7 +8,11 @@ const example = path.resolve(import.meta.dirname, '../../examples/doongzi-backen
 const fixtures = path.resolve(import.meta.dirname, '../fixtures/deploy-e2e');
 
 async function exampleConfig(extra: string[] = [], env: Record<string, string> = {}) {
-  const load = await loadCompose({ cwd: example, files: ['deploy/docker-compose.yml', 'deploy/docker-compose.prod.yml', ...extra], env });
+  const load = await loadCompose({
+    cwd: example,
+    files: ['deploy/docker-compose.yml', 'deploy/docker-compose.prod.yml', ...extra],
+    env,
+  });
   const model = buildModel(load, [...load.issues])!;
   return stackConfig(model, (p) => path.relative(example, p).split(path.sep).join('/'));
 }
@@ -40,15 +44,30 @@ test('the example renders as a stack: build gone, image pinned, versioned extern
   expect(app.deploy.restart_policy).toEqual({ condition: 'any' });
   expect(app.deploy.labels).toEqual({ [VERSION_LABEL]: '1.2.3' });
   // start_period 2s + interval 2s × retries 5
-  expect(app.deploy.update_config).toEqual({ parallelism: 1, delay: '0s', monitor: '12s', max_failure_ratio: 0, order: 'start-first', failure_action: 'rollback' });
-  expect(app.deploy.rollback_config).toEqual({ parallelism: 0, monitor: '12s', failure_action: 'pause', order: 'start-first' });
+  expect(app.deploy.update_config).toEqual({
+    parallelism: 1,
+    delay: '0s',
+    monitor: '12s',
+    max_failure_ratio: 0,
+    order: 'start-first',
+    failure_action: 'rollback',
+  });
+  expect(app.deploy.rollback_config).toEqual({
+    parallelism: 0,
+    monitor: '12s',
+    failure_action: 'pause',
+    order: 'start-first',
+  });
   expect(app.networks).toEqual({ backend: null });
   expect(doc.networks).toEqual({ backend: {} });
   expect(r.warnings).toEqual([]);
 });
 
 test('host networking forces stop-first; values are interpolated once and $ stays literal', async () => {
-  const r = renderStackFile({ ...base, config: await exampleConfig([path.join(fixtures, 'swarm-host-network.yml')], { APP_VERSION: '9' }) });
+  const r = renderStackFile({
+    ...base,
+    config: await exampleConfig([path.join(fixtures, 'swarm-host-network.yml')], { APP_VERSION: '9' }),
+  });
   const doc = parse(r.text);
   expect(doc.services.app.deploy.update_config.order).toBe('stop-first');
   expect(doc.services.app.deploy.rollback_config.order).toBe('stop-first');
@@ -58,7 +77,15 @@ test('host networking forces stop-first; values are interpolated once and $ stay
 
   const withDollar = renderStackFile({
     ...base,
-    config: { services: { app: { image: 'x', environment: { A: 'p$$w' }, ports: [{ mode: 'host', target: 80, published: '8080', protocol: 'tcp' }] } } },
+    config: {
+      services: {
+        app: {
+          image: 'x',
+          environment: { A: 'p$$w' },
+          ports: [{ mode: 'host', target: 80, published: '8080', protocol: 'tcp' }],
+        },
+      },
+    },
   });
   expect(withDollar.text).toContain('A: p$$w');
   expect(parse(withDollar.text).services.app.deploy.update_config.order).toBe('stop-first');
@@ -75,7 +102,11 @@ test('the user update_config is kept, except failure_action; unsupported keys ar
           build: { context: '.' },
           cpus: 0.5,
           mem_limit: '268435456',
-          deploy: { update_config: { parallelism: 2, failure_action: 'continue', monitor: '30s' }, placement: {}, resources: {} },
+          deploy: {
+            update_config: { parallelism: 2, failure_action: 'continue', monitor: '30s' },
+            placement: {},
+            resources: {},
+          },
           healthcheck: { test: ['CMD', 'true'], interval: '1s', retries: 2, start_period: '1s' },
         },
         db: { image: 'postgres:16' },
@@ -83,7 +114,12 @@ test('the user update_config is kept, except failure_action; unsupported keys ar
     },
   });
   const doc = parse(r.text);
-  expect(doc.services.app.deploy.update_config).toMatchObject({ parallelism: 2, monitor: '30s', failure_action: 'rollback', order: 'start-first' });
+  expect(doc.services.app.deploy.update_config).toMatchObject({
+    parallelism: 2,
+    monitor: '30s',
+    failure_action: 'rollback',
+    order: 'start-first',
+  });
   expect(doc.services.app.deploy.rollback_config.monitor).toBe('5s');
   expect(doc.services.app.deploy.resources).toEqual({ limits: { cpus: '0.5', memory: '268435456' } });
   expect(doc.services.app.deploy.placement).toBeUndefined();
@@ -97,7 +133,9 @@ test('the user update_config is kept, except failure_action; unsupported keys ar
 });
 
 test('a secret without a value, or no service, is refused', () => {
-  expect(() => renderStackFile({ ...base, config: { services: { app: { image: 'x', secrets: [{ source: 'api_key' }] } } } })).toThrow(/uses the secret api_key, which has no value/);
+  expect(() =>
+    renderStackFile({ ...base, config: { services: { app: { image: 'x', secrets: [{ source: 'api_key' }] } } } }),
+  ).toThrow(/uses the secret api_key, which has no value/);
   expect(() => renderStackFile({ ...base, config: { services: {} } })).toThrow(/no service/);
 });
 

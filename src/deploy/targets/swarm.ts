@@ -18,6 +18,7 @@ import type { HostSummary } from '../summary.js';
 import {
   LABEL,
   SWARM_EXIT,
+  failingTask,
   lastTaskError,
   parseStackState,
   parseSwarmPreflight,
@@ -96,7 +97,7 @@ export class SwarmTarget implements DeployTarget {
       if (previous) this.summary.previousVersion = previous;
       log.info(
         `${this.name}: Swarm manager of ${pre.nodes} node(s); stack ${swarm.stack} runs ${previous ?? '(nothing yet)'}; ` +
-          `stack deploy ${pre.detachFlag ? 'waits (--detach=false)' : 'returns at once (this CLI has no --detach)'}, then deploy-action checks every task`,
+          `deploy-action waits for the rolling update itself (${pre.detachFlag ? 'stack deploy --detach=true' : "this CLI's stack deploy has no --detach"}) and checks every task`,
       );
 
       if (plan.image.delivery === 'ssh') {
@@ -106,16 +107,25 @@ export class SwarmTarget implements DeployTarget {
             `${this.name}: image-delivery ssh loads the image on this manager only, but the swarm has ${pre.nodes} nodes: tasks placed elsewhere could not find it. Use image-delivery registry (each node pulls).`,
           );
         }
-        log.info(`${this.name}: single-node swarm: image-delivery ssh loads the image on the manager, the only node (use registry delivery once the swarm grows)`);
+        log.info(
+          `${this.name}: single-node swarm: image-delivery ssh loads the image on the manager, the only node (use registry delivery once the swarm grows)`,
+        );
       }
       const delivery = await this.step('image', () => deliverImage(plan, local, this.s, docker));
       this.summary.imageDelivery = delivery;
       // Registry delivery with a known digest pins the digest: every node runs exactly the checked image.
-      this.image = plan.image.delivery === 'registry' && local.digest ? `${plan.image.targetRefs[0]}@${local.digest}` : plan.image.targetRefs[0]!;
-      log.info(`${this.name}: image ${this.image} ${delivery === 'already-present' ? 'already present, tagged' : delivery}`);
+      this.image =
+        plan.image.delivery === 'registry' && local.digest
+          ? `${plan.image.targetRefs[0]}@${local.digest}`
+          : plan.image.targetRefs[0]!;
+      log.info(
+        `${this.name}: image ${this.image} ${delivery === 'already-present' ? 'already present, tagged' : delivery}`,
+      );
 
       await this.step('upload', () => this.stage(local));
-      log.info(`${this.name}: uploaded the stack file and ${swarm.envFiles.length} env file(s) to releases/${this.releaseDir}`);
+      log.info(
+        `${this.name}: uploaded the stack file and ${swarm.envFiles.length} env file(s) to releases/${this.releaseDir}`,
+      );
       for (const w of this.stack!.warnings) if (!plan.warnings.includes(w)) log.warning(w);
 
       const created = await this.step('secrets', () => this.createSecrets());
@@ -129,10 +139,16 @@ export class SwarmTarget implements DeployTarget {
       await this.step('deploy', () => this.stackDeploy());
       this.deployed = true;
       await this.step('converge', () => this.converge());
-      log.info(`${this.name}: stack ${swarm.stack} converged at ${plan.version.version}: every task of ${this.stack!.pinnedServices.join(', ')} runs ${this.image}`);
+      log.info(
+        `${this.name}: stack ${swarm.stack} converged at ${plan.version.version}: every task of ${this.stack!.pinnedServices.join(', ')} runs ${this.image}`,
+      );
 
-      await this.step('switch', () => this.exec(switchCurrentScript(this.deployPath, this.releaseDir), 'switch current'));
-      await this.step('prune', () => this.prune()).catch((e: Error) => log.warning(`${this.name}: pruning failed: ${e.message}`));
+      await this.step('switch', () =>
+        this.exec(switchCurrentScript(this.deployPath, this.releaseDir), 'switch current'),
+      );
+      await this.step('prune', () => this.prune()).catch((e: Error) =>
+        log.warning(`${this.name}: pruning failed: ${e.message}`),
+      );
       this.summary.status = 'deployed';
     } catch (e) {
       this.summary.status = 'failed';
@@ -146,10 +162,16 @@ export class SwarmTarget implements DeployTarget {
   private async preflight(): Promise<SwarmPreflight> {
     let out;
     try {
-      out = await this.exec(swarmPreflightScript(this.plan.deployPath, this.swarm.stack), 'preflight', { timeoutMs: 60_000 });
+      out = await this.exec(swarmPreflightScript(this.plan.deployPath, this.swarm.stack), 'preflight', {
+        timeoutMs: 60_000,
+      });
     } catch (e) {
       const err = e as SshError;
-      if (err.exitCode === SWARM_EXIT.notManager || err.exitCode === SWARM_EXIT.noDocker || err.exitCode === SWARM_EXIT.notWritable) {
+      if (
+        err.exitCode === SWARM_EXIT.notManager ||
+        err.exitCode === SWARM_EXIT.noDocker ||
+        err.exitCode === SWARM_EXIT.notWritable
+      ) {
         throw new HostStepError('preflight', `${this.name}: ${(err.stderr ?? '').trim().split('\n').slice(-1)[0]}`);
       }
       throw e;
@@ -184,7 +206,9 @@ export class SwarmTarget implements DeployTarget {
         `rm -rf ${shQuote(rel)} && mkdir -m 0700 ${shQuote(rel)}`,
       'create release directory',
     );
-    await this.exec(writeFileScript(remoteJoin(rel, swarm.stackFile), '0644'), `upload ${swarm.stackFile}`, { stdin: frame(Buffer.from(this.stack.text)) });
+    await this.exec(writeFileScript(remoteJoin(rel, swarm.stackFile), '0644'), `upload ${swarm.stackFile}`, {
+      stdin: frame(Buffer.from(this.stack.text)),
+    });
     for (const f of swarm.envFiles) {
       const content = plan.files.find((p) => p.relativePath === f)?.content ?? Buffer.alloc(0);
       await this.exec(writeFileScript(remoteJoin(rel, f), '0600'), `upload ${f}`, { stdin: frame(content) });
@@ -196,7 +220,9 @@ export class SwarmTarget implements DeployTarget {
       image: `${this.image} ${local.id}`,
       deployedAt: new Date().toISOString(),
     };
-    await this.exec(writeFileScript(remoteJoin(rel, MANIFEST), '0644'), 'write manifest', { stdin: frame(Buffer.from(JSON.stringify(manifest))) });
+    await this.exec(writeFileScript(remoteJoin(rel, MANIFEST), '0644'), 'write manifest', {
+      stdin: frame(Buffer.from(JSON.stringify(manifest))),
+    });
   }
 
   /** Creates the versioned secrets that do not exist yet; returns how many were created. */
@@ -241,10 +267,10 @@ export class SwarmTarget implements DeployTarget {
       detachFlag: this.pre?.detachFlag ?? false,
       ...(reg ? { registry: { server: reg.server, ...(reg.username ? { username: reg.username } : {}) } } : {}),
     });
-    // The CLI's own wait ends in an error when Swarm rolls back or the timeout fires: the verdict is converge()'s.
+    // Detached: the CLI's own wait (--detach=false, docker 25+) does not end when Swarm rolls back (measured: it sat
+    // out the whole timeout), and 20.10's CLI has no such flag. converge() polls Swarm instead, with any CLI.
     await this.exec(script, 'docker stack deploy', {
       timeoutMs: (timeout + 60) * 1000,
-      okCodes: this.pre?.detachFlag ? [1, 124] : [],
       ...(reg?.password && reg.username ? { stdin: Buffer.from(reg.password) } : {}),
     });
   }
@@ -281,12 +307,22 @@ export class SwarmTarget implements DeployTarget {
     // Timed out: an update still in progress is rolled back by hand (Swarm only does it on task failure).
     const updating = last.services.filter((s) => s.UpdateStatus?.State === 'updating');
     for (const s of updating) {
-      await this.exec(`docker service rollback --detach ${shQuote(s.Spec.Name)} >/dev/null`, `docker service rollback ${s.Spec.Name}`, { timeoutMs: 60_000 }).catch(
-        (e: Error) => this.log.warning(`${this.name}: ${e.message}`),
-      );
+      await this.exec(
+        `docker service rollback --detach ${shQuote(s.Spec.Name)} >/dev/null`,
+        `docker service rollback ${s.Spec.Name}`,
+        { timeoutMs: 60_000 },
+      ).catch((e: Error) => this.log.warning(`${this.name}: ${e.message}`));
     }
     const stuck = last.services.filter((s) => waiting.some((w) => w.startsWith(`${s.Spec.Name}:`)));
-    const parts = await Promise.all(stuck.map((s) => this.describe(s, last.tasks, waiting.find((w) => w.startsWith(`${s.Spec.Name}:`))!.slice(s.Spec.Name.length + 2))));
+    const parts = await Promise.all(
+      stuck.map((s) =>
+        this.describe(
+          s,
+          last.tasks,
+          waiting.find((w) => w.startsWith(`${s.Spec.Name}:`))!.slice(s.Spec.Name.length + 2),
+        ),
+      ),
+    );
     throw new HostStepError(
       'converge',
       `${this.name}: the stack did not converge within health-timeout (${this.plan.healthTimeoutSeconds}s)${updating.length ? `; rolled back ${updating.map((s) => s.Spec.Name).join(', ')}` : ''}\n${parts.join('\n') || waiting.join('\n')}`,
@@ -298,21 +334,52 @@ export class SwarmTarget implements DeployTarget {
     const lines = [`service ${s.Spec.Name}: ${why}`];
     const err = lastTaskError(s, tasks);
     if (err) lines.push(`  last task error: ${err}`);
-    const logs = await this.exec(`docker service logs --no-task-ids --no-trunc --tail 20 ${shQuote(s.Spec.Name)} 2>&1`, 'docker service logs', {
-      timeoutMs: 30_000,
-      okCodes: [1],
-    }).catch((e: Error) => ({ stdout: `(could not read the logs: ${e.message})` }));
+    // Its container's last health probe, when the container is on this node (always, on a single-node swarm).
+    const cid = failingTask(s, tasks)?.Status.ContainerStatus?.ContainerID;
+    if (cid) {
+      const health = await this.exec(
+        `docker inspect --format '{{if .State.Health}}{{range .State.Health.Log}}exit {{.ExitCode}}: {{.Output}}{{"\\n"}}{{end}}{{end}}' ${shQuote(cid)}`,
+        'docker inspect',
+        { timeoutMs: 30_000, okCodes: [1] },
+      ).catch(() => ({ stdout: '' }));
+      const probe = health.stdout.trim().split('\n').filter(Boolean).slice(-1)[0];
+      if (probe) lines.push(`  last health probe: ${probe.trim()}`);
+    }
+    const logs = await this.exec(
+      `docker service logs --no-task-ids --no-trunc --tail 20 ${shQuote(s.Spec.Name)} 2>&1`,
+      'docker service logs',
+      {
+        timeoutMs: 30_000,
+        okCodes: [1],
+      },
+    ).catch((e: Error) => ({ stdout: `(could not read the logs: ${e.message})` }));
     const text = logs.stdout.trimEnd();
-    lines.push(text ? `  last log lines:\n${text.split('\n').map((l) => `    ${l}`).join('\n')}` : '  (no log output)');
+    lines.push(
+      text
+        ? `  last log lines:\n${text
+            .split('\n')
+            .map((l) => `    ${l}`)
+            .join('\n')}`
+        : '  (no log output)',
+    );
     return lines.join('\n');
   }
 
   /** Removes this stack's secrets no service refers to any more, and old release directories. */
   private async prune(): Promise<void> {
     const { services } = await this.state();
-    const referenced = new Set(services.flatMap((s) => (s.Spec.TaskTemplate.ContainerSpec.Secrets ?? []).map((r) => r.SecretName)));
-    const out = await this.exec(`docker secret ls --filter label=${shQuote(`${LABEL.stack}=${this.swarm.stack}`)} --format '{{.Name}}'`, 'docker secret ls', { timeoutMs: 60_000 });
-    const unused = out.stdout.split('\n').map((l) => l.trim()).filter((n) => n && !referenced.has(n));
+    const referenced = new Set(
+      services.flatMap((s) => (s.Spec.TaskTemplate.ContainerSpec.Secrets ?? []).map((r) => r.SecretName)),
+    );
+    const out = await this.exec(
+      `docker secret ls --filter label=${shQuote(`${LABEL.stack}=${this.swarm.stack}`)} --format '{{.Name}}'`,
+      'docker secret ls',
+      { timeoutMs: 60_000 },
+    );
+    const unused = out.stdout
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((n) => n && !referenced.has(n));
     for (const n of unused) {
       await this.exec(`docker secret rm ${shQuote(n)} >/dev/null`, `docker secret rm ${n}`, { timeoutMs: 60_000 }).then(
         () => this.log.info(`${this.name}: removed the secret ${n}, no longer referenced`),
@@ -335,11 +402,16 @@ export class SwarmTarget implements DeployTarget {
       const outcome = await this.doRecover().catch((e: Error) => ({ status: 'failed' as const, detail: e.message }));
       this.summary.rollback = outcome;
       this.summary.status =
-        outcome.status === 'rolled-back' || outcome.status === 'stopped' ? 'rolled-back' : outcome.status === 'not-needed' ? 'unchanged' : 'rollback-failed';
+        outcome.status === 'rolled-back' || outcome.status === 'stopped'
+          ? 'rolled-back'
+          : outcome.status === 'not-needed'
+            ? 'unchanged'
+            : 'rollback-failed';
       const line = `${this.name}: rollback ${outcome.status}${'toVersion' in outcome && outcome.toVersion ? ` to ${outcome.toVersion}` : ''}${outcome.detail ? `: ${outcome.detail}` : ''}`;
       if (outcome.status === 'failed') this.log.warning(line);
       else this.log.info(line);
-      if (outcome.status === 'failed') return `Rollback FAILED on ${this.name}: check the stack ${this.swarm.stack} by hand.`;
+      if (outcome.status === 'failed')
+        return `Rollback FAILED on ${this.name}: check the stack ${this.swarm.stack} by hand.`;
       if (outcome.status === 'not-needed') return `The stack ${this.swarm.stack} was not changed.`;
       return `Rolled back: ${this.name} (${outcome.status}${'toVersion' in outcome && outcome.toVersion ? ` to ${outcome.toVersion}` : ''}).`;
     } finally {
@@ -348,10 +420,17 @@ export class SwarmTarget implements DeployTarget {
     }
   }
 
-  private async doRecover(): Promise<{ status: 'rolled-back' | 'stopped' | 'not-needed' | 'failed'; detail?: string; toVersion?: string }> {
+  private async doRecover(): Promise<{
+    status: 'rolled-back' | 'stopped' | 'not-needed' | 'failed';
+    detail?: string;
+    toVersion?: string;
+  }> {
     if (!this.deployed) {
       if (this.session && !this.session.closed && this.releaseDir) {
-        await this.exec(`rm -rf ${shQuote(remoteJoin(this.deployPath, 'releases', this.releaseDir))}`, 'remove staged release').catch(() => undefined);
+        await this.exec(
+          `rm -rf ${shQuote(remoteJoin(this.deployPath, 'releases', this.releaseDir))}`,
+          'remove staged release',
+        ).catch(() => undefined);
       }
       return { status: 'not-needed', detail: 'docker stack deploy did not run; the stack kept running as it was' };
     }
@@ -374,25 +453,41 @@ export class SwarmTarget implements DeployTarget {
       for (const s of services) {
         const st = s.UpdateStatus?.State;
         if (st === 'updating' || st === 'rollback_started') pending.push(`${s.Spec.Name} ${st}`);
-        else if (serviceVerdict(s, tasks, undefined, undefined).kind === 'waiting') pending.push(`${s.Spec.Name} tasks starting`);
-        else if (this.stack?.pinnedServices.includes(s.Spec.Name.slice(this.swarm.stack.length + 1)) && s.Spec.TaskTemplate.ContainerSpec.Image.startsWith(this.image)) {
+        else if (serviceVerdict(s, tasks, undefined, undefined).kind === 'waiting')
+          pending.push(`${s.Spec.Name} tasks starting`);
+        else if (
+          this.stack?.pinnedServices.includes(s.Spec.Name.slice(this.swarm.stack.length + 1)) &&
+          s.Spec.TaskTemplate.ContainerSpec.Image.startsWith(this.image)
+        ) {
           pending.push(`${s.Spec.Name} still runs ${this.image}`);
         }
       }
       if (pending.length === 0) break;
-      if (Date.now() >= deadline) throw new Error(`the stack did not settle on the previous release: ${pending.join(', ')}`);
+      if (Date.now() >= deadline)
+        throw new Error(`the stack did not settle on the previous release: ${pending.join(', ')}`);
       await new Promise((r) => setTimeout(r, POLL_MS));
     }
     await this.removeUnreferencedSecrets();
-    return { status: 'rolled-back', toVersion: previous, ...(this.rolledBackBySwarm ? { detail: 'Swarm rolled the update back' } : {}) };
+    return {
+      status: 'rolled-back',
+      toVersion: previous,
+      ...(this.rolledBackBySwarm ? { detail: 'Swarm rolled the update back' } : {}),
+    };
   }
 
   private async removeUnreferencedSecrets(): Promise<void> {
     // Secrets this deploy created and nothing uses after the rollback; ignore failures (they are reported on the next run).
     const { services } = await this.state().catch(() => ({ services: [] as SwarmService[] }));
-    const referenced = new Set(services.flatMap((s) => (s.Spec.TaskTemplate.ContainerSpec.Secrets ?? []).map((r) => r.SecretName)));
-    const mine = Object.values(this.swarm.secretNames).filter((n) => !referenced.has(n) && !(this.pre?.secrets ?? []).includes(n));
-    for (const n of mine) await this.exec(`docker secret rm ${shQuote(n)} >/dev/null`, `docker secret rm ${n}`, { timeoutMs: 60_000 }).catch(() => undefined);
+    const referenced = new Set(
+      services.flatMap((s) => (s.Spec.TaskTemplate.ContainerSpec.Secrets ?? []).map((r) => r.SecretName)),
+    );
+    const mine = Object.values(this.swarm.secretNames).filter(
+      (n) => !referenced.has(n) && !(this.pre?.secrets ?? []).includes(n),
+    );
+    for (const n of mine)
+      await this.exec(`docker secret rm ${shQuote(n)} >/dev/null`, `docker secret rm ${n}`, {
+        timeoutMs: 60_000,
+      }).catch(() => undefined);
   }
 
   previousVersion(): string | undefined {
