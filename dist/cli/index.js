@@ -10344,7 +10344,18 @@ function parseDotenv(text, lookup = {}) {
             while (j < src.length && src[j] !== q) {
                 if (q === '"' && src[j] === '\\' && j + 1 < src.length) {
                     const e = src[j + 1];
-                    body += e === 'n' ? '\n' : e === 't' ? '\t' : e === 'r' ? '\r' : e === '"' || e === '\\' || e === '$' ? (e === '$' ? '$$' : e) : `\\${e}`;
+                    body +=
+                        e === 'n'
+                            ? '\n'
+                            : e === 't'
+                                ? '\t'
+                                : e === 'r'
+                                    ? '\r'
+                                    : e === '"' || e === '\\' || e === '$'
+                                        ? e === '$'
+                                            ? '$$'
+                                            : e
+                                        : `\\${e}`;
                     j += 2;
                     continue;
                 }
@@ -10403,7 +10414,11 @@ const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createReq
 function git(args, cwd, input) {
     return new Promise((resolvePromise) => {
         const child = (0,external_node_child_process_namespaceObject.execFile)('git', args, { cwd, timeout: 15_000, maxBuffer: 4 * 1024 * 1024 }, (err, stdout) => {
-            const code = err ? (typeof err.code === 'number' ? err.code : 128) : 0;
+            const code = err
+                ? typeof err.code === 'number'
+                    ? err.code
+                    : 128
+                : 0;
             resolvePromise({ code, stdout: String(stdout) });
         });
         child.stdin?.on('error', () => undefined);
@@ -10424,7 +10439,7 @@ class GitRepo {
         if (!rel.length)
             return;
         const [ign, ls] = await Promise.all([
-            git(['check-ignore', '--no-index', '-z', '--stdin'], this.root, rel.join('\0') + '\0'),
+            git(['check-ignore', '--no-index', '-z', '--stdin'], this.root, `${rel.join('\0')}\0`),
             git(['ls-files', '-z', '--', ...rel.map((r) => `:(literal)${r}`)], this.root),
         ]);
         if (ign.code !== 0 && ign.code !== 1)
@@ -10519,7 +10534,11 @@ function parseShortVolume(spec) {
     return { type, source, target, readOnly, options };
 }
 function isPathLike(source) {
-    return source.startsWith('.') || source.startsWith('/') || source.startsWith('~') || source.startsWith('\\') || isWindowsDrive(source);
+    return (source.startsWith('.') ||
+        source.startsWith('/') ||
+        source.startsWith('~') ||
+        source.startsWith('\\') ||
+        isWindowsDrive(source));
 }
 /** `[[HOST_IP:]PUBLISHED:]TARGET[/PROTOCOL]` with ranges; a range expands into one entry per port. */
 function parseShortPort(spec) {
@@ -11134,7 +11153,11 @@ async function parseComposeFile(file) {
 /** Parses YAML text (exported for tests). */
 function parseComposeText(text, file) {
     if (Buffer.byteLength(text) > MAX_COMPOSE_FILE_BYTES)
-        throw new ComposeInputError(`compose file is larger than ${MAX_COMPOSE_FILE_BYTES} bytes`, 'DA-CMP-004', { file, line: 1, column: 1 });
+        throw new ComposeInputError(`compose file is larger than ${MAX_COMPOSE_FILE_BYTES} bytes`, 'DA-CMP-004', {
+            file,
+            line: 1,
+            column: 1,
+        });
     const lc = new dist/* LineCounter */.HN();
     // Compose reads one document; yaml.v3 (what Compose uses) rejects duplicate keys as we do.
     const doc = (0,dist/* parseDocument */.Tp)(text, { lineCounter: lc, uniqueKeys: true, prettyErrors: false, strict: false });
@@ -11206,7 +11229,7 @@ function convert(doc, top, pos) {
             const merges = [];
             for (const pair of node.items) {
                 const keyNode = pair.key;
-                const keyAt = pos(keyNode?.range?.[0] ?? (node.range?.[0]));
+                const keyAt = pos(keyNode?.range?.[0] ?? node.range?.[0]);
                 if ((0,dist/* isScalar */.jn)(keyNode) && keyNode.value === '<<' && keyNode.type === 'PLAIN') {
                     // YAML merge key: explicit keys win, earlier merged maps win over later ones.
                     const v = walk(pair.value, depth + 1);
@@ -11218,7 +11241,9 @@ function convert(doc, top, pos) {
                 }
                 if (!(0,dist/* isScalar */.jn)(keyNode) && !(0,dist/* isAlias */.Vj)(keyNode))
                     throw new ComposeInputError('mapping keys must be scalars', 'DA-CMP-010', keyAt);
-                const keyValue = (0,dist/* isAlias */.Vj)(keyNode) ? keyNode.resolve(doc)?.value : keyNode.value;
+                const keyValue = (0,dist/* isAlias */.Vj)(keyNode)
+                    ? keyNode.resolve(doc)?.value
+                    : keyNode.value;
                 const key = keyValue === null || keyValue === undefined ? '' : String(keyValue);
                 const valueNode = pair.value;
                 // A missing value (`key:`) sits on the key's line.
@@ -11306,7 +11331,16 @@ function parseGoInt(s) {
 
 
 
-const TOP_LEVEL_KEYS = new Set(['version', 'name', 'include', 'services', 'networks', 'volumes', 'secrets', 'configs']);
+const TOP_LEVEL_KEYS = new Set([
+    'version',
+    'name',
+    'include',
+    'services',
+    'networks',
+    'volumes',
+    'secrets',
+    'configs',
+]);
 /** Loads and merges compose files the way `docker compose -f A -f B` does, keeping positions. */
 async function loadCompose(opts) {
     const files = opts.files.map((f) => ((0,external_node_path_.isAbsolute)(f) ? f : (0,external_node_path_.resolve)(opts.cwd, f)));
@@ -11364,11 +11398,16 @@ async function loadCompose(opts) {
         merged = { kind: 'map', origin: { file: files[0], line: 1, column: 1 }, entries: new Map() };
     const nameNode = merged?.entries.get('name')?.value;
     const projectName = normalizeProjectName(env['COMPOSE_PROJECT_NAME'] ??
-        (nameNode && nameNode.kind === 'scalar' && nameNode.value !== null ? String(nameNode.value) : (0,external_node_path_.basename)(projectDir)));
+        (nameNode && nameNode.kind === 'scalar' && nameNode.value !== null
+            ? String(nameNode.value)
+            : (0,external_node_path_.basename)(projectDir)));
     return { root: failed ? undefined : merged, files, projectDir, projectName, env, dotenvFile, issues };
 }
 function normalizeProjectName(s) {
-    return s.toLowerCase().replace(/[^a-z0-9_-]/g, '').replace(/^[_-]+/, '');
+    return s
+        .toLowerCase()
+        .replace(/[^a-z0-9_-]/g, '')
+        .replace(/^[_-]+/, '');
 }
 function checkTopLevel(root, issues) {
     for (const [k, e] of root.entries) {
@@ -11536,7 +11575,9 @@ function buildService(name, origin, node, projectDir, issues) {
         const context = located(get(build, 'context')) ?? { value: '.', origin: build.origin };
         const spec = {
             context,
-            resolvedContext: /^[a-z]+:\/\//i.test(context.value) || context.value.startsWith('git@') ? context.value : resolveComposePath(context.value, context.origin, projectDir),
+            resolvedContext: /^[a-z]+:\/\//i.test(context.value) || context.value.startsWith('git@')
+                ? context.value
+                : resolveComposePath(context.value, context.origin, projectDir),
             dockerfile: located(get(build, 'dockerfile')),
             target: located(get(build, 'target')),
             origin: build.origin,
@@ -11585,7 +11626,11 @@ function buildService(name, origin, node, projectDir, issues) {
                 const modeNode = get(s, 'mode');
                 const ref = {
                     source,
-                    mountPath: target === undefined ? `/run/secrets/${source}` : target.startsWith('/') ? target : `/run/secrets/${target}`,
+                    mountPath: target === undefined
+                        ? `/run/secrets/${source}`
+                        : target.startsWith('/')
+                            ? target
+                            : `/run/secrets/${target}`,
                     long: true,
                     origin: s.origin,
                 };
@@ -11674,7 +11719,13 @@ function toVolume(v, projectDir, issues) {
             issues.push({ ruleId: 'DA-CMP-010', message: e.message, origin: v.origin });
             return undefined;
         }
-        const sv = { type: parsed.type, target: parsed.target, readOnly: parsed.readOnly, short: true, origin: v.origin };
+        const sv = {
+            type: parsed.type,
+            target: parsed.target,
+            readOnly: parsed.readOnly,
+            short: true,
+            origin: v.origin,
+        };
         if (parsed.source !== undefined)
             sv.source = parsed.source;
         if (parsed.type === 'bind' && parsed.source)
@@ -11690,7 +11741,13 @@ function toVolume(v, projectDir, issues) {
         return undefined;
     }
     const ro = get(v, 'read_only');
-    const sv = { type, target, readOnly: isScalar(ro) && (ro.value === true || ro.value === 'true'), short: false, origin: v.origin };
+    const sv = {
+        type,
+        target,
+        readOnly: isScalar(ro) && (ro.value === true || ro.value === 'true'),
+        short: false,
+        origin: v.origin,
+    };
     const source = get(v, 'source');
     const s = str(source);
     if (s !== undefined) {
@@ -11798,9 +11855,17 @@ const envFiles = async (ctx) => {
             for (const entry of parseDotenv(text, {})) {
                 const at = { file: f.resolvedPath, line: entry.line, column: 1 };
                 if (entry.value && isSecretLikeKey(entry.key))
-                    ctx.report({ ruleId: 'DA-CMP-033', message: `env file ${f.path} sets ${entry.key}; docker inspect shows it`, origin: at });
+                    ctx.report({
+                        ruleId: 'DA-CMP-033',
+                        message: `env file ${f.path} sets ${entry.key}; docker inspect shows it`,
+                        origin: at,
+                    });
                 else if (entry.value && hasUrlCredentials(entry.value))
-                    ctx.report({ ruleId: 'DA-CMP-033', message: `env file ${f.path} sets ${entry.key} to a URL with a password in it`, origin: at });
+                    ctx.report({
+                        ruleId: 'DA-CMP-033',
+                        message: `env file ${f.path} sets ${entry.key} to a URL with a password in it`,
+                        origin: at,
+                    });
             }
         }
     }
@@ -11829,7 +11894,11 @@ const envFilesInGit = async (ctx) => {
         const present = await exists(path);
         const at = present || origin.file !== path ? origin : { file: firstFile, line: 1, column: 1 };
         if (await git.isTracked(path))
-            ctx.report({ ruleId: 'DA-CMP-034', message: `${shown} is tracked by git; remove it from the index and rotate what it holds`, origin: at });
+            ctx.report({
+                ruleId: 'DA-CMP-034',
+                message: `${shown} is tracked by git; remove it from the index and rotate what it holds`,
+                origin: at,
+            });
         if ((await git.isIgnored(path)) === false && (present || origin.file !== path))
             ctx.report({ ruleId: 'DA-CMP-035', message: `${shown} is not covered by .gitignore`, origin: at });
     }
@@ -11848,7 +11917,11 @@ const mounts = (ctx) => {
             if (v.type === 'bind' && v.resolvedSource) {
                 const src = v.resolvedSource;
                 if (DOCKER_SOCKETS.includes(src)) {
-                    ctx.report({ ruleId: 'DA-CMP-021', message: `service "${svc.name}" mounts the Docker socket ${src}`, origin: v.origin });
+                    ctx.report({
+                        ruleId: 'DA-CMP-021',
+                        message: `service "${svc.name}" mounts the Docker socket ${src}`,
+                        origin: v.origin,
+                    });
                     continue;
                 }
                 const sourceRoot = contexts.find((c) => isInside(src, c)) ?? (isInside(src, ctx.cwd) ? ctx.cwd : undefined);
@@ -11892,7 +11965,9 @@ const mounts = (ctx) => {
 };
 function resetHint(file, files) {
     const last = files[files.length - 1];
-    return files.length > 1 && file !== last ? '; it comes from a file the prod override does not reset (`volumes: !reset []`)' : '';
+    return files.length > 1 && file !== last
+        ? '; it comes from a file the prod override does not reset (`volumes: !reset []`)'
+        : '';
 }
 
 ;// CONCATENATED MODULE: ./src/check/dockerignore.ts
@@ -11939,7 +12014,7 @@ function toRegex(pattern) {
             }
             let body = pattern.slice(i + 1, end);
             if (body.startsWith('^') || body.startsWith('!'))
-                body = '^' + body.slice(1);
+                body = `^${body.slice(1)}`;
             out += `[${body.replace(/\\/g, '\\\\')}]`;
             i = end;
         }
@@ -11993,19 +12068,6 @@ async function loadDockerIgnore(context, dockerfile) {
 
 
 
-/**
- * The mode the author meant. A quoted octal string ("0400") is read as octal here, as the Compose specification
- * documents, although Compose 2.26 itself reads quoted modes as decimal.
- */
-function intendedMode(ref) {
-    if (ref.modeText !== undefined) {
-        const t = ref.modeText.trim();
-        if (/^0o?[0-7]+$/i.test(t))
-            return parseInt(t.replace(/^0o?/i, '') || '0', 8);
-        return /^\d+$/.test(t) ? parseInt(t, 10) : undefined;
-    }
-    return ref.mode;
-}
 /** Secret references: defined, long syntax, mode 0400 or stricter. */
 const secretRefs = (ctx) => {
     for (const svc of ctx.model.services) {
@@ -12025,19 +12087,23 @@ const secretRefs = (ctx) => {
                 });
                 continue;
             }
-            const mode = intendedMode(ref);
-            if (mode === undefined || Number.isNaN(ref.mode))
+            // Judged by what Compose reads, which Swarm applies: a quoted "0400" is the decimal 400 (0620 in octal).
+            const mode = ref.mode;
+            const quotedOctal = ref.modeText !== undefined && /^0o?[0-7]+$/i.test(ref.modeText.trim());
+            if (mode === undefined || Number.isNaN(mode))
                 ctx.report({
                     ruleId: 'DA-CMP-027',
-                    message: ref.mode === undefined
+                    message: ref.modeText === undefined
                         ? `secret "${ref.source}" of service "${svc.name}" has no mode; set mode: 0400`
-                        : `secret "${ref.source}" of service "${svc.name}" has mode ${String(ref.modeText)}, which Compose cannot read; set mode: 0400`,
+                        : `secret "${ref.source}" of service "${svc.name}" has mode ${ref.modeText}, which Compose cannot read; set mode: 0400`,
                     origin: ref.modeOrigin ?? ref.origin,
                 });
             else if ((mode & ~0o400) !== 0)
                 ctx.report({
                     ruleId: 'DA-CMP-027',
-                    message: `secret "${ref.source}" of service "${svc.name}" has mode 0${mode.toString(8)}; 0400 or stricter keeps it to its owner, read-only`,
+                    message: quotedOctal
+                        ? `secret "${ref.source}" of service "${svc.name}" has mode "${ref.modeText}" in quotes: Compose reads a quoted mode as decimal (${mode} = 0${mode.toString(8)}). Write it unquoted: mode: 0400`
+                        : `secret "${ref.source}" of service "${svc.name}" has mode 0${mode.toString(8)}; 0400 or stricter keeps it to its owner, read-only`,
                     origin: ref.modeOrigin ?? ref.origin,
                 });
         }
@@ -12051,7 +12117,11 @@ function usedSecrets(ctx) {
 const secretFiles = async (ctx) => {
     for (const secret of usedSecrets(ctx)) {
         if (!secret.file || !secret.resolvedFile) {
-            const how = secret.environment ? `from the environment variable ${secret.environment.value}` : secret.external ? 'as external' : 'without file:';
+            const how = secret.environment
+                ? `from the environment variable ${secret.environment.value}`
+                : secret.external
+                    ? 'as external'
+                    : 'without file:';
             ctx.report({
                 ruleId: 'DA-CMP-028',
                 message: `secret "${secret.name}" is defined ${how}; prod secrets are files the deploy writes (file: ../secrets/${secret.name}.txt)`,
@@ -12075,11 +12145,22 @@ const secretFiles = async (ctx) => {
         });
         if (ctx.git) {
             if (await ctx.git.isTracked(path))
-                ctx.report({ ruleId: 'DA-CMP-034', message: `secret file ${shown} is tracked by git; remove it from the index and rotate the secret`, origin: at });
+                ctx.report({
+                    ruleId: 'DA-CMP-034',
+                    message: `secret file ${shown} is tracked by git; remove it from the index and rotate the secret`,
+                    origin: at,
+                });
             if ((await ctx.git.isIgnored(path)) === false)
-                ctx.report({ ruleId: 'DA-CMP-029', message: `secret file ${shown} is not ignored by git; add its directory to .gitignore`, origin: at });
+                ctx.report({
+                    ruleId: 'DA-CMP-029',
+                    message: `secret file ${shown} is not ignored by git; add its directory to .gitignore`,
+                    origin: at,
+                });
         }
-        for (const context of new Set([...ctx.buildContexts, ...ctx.model.services.flatMap((s) => (s.build ? [s.build.resolvedContext] : []))])) {
+        for (const context of new Set([
+            ...ctx.buildContexts,
+            ...ctx.model.services.flatMap((s) => (s.build ? [s.build.resolvedContext] : [])),
+        ])) {
             if (!isInside(path, context))
                 continue;
             const { ignore } = await loadDockerIgnore(context, ctx.dockerfile);
@@ -12103,10 +12184,39 @@ const secretFiles = async (ctx) => {
 ;// CONCATENATED MODULE: ./src/compose/rules/services.ts
 /** Images of databases, caches, brokers and search engines: prod uses managed services for them. */
 const STATEFUL = [
-    'postgres', 'postgresql', 'postgis', 'timescaledb', 'mysql', 'mariadb', 'percona', 'mongo', 'mongodb', 'redis',
-    'redis-stack', 'valkey', 'keydb', 'dragonfly', 'memcached', 'rabbitmq', 'elasticsearch', 'opensearch', 'kafka',
-    'zookeeper', 'cassandra', 'couchdb', 'couchbase', 'neo4j', 'influxdb', 'clickhouse', 'clickhouse-server',
-    'cockroach', 'nats', 'etcd', 'minio', 'mssql-server', 'oracle',
+    'postgres',
+    'postgresql',
+    'postgis',
+    'timescaledb',
+    'mysql',
+    'mariadb',
+    'percona',
+    'mongo',
+    'mongodb',
+    'redis',
+    'redis-stack',
+    'valkey',
+    'keydb',
+    'dragonfly',
+    'memcached',
+    'rabbitmq',
+    'elasticsearch',
+    'opensearch',
+    'kafka',
+    'zookeeper',
+    'cassandra',
+    'couchdb',
+    'couchbase',
+    'neo4j',
+    'influxdb',
+    'clickhouse',
+    'clickhouse-server',
+    'cockroach',
+    'nats',
+    'etcd',
+    'minio',
+    'mssql-server',
+    'oracle',
 ];
 function parseImageRef(image) {
     let rest = image.trim();
@@ -12177,17 +12287,29 @@ const privileged = forEach((svc, ctx) => {
 });
 const hostNetwork = forEach((svc, ctx) => {
     if (svc.networkMode?.value === 'host')
-        ctx.report({ ruleId: 'DA-CMP-039', message: `service "${svc.name}" uses the host network`, origin: svc.networkMode.origin });
+        ctx.report({
+            ruleId: 'DA-CMP-039',
+            message: `service "${svc.name}" uses the host network`,
+            origin: svc.networkMode.origin,
+        });
 });
 const hostPid = forEach((svc, ctx) => {
     if (svc.pid?.value === 'host')
-        ctx.report({ ruleId: 'DA-CMP-040', message: `service "${svc.name}" shares the host PID namespace`, origin: svc.pid.origin });
+        ctx.report({
+            ruleId: 'DA-CMP-040',
+            message: `service "${svc.name}" shares the host PID namespace`,
+            origin: svc.pid.origin,
+        });
 });
 const dangerousCaps = forEach((svc, ctx) => {
     for (const cap of svc.capAdd) {
         const name = cap.value.toUpperCase().replace(/^CAP_/, '');
         if (name === 'ALL' || name === 'SYS_ADMIN')
-            ctx.report({ ruleId: 'DA-CMP-041', message: `service "${svc.name}" adds capability ${cap.value}`, origin: cap.origin });
+            ctx.report({
+                ruleId: 'DA-CMP-041',
+                message: `service "${svc.name}" adds capability ${cap.value}`,
+                origin: cap.origin,
+            });
     }
 });
 const imagePinned = forEach((svc, ctx) => {
@@ -12205,9 +12327,17 @@ const imagePinned = forEach((svc, ctx) => {
         return;
     const written = svc.image.raw ? ` (written ${svc.image.raw})` : '';
     if (!ref.tag)
-        ctx.report({ ruleId: 'DA-CMP-042', message: `image ${svc.image.value}${written} has no tag, which means latest`, origin: svc.image.origin });
+        ctx.report({
+            ruleId: 'DA-CMP-042',
+            message: `image ${svc.image.value}${written} has no tag, which means latest`,
+            origin: svc.image.origin,
+        });
     else if (ref.tag === 'latest')
-        ctx.report({ ruleId: 'DA-CMP-042', message: `image ${svc.image.value}${written} uses the moving tag latest`, origin: svc.image.origin });
+        ctx.report({
+            ruleId: 'DA-CMP-042',
+            message: `image ${svc.image.value}${written} uses the moving tag latest`,
+            origin: svc.image.origin,
+        });
 });
 const restartPolicy = forEach((svc, ctx) => {
     const policy = svc.restart?.value;
@@ -12274,7 +12404,7 @@ async function checkCompose(opts) {
         issues.push(...load.issues);
         model = buildModel(load, issues);
         if (model) {
-            const abs = (p) => (p === undefined ? undefined : (0,external_node_path_.isAbsolute)(p) ? p : (0,external_node_path_.resolve)(cwd, p));
+            const abs = (p) => p === undefined ? undefined : (0,external_node_path_.isAbsolute)(p) ? p : (0,external_node_path_.resolve)(cwd, p);
             const ctx = {
                 model,
                 cwd,
@@ -12299,7 +12429,10 @@ async function checkCompose(opts) {
     }
     catch (e) {
         // A bug of ours must not become a stack trace in the job log; report it as one clear error.
-        issues.push({ ruleId: 'DA-CMP-010', message: `the compose check failed on this input: ${e.message ?? String(e)}` });
+        issues.push({
+            ruleId: 'DA-CMP-010',
+            message: `the compose check failed on this input: ${e.message ?? String(e)}`,
+        });
     }
     return { findings: toFindings(dedupe(issues), cwd, opts.files[0]), model };
 }
@@ -12425,7 +12558,10 @@ async function applySuppressions(findings, settings, workingDirectory) {
                 ignored = true;
                 if (!m[2].trim()) {
                     const key = `${loc.file}:${lineNo}`;
-                    reasonless.set(key, findingOf(IGNORE_WITHOUT_REASON, `The ignore of ${m[1]} at this line gives no reason.`, { file: loc.file, line: lineNo }));
+                    reasonless.set(key, findingOf(IGNORE_WITHOUT_REASON, `The ignore of ${m[1]} at this line gives no reason.`, {
+                        file: loc.file,
+                        line: lineNo,
+                    }));
                 }
             }
         }
@@ -12547,7 +12683,10 @@ function lintDockerfile(ctx) {
     if (parsed.stages.length < 2) {
         findings.push(findingOf(MULTI_STAGE, 'The Dockerfile has a single stage: its build tools ship to production. Split it into a builder and a runner stage.', at(target.from)));
     }
-    const lastUser = chain.flatMap((s) => s.instructions).filter((i) => i.keyword === 'USER').at(-1);
+    const lastUser = chain
+        .flatMap((s) => s.instructions)
+        .filter((i) => i.keyword === 'USER')
+        .at(-1);
     if (!lastUser) {
         findings.push(findingOf(FINAL_USER, `Stage '${target.name ?? target.index}' sets no USER, so the container runs as root.`, at(target.from)));
     }
@@ -12591,7 +12730,10 @@ function lintDockerfile(ctx) {
     else {
         const missing = MUST_EXCLUDE.filter((m) => !ctx.dockerIgnore.excludes(m.probe)).map((m) => m.pattern);
         if (missing.length) {
-            findings.push(findingOf(DOCKERIGNORE, `.dockerignore does not exclude ${missing.join(', ')}.`, { file: ctx.dockerIgnorePath, line: 1 }));
+            findings.push(findingOf(DOCKERIGNORE, `.dockerignore does not exclude ${missing.join(', ')}.`, {
+                file: ctx.dockerIgnorePath,
+                line: 1,
+            }));
         }
     }
     return findings;
@@ -12624,7 +12766,11 @@ function runCommand(program, args, options = {}) {
 }
 /** The last `n` non-empty lines, for error messages that quote a long log. */
 function tail(text, n) {
-    return text.split(/\r?\n/).filter((l) => l.trim()).slice(-n).join('\n');
+    return text
+        .split(/\r?\n/)
+        .filter((l) => l.trim())
+        .slice(-n)
+        .join('\n');
 }
 
 ;// CONCATENATED MODULE: ./src/check/image/build.ts
@@ -12684,7 +12830,8 @@ function failingLine(log, dockerfile, parsed) {
     const stages = parsed.stages.filter((s) => !stageName || s.name === stageName || `stage-${s.index}` === stageName);
     for (const stage of stages.length ? stages : parsed.stages) {
         for (const i of [stage.from, ...stage.instructions]) {
-            if (squash(`${i.keyword} ${i.args.join(' ')}`).startsWith(text) || text.startsWith(squash(`${i.keyword} ${i.args.join(' ')}`))) {
+            if (squash(`${i.keyword} ${i.args.join(' ')}`).startsWith(text) ||
+                text.startsWith(squash(`${i.keyword} ${i.args.join(' ')}`))) {
                 return i.line;
             }
         }
@@ -12708,7 +12855,16 @@ async function buildImage(req) {
         let fallbackReason;
         if (driver) {
             builder = 'buildx';
-            const args = ['buildx', 'build', '--load', '--progress', 'plain', ...common, ...gitHubCacheArgs(req.env, driver), req.context];
+            const args = [
+                'buildx',
+                'build',
+                '--load',
+                '--progress',
+                'plain',
+                ...common,
+                ...gitHubCacheArgs(req.env, driver),
+                req.context,
+            ];
             result = await runCommand('docker', args, { onOutput: req.log });
         }
         else {
@@ -12720,7 +12876,8 @@ async function buildImage(req) {
             });
             if (result.code !== 0 && /buildx component is missing/i.test(result.stderr)) {
                 // Newer CLIs refuse BuildKit without buildx; the classic builder still proves the same image facts.
-                fallbackReason = 'docker buildx is not available and this docker CLI needs it for BuildKit; used the classic builder';
+                fallbackReason =
+                    'docker buildx is not available and this docker CLI needs it for BuildKit; used the classic builder';
                 result = await runCommand('docker', ['build', ...common, req.context], {
                     env: { ...process.env, DOCKER_BUILDKIT: '0' },
                     onOutput: req.log,
@@ -12763,7 +12920,11 @@ function formatBytes(bytes) {
 /** The job summary in GitHub-flavoured Markdown: verdict, image facts, then every finding. */
 function renderSummary(result, toWorkspacePath) {
     const counts = countBySeverity(result.findings);
-    const verdict = counts.error ? '❌ Check failed' : counts.warning ? '⚠️ Check passed with warnings' : '✅ Check passed';
+    const verdict = counts.error
+        ? '❌ Check failed'
+        : counts.warning
+            ? '⚠️ Check passed with warnings'
+            : '✅ Check passed';
     const out = [`## deploy-action: ${verdict}`, ''];
     out.push(`${counts.error} errors, ${counts.warning} warnings, ${counts.notice} notices in ${(result.durationMs / 1000).toFixed(1)} s.`, '');
     if (result.image) {
@@ -12995,7 +13156,9 @@ function userPattern(raw, withVersions) {
     if (text === '')
         return undefined;
     const wholePath = text.includes('/');
-    const body = isGlob(text) ? globSource(text) : `${escapeRegExp(text)}${withVersions && !wholePath ? `${VERSION}?` : ''}`;
+    const body = isGlob(text)
+        ? globSource(text)
+        : `${escapeRegExp(text)}${withVersions && !wholePath ? `${VERSION}?` : ''}`;
     return { text, wholePath, regex: new RegExp(`^${body}$`) };
 }
 function testPattern(pattern, path, base) {
@@ -13048,8 +13211,23 @@ function buildToolMatcher(options = {}) {
 
 ;// CONCATENATED MODULE: ./src/check/image/instruction-map.ts
 const KEYWORDS = new Set([
-    'ADD', 'ARG', 'CMD', 'COPY', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'HEALTHCHECK', 'LABEL', 'MAINTAINER',
-    'ONBUILD', 'RUN', 'SHELL', 'STOPSIGNAL', 'USER', 'VOLUME', 'WORKDIR',
+    'ADD',
+    'ARG',
+    'CMD',
+    'COPY',
+    'ENTRYPOINT',
+    'ENV',
+    'EXPOSE',
+    'HEALTHCHECK',
+    'LABEL',
+    'MAINTAINER',
+    'ONBUILD',
+    'RUN',
+    'SHELL',
+    'STOPSIGNAL',
+    'USER',
+    'VOLUME',
+    'WORKDIR',
 ]);
 /**
  * The instruction keyword a history entry records. BuildKit writes `COPY x /x # buildkit`, `RUN |1 A=b /bin/sh -c …`;
@@ -13347,12 +13525,16 @@ class EntryRouter extends external_node_stream_namespaceObject.Writable {
         }
     }
     _write(chunk, _encoding, callback) {
-        if (this.sink)
-            return this.forward(this.sink, chunk, callback);
+        if (this.sink) {
+            this.forward(this.sink, chunk, callback);
+            return;
+        }
         this.head.push(chunk);
         this.headSize += chunk.length;
-        if (this.headSize < 512 && this.headSize < this.size)
-            return callback();
+        if (this.headSize < 512 && this.headSize < this.size) {
+            callback();
+            return;
+        }
         const joined = Buffer.concat(this.head);
         this.forward(this.route(joined), joined, callback);
     }
@@ -13710,7 +13892,7 @@ async function fromCli(image) {
     child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
     const done = new Promise((resolve, reject) => {
         child.on('error', reject);
-        child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(tail(stderr, 5) || `docker save exited ${code}`))));
+        child.on('close', (code) => code === 0 ? resolve() : reject(new Error(tail(stderr, 5) || `docker save exited ${code}`)));
     });
     return { stream: child.stdout, done, cancel: () => child.kill() };
 }
@@ -13751,7 +13933,10 @@ function describeOrigin(origin, label) {
         };
     }
     const { instruction } = origin;
-    return { where: `${instruction.keyword} at line ${instruction.line}`, location: { file: label, line: instruction.line } };
+    return {
+        where: `${instruction.keyword} at line ${instruction.line}`,
+        location: { file: label, line: instruction.line },
+    };
 }
 function listPaths(entries, describe) {
     const shown = entries.slice(0, 8).map(describe);
@@ -13760,7 +13945,10 @@ function listPaths(entries, describe) {
 /** Proves from the built image that it runs as non-root and carries no build tools, blaming Dockerfile lines. */
 async function verifyImage(req) {
     const matcher = buildToolMatcher({ extra: req.forbiddenTools, allowed: req.allowedTools });
-    const image = await saveAndRead(req.imageId, (stream) => readSavedImage(stream, { isInteresting: (p) => matcher.isInteresting(p), wantContents: ['etc/passwd', 'etc/group'] }));
+    const image = await saveAndRead(req.imageId, (stream) => readSavedImage(stream, {
+        isInteresting: (p) => matcher.isInteresting(p),
+        wantContents: ['etc/passwd', 'etc/group'],
+    }));
     const findings = [];
     const label = req.dockerfileLabel;
     const chain = stageChain(req.parsed, req.target);
@@ -13770,7 +13958,10 @@ async function verifyImage(req) {
     const layerOrigin = new Map(layerHistory(image.config).map((l) => [l.layerIndex, origins[l.historyIndex]]));
     // Runtime user, resolved as the runtime does it, through the image's own account files.
     const configuredUser = image.config.config?.User ?? '';
-    const userLine = chain.flatMap((s) => s.instructions).filter((i) => i.keyword === 'USER').at(-1)?.line ?? req.target.from.line;
+    const userLine = chain
+        .flatMap((s) => s.instructions)
+        .filter((i) => i.keyword === 'USER')
+        .at(-1)?.line ?? req.target.from.line;
     const userAt = { file: label, line: userLine };
     const passwd = image.contents.get('etc/passwd')?.data.toString('utf8');
     const group = image.contents.get('etc/group')?.data.toString('utf8');
@@ -13782,7 +13973,9 @@ async function verifyImage(req) {
     else {
         user = { uid: resolved.uid, gid: resolved.gid };
         if (resolved.uid === 0) {
-            const who = configuredUser === '' ? 'The image sets no USER, so it runs as root (uid 0)' : `USER '${configuredUser}' resolves to uid 0 (root)${resolved.name && resolved.name !== 'root' ? ` through the account '${resolved.name}' in /etc/passwd` : ''}`;
+            const who = configuredUser === ''
+                ? 'The image sets no USER, so it runs as root (uid 0)'
+                : `USER '${configuredUser}' resolves to uid 0 (root)${resolved.name && resolved.name !== 'root' ? ` through the account '${resolved.name}' in /etc/passwd` : ''}`;
             findings.push(findingOf(RUNS_AS_ROOT, `${who}. Run the final stage as a non-root account.`, userAt));
         }
     }
@@ -13838,7 +14031,12 @@ const BUILDX_MISSING = input_rules/* INPUT_RULES */.b.find((r) => r.id === 'DA-I
 function asFinding(error) {
     if (error instanceof finding/* UserFacingError */.Ui) {
         const rule = (0,catalog/* ruleById */.BD)(error.ruleId);
-        return { ruleId: error.ruleId, severity: rule?.severity ?? 'error', message: error.message, ...(error.location ? { location: error.location } : {}) };
+        return {
+            ruleId: error.ruleId,
+            severity: rule?.severity ?? 'error',
+            message: error.message,
+            ...(error.location ? { location: error.location } : {}),
+        };
     }
     throw error;
 }
@@ -13871,15 +14069,27 @@ async function runCheck(opts) {
         }
         parsed = parseDockerfile(text, opts.buildArgs);
         if (!parsed.stages.length) {
-            throw new finding/* UserFacingError */.Ui(`${dockerfileLabel} has no FROM instruction.`, 'DA-INP-002', { file: dockerfileLabel, line: 1 });
+            throw new finding/* UserFacingError */.Ui(`${dockerfileLabel} has no FROM instruction.`, 'DA-INP-002', {
+                file: dockerfileLabel,
+                line: 1,
+            });
         }
         targetStage = findStage(parsed, opts.target);
         if (!targetStage) {
-            const names = parsed.stages.map((s) => s.name).filter(Boolean).join(', ') || '(none named)';
+            const names = parsed.stages
+                .map((s) => s.name)
+                .filter(Boolean)
+                .join(', ') || '(none named)';
             throw new finding/* UserFacingError */.Ui(`Target stage '${opts.target}' is not in ${dockerfileLabel}; its stages are: ${names}.`, 'DA-INP-003', { file: dockerfileLabel, line: 1 });
         }
         const { ignore, file } = await loadDockerIgnore(opts.context, opts.dockerfile);
-        findings.push(...lintDockerfile({ file: dockerfileLabel, parsed, target: targetStage, dockerIgnore: ignore, dockerIgnorePath: rel(file) }));
+        findings.push(...lintDockerfile({
+            file: dockerfileLabel,
+            parsed,
+            target: targetStage,
+            dockerIgnore: ignore,
+            dockerIgnorePath: rel(file),
+        }));
     }
     catch (error) {
         findings.push(asFinding(error));
@@ -13983,27 +14193,41 @@ non-root with no build tools, lints the Dockerfile and holds the prod Compose fi
 Any input of action.yml can be given as --<input> (e.g. --dockerfile, --target, --compose-files, --fail-on, --network).
 
 Exit status: 0 no finding at or above --fail-on (default error), 1 findings at or above it, 2 bad usage or input.`;
-const INPUTS = ['dockerfile', 'context', 'target', 'build-args', 'network', 'compose-files', 'forbidden-tools', 'allowed-tools', 'fail-on', 'config-file'];
+const INPUTS = [
+    'dockerfile',
+    'context',
+    'target',
+    'build-args',
+    'network',
+    'compose-files',
+    'forbidden-tools',
+    'allowed-tools',
+    'fail-on',
+    'config-file',
+];
 function formatText(findings) {
     return findings
         .map((f) => `${f.location ? `${f.location.file}:${f.location.line}${f.location.column ? `:${f.location.column}` : ''} ` : ''}${f.ruleId} ${f.severity}: ${f.message}`)
         .join('\n');
 }
+function parseCliArgs(argv) {
+    return (0,node_util__WEBPACK_IMPORTED_MODULE_3__.parseArgs)({
+        args: argv,
+        allowPositionals: true,
+        options: {
+            dir: { type: 'string', default: '.' },
+            format: { type: 'string', default: 'text' },
+            output: { type: 'string' },
+            help: { type: 'boolean', short: 'h' },
+            version: { type: 'boolean' },
+            ...Object.fromEntries(INPUTS.map((name) => [name, { type: 'string' }])),
+        },
+    });
+}
 async function main(argv) {
     let parsed;
     try {
-        parsed = (0,node_util__WEBPACK_IMPORTED_MODULE_3__.parseArgs)({
-            args: argv,
-            allowPositionals: true,
-            options: {
-                dir: { type: 'string', default: '.' },
-                format: { type: 'string', default: 'text' },
-                output: { type: 'string' },
-                help: { type: 'boolean', short: 'h' },
-                version: { type: 'boolean' },
-                ...Object.fromEntries(INPUTS.map((name) => [name, { type: 'string' }])),
-            },
-        });
+        parsed = parseCliArgs(argv);
     }
     catch (error) {
         process.stderr.write(`${error.message}\n\n${USAGE}\n`);
@@ -14178,7 +14402,10 @@ function renderSarif(result, toWorkspacePath, version) {
                 {
                     physicalLocation: {
                         artifactLocation: { uri: file, uriBaseId: '%SRCROOT%' },
-                        region: { startLine: f.location?.line ?? 1, ...(f.location?.column ? { startColumn: f.location.column } : {}) },
+                        region: {
+                            startLine: f.location?.line ?? 1,
+                            ...(f.location?.column ? { startColumn: f.location.column } : {}),
+                        },
                     },
                 },
             ],
@@ -14358,7 +14585,7 @@ const COMPOSE_RULES = (0,_rule_js__WEBPACK_IMPORTED_MODULE_0__/* .defineRules */
         area: 'input',
         summary: 'Top-level keys are among `name`, `services`, `networks`, `volumes`, `secrets`, `configs`, `include`, `version` or start with `x-`.',
         rationale: 'Docker Compose rejects unknown top-level keys; a typo (`service:`) silently drops the whole section from review.',
-        fix: 'Fix the key\'s spelling, or prefix custom data with `x-`.',
+        fix: "Fix the key's spelling, or prefix custom data with `x-`.",
     },
     {
         id: 'DA-CMP-007',
@@ -14367,7 +14594,7 @@ const COMPOSE_RULES = (0,_rule_js__WEBPACK_IMPORTED_MODULE_0__/* .defineRules */
         area: 'input',
         summary: 'A `${VAR:?message}` or `${VAR?message}` interpolation has its variable set.',
         rationale: 'Docker Compose refuses to load the project when a required variable is missing; the deploy would fail.',
-        fix: 'Set the variable in the job\'s environment or the project `.env`, or give it a default with `${VAR:-default}`.',
+        fix: "Set the variable in the job's environment or the project `.env`, or give it a default with `${VAR:-default}`.",
     },
     {
         id: 'DA-CMP-008',
@@ -14457,7 +14684,7 @@ const COMPOSE_RULES = (0,_rule_js__WEBPACK_IMPORTED_MODULE_0__/* .defineRules */
         area: 'compose',
         summary: 'Prod runs no database, cache or broker containers (postgres, mysql, mariadb, mongo, redis, valkey, memcached, rabbitmq, elasticsearch, ...).',
         rationale: 'The seed uses managed services (RDS, ElastiCache) in prod: backups, failover and upgrades are not a container on the app host.',
-        fix: 'Move the service to the dev override and point the app at the managed service\'s address via `.env.prod`.',
+        fix: "Move the service to the dev override and point the app at the managed service's address via `.env.prod`.",
     },
     {
         id: 'DA-CMP-025',
@@ -14484,7 +14711,7 @@ const COMPOSE_RULES = (0,_rule_js__WEBPACK_IMPORTED_MODULE_0__/* .defineRules */
         area: 'compose',
         summary: 'Every secret a service uses has `mode: 0400` or stricter (no group or other bits, no write or execute).',
         rationale: 'A secret readable by other users in the container is readable by any process that drops privileges or runs as another uid.',
-        fix: 'Set `mode: 0400` (YAML octal), `"0400"` or `256`.',
+        fix: 'Set `mode: 0400` unquoted (or `0o400`, or `256`). A quoted `"0400"` is read by Compose as the decimal 400, which is 0620.',
     },
     {
         id: 'DA-CMP-028',
@@ -14518,9 +14745,9 @@ const COMPOSE_RULES = (0,_rule_js__WEBPACK_IMPORTED_MODULE_0__/* .defineRules */
         name: 'secret-mode-ignored',
         severity: 'notice',
         area: 'compose',
-        summary: 'Docker Compose ignores `mode` (and `uid`/`gid`) on file secrets; the host file\'s owner and mode are what the container sees.',
+        summary: "Docker Compose ignores `mode` (and `uid`/`gid`) on file secrets; the host file's owner and mode are what the container sees.",
         rationale: 'A root-owned 0400 file is unreadable to a non-root `appuser`, and a 0644 file is readable by all; the mode in the compose file does not help.',
-        fix: 'Nothing to change: the deploy writes each secret file at 0400, owned by the image\'s runtime uid. Create it the same way if you deploy by hand.',
+        fix: "Nothing to change: the deploy writes each secret file at 0400, owned by the image's runtime uid. Create it the same way if you deploy by hand.",
     },
     {
         id: 'DA-CMP-032',
@@ -14564,7 +14791,7 @@ const COMPOSE_RULES = (0,_rule_js__WEBPACK_IMPORTED_MODULE_0__/* .defineRules */
         severity: 'warning',
         area: 'compose',
         summary: '`secrets.example/` has an entry for every secret file.',
-        rationale: 'Whoever sets up a server (or the deploy\'s secret mapping) learns from it which secret files exist.',
+        rationale: "Whoever sets up a server (or the deploy's secret mapping) learns from it which secret files exist.",
         fix: 'Commit `secrets.example/FILE` with a placeholder value for each secret file.',
     },
     {
@@ -14573,8 +14800,8 @@ const COMPOSE_RULES = (0,_rule_js__WEBPACK_IMPORTED_MODULE_0__/* .defineRules */
         severity: 'error',
         area: 'compose',
         summary: 'No prod service sets `user:` to root or 0.',
-        rationale: '`user: root` silently undoes the Dockerfile\'s non-root `appuser`.',
-        fix: 'Remove `user:` (the image\'s `USER appuser` applies) or set a non-root uid.',
+        rationale: "`user: root` silently undoes the Dockerfile's non-root `appuser`.",
+        fix: "Remove `user:` (the image's `USER appuser` applies) or set a non-root uid.",
     },
     {
         id: 'DA-CMP-038',
@@ -14582,7 +14809,7 @@ const COMPOSE_RULES = (0,_rule_js__WEBPACK_IMPORTED_MODULE_0__/* .defineRules */
         severity: 'error',
         area: 'compose',
         summary: 'No prod service is `privileged`.',
-        rationale: 'A privileged container has every capability and the host\'s devices: it is root on the host.',
+        rationale: "A privileged container has every capability and the host's devices: it is root on the host.",
         fix: 'Remove `privileged: true`; add only the capability the service needs with `cap_add`.',
     },
     {

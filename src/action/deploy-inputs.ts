@@ -109,7 +109,8 @@ export function parseHostAddress(raw: string, defaultPort: number, input = 'ssh-
 
 export function parseHosts(text: string, defaultPort: number): HostAddress[] {
   const hosts = lines(text).map((l) => parseHostAddress(l, defaultPort));
-  if (hosts.length === 0) throw new DeployInputError('ssh-host: give at least one host (`host` or `host:port`, one per line)');
+  if (hosts.length === 0)
+    throw new DeployInputError('ssh-host: give at least one host (`host` or `host:port`, one per line)');
   const seen = new Set<string>();
   for (const h of hosts) {
     const key = `${h.host}:${h.port}`;
@@ -161,7 +162,9 @@ export function parseSecrets(text: string, env: Env): SecretInput[] {
     if (out.some((s) => s.name === name)) throw new DeployInputError(`secrets: ${name} is listed twice`);
     const value = env[envVar];
     if (value === undefined || value === '') {
-      throw new DeployInputError(`secrets: ${name} reads the environment variable ${envVar}, which is unset or empty in this step`);
+      throw new DeployInputError(
+        `secrets: ${name} reads the environment variable ${envVar}, which is unset or empty in this step`,
+      );
     }
     out.push({ name, envVar, value: Buffer.from(value, 'utf8') });
   }
@@ -180,7 +183,8 @@ function parsePositiveInt(text: string, input: string, fallback: number, unit = 
   // Seconds may be written with a trailing `s` (`120s`), as in compose files.
   const t = unit === 's' ? text.trim().replace(/s$/, '') : text.trim();
   if (t === '') return fallback;
-  if (!/^\d+$/.test(t) || Number(t) < 1) throw new DeployInputError(`${input}: "${text.trim()}" is not a positive whole number`);
+  if (!/^\d+$/.test(t) || Number(t) < 1)
+    throw new DeployInputError(`${input}: "${text.trim()}" is not a positive whole number`);
   return Number(t);
 }
 
@@ -199,7 +203,10 @@ function checkDeployPath(path: string): string {
 function defaultDeployPath(env: Env): string {
   const repo = env.GITHUB_REPOSITORY ?? '';
   const name = repo.split('/')[1];
-  if (!name) throw new DeployInputError('deploy-path: not set, and GITHUB_REPOSITORY is not `owner/name` to derive /srv/<name> from');
+  if (!name)
+    throw new DeployInputError(
+      'deploy-path: not set, and GITHUB_REPOSITORY is not `owner/name` to derive /srv/<name> from',
+    );
   return `/srv/${name}`;
 }
 
@@ -213,7 +220,8 @@ export function parseDeployInputs(getInput: GetInput, env: Env): DeployInputs {
   if (!USER_NAME.test(user)) throw new DeployInputError(`ssh-user: "${user}" is not a user name`);
 
   const privateKey = getInput('ssh-key') ?? '';
-  if (privateKey.trim() === '') throw new DeployInputError('ssh-key: required (the private key text, e.g. `${{ secrets.SSH_KEY }}`)');
+  if (privateKey.trim() === '')
+    throw new DeployInputError('ssh-key: required (the private key text, e.g. `${{ secrets.SSH_KEY }}`)');
   const passphrase = getInput('ssh-key-passphrase') || undefined;
 
   const knownHosts = getInput('ssh-known-hosts') ?? '';
@@ -233,9 +241,12 @@ export function parseDeployInputs(getInput: GetInput, env: Env): DeployInputs {
   const username = get('registry-username');
   const password = getInput('registry-password') || undefined;
   if (imageDelivery === 'registry') {
-    if (server === '') throw new DeployInputError('registry: required when image-delivery is `registry` (e.g. ghcr.io)');
+    if (server === '')
+      throw new DeployInputError('registry: required when image-delivery is `registry` (e.g. ghcr.io)');
     if (!/^[A-Za-z0-9.-]+(?::\d+)?(?:\/[a-z0-9._/-]+)?$/.test(server)) {
-      throw new DeployInputError(`registry: "${server}" is not a registry host (e.g. ghcr.io or registry.example.com:5000)`);
+      throw new DeployInputError(
+        `registry: "${server}" is not a registry host (e.g. ghcr.io or registry.example.com:5000)`,
+      );
     }
     if ((username === '') !== (password === undefined)) {
       throw new DeployInputError('registry-username and registry-password: give both or neither');
@@ -245,7 +256,9 @@ export function parseDeployInputs(getInput: GetInput, env: Env): DeployInputs {
 
   const projectName = get('project-name') || undefined;
   if (projectName !== undefined && !PROJECT_NAME.test(projectName)) {
-    throw new DeployInputError(`project-name: "${projectName}" must be lowercase letters, digits, '-' or '_', starting with a letter or digit`);
+    throw new DeployInputError(
+      `project-name: "${projectName}" must be lowercase letters, digits, '-' or '_', starting with a letter or digit`,
+    );
   }
 
   const secretOwner = (get('secret-owner') || 'auto') as SecretOwnerMode;
@@ -258,7 +271,9 @@ export function parseDeployInputs(getInput: GetInput, env: Env): DeployInputs {
     throw new DeployInputError(`deploy-target: "${deployTarget}" must be \`compose\` or \`swarm\``);
   }
   if (deployTarget === 'swarm' && hosts.length > 1) {
-    throw new DeployInputError('ssh-host: with deploy-target swarm give one manager node; Swarm places the tasks on the other nodes itself');
+    throw new DeployInputError(
+      'ssh-host: with deploy-target swarm give one manager node; Swarm places the tasks on the other nodes itself',
+    );
   }
 
   const envFile = getInput('env-file') ?? '';

@@ -26,7 +26,10 @@ const escapeDollars = (v: string) => v.replace(/\$/g, '$$$$');
  * `env_file` paths relative to the project root: env files are uploaded from the `env-file` input, as for compose,
  * not read from the runner's disk.
  */
-export async function stackConfig(model: ComposeModel, fromRoot: (p: string) => string): Promise<Record<string, unknown>> {
+export async function stackConfig(
+  model: ComposeModel,
+  fromRoot: (p: string) => string,
+): Promise<Record<string, unknown>> {
   const config = (await toComposeConfigJson(model)) as Record<string, unknown>;
   const services = (config['services'] ?? {}) as Record<string, Record<string, unknown>>;
   for (const svc of model.services) {
@@ -35,7 +38,14 @@ export async function stackConfig(model: ComposeModel, fromRoot: (p: string) => 
     delete out['environment'];
     if (svc.environment.length) {
       out['environment'] = Object.fromEntries(
-        svc.environment.map((e) => [e.key, e.value === null ? (model.env[e.key] === undefined ? null : escapeDollars(model.env[e.key]!)) : escapeDollars(e.value)]),
+        svc.environment.map((e) => [
+          e.key,
+          e.value === null
+            ? model.env[e.key] === undefined
+              ? null
+              : escapeDollars(model.env[e.key]!)
+            : escapeDollars(e.value),
+        ]),
       );
     }
     if (svc.envFiles.length) out['env_file'] = svc.envFiles.map((f) => fromRoot(f.resolvedPath));
@@ -53,19 +63,29 @@ export async function deploySource(
   const model: ComposeModel | undefined = outcome.compose;
   const user = outcome.verification?.user;
   if (!model || !outcome.image || !user) {
-    throw new UserFacingError('Deploy needs a built image with a resolved runtime user and a loadable prod Compose project; the check did not produce them.', 'DA-DEP-003');
+    throw new UserFacingError(
+      'Deploy needs a built image with a resolved runtime user and a loadable prod Compose project; the check did not produce them.',
+      'DA-DEP-003',
+    );
   }
   const fromRoot = (p: string) => path.relative(inputs.workingDirectory, p).split(path.sep).join('/');
   const built = model.services.filter((s) => s.build);
   const imageName = built.find((s) => s.image)?.image?.value;
   if (!built.length || !imageName) {
-    throw new UserFacingError('Deploy needs a prod Compose service with both `build:` and `image:`: the checked image is delivered under that image name.', 'DA-DEP-001');
+    throw new UserFacingError(
+      'Deploy needs a prod Compose service with both `build:` and `image:`: the checked image is delivered under that image name.',
+      'DA-DEP-001',
+    );
   }
   return {
     projectName: model.projectName,
-    composeFiles: await Promise.all(inputs.composeFiles.map(async (f) => ({ path: fromRoot(f), content: await readFile(f, 'utf8') }))),
+    composeFiles: await Promise.all(
+      inputs.composeFiles.map(async (f) => ({ path: fromRoot(f), content: await readFile(f, 'utf8') })),
+    ),
     buildServices: built.map((s) => s.name),
-    secretFiles: Object.values(model.secrets).flatMap((s) => (s.resolvedFile ? [{ name: s.name, file: fromRoot(s.resolvedFile) }] : [])),
+    secretFiles: Object.values(model.secrets).flatMap((s) =>
+      s.resolvedFile ? [{ name: s.name, file: fromRoot(s.resolvedFile) }] : [],
+    ),
     envFiles: [...new Set(model.services.flatMap((s) => s.envFiles.map((f) => fromRoot(f.resolvedPath))))],
     runtimeUser: user,
     image: { localRef: outcome.image.imageId, repository: imageRepository(imageName) },
@@ -74,6 +94,13 @@ export async function deploySource(
   };
 }
 
-export async function runDeployMode(outcome: CheckOutcome, checkInputs: CheckInputs, deployInputs: DeployInputs): Promise<void> {
-  await deployFromAction(deployInputs, await deploySource(outcome, checkInputs, process.env, { stack: deployInputs.deployTarget === 'swarm' }));
+export async function runDeployMode(
+  outcome: CheckOutcome,
+  checkInputs: CheckInputs,
+  deployInputs: DeployInputs,
+): Promise<void> {
+  await deployFromAction(
+    deployInputs,
+    await deploySource(outcome, checkInputs, process.env, { stack: deployInputs.deployTarget === 'swarm' }),
+  );
 }

@@ -64,7 +64,9 @@ export function readCheckInputs(getInput: GetInput, workspace: string): CheckInp
     target: getInput('target') || undefined,
     buildArgs: parseBuildArgs(getInput('build-args')),
     network: getInput('network') || undefined,
-    composeFiles: splitList(getInput('compose-files') || 'deploy/docker-compose.yml deploy/docker-compose.prod.yml').map(inDir),
+    composeFiles: splitList(
+      getInput('compose-files') || 'deploy/docker-compose.yml deploy/docker-compose.prod.yml',
+    ).map(inDir),
     forbiddenTools: splitList(getInput('forbidden-tools')),
     allowedTools: splitList(getInput('allowed-tools')),
     failOn: oneOf('fail-on', getInput('fail-on') || 'error', ['error', 'warning', 'never'] as const),

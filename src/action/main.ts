@@ -51,7 +51,11 @@ async function report(outcome: CheckOutcome, inputs: CheckInputs, workspace: str
     // A fork's pull request gets a read-only token: a failed comment must not fail the check.
     try {
       const posted = await postCheckComment({ token: core.getInput('github-token'), result: outcome, toWorkspacePath });
-      core.info(posted.action === 'skipped' ? `PR comment skipped: ${posted.reason}` : `PR comment ${posted.action}: ${posted.url}`);
+      core.info(
+        posted.action === 'skipped'
+          ? `PR comment skipped: ${posted.reason}`
+          : `PR comment ${posted.action}: ${posted.url}`,
+      );
     } catch (error) {
       core.warning(`Could not post the PR comment: ${error instanceof Error ? error.message : String(error)}`);
     }
@@ -99,7 +103,8 @@ export async function run(): Promise<void> {
   } catch (error) {
     // Bad input and failed deploys reach the user as one clear error annotation, never a stack trace.
     const message = error instanceof Error ? error.message : String(error);
-    const ruleId = error instanceof UserFacingError ? error.ruleId : error instanceof DeployFailedError ? 'DA-DEP-002' : undefined;
+    const ruleId =
+      error instanceof UserFacingError ? error.ruleId : error instanceof DeployFailedError ? 'DA-DEP-002' : undefined;
     const rule = ruleId ? ruleById(ruleId) : undefined;
     const location = error instanceof UserFacingError ? error.location : undefined;
     core.error(message, {

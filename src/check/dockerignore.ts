@@ -51,7 +51,7 @@ function toRegex(pattern: string): RegExp {
         continue;
       }
       let body = pattern.slice(i + 1, end);
-      if (body.startsWith('^') || body.startsWith('!')) body = '^' + body.slice(1);
+      if (body.startsWith('^') || body.startsWith('!')) body = `^${body.slice(1)}`;
       out += `[${body.replace(/\\/g, '\\\\')}]`;
       i = end;
     } else if (c === '\\' && i + 1 < pattern.length) {

@@ -45,7 +45,12 @@ export interface CheckOutcome extends CheckResult {
 function asFinding(error: unknown): Finding {
   if (error instanceof UserFacingError) {
     const rule = ruleById(error.ruleId);
-    return { ruleId: error.ruleId, severity: rule?.severity ?? 'error', message: error.message, ...(error.location ? { location: error.location } : {}) };
+    return {
+      ruleId: error.ruleId,
+      severity: rule?.severity ?? 'error',
+      message: error.message,
+      ...(error.location ? { location: error.location } : {}),
+    };
   }
   throw error;
 }
@@ -75,19 +80,42 @@ export async function runCheck(opts: CheckOptions): Promise<CheckOutcome> {
     try {
       text = await readFile(opts.dockerfile, 'utf8');
     } catch {
-      throw new UserFacingError(`Dockerfile not found: ${dockerfileLabel} (input 'dockerfile', relative to the working directory).`, 'DA-INP-002', { file: dockerfileLabel, line: 1 });
+      throw new UserFacingError(
+        `Dockerfile not found: ${dockerfileLabel} (input 'dockerfile', relative to the working directory).`,
+        'DA-INP-002',
+        { file: dockerfileLabel, line: 1 },
+      );
     }
     parsed = parseDockerfile(text, opts.buildArgs);
     if (!parsed.stages.length) {
-      throw new UserFacingError(`${dockerfileLabel} has no FROM instruction.`, 'DA-INP-002', { file: dockerfileLabel, line: 1 });
+      throw new UserFacingError(`${dockerfileLabel} has no FROM instruction.`, 'DA-INP-002', {
+        file: dockerfileLabel,
+        line: 1,
+      });
     }
     targetStage = findStage(parsed, opts.target);
     if (!targetStage) {
-      const names = parsed.stages.map((s) => s.name).filter(Boolean).join(', ') || '(none named)';
-      throw new UserFacingError(`Target stage '${opts.target}' is not in ${dockerfileLabel}; its stages are: ${names}.`, 'DA-INP-003', { file: dockerfileLabel, line: 1 });
+      const names =
+        parsed.stages
+          .map((s) => s.name)
+          .filter(Boolean)
+          .join(', ') || '(none named)';
+      throw new UserFacingError(
+        `Target stage '${opts.target}' is not in ${dockerfileLabel}; its stages are: ${names}.`,
+        'DA-INP-003',
+        { file: dockerfileLabel, line: 1 },
+      );
     }
     const { ignore, file } = await loadDockerIgnore(opts.context, opts.dockerfile);
-    findings.push(...lintDockerfile({ file: dockerfileLabel, parsed, target: targetStage, dockerIgnore: ignore, dockerIgnorePath: rel(file) }));
+    findings.push(
+      ...lintDockerfile({
+        file: dockerfileLabel,
+        parsed,
+        target: targetStage,
+        dockerIgnore: ignore,
+        dockerIgnorePath: rel(file),
+      }),
+    );
   } catch (error) {
     findings.push(asFinding(error));
   }
@@ -95,7 +123,11 @@ export async function runCheck(opts: CheckOptions): Promise<CheckOutcome> {
   if (parsed && targetStage && !opts.skipImage) {
     try {
       if (!(await dockerReachable())) {
-        throw new UserFacingError('No Docker engine is reachable (docker version failed). The image checks need one.', 'DA-INP-004', { file: dockerfileLabel, line: 1 });
+        throw new UserFacingError(
+          'No Docker engine is reachable (docker version failed). The image checks need one.',
+          'DA-INP-004',
+          { file: dockerfileLabel, line: 1 },
+        );
       }
       const built = await buildImage({
         dockerfile: opts.dockerfile,

@@ -72,7 +72,8 @@ export async function checkCompose(opts: CheckComposeOptions): Promise<CheckComp
     issues.push(...load.issues);
     model = buildModel(load, issues);
     if (model) {
-      const abs = (p: string | undefined): string | undefined => (p === undefined ? undefined : isAbsolute(p) ? p : resolve(cwd, p));
+      const abs = (p: string | undefined): string | undefined =>
+        p === undefined ? undefined : isAbsolute(p) ? p : resolve(cwd, p);
       const ctx: RuleContext = {
         model,
         cwd,
@@ -94,7 +95,10 @@ export async function checkCompose(opts: CheckComposeOptions): Promise<CheckComp
     }
   } catch (e) {
     // A bug of ours must not become a stack trace in the job log; report it as one clear error.
-    issues.push({ ruleId: 'DA-CMP-010', message: `the compose check failed on this input: ${(e as Error).message ?? String(e)}` });
+    issues.push({
+      ruleId: 'DA-CMP-010',
+      message: `the compose check failed on this input: ${(e as Error).message ?? String(e)}`,
+    });
   }
   return { findings: toFindings(dedupe(issues), cwd, opts.files[0]), model };
 }

@@ -17,10 +17,7 @@ export interface DotenvEntry {
 export function parseDotenv(text: string, lookup: Env = {}): DotenvEntry[] {
   const entries: DotenvEntry[] = [];
   const seen: Record<string, string | undefined> = {};
-  const env = new Proxy(
-    {},
-    { get: (_t, k: string) => (k in seen ? seen[k] : lookup[k]) },
-  ) as Env;
+  const env = new Proxy({}, { get: (_t, k: string) => (k in seen ? seen[k] : lookup[k]) }) as Env;
   const src = text.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n');
   let i = 0;
   let line = 1;
@@ -58,7 +55,18 @@ export function parseDotenv(text: string, lookup: Env = {}): DotenvEntry[] {
       while (j < src.length && src[j] !== q) {
         if (q === '"' && src[j] === '\\' && j + 1 < src.length) {
           const e = src[j + 1]!;
-          body += e === 'n' ? '\n' : e === 't' ? '\t' : e === 'r' ? '\r' : e === '"' || e === '\\' || e === '$' ? (e === '$' ? '$$' : e) : `\\${e}`;
+          body +=
+            e === 'n'
+              ? '\n'
+              : e === 't'
+                ? '\t'
+                : e === 'r'
+                  ? '\r'
+                  : e === '"' || e === '\\' || e === '$'
+                    ? e === '$'
+                      ? '$$'
+                      : e
+                    : `\\${e}`;
           j += 2;
           continue;
         }

@@ -22,7 +22,8 @@ export async function applyExtends(root: YMap, file: string, load: FileLoader, s
     if (done) return done;
     const entry = services.entries.get(name);
     if (!entry || !isMap(entry.value)) {
-      if (entry && isScalar(entry.value) && entry.value.value === null) return { kind: 'map', origin: entry.keyOrigin, entries: new Map() };
+      if (entry && isScalar(entry.value) && entry.value.value === null)
+        return { kind: 'map', origin: entry.keyOrigin, entries: new Map() };
       throw new ComposeInputError(`service "${name}" must be a mapping`, 'DA-CMP-010', entry?.keyOrigin);
     }
     const svc = entry.value;
@@ -45,7 +46,11 @@ export async function applyExtends(root: YMap, file: string, load: FileLoader, s
       const otherResolved = await applyExtends(other, target, load, [...stack, ...chain, key]);
       const candidate = get(get(otherResolved, 'services'), baseName);
       if (!isMap(candidate))
-        throw new ComposeInputError(`extends: service "${baseName}" not found in ${baseFile}`, 'DA-CMP-010', ext.value.origin);
+        throw new ComposeInputError(
+          `extends: service "${baseName}" not found in ${baseFile}`,
+          'DA-CMP-010',
+          ext.value.origin,
+        );
       base = dirname(target) === dirname(file) ? candidate : withBaseDir(candidate, dirname(target));
     } else {
       if (!services.entries.has(baseName))

@@ -9,7 +9,11 @@ interface GitResult {
 function git(args: string[], cwd: string, input?: string): Promise<GitResult> {
   return new Promise((resolvePromise) => {
     const child = execFile('git', args, { cwd, timeout: 15_000, maxBuffer: 4 * 1024 * 1024 }, (err, stdout) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 128) : 0;
+      const code = err
+        ? typeof (err as { code?: unknown }).code === 'number'
+          ? (err as { code: number }).code
+          : 128
+        : 0;
       resolvePromise({ code, stdout: String(stdout) });
     });
     child.stdin?.on('error', () => undefined);
@@ -29,7 +33,7 @@ export class GitRepo {
     const rel = [...new Set(paths.filter((p) => this.contains(p)).map((p) => relative(this.root, p)))];
     if (!rel.length) return;
     const [ign, ls] = await Promise.all([
-      git(['check-ignore', '--no-index', '-z', '--stdin'], this.root, rel.join('\0') + '\0'),
+      git(['check-ignore', '--no-index', '-z', '--stdin'], this.root, `${rel.join('\0')}\0`),
       git(['ls-files', '-z', '--', ...rel.map((r) => `:(literal)${r}`)], this.root),
     ]);
     if (ign.code !== 0 && ign.code !== 1) return;

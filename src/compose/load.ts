@@ -5,10 +5,19 @@ import { applyExtends } from './extends.js';
 import { interpolate, InterpolationError, type Env } from './interpolate.js';
 import { ComposeInputError, type Issue } from './issues.js';
 import { canonicalizeFile, mergeRoot } from './merge.js';
-import { parseComposeFile } from './parse.js';
+import { type ParsedFile, parseComposeFile } from './parse.js';
 import { isMap, isSeq, type Origin, type YMap, type YNode } from './tree.js';
 
-export const TOP_LEVEL_KEYS = new Set(['version', 'name', 'include', 'services', 'networks', 'volumes', 'secrets', 'configs']);
+export const TOP_LEVEL_KEYS = new Set([
+  'version',
+  'name',
+  'include',
+  'services',
+  'networks',
+  'volumes',
+  'secrets',
+  'configs',
+]);
 
 export interface LoadOptions {
   cwd: string;
@@ -50,7 +59,7 @@ export async function loadCompose(opts: LoadOptions): Promise<LoadResult> {
   for (const [k, v] of Object.entries(opts.env)) if (v !== undefined) env[k] = v;
 
   const loadOne = async (file: string, from?: Origin): Promise<YMap | undefined> => {
-    let parsed;
+    let parsed: ParsedFile;
     try {
       parsed = await parseComposeFile(file);
     } catch (e) {
@@ -82,13 +91,18 @@ export async function loadCompose(opts: LoadOptions): Promise<LoadResult> {
   const nameNode = merged?.entries.get('name')?.value;
   const projectName = normalizeProjectName(
     env['COMPOSE_PROJECT_NAME'] ??
-      (nameNode && nameNode.kind === 'scalar' && nameNode.value !== null ? String(nameNode.value) : basename(projectDir)),
+      (nameNode && nameNode.kind === 'scalar' && nameNode.value !== null
+        ? String(nameNode.value)
+        : basename(projectDir)),
   );
   return { root: failed ? undefined : merged, files, projectDir, projectName, env, dotenvFile, issues };
 }
 
 function normalizeProjectName(s: string): string {
-  return s.toLowerCase().replace(/[^a-z0-9_-]/g, '').replace(/^[_-]+/, '');
+  return s
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]/g, '')
+    .replace(/^[_-]+/, '');
 }
 
 function checkTopLevel(root: YMap, issues: Issue[]): void {

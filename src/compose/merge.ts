@@ -6,8 +6,19 @@
  * removes a value, `!override` replaces it whole. Every node keeps the origin of the file that wrote it.
  */
 import { ComposeInputError } from './issues.js';
-import { parseShortPort, parseShortVolume, splitKeyValue } from './syntax.js';
-import { clone, isMap, isScalar, isSeq, mapNode, scalarNode, seqNode, type YMap, type YNode, type YSeq } from './tree.js';
+import { parseShortPort, parseShortVolume, type ShortPort, splitKeyValue } from './syntax.js';
+import {
+  clone,
+  isMap,
+  isScalar,
+  isSeq,
+  mapNode,
+  scalarNode,
+  seqNode,
+  type YMap,
+  type YNode,
+  type YSeq,
+} from './tree.js';
 
 type Path = readonly string[];
 
@@ -101,7 +112,7 @@ function canon(n: YNode, path: Path): YNode {
     const items: YNode[] = [];
     for (const item of n.items) {
       if (isScalar(item) && item.value !== null) {
-        let ports;
+        let ports: ShortPort[];
         try {
           ports = parseShortPort(String(item.value));
         } catch (e) {
@@ -204,11 +215,21 @@ function merge(base: YNode, over: YNode, path: Path): YNode {
     return { ...base, items: [...base.items, ...extra.map(resolveTags)] };
   }
   if (isMap(base)) {
-    if (!isMap(over)) throw new ComposeInputError(`cannot override ${path.join('.')}: a mapping with a ${over.kind === 'seq' ? 'list' : 'scalar'}`, 'DA-CMP-010', over.origin);
+    if (!isMap(over))
+      throw new ComposeInputError(
+        `cannot override ${path.join('.')}: a mapping with a ${over.kind === 'seq' ? 'list' : 'scalar'}`,
+        'DA-CMP-010',
+        over.origin,
+      );
     return mergeMaps(base, over, path);
   }
   if (isSeq(base)) {
-    if (!isSeq(over)) throw new ComposeInputError(`cannot override ${path.join('.')}: a list with a ${over.kind === 'map' ? 'mapping' : 'scalar'}`, 'DA-CMP-010', over.origin);
+    if (!isSeq(over))
+      throw new ComposeInputError(
+        `cannot override ${path.join('.')}: a list with a ${over.kind === 'map' ? 'mapping' : 'scalar'}`,
+        'DA-CMP-010',
+        over.origin,
+      );
     return { ...base, items: [...base.items, ...over.items.map(resolveTags)] };
   }
   return resolveTags(over);
@@ -238,7 +259,8 @@ function mergeMaps(base: YMap, over: YMap, path: Path): YMap {
 function resolveTags(n: YNode): YNode {
   if (isMap(n)) {
     const m: YMap = { ...n, tag: undefined, entries: new Map() };
-    for (const [k, e] of n.entries) if (e.value.tag !== '!reset') m.entries.set(k, { ...e, value: resolveTags(e.value) });
+    for (const [k, e] of n.entries)
+      if (e.value.tag !== '!reset') m.entries.set(k, { ...e, value: resolveTags(e.value) });
     return m;
   }
   if (isSeq(n)) return { ...n, tag: undefined, items: n.items.filter((i) => i.tag !== '!reset').map(resolveTags) };
@@ -331,4 +353,3 @@ function enforceUnicity(n: YNode, path: Path): void {
     }
   }
 }
-

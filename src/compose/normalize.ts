@@ -16,7 +16,7 @@ import {
   type TopLevelSecret,
   type TopLevelVolume,
 } from './model.js';
-import { parseShortVolume } from './syntax.js';
+import { parseShortVolume, type ShortVolume } from './syntax.js';
 import { get, getEntry, isMap, isScalar, isSeq, str, type Origin, type YMap, type YNode } from './tree.js';
 
 /** Resolves a path written in a compose file the way Compose does (project directory, or the extended file's). */
@@ -78,7 +78,9 @@ export function buildModel(load: LoadResult, issues: Issue[]): ComposeModel | un
     for (const [name, e] of volumesNode.entries) {
       const labels: Record<string, string> = {};
       const l = get(e.value, 'labels');
-      if (isMap(l)) for (const [k, le] of l.entries) labels[k] = isScalar(le.value) && le.value.value !== null ? String(le.value.value) : '';
+      if (isMap(l))
+        for (const [k, le] of l.entries)
+          labels[k] = isScalar(le.value) && le.value.value !== null ? String(le.value.value) : '';
       const ext = get(e.value, 'external');
       volumes[name] = {
         name,
@@ -123,14 +125,18 @@ function buildService(name: string, origin: Origin, node: YMap, projectDir: stri
     node,
   };
   const priv = get(node, 'privileged');
-  if (isScalar(priv) && priv.value !== null) svc.privileged = { value: priv.value === true || priv.value === 'true', origin: priv.origin };
+  if (isScalar(priv) && priv.value !== null)
+    svc.privileged = { value: priv.value === true || priv.value === 'true', origin: priv.origin };
 
   const build = get(node, 'build');
   if (isMap(build)) {
     const context = located(get(build, 'context')) ?? { value: '.', origin: build.origin };
     const spec: BuildSpec = {
       context,
-      resolvedContext: /^[a-z]+:\/\//i.test(context.value) || context.value.startsWith('git@') ? context.value : resolveComposePath(context.value, context.origin, projectDir),
+      resolvedContext:
+        /^[a-z]+:\/\//i.test(context.value) || context.value.startsWith('git@')
+          ? context.value
+          : resolveComposePath(context.value, context.origin, projectDir),
       dockerfile: located(get(build, 'dockerfile')),
       target: located(get(build, 'target')),
       origin: build.origin,
@@ -161,7 +167,8 @@ function buildService(name: string, origin: Origin, node: YMap, projectDir: stri
         const ip = str(get(p, 'host_ip'));
         if (ip !== undefined) port.hostIp = ip;
         svc.ports.push(port);
-      } else if (isScalar(p) && typeof p.value === 'number') svc.ports.push({ target: p.value, protocol: 'tcp', mode: 'ingress', origin: p.origin });
+      } else if (isScalar(p) && typeof p.value === 'number')
+        svc.ports.push({ target: p.value, protocol: 'tcp', mode: 'ingress', origin: p.origin });
     }
 
   const secrets = get(node, 'secrets');
@@ -176,7 +183,12 @@ function buildService(name: string, origin: Origin, node: YMap, projectDir: stri
         const modeNode = get(s, 'mode');
         const ref: ServiceSecret = {
           source,
-          mountPath: target === undefined ? `/run/secrets/${source}` : target.startsWith('/') ? target : `/run/secrets/${target}`,
+          mountPath:
+            target === undefined
+              ? `/run/secrets/${source}`
+              : target.startsWith('/')
+                ? target
+                : `/run/secrets/${target}`,
           long: true,
           origin: s.origin,
         };
@@ -235,10 +247,11 @@ function buildService(name: string, origin: Origin, node: YMap, projectDir: stri
   }
 
   const capAdd = get(node, 'cap_add');
-  if (isSeq(capAdd)) for (const c of capAdd.items) {
-    const l = located(c);
-    if (l) svc.capAdd.push(l);
-  }
+  if (isSeq(capAdd))
+    for (const c of capAdd.items) {
+      const l = located(c);
+      if (l) svc.capAdd.push(l);
+    }
 
   const limits = get(get(get(node, 'deploy'), 'resources'), 'limits');
   if (isMap(limits)) {
@@ -252,16 +265,23 @@ function buildService(name: string, origin: Origin, node: YMap, projectDir: stri
 
 function toVolume(v: YNode, projectDir: string, issues: Issue[]): ServiceVolume | undefined {
   if (isScalar(v) && v.value !== null) {
-    let parsed;
+    let parsed: ShortVolume;
     try {
       parsed = parseShortVolume(String(v.value));
     } catch (e) {
       issues.push({ ruleId: 'DA-CMP-010', message: (e as Error).message, origin: v.origin });
       return undefined;
     }
-    const sv: ServiceVolume = { type: parsed.type, target: parsed.target, readOnly: parsed.readOnly, short: true, origin: v.origin };
+    const sv: ServiceVolume = {
+      type: parsed.type,
+      target: parsed.target,
+      readOnly: parsed.readOnly,
+      short: true,
+      origin: v.origin,
+    };
     if (parsed.source !== undefined) sv.source = parsed.source;
-    if (parsed.type === 'bind' && parsed.source) sv.resolvedSource = resolveComposePath(parsed.source, v.origin, projectDir);
+    if (parsed.type === 'bind' && parsed.source)
+      sv.resolvedSource = resolveComposePath(parsed.source, v.origin, projectDir);
     return sv;
   }
   if (!isMap(v)) return undefined;
@@ -272,7 +292,13 @@ function toVolume(v: YNode, projectDir: string, issues: Issue[]): ServiceVolume 
     return undefined;
   }
   const ro = get(v, 'read_only');
-  const sv: ServiceVolume = { type, target, readOnly: isScalar(ro) && (ro.value === true || ro.value === 'true'), short: false, origin: v.origin };
+  const sv: ServiceVolume = {
+    type,
+    target,
+    readOnly: isScalar(ro) && (ro.value === true || ro.value === 'true'),
+    short: false,
+    origin: v.origin,
+  };
   const source = get(v, 'source');
   const s = str(source);
   if (s !== undefined) {

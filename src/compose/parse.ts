@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import {
-  Alias,
+  type Alias,
   isAlias,
   isMap as isYamlMap,
   isScalar as isYamlScalar,
@@ -11,7 +11,16 @@ import {
   type Node as YamlNode,
 } from 'yaml';
 import { ComposeInputError } from './issues.js';
-import { mapNode, scalarNode, seqNode, type MergeTag, type Origin, type Scalar, type YMap, type YNode } from './tree.js';
+import {
+  mapNode,
+  scalarNode,
+  seqNode,
+  type MergeTag,
+  type Origin,
+  type Scalar,
+  type YMap,
+  type YNode,
+} from './tree.js';
 
 /** Real compose files are kilobytes; anything above this is refused before it is read into memory. */
 export const MAX_COMPOSE_FILE_BYTES = 1024 * 1024;
@@ -35,7 +44,11 @@ export async function parseComposeFile(file: string): Promise<ParsedFile> {
     size = st.size;
   } catch (e) {
     if (e instanceof ComposeInputError) throw e;
-    throw new ComposeInputError(`cannot read compose file: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, 'DA-CMP-001', at);
+    throw new ComposeInputError(
+      `cannot read compose file: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
+      'DA-CMP-001',
+      at,
+    );
   }
   if (size > MAX_COMPOSE_FILE_BYTES)
     throw new ComposeInputError(
@@ -50,7 +63,11 @@ export async function parseComposeFile(file: string): Promise<ParsedFile> {
 /** Parses YAML text (exported for tests). */
 export function parseComposeText(text: string, file: string): YMap | undefined {
   if (Buffer.byteLength(text) > MAX_COMPOSE_FILE_BYTES)
-    throw new ComposeInputError(`compose file is larger than ${MAX_COMPOSE_FILE_BYTES} bytes`, 'DA-CMP-004', { file, line: 1, column: 1 });
+    throw new ComposeInputError(`compose file is larger than ${MAX_COMPOSE_FILE_BYTES} bytes`, 'DA-CMP-004', {
+      file,
+      line: 1,
+      column: 1,
+    });
   const lc = new LineCounter();
   // Compose reads one document; yaml.v3 (what Compose uses) rejects duplicate keys as we do.
   const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: true, prettyErrors: false, strict: false });
@@ -74,7 +91,11 @@ export function parseComposeText(text: string, file: string): YMap | undefined {
         'DA-CMP-003',
         pos(doc.contents.range?.[0]),
       );
-    throw new ComposeInputError(`YAML error: ${String((e as Error).message ?? e)}`, 'DA-CMP-002', pos(doc.contents.range?.[0]));
+    throw new ComposeInputError(
+      `YAML error: ${String((e as Error).message ?? e)}`,
+      'DA-CMP-002',
+      pos(doc.contents.range?.[0]),
+    );
   }
   const root = convert(doc, doc.contents as YamlNode, pos);
   if (root === undefined || (root.kind === 'scalar' && root.value === null)) return undefined;
@@ -91,7 +112,11 @@ function convert(doc: Document, top: YamlNode, pos: (o: number | undefined) => O
   let budget = MAX_NODES;
   const spend = (origin: Origin): void => {
     if (--budget < 0)
-      throw new ComposeInputError('YAML expands to too many nodes: refused as a resource-exhaustion risk', 'DA-CMP-003', origin);
+      throw new ComposeInputError(
+        'YAML expands to too many nodes: refused as a resource-exhaustion risk',
+        'DA-CMP-003',
+        origin,
+      );
   };
   const walk = (node: unknown, depth: number, origin?: Origin): YNode => {
     const at = origin ?? pos((node as YamlNode | null)?.range?.[0]);
@@ -112,7 +137,10 @@ function convert(doc: Document, top: YamlNode, pos: (o: number | undefined) => O
       return n;
     }
     if (isYamlSeq(node)) {
-      const n = seqNode(at, node.items.map((i) => walk(i, depth + 1)));
+      const n = seqNode(
+        at,
+        node.items.map((i) => walk(i, depth + 1)),
+      );
       if (tag) n.tag = tag;
       return n;
     }
@@ -122,7 +150,7 @@ function convert(doc: Document, top: YamlNode, pos: (o: number | undefined) => O
       const merges: YNode[] = [];
       for (const pair of node.items) {
         const keyNode = pair.key as YamlNode | null;
-        const keyAt = pos(keyNode?.range?.[0] ?? (node.range?.[0]));
+        const keyAt = pos(keyNode?.range?.[0] ?? node.range?.[0]);
         if (isYamlScalar(keyNode) && keyNode.value === '<<' && keyNode.type === 'PLAIN') {
           // YAML merge key: explicit keys win, earlier merged maps win over later ones.
           const v = walk(pair.value, depth + 1);
@@ -132,7 +160,9 @@ function convert(doc: Document, top: YamlNode, pos: (o: number | undefined) => O
         }
         if (!isYamlScalar(keyNode) && !isAlias(keyNode))
           throw new ComposeInputError('mapping keys must be scalars', 'DA-CMP-010', keyAt);
-        const keyValue = isAlias(keyNode) ? (keyNode.resolve(doc) as { value?: unknown } | undefined)?.value : keyNode.value;
+        const keyValue = isAlias(keyNode)
+          ? (keyNode.resolve(doc) as { value?: unknown } | undefined)?.value
+          : keyNode.value;
         const key = keyValue === null || keyValue === undefined ? '' : String(keyValue);
         const valueNode = pair.value as YamlNode | null;
         // A missing value (`key:`) sits on the key's line.
@@ -140,7 +170,8 @@ function convert(doc: Document, top: YamlNode, pos: (o: number | undefined) => O
         m.entries.set(key, { key, keyOrigin: keyAt, value });
       }
       for (const src of merges) {
-        if (src.kind !== 'map') throw new ComposeInputError('a YAML merge key (<<) needs a mapping', 'DA-CMP-010', src.origin);
+        if (src.kind !== 'map')
+          throw new ComposeInputError('a YAML merge key (<<) needs a mapping', 'DA-CMP-010', src.origin);
         for (const [k, e] of src.entries) if (!m.entries.has(k)) m.entries.set(k, e);
       }
       return m;
@@ -161,7 +192,11 @@ function mergeTag(tag: string | undefined, at: Origin): MergeTag | undefined {
  * Types a scalar the way Compose's YAML library (yaml.v3) does: plain `0400` is octal 256, `yes` stays a string,
  * quoted values are strings.
  */
-export function scalarFrom(value: unknown, type: string | null | undefined, source: string | undefined): { value: Scalar; quoted: boolean } {
+export function scalarFrom(
+  value: unknown,
+  type: string | null | undefined,
+  source: string | undefined,
+): { value: Scalar; quoted: boolean } {
   if (type !== 'PLAIN') return { value: value === null || value === undefined ? '' : String(value), quoted: true };
   const s = source ?? (value === null || value === undefined ? '' : String(value));
   return { value: resolvePlain(s), quoted: false };

@@ -14,13 +14,19 @@ type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
 export async function toComposeConfigJson(model: ComposeModel): Promise<Record<string, Json>> {
   const out: Record<string, Json> = { name: model.projectName };
-  const used = { secrets: new Set<string>(), configs: new Set<string>(), volumes: new Set<string>(), networks: new Set<string>() };
+  const used = {
+    secrets: new Set<string>(),
+    configs: new Set<string>(),
+    volumes: new Set<string>(),
+    networks: new Set<string>(),
+  };
   const services: Record<string, Json> = {};
   for (const svc of model.services) {
     services[svc.name] = await projectService(svc, model);
     for (const kind of ['secrets', 'configs'] as const) {
       const refs = get(svc.node, kind);
-      if (isSeq(refs)) for (const r of refs.items) used[kind].add(isScalar(r) ? String(r.value) : String(toPlain(get(r, 'source'))));
+      if (isSeq(refs))
+        for (const r of refs.items) used[kind].add(isScalar(r) ? String(r.value) : String(toPlain(get(r, 'source'))));
     }
     for (const v of svc.volumes) if (v.type === 'volume' && v.source) used.volumes.add(v.source);
     const nets = get(svc.node, 'networks');
@@ -83,11 +89,25 @@ function plainMap(m: YMap): Record<string, Json> {
 
 function labelMap(n: YNode | undefined): Record<string, Json> {
   const o: Record<string, Json> = {};
-  if (isMap(n)) for (const [k, e] of n.entries) o[k] = isScalar(e.value) && e.value.value !== null ? String(e.value.value) : '';
+  if (isMap(n))
+    for (const [k, e] of n.entries) o[k] = isScalar(e.value) && e.value.value !== null ? String(e.value.value) : '';
   return o;
 }
 
-const STRINGS = ['image', 'user', 'restart', 'network_mode', 'pid', 'ipc', 'hostname', 'working_dir', 'container_name', 'platform', 'stop_signal', 'pull_policy'];
+const STRINGS = [
+  'image',
+  'user',
+  'restart',
+  'network_mode',
+  'pid',
+  'ipc',
+  'hostname',
+  'working_dir',
+  'container_name',
+  'platform',
+  'stop_signal',
+  'pull_policy',
+];
 const BYTES = ['mem_limit', 'mem_reservation', 'memswap_limit', 'shm_size'];
 
 async function projectService(svc: ServiceModel, model: ComposeModel): Promise<Record<string, Json>> {
@@ -98,7 +118,12 @@ async function projectService(svc: ServiceModel, model: ComposeModel): Promise<R
     switch (k) {
       case 'command':
       case 'entrypoint':
-        o[k] = isScalar(v) && v.value !== null ? shellSplit(String(v.value)) : isSeq(v) ? v.items.map((i) => scalarString(i)) : null;
+        o[k] =
+          isScalar(v) && v.value !== null
+            ? shellSplit(String(v.value))
+            : isSeq(v)
+              ? v.items.map((i) => scalarString(i))
+              : null;
         break;
       case 'environment':
       case 'env_file':
@@ -123,7 +148,11 @@ async function projectService(svc: ServiceModel, model: ComposeModel): Promise<R
       case 'configs':
         o[k] = isSeq(v)
           ? v.items.map((i) => {
-              if (isScalar(i)) return { source: String(i.value), target: k === 'secrets' ? `/run/secrets/${String(i.value)}` : `/${String(i.value)}` };
+              if (isScalar(i))
+                return {
+                  source: String(i.value),
+                  target: k === 'secrets' ? `/run/secrets/${String(i.value)}` : `/${String(i.value)}`,
+                };
               const r = plainMap(i as YMap);
               if (get(i, 'mode') !== undefined) r['mode'] = parseMode(get(i, 'mode')) ?? null;
               return r;
@@ -159,7 +188,10 @@ async function projectService(svc: ServiceModel, model: ComposeModel): Promise<R
         const d = plainMap(v as YMap);
         const lim = get(get(v, 'resources'), 'limits');
         const res = get(get(v, 'resources'), 'reservations');
-        for (const [name, n] of [['limits', lim], ['reservations', res]] as const) {
+        for (const [name, n] of [
+          ['limits', lim],
+          ['reservations', res],
+        ] as const) {
           if (!isMap(n)) continue;
           const r = (d['resources'] as Record<string, Record<string, Json>>)[name]!;
           if (get(n, 'cpus') !== undefined) r['cpus'] = Number(scalarString(get(n, 'cpus')));
@@ -208,7 +240,8 @@ function projectVolume(i: YNode, model: ComposeModel): Json {
   if (isScalar(i)) {
     const p = parseShortVolume(String(i.value));
     const r: Record<string, Json> = { type: p.type, target: p.target };
-    if (p.source !== undefined) r['source'] = p.type === 'bind' ? resolveComposePath(p.source, i.origin, model.projectDir) : p.source;
+    if (p.source !== undefined)
+      r['source'] = p.type === 'bind' ? resolveComposePath(p.source, i.origin, model.projectDir) : p.source;
     if (p.readOnly) r['read_only'] = true;
     if (p.type === 'bind') r['bind'] = { create_host_path: true };
     else r['volume'] = p.options.includes('nocopy') ? { nocopy: true } : {};
@@ -216,7 +249,8 @@ function projectVolume(i: YNode, model: ComposeModel): Json {
   }
   const r = toPlain(i) as Record<string, Json>;
   const src = get(i, 'source');
-  if (r['type'] === 'bind' && isScalar(src) && src.value !== null) r['source'] = resolveComposePath(String(src.value), src.origin, model.projectDir);
+  if (r['type'] === 'bind' && isScalar(src) && src.value !== null)
+    r['source'] = resolveComposePath(String(src.value), src.origin, model.projectDir);
   return r;
 }
 

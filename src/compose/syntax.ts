@@ -42,7 +42,13 @@ export function parseShortVolume(spec: string): ShortVolume {
 }
 
 export function isPathLike(source: string): boolean {
-  return source.startsWith('.') || source.startsWith('/') || source.startsWith('~') || source.startsWith('\\') || isWindowsDrive(source);
+  return (
+    source.startsWith('.') ||
+    source.startsWith('/') ||
+    source.startsWith('~') ||
+    source.startsWith('\\') ||
+    isWindowsDrive(source)
+  );
 }
 
 export interface ShortPort {

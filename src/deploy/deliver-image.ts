@@ -21,7 +21,9 @@ export async function prepareLocalImage(plan: DeployPlan, docker: LocalDocker): 
   for (const ref of plan.image.targetRefs) await docker.run(['tag', id, ref]);
   if (plan.image.delivery !== 'registry') return { id };
   for (const ref of plan.image.targetRefs) await docker.run(['push', ref]);
-  const digests = JSON.parse(await docker.run(['image', 'inspect', '--format', '{{json .RepoDigests}}', id])) as string[] | null;
+  const digests = JSON.parse(await docker.run(['image', 'inspect', '--format', '{{json .RepoDigests}}', id])) as
+    | string[]
+    | null;
   const repo = plan.image.targetRefs[0]!.slice(0, plan.image.targetRefs[0]!.lastIndexOf(':'));
   const digest = digests?.find((d) => d.startsWith(`${repo}@`))?.split('@')[1];
   return { id, ...(digest ? { digest } : {}) };
@@ -79,7 +81,11 @@ export async function deliverImage(
   save.stdout.pipe(gzip);
   try {
     await Promise.all([
-      session.exec('docker load', { label: 'docker load (image streamed over SSH)', stdin: gzip, timeoutMs: plan.commandTimeoutMs }),
+      session.exec('docker load', {
+        label: 'docker load (image streamed over SSH)',
+        stdin: gzip,
+        timeoutMs: plan.commandTimeoutMs,
+      }),
       save.done,
     ]);
   } catch (e) {

@@ -14,19 +14,30 @@ export function parseComposePs(text: string): PsEntry[] {
   const t = text.trim();
   if (t === '') return [];
   if (t.startsWith('[')) return JSON.parse(t) as PsEntry[];
-  return t.split('\n').filter(Boolean).map((l) => JSON.parse(l) as PsEntry);
+  return t
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as PsEntry);
 }
 
 export function failingEntries(entries: readonly PsEntry[]): PsEntry[] {
-  return entries.filter((e) => e.State !== 'running' || (e.Health !== undefined && e.Health !== '' && e.Health !== 'healthy'));
+  return entries.filter(
+    (e) => e.State !== 'running' || (e.Health !== undefined && e.Health !== '' && e.Health !== 'healthy'),
+  );
 }
 
 export async function describeFailure(session: SshSession, project: string, logLines = 20): Promise<string> {
   try {
-    const ps = await session.exec(`${composeArgs(project, [])} ps -a --format json`, { label: 'docker compose ps', timeoutMs: 60_000 });
+    const ps = await session.exec(`${composeArgs(project, [])} ps -a --format json`, {
+      label: 'docker compose ps',
+      timeoutMs: 60_000,
+    });
     const entries = parseComposePs(ps.stdout);
     const failing = failingEntries(entries);
-    if (failing.length === 0) return entries.length ? 'every service is running; compose reported the failure above' : 'no container was created';
+    if (failing.length === 0)
+      return entries.length
+        ? 'every service is running; compose reported the failure above'
+        : 'no container was created';
     const parts: string[] = [];
     for (const e of failing.slice(0, 3)) {
       const state = `${e.State ?? '?'}${e.Health ? `, ${e.Health}` : ''}${e.State === 'exited' ? `, exit code ${e.ExitCode}` : ''}`;
@@ -40,13 +51,23 @@ export async function describeFailure(session: SshSession, project: string, logL
         if (last) parts.push(`  last health probe: ${last.trim()}`);
       }
       if (e.Service) {
-        const logs = await session.exec(`${composeArgs(project, [])} logs --no-color --no-log-prefix --tail ${logLines} ${shQuote(e.Service)}`, {
-          label: 'docker compose logs',
-          timeoutMs: 30_000,
-          okCodes: [1],
-        });
+        const logs = await session.exec(
+          `${composeArgs(project, [])} logs --no-color --no-log-prefix --tail ${logLines} ${shQuote(e.Service)}`,
+          {
+            label: 'docker compose logs',
+            timeoutMs: 30_000,
+            okCodes: [1],
+          },
+        );
         const text = `${logs.stdout}${logs.stderr}`.trimEnd();
-        parts.push(text ? `  last log lines:\n${text.split('\n').map((l) => `    ${l}`).join('\n')}` : '  (no log output)');
+        parts.push(
+          text
+            ? `  last log lines:\n${text
+                .split('\n')
+                .map((l) => `    ${l}`)
+                .join('\n')}`
+            : '  (no log output)',
+        );
       }
     }
     return parts.join('\n');

@@ -56,7 +56,12 @@ export function composeErrorLines(stderr: string): string {
     .split('\n')
     .map((l) => l.trimEnd())
     .filter((l) => l.trim() !== '')
-    .filter((l) => !/^\s*(Container|Network|Volume) \S+\s+(Recreate|Recreated|Creating|Created|Starting|Started|Waiting|Healthy|Running|Stopping|Stopped|Removing|Removed)$/.test(l))
+    .filter(
+      (l) =>
+        !/^\s*(Container|Network|Volume) \S+\s+(Recreate|Recreated|Creating|Created|Starting|Started|Waiting|Healthy|Running|Stopping|Stopped|Removing|Removed)$/.test(
+          l,
+        ),
+    )
     .filter((l) => !/secrets `uid`, `gid` and `mode` are not supported/.test(l));
   return lines.slice(-8).join('\n');
 }
@@ -120,14 +125,18 @@ export class HostDeploy {
 
     const delivery = await this.step('image', () => deliverImage(plan, local, this.s, docker));
     this.summary.imageDelivery = delivery;
-    log.info(`${this.name}: image ${plan.image.targetRefs[0]} ${delivery === 'already-present' ? 'already present, tagged' : delivery}`);
+    log.info(
+      `${this.name}: image ${plan.image.targetRefs[0]} ${delivery === 'already-present' ? 'already present, tagged' : delivery}`,
+    );
 
     await this.step('upload', () => this.stage(local));
     log.info(`${this.name}: uploaded ${plan.files.length} files to releases/${this.releaseDir}`);
 
     await this.step('secrets', () => this.writeSecrets());
     if (plan.secrets.length) {
-      log.info(`${this.name}: wrote ${plan.secrets.length} secret file(s), 0400, owner ${plan.runtimeUser.uid}:${plan.runtimeUser.gid}`);
+      log.info(
+        `${this.name}: wrote ${plan.secrets.length} secret file(s), 0400, owner ${plan.runtimeUser.uid}:${plan.runtimeUser.gid}`,
+      );
     }
 
     await this.step('switch', () => this.exec(switchCurrentScript(this.deployPath, this.releaseDir), 'switch current'));
@@ -137,7 +146,9 @@ export class HostDeploy {
     await this.step('up', () => this.up(this.releaseDir, plan.composeFiles, plan.projectName));
     log.info(`${this.name}: ${plan.projectName} is up and healthy at ${plan.version.version}`);
 
-    await this.step('prune', () => this.prune()).catch((e: Error) => log.warning(`${this.name}: pruning old releases failed: ${e.message}`));
+    await this.step('prune', () => this.prune()).catch((e: Error) =>
+      log.warning(`${this.name}: pruning old releases failed: ${e.message}`),
+    );
     this.summary.status = 'deployed';
   }
 
@@ -150,7 +161,9 @@ export class HostDeploy {
       `mkdir -p ${p}/releases 2>/dev/null && [ -w ${p}/releases ] || { echo "deploy-path ${this.plan.deployPath.replace(/["`$\\]/g, '')} is not writable by $(id -un): create it and chown it to that user" >&2; exit 12; }`,
       `cd ${p}`,
       'echo "path=$(pwd -P)"',
-      'if [ -L current ]; then t=$(readlink current); echo "current=$t"; cat "$t/' + MANIFEST + '" 2>/dev/null | tr -d "\\n" | sed "s/^/manifest=/"; echo; fi',
+      'if [ -L current ]; then t=$(readlink current); echo "current=$t"; cat "$t/' +
+        MANIFEST +
+        '" 2>/dev/null | tr -d "\\n" | sed "s/^/manifest=/"; echo; fi',
     ].join('\n');
     const out = await this.exec(script, 'preflight', { timeoutMs: 60_000 });
     const kv = new Map(
@@ -176,11 +189,14 @@ export class HostDeploy {
   private async stage(local: LocalImage): Promise<void> {
     const { plan } = this;
     // A re-run of the live version stages beside it, so the running release is never overwritten.
-    this.releaseDir = this.previous?.dir === plan.version.version ? `${plan.version.version}.r${Date.now()}` : plan.version.version;
+    this.releaseDir =
+      this.previous?.dir === plan.version.version ? `${plan.version.version}.r${Date.now()}` : plan.version.version;
     const rel = this.abs('releases', this.releaseDir);
     await this.exec(`rm -rf ${shQuote(rel)} && mkdir -m 0700 ${shQuote(rel)}`, 'create release directory');
     for (const f of plan.files) {
-      await this.exec(writeFileScript(remoteJoin(rel, f.relativePath), f.mode), `upload ${f.relativePath}`, { stdin: frame(f.content) });
+      await this.exec(writeFileScript(remoteJoin(rel, f.relativePath), f.mode), `upload ${f.relativePath}`, {
+        stdin: frame(f.content),
+      });
     }
     const manifest: ReleaseManifest = {
       version: plan.version.version,
@@ -189,7 +205,9 @@ export class HostDeploy {
       image: `${plan.image.targetRefs[0]} ${local.id}`,
       deployedAt: new Date().toISOString(),
     };
-    await this.exec(writeFileScript(remoteJoin(rel, MANIFEST), '0644'), 'write manifest', { stdin: frame(Buffer.from(JSON.stringify(manifest))) });
+    await this.exec(writeFileScript(remoteJoin(rel, MANIFEST), '0644'), 'write manifest', {
+      stdin: frame(Buffer.from(JSON.stringify(manifest))),
+    });
   }
 
   private async writeSecrets(): Promise<void> {
@@ -235,9 +253,13 @@ export class HostDeploy {
     const { plan } = this;
     const timeout = plan.healthTimeoutSeconds;
     try {
-      await this.exec(composeUpScript(this.abs('releases', releaseDir), project, composeFiles, timeout), 'docker compose up --wait', {
-        timeoutMs: (timeout + 60) * 1000,
-      });
+      await this.exec(
+        composeUpScript(this.abs('releases', releaseDir), project, composeFiles, timeout),
+        'docker compose up --wait',
+        {
+          timeoutMs: (timeout + 60) * 1000,
+        },
+      );
     } catch (e) {
       const err = e as SshError;
       if (err.kind === 'connection-lost' || !this.session || this.session.closed) throw e;
@@ -279,7 +301,9 @@ export class HostDeploy {
     if (!this.switched) {
       // `current` never moved: the previous release kept running. Drop the staged release if we still can.
       if (this.session && !this.session.closed && this.releaseDir && this.releaseDir !== this.previous?.dir) {
-        await this.exec(`rm -rf ${shQuote(this.abs('releases', this.releaseDir))}`, 'remove staged release').catch(() => undefined);
+        await this.exec(`rm -rf ${shQuote(this.abs('releases', this.releaseDir))}`, 'remove staged release').catch(
+          () => undefined,
+        );
       }
       return { status: 'not-needed', detail: 'current was not switched; the previous release kept running' };
     }
@@ -290,7 +314,10 @@ export class HostDeploy {
     const start = Date.now();
     try {
       if (!this.previous) {
-        await this.exec(composeDownScript(this.abs('releases', this.releaseDir), this.plan.projectName, this.plan.composeFiles), 'docker compose down');
+        await this.exec(
+          composeDownScript(this.abs('releases', this.releaseDir), this.plan.projectName, this.plan.composeFiles),
+          'docker compose down',
+        );
         await this.exec(`rm -f ${shQuote(this.abs('current'))}`, 'remove current');
         return { status: 'stopped', detail: 'there was no previous release; the new one was stopped' };
       }

@@ -22,15 +22,28 @@ export class LocalDocker {
       child.stderr.on('data', (d: Buffer) => (err += d.toString()));
       child.on('error', (e) => reject(new Error(`docker ${args[0]}: ${e.message}`)));
       child.on('close', (code) =>
-        code === 0 ? resolve(out) : reject(new Error(`docker ${args.join(' ')} failed (exit ${code}): ${err.trim().split('\n').slice(-10).join('\n')}`)),
+        code === 0
+          ? resolve(out)
+          : reject(
+              new Error(
+                `docker ${args.join(' ')} failed (exit ${code}): ${err.trim().split('\n').slice(-10).join('\n')}`,
+              ),
+            ),
       );
       child.stdin.end(stdin);
     });
   }
 
   /** `docker save` as a stream; `done` settles with its exit status. */
-  save(refs: readonly string[]): { stdout: Readable; done: Promise<void>; child: ChildProcessByStdio<Writable | null, Readable, Readable> } {
-    const child = spawn('docker', ['save', ...refs], { env: childEnv(this.secretEnvVars), stdio: ['ignore', 'pipe', 'pipe'] });
+  save(refs: readonly string[]): {
+    stdout: Readable;
+    done: Promise<void>;
+    child: ChildProcessByStdio<Writable | null, Readable, Readable>;
+  } {
+    const child = spawn('docker', ['save', ...refs], {
+      env: childEnv(this.secretEnvVars),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let err = '';
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     const done = new Promise<void>((resolve, reject) => {

@@ -149,7 +149,7 @@ function parsePrivateKey(inputs: DeployInputs): string {
     throw new DeployInputError(`ssh-key is not a private key this action can read (OpenSSH or PEM format): ${msg}`);
   }
   const key = Array.isArray(parsed) ? parsed[0] : parsed;
-  if (!key || key.isPrivateKey() !== true) throw new DeployInputError('ssh-key holds a public key; give the private key');
+  if (key?.isPrivateKey() !== true) throw new DeployInputError('ssh-key holds a public key; give the private key');
   return `${key.type} ${fingerprint(key.getPublicSSH())}`;
 }
 
@@ -196,7 +196,8 @@ export function buildDeployPlan(inputs: DeployInputs, source: DeploySource): Dep
     services: Object.fromEntries(source.buildServices.map((s) => [s, { image: targetRefs[0] }])),
   };
   const overrideText =
-    '# Written by deploy-action: the services built from the Dockerfile run the delivered image.\n' + stringify(override);
+    '# Written by deploy-action: the services built from the Dockerfile run the delivered image.\n' +
+    stringify(override);
 
   // Secrets: every name given must be a compose secret, and every compose file secret must get a value.
   const byName = new Map(source.secretFiles.map((s) => [s.name, s.file]));
@@ -214,7 +215,9 @@ export function buildDeployPlan(inputs: DeployInputs, source: DeploySource): Dep
   }
   for (const name of byName.keys()) {
     if (!inputs.secrets.some((s) => s.name === name)) {
-      throw new DeployInputError(`secrets: the compose secret ${name} has no value; add a line \`${name}=ENV_VAR_NAME\``);
+      throw new DeployInputError(
+        `secrets: the compose secret ${name} has no value; add a line \`${name}=ENV_VAR_NAME\``,
+      );
     }
   }
 
@@ -233,8 +236,14 @@ export function buildDeployPlan(inputs: DeployInputs, source: DeploySource): Dep
     taken.add(p);
   }
   for (const s of secrets) {
-    if (files.some((f) => path.dirname(f.relativePath) === path.dirname(s.relativePath) && path.dirname(s.relativePath) !== '.')) {
-      warnings.push(`secret ${s.name} shares the directory ${path.dirname(s.relativePath)} with other files; that directory becomes 0700`);
+    if (
+      files.some(
+        (f) => path.dirname(f.relativePath) === path.dirname(s.relativePath) && path.dirname(s.relativePath) !== '.',
+      )
+    ) {
+      warnings.push(
+        `secret ${s.name} shares the directory ${path.dirname(s.relativePath)} with other files; that directory becomes 0700`,
+      );
     }
   }
 
@@ -246,19 +255,40 @@ export function buildDeployPlan(inputs: DeployInputs, source: DeploySource): Dep
 
   let swarm: SwarmPlan | undefined;
   if (inputs.deployTarget === 'swarm') {
-    if (!source.stackConfig) throw new DeployInputError('deploy-target swarm: the merged prod compose model is not available to render the stack file');
+    if (!source.stackConfig)
+      throw new DeployInputError(
+        'deploy-target swarm: the merged prod compose model is not available to render the stack file',
+      );
     const secretNames: Record<string, string> = {};
     for (const s of secrets) {
       const name = `${projectName}_${s.name}_${secretVersion(s.value, inputs.privateKey)}`;
       if (name.length > MAX_SECRET_NAME) {
-        throw new DeployInputError(`secrets: the Docker secret name ${name} is longer than ${MAX_SECRET_NAME} characters; shorten project-name or the secret name`);
+        throw new DeployInputError(
+          `secrets: the Docker secret name ${name} is longer than ${MAX_SECRET_NAME} characters; shorten project-name or the secret name`,
+        );
       }
       secretNames[s.name] = name;
     }
-    swarm = { stack: projectName, config: source.stackConfig, buildServices: [...source.buildServices], secretNames, stackFile: STACK_FILE, envFiles };
+    swarm = {
+      stack: projectName,
+      config: source.stackConfig,
+      buildServices: [...source.buildServices],
+      secretNames,
+      stackFile: STACK_FILE,
+      envFiles,
+    };
     // Render once now, so a model the stack cannot express stops the deploy before any connection.
     try {
-      warnings.push(...renderStackFile({ config: swarm.config, image: targetRefs[0]!, buildServices: swarm.buildServices, secretNames, runtimeUser: { uid, gid }, version: version.version }).warnings);
+      warnings.push(
+        ...renderStackFile({
+          config: swarm.config,
+          image: targetRefs[0]!,
+          buildServices: swarm.buildServices,
+          secretNames,
+          runtimeUser: { uid, gid },
+          version: version.version,
+        }).warnings,
+      );
     } catch (e) {
       throw new DeployInputError(`deploy-target swarm: ${(e as Error).message}`);
     }
@@ -268,7 +298,11 @@ export function buildDeployPlan(inputs: DeployInputs, source: DeploySource): Dep
     target: inputs.deployTarget,
     hosts: inputs.hosts,
     user: inputs.user,
-    auth: { privateKey: inputs.privateKey, ...(inputs.passphrase ? { passphrase: inputs.passphrase } : {}), keyFingerprint },
+    auth: {
+      privateKey: inputs.privateKey,
+      ...(inputs.passphrase ? { passphrase: inputs.passphrase } : {}),
+      keyFingerprint,
+    },
     knownHosts,
     ...(inputs.jumpHost ? { jumpHost: inputs.jumpHost } : {}),
     deployPath: inputs.deployPath,

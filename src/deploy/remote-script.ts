@@ -11,7 +11,10 @@ export function shQuote(s: string): string {
 
 /** Join path segments (already validated: no `..`, no leading `/` except the first). */
 export function remoteJoin(...parts: string[]): string {
-  return parts.filter((p) => p !== '').join('/').replace(/\/{2,}/g, '/');
+  return parts
+    .filter((p) => p !== '')
+    .join('/')
+    .replace(/\/{2,}/g, '/');
 }
 
 /** The frame a file's bytes travel in: a decimal length line, then the bytes. A cut connection is then detectable. */
@@ -126,7 +129,12 @@ export function composeArgs(project: string, files: readonly string[]): string {
  * leaves a container alone when only a top-level secret's file changed (it is not in the service's config hash):
  * a rotated secret, or a rollback, would keep the old file mounted.
  */
-export function composeUpScript(releaseAbs: string, project: string, files: readonly string[], timeoutSeconds: number): string {
+export function composeUpScript(
+  releaseAbs: string,
+  project: string,
+  files: readonly string[],
+  timeoutSeconds: number,
+): string {
   return (
     `cd ${shQuote(releaseAbs)} && timeout -k 10 ${timeoutSeconds} ` +
     `${composeArgs(project, files)} up -d --wait --remove-orphans --no-build --force-recreate`

@@ -66,14 +66,20 @@ export function formatDeploySummary(s: DeploySummary): string {
   const out: string[] = [];
   out.push(`## Deploy ${s.ok ? 'succeeded' : 'failed'}: ${s.version}`, '');
   out.push(`- previous version: ${s.previousVersion ?? '(none)'}`);
-  out.push(`- image: ${s.imageRefs.join(', ')}${s.imageId ? ` (${s.imageId}${s.imageDigest ? `, ${s.imageDigest}` : ''})` : ''}`);
+  out.push(
+    `- image: ${s.imageRefs.join(', ')}${s.imageId ? ` (${s.imageId}${s.imageDigest ? `, ${s.imageDigest}` : ''})` : ''}`,
+  );
   out.push(`- elapsed: ${seconds(s.elapsedMs)}`);
   if (s.error) out.push('', '```', s.error, '```');
   out.push('', '| host | status | previous | rollback | steps |', '| --- | --- | --- | --- | --- |');
   for (const h of s.hosts) {
-    const rb = h.rollback ? `${h.rollback.status}${h.rollback.toVersion ? ` → ${h.rollback.toVersion}` : ''}${h.rollback.detail ? `: ${h.rollback.detail}` : ''}` : '';
+    const rb = h.rollback
+      ? `${h.rollback.status}${h.rollback.toVersion ? ` → ${h.rollback.toVersion}` : ''}${h.rollback.detail ? `: ${h.rollback.detail}` : ''}`
+      : '';
     const steps = h.steps.map((t) => `${t.step} ${seconds(t.ms)}`).join(', ');
-    out.push(`| ${h.host} | ${h.status} | ${h.previousVersion ?? ''} | ${rb.replace(/\|/g, '\\|').replace(/\n/g, ' ')} | ${steps} |`);
+    out.push(
+      `| ${h.host} | ${h.status} | ${h.previousVersion ?? ''} | ${rb.replace(/\|/g, '\\|').replace(/\n/g, ' ')} | ${steps} |`,
+    );
   }
   return `${out.join('\n')}\n`;
 }

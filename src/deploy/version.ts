@@ -42,7 +42,8 @@ export function resolveVersion(event: GitEvent, allowNonTag: boolean): VersionIn
     const what = tag !== undefined ? `the tag ${tag} (not v*)` : event.ref || '(no ref)';
     throw new DeployInputError(
       `allow-non-tag: deploy runs on a push of a version tag (v*); this run is a \`${event.eventName}\` event on ${what}. ` +
-        'Push a tag like v1.2.3, or set allow-non-tag: true to deploy this commit as sha-' + shortSha,
+        'Push a tag like v1.2.3, or set allow-non-tag: true to deploy this commit as sha-' +
+        shortSha,
     );
   }
   return { version: `sha-${shortSha}`, shortSha };

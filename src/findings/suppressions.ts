@@ -43,11 +43,17 @@ export async function loadRuleSettings(
   for (const pair of doc.contents.items) {
     const key = isScalar(pair.key) ? String(pair.key.value) : '';
     if (key !== 'rules') {
-      bad(`Unknown key '${key}' in ${label}; only 'rules' is read.`, isScalar(pair.key) ? pair.key.range?.[0] : undefined);
+      bad(
+        `Unknown key '${key}' in ${label}; only 'rules' is read.`,
+        isScalar(pair.key) ? pair.key.range?.[0] : undefined,
+      );
       continue;
     }
     if (!isMap(pair.value)) {
-      bad(`'rules' must map rule ids to off, error, warning or notice.`, isScalar(pair.key) ? pair.key.range?.[0] : undefined);
+      bad(
+        `'rules' must map rule ids to off, error, warning or notice.`,
+        isScalar(pair.key) ? pair.key.range?.[0] : undefined,
+      );
       continue;
     }
     for (const rule of pair.value.items) {
@@ -78,7 +84,10 @@ export async function applySuppressions(
     if (!fileLines.has(file)) {
       fileLines.set(
         file,
-        await readFile(path.resolve(workingDirectory, file), 'utf8').then((t) => t.split(/\r?\n/), () => undefined),
+        await readFile(path.resolve(workingDirectory, file), 'utf8').then(
+          (t) => t.split(/\r?\n/),
+          () => undefined,
+        ),
       );
     }
     return fileLines.get(file);
@@ -104,7 +113,10 @@ export async function applySuppressions(
           const key = `${loc.file}:${lineNo}`;
           reasonless.set(
             key,
-            findingOf(IGNORE_WITHOUT_REASON, `The ignore of ${m[1]} at this line gives no reason.`, { file: loc.file, line: lineNo }),
+            findingOf(IGNORE_WITHOUT_REASON, `The ignore of ${m[1]} at this line gives no reason.`, {
+              file: loc.file,
+              line: lineNo,
+            }),
           );
         }
       }

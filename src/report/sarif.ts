@@ -31,7 +31,10 @@ export function renderSarif(result: CheckResult, toWorkspacePath: (file: string)
         {
           physicalLocation: {
             artifactLocation: { uri: file, uriBaseId: '%SRCROOT%' },
-            region: { startLine: f.location?.line ?? 1, ...(f.location?.column ? { startColumn: f.location.column } : {}) },
+            region: {
+              startLine: f.location?.line ?? 1,
+              ...(f.location?.column ? { startColumn: f.location.column } : {}),
+            },
           },
         },
       ],

@@ -22,9 +22,16 @@ export function formatBytes(bytes: number): string {
 /** The job summary in GitHub-flavoured Markdown: verdict, image facts, then every finding. */
 export function renderSummary(result: CheckResult, toWorkspacePath: (file: string) => string): string {
   const counts = countBySeverity(result.findings);
-  const verdict = counts.error ? '❌ Check failed' : counts.warning ? '⚠️ Check passed with warnings' : '✅ Check passed';
+  const verdict = counts.error
+    ? '❌ Check failed'
+    : counts.warning
+      ? '⚠️ Check passed with warnings'
+      : '✅ Check passed';
   const out: string[] = [`## deploy-action: ${verdict}`, ''];
-  out.push(`${counts.error} errors, ${counts.warning} warnings, ${counts.notice} notices in ${(result.durationMs / 1000).toFixed(1)} s.`, '');
+  out.push(
+    `${counts.error} errors, ${counts.warning} warnings, ${counts.notice} notices in ${(result.durationMs / 1000).toFixed(1)} s.`,
+    '',
+  );
   if (result.image) {
     const img = result.image;
     out.push('### Image', '', '| | |', '|---|---|');
@@ -32,7 +39,9 @@ export function renderSummary(result: CheckResult, toWorkspacePath: (file: strin
     out.push(`| Image ID | \`${img.imageId}\` |`);
     out.push(`| Size | ${formatBytes(img.sizeBytes)} |`);
     out.push(`| Layers | ${img.layerCount} |`);
-    out.push(`| Runtime user | \`${cell(img.runtimeUser)}\` (USER \`${cell(img.configuredUser || '(none: root)')}\`) |`);
+    out.push(
+      `| Runtime user | \`${cell(img.runtimeUser)}\` (USER \`${cell(img.configuredUser || '(none: root)')}\`) |`,
+    );
     out.push(`| Built with | ${img.builder} |`, '');
   }
   if (result.findings.length) {
@@ -40,7 +49,9 @@ export function renderSummary(result: CheckResult, toWorkspacePath: (file: strin
     for (const f of sortFindings(result.findings)) {
       const rule = ruleById(f.ruleId);
       const where = f.location ? `\`${cell(toWorkspacePath(f.location.file))}:${f.location.line}\`` : '';
-      out.push(`| ${ICON[f.severity]} | [${f.ruleId}](${ruleHelpUrl(f.ruleId)}) ${rule?.name ?? ''} | ${where} | ${cell(f.message)} |`);
+      out.push(
+        `| ${ICON[f.severity]} | [${f.ruleId}](${ruleHelpUrl(f.ruleId)}) ${rule?.name ?? ''} | ${where} | ${cell(f.message)} |`,
+      );
     }
   } else {
     out.push('No findings.');

@@ -39,7 +39,8 @@ export const COMPOSE_RULES = defineRules([
     severity: 'error',
     area: 'input',
     summary: 'A compose file is at most 1 MiB.',
-    rationale: 'Real compose files are a few kilobytes; a huge file is a mistake or an attack, and is refused before parsing.',
+    rationale:
+      'Real compose files are a few kilobytes; a huge file is a mistake or an attack, and is refused before parsing.',
     fix: 'Point the check at the right file; split generated content out of the compose file.',
   },
   {
@@ -48,7 +49,8 @@ export const COMPOSE_RULES = defineRules([
     severity: 'error',
     area: 'input',
     summary: 'A compose file is a YAML mapping at the top level (or empty).',
-    rationale: 'Compose reads `services`, `secrets` and the rest from a top-level mapping; a list or a scalar is not a compose file.',
+    rationale:
+      'Compose reads `services`, `secrets` and the rest from a top-level mapping; a list or a scalar is not a compose file.',
     fix: 'Make the file a mapping with a `services:` key.',
   },
   {
@@ -56,9 +58,11 @@ export const COMPOSE_RULES = defineRules([
     name: 'unknown-top-level-key',
     severity: 'error',
     area: 'input',
-    summary: 'Top-level keys are among `name`, `services`, `networks`, `volumes`, `secrets`, `configs`, `include`, `version` or start with `x-`.',
-    rationale: 'Docker Compose rejects unknown top-level keys; a typo (`service:`) silently drops the whole section from review.',
-    fix: 'Fix the key\'s spelling, or prefix custom data with `x-`.',
+    summary:
+      'Top-level keys are among `name`, `services`, `networks`, `volumes`, `secrets`, `configs`, `include`, `version` or start with `x-`.',
+    rationale:
+      'Docker Compose rejects unknown top-level keys; a typo (`service:`) silently drops the whole section from review.',
+    fix: "Fix the key's spelling, or prefix custom data with `x-`.",
   },
   {
     id: 'DA-CMP-007',
@@ -67,7 +71,7 @@ export const COMPOSE_RULES = defineRules([
     area: 'input',
     summary: 'A `${VAR:?message}` or `${VAR?message}` interpolation has its variable set.',
     rationale: 'Docker Compose refuses to load the project when a required variable is missing; the deploy would fail.',
-    fix: 'Set the variable in the job\'s environment or the project `.env`, or give it a default with `${VAR:-default}`.',
+    fix: "Set the variable in the job's environment or the project `.env`, or give it a default with `${VAR:-default}`.",
   },
   {
     id: 'DA-CMP-008',
@@ -92,7 +96,8 @@ export const COMPOSE_RULES = defineRules([
     name: 'invalid-compose-structure',
     severity: 'error',
     area: 'input',
-    summary: 'Values have the shape Compose expects and the files merge (e.g. a mapping is not overridden by a list, `extends` names an existing service).',
+    summary:
+      'Values have the shape Compose expects and the files merge (e.g. a mapping is not overridden by a list, `extends` names an existing service).',
     rationale: 'Docker Compose refuses such files; the check reports where rather than guess.',
     fix: 'Give the value the documented form (see the Compose file reference) at the reported line.',
   },
@@ -112,7 +117,8 @@ export const COMPOSE_RULES = defineRules([
     severity: 'notice',
     area: 'compose',
     summary: 'A secret `file:` that is not in the checkout is reported, not fatal.',
-    rationale: 'Secret files are gitignored by design, so CI checkouts lack them; the deploy writes them on the server.',
+    rationale:
+      'Secret files are gitignored by design, so CI checkouts lack them; the deploy writes them on the server.',
     fix: 'Nothing to do: the deploy step writes the file on the server from a GitHub secret.',
   },
   {
@@ -149,7 +155,8 @@ export const COMPOSE_RULES = defineRules([
     name: 'undeclared-named-volume',
     severity: 'warning',
     area: 'compose',
-    summary: 'Named volumes in prod are declared data volumes (label `com.doongzi.deploy-action.data: "true"` on the top-level volume).',
+    summary:
+      'Named volumes in prod are declared data volumes (label `com.doongzi.deploy-action.data: "true"` on the top-level volume).',
     rationale:
       'State in prod lives in managed services; a named volume is either deliberate data (declare it) or a leftover that shadows files of the new image.',
     fix: 'Remove the volume, or declare it: `volumes: NAME: labels: com.doongzi.deploy-action.data: "true"`.',
@@ -159,16 +166,19 @@ export const COMPOSE_RULES = defineRules([
     name: 'stateful-service',
     severity: 'error',
     area: 'compose',
-    summary: 'Prod runs no database, cache or broker containers (postgres, mysql, mariadb, mongo, redis, valkey, memcached, rabbitmq, elasticsearch, ...).',
-    rationale: 'The seed uses managed services (RDS, ElastiCache) in prod: backups, failover and upgrades are not a container on the app host.',
-    fix: 'Move the service to the dev override and point the app at the managed service\'s address via `.env.prod`.',
+    summary:
+      'Prod runs no database, cache or broker containers (postgres, mysql, mariadb, mongo, redis, valkey, memcached, rabbitmq, elasticsearch, ...).',
+    rationale:
+      'The seed uses managed services (RDS, ElastiCache) in prod: backups, failover and upgrades are not a container on the app host.',
+    fix: "Move the service to the dev override and point the app at the managed service's address via `.env.prod`.",
   },
   {
     id: 'DA-CMP-025',
     name: 'resource-limits',
     severity: 'error',
     area: 'compose',
-    summary: 'Every prod service has a CPU and a memory limit (`deploy.resources.limits.cpus`/`memory`, or `cpus`/`mem_limit`).',
+    summary:
+      'Every prod service has a CPU and a memory limit (`deploy.resources.limits.cpus`/`memory`, or `cpus`/`mem_limit`).',
     rationale: 'Without limits one runaway container starves the host and every other service on it.',
     fix: 'Add `deploy: resources: limits: { cpus: "1.0", memory: 512M }` to the service in the prod file.',
   },
@@ -187,7 +197,8 @@ export const COMPOSE_RULES = defineRules([
     severity: 'error',
     area: 'compose',
     summary: 'Every secret a service uses has `mode: 0400` or stricter (no group or other bits, no write or execute).',
-    rationale: 'A secret readable by other users in the container is readable by any process that drops privileges or runs as another uid.',
+    rationale:
+      'A secret readable by other users in the container is readable by any process that drops privileges or runs as another uid.',
     fix: 'Set `mode: 0400` unquoted (or `0o400`, or `256`). A quoted `"0400"` is read by Compose as the decimal 400, which is 0620.',
   },
   {
@@ -215,7 +226,8 @@ export const COMPOSE_RULES = defineRules([
     severity: 'error',
     area: 'compose',
     summary: 'Every secret file is outside the build context or excluded by `.dockerignore`.',
-    rationale: 'A secret inside the build context is sent to the builder and a broad `COPY . .` bakes it into an image layer for good.',
+    rationale:
+      'A secret inside the build context is sent to the builder and a broad `COPY . .` bakes it into an image layer for good.',
     fix: 'Add the secrets directory (e.g. `secrets/`) to the `.dockerignore` at the build context root, or move it outside the context.',
   },
   {
@@ -223,17 +235,19 @@ export const COMPOSE_RULES = defineRules([
     name: 'secret-mode-ignored',
     severity: 'notice',
     area: 'compose',
-    summary: 'Docker Compose ignores `mode` (and `uid`/`gid`) on file secrets; the host file\'s owner and mode are what the container sees.',
+    summary:
+      "Docker Compose ignores `mode` (and `uid`/`gid`) on file secrets; the host file's owner and mode are what the container sees.",
     rationale:
       'A root-owned 0400 file is unreadable to a non-root `appuser`, and a 0644 file is readable by all; the mode in the compose file does not help.',
-    fix: 'Nothing to change: the deploy writes each secret file at 0400, owned by the image\'s runtime uid. Create it the same way if you deploy by hand.',
+    fix: "Nothing to change: the deploy writes each secret file at 0400, owned by the image's runtime uid. Create it the same way if you deploy by hand.",
   },
   {
     id: 'DA-CMP-032',
     name: 'secret-in-environment',
     severity: 'error',
     area: 'compose',
-    summary: 'No prod environment variable with a secret-like name (PASSWORD, SECRET, TOKEN, API_KEY, PRIVATE_KEY, CREDENTIAL, ...) carries a value.',
+    summary:
+      'No prod environment variable with a secret-like name (PASSWORD, SECRET, TOKEN, API_KEY, PRIVATE_KEY, CREDENTIAL, ...) carries a value.',
     rationale:
       '`docker inspect` shows the whole environment, whether the value was written literally or interpolated from `${VAR}`.',
     fix: 'Pass the secret as a file: define a Compose secret and set `NAME_FILE: /run/secrets/NAME` for the app to read.',
@@ -262,7 +276,8 @@ export const COMPOSE_RULES = defineRules([
     severity: 'error',
     area: 'compose',
     summary: '`.env` and the prod env files are ignored by git.',
-    rationale: '`.env` holds dev passwords and `.env.prod` server settings; both stay out of the repository (commit `.env.example`).',
+    rationale:
+      '`.env` holds dev passwords and `.env.prod` server settings; both stay out of the repository (commit `.env.example`).',
     fix: 'Add `.env` and `.env.*` (with `!.env.example`) to `.gitignore`.',
   },
   {
@@ -271,7 +286,7 @@ export const COMPOSE_RULES = defineRules([
     severity: 'warning',
     area: 'compose',
     summary: '`secrets.example/` has an entry for every secret file.',
-    rationale: 'Whoever sets up a server (or the deploy\'s secret mapping) learns from it which secret files exist.',
+    rationale: "Whoever sets up a server (or the deploy's secret mapping) learns from it which secret files exist.",
     fix: 'Commit `secrets.example/FILE` with a placeholder value for each secret file.',
   },
   {
@@ -280,8 +295,8 @@ export const COMPOSE_RULES = defineRules([
     severity: 'error',
     area: 'compose',
     summary: 'No prod service sets `user:` to root or 0.',
-    rationale: '`user: root` silently undoes the Dockerfile\'s non-root `appuser`.',
-    fix: 'Remove `user:` (the image\'s `USER appuser` applies) or set a non-root uid.',
+    rationale: "`user: root` silently undoes the Dockerfile's non-root `appuser`.",
+    fix: "Remove `user:` (the image's `USER appuser` applies) or set a non-root uid.",
   },
   {
     id: 'DA-CMP-038',
@@ -289,7 +304,7 @@ export const COMPOSE_RULES = defineRules([
     severity: 'error',
     area: 'compose',
     summary: 'No prod service is `privileged`.',
-    rationale: 'A privileged container has every capability and the host\'s devices: it is root on the host.',
+    rationale: "A privileged container has every capability and the host's devices: it is root on the host.",
     fix: 'Remove `privileged: true`; add only the capability the service needs with `cap_add`.',
   },
   {
@@ -343,7 +358,8 @@ export const COMPOSE_RULES = defineRules([
     severity: 'warning',
     area: 'compose',
     summary: 'Every prod service has a `healthcheck` (here or in its image).',
-    rationale: 'The deploy waits for health before it declares success and rolls back on failure; without one it can only wait for "running".',
+    rationale:
+      'The deploy waits for health before it declares success and rolls back on failure; without one it can only wait for "running".',
     fix: 'Add `healthcheck: test: [...]` with an interval, timeout and retries to the prod file.',
   },
 ] as const);

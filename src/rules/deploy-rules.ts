@@ -28,7 +28,8 @@ export const DEPLOY_RULES = defineRules([
     severity: 'error',
     area: 'deploy',
     summary: 'Deploy runs only after the full check passes.',
-    rationale: 'An image that runs as root or ships build tools, or a prod Compose file that leaks secrets, must never be deployed.',
+    rationale:
+      'An image that runs as root or ships build tools, or a prod Compose file that leaks secrets, must never be deployed.',
     fix: 'Fix the check findings annotated on this run; the deploy starts once none is an error.',
   },
 ]);

@@ -44,7 +44,8 @@ export const DOCKERFILE_RULES = defineRules([
     severity: 'error',
     area: 'dockerfile',
     summary: '`.dockerignore` exists and excludes `.env`, `.env.*`, `secrets/` and `.git`.',
-    rationale: 'Whatever the build context holds can end up in a layer through `COPY . .`; dev passwords live in `.env`.',
+    rationale:
+      'Whatever the build context holds can end up in a layer through `COPY . .`; dev passwords live in `.env`.',
     fix: 'Add the missing patterns to `.dockerignore` at the root of the build context.',
   },
 ]);

@@ -27,7 +27,8 @@ export const IMAGE_RULES = defineRules([
     severity: 'error',
     area: 'image',
     summary: 'The runtime filesystem carries no build tools (compilers, binutils, make, uv, poetry, cargo, go, git…).',
-    rationale: 'Build tools let an attacker who gets code execution compile and fetch more; the seed keeps them in the builder.',
+    rationale:
+      'Build tools let an attacker who gets code execution compile and fetch more; the seed keeps them in the builder.',
     fix: 'Install the tool in the builder stage only and copy just the results; or list it in `allowed-tools` if the app needs it.',
   },
   {

@@ -36,5 +36,9 @@ export function runCommand(
 
 /** The last `n` non-empty lines, for error messages that quote a long log. */
 export function tail(text: string, n: number): string {
-  return text.split(/\r?\n/).filter((l) => l.trim()).slice(-n).join('\n');
+  return text
+    .split(/\r?\n/)
+    .filter((l) => l.trim())
+    .slice(-n)
+    .join('\n');
 }

@@ -18,7 +18,9 @@ async function workspaceWith(fixture: string | undefined): Promise<string> {
 
 const errors = (run: ActionRun) => run.annotations.filter((a) => a.severity === 'error');
 const dockerfileLine = (dir: string, needle: string) => {
-  const lines = execFileSync('cat', [path.join(dir, 'deploy/Dockerfile')]).toString().split('\n');
+  const lines = execFileSync('cat', [path.join(dir, 'deploy/Dockerfile')])
+    .toString()
+    .split('\n');
   return lines.findIndex((l) => l.includes(needle)) + 1;
 };
 
@@ -62,7 +64,10 @@ describe('check mode, image half (dist under Node 24, real engine)', () => {
 
   test('uv copied into the runner fails on the COPY line, from the image and from the text', async () => {
     const { dir, run } = await check('uv-in-runner.Dockerfile');
-    const copyLines = execFileSync('grep', ['-n', 'astral-sh/uv', path.join(dir, 'deploy/Dockerfile')]).toString().trim().split('\n');
+    const copyLines = execFileSync('grep', ['-n', 'astral-sh/uv', path.join(dir, 'deploy/Dockerfile')])
+      .toString()
+      .trim()
+      .split('\n');
     const runnerCopy = Number(copyLines.at(-1)!.split(':')[0]);
     const tool = errors(run).filter((a) => a.title?.startsWith('DA-IMG-003'));
     expect(tool.map((a) => a.line)).toEqual([runnerCopy]);
@@ -74,7 +79,9 @@ describe('check mode, image half (dist under Node 24, real engine)', () => {
     const { dir, run } = await check('compiler-in-runner.Dockerfile');
     const tool = errors(run).filter((a) => a.title?.startsWith('DA-IMG-003'));
     expect(tool).toHaveLength(1);
-    expect(tool[0]).toMatchObject({ line: dockerfileLine(dir, 'COPY --from=builder /usr/bin/x86_64-linux-gnu-gcc-12') });
+    expect(tool[0]).toMatchObject({
+      line: dockerfileLine(dir, 'COPY --from=builder /usr/bin/x86_64-linux-gnu-gcc-12'),
+    });
     expect(tool[0]!.message).toContain('usr/bin/x86_64-linux-gnu-gcc-12');
   });
 
@@ -83,7 +90,10 @@ describe('check mode, image half (dist under Node 24, real engine)', () => {
     expect(errors(run)).toEqual([]);
     const waste = run.annotations.filter((a) => a.title?.startsWith('DA-IMG-004'));
     expect(waste).toHaveLength(1);
-    expect(waste[0]).toMatchObject({ severity: 'warning', line: dockerfileLine(dir, 'COPY tools/x86_64-linux-gnu-gcc-12') });
+    expect(waste[0]).toMatchObject({
+      severity: 'warning',
+      line: dockerfileLine(dir, 'COPY tools/x86_64-linux-gnu-gcc-12'),
+    });
     expect(waste[0]!.message).toMatch(/\d[\d,.]* ?[kM]?B/);
   });
 
@@ -105,7 +115,10 @@ describe('check mode, image half (dist under Node 24, real engine)', () => {
 
     const broken = await makeWorkspace(undefined, async (dir) => {
       const text = execFileSync('cat', [path.join(dir, 'deploy/Dockerfile')]).toString();
-      await writeFile(path.join(dir, 'deploy/Dockerfile'), text.replace('RUN uv sync --frozen --no-dev', 'RUN uv sync --frozen --no-dev && exit 3'));
+      await writeFile(
+        path.join(dir, 'deploy/Dockerfile'),
+        text.replace('RUN uv sync --frozen --no-dev', 'RUN uv sync --frozen --no-dev && exit 3'),
+      );
     });
     workspaces.push(broken);
     const failed = await runAction(broken, {});

@@ -30,11 +30,18 @@ describe('local CLI: deploy-action check', () => {
   afterAll(() => removeWorkspace(dir));
 
   test('prints the same findings as the action on the same checkout, with hadolint-like exit codes', async () => {
-    const [json, action] = await Promise.all([cli(['check', '--dir', dir, '--format', 'json', '--network', 'none'], REPO_ROOT), runAction(dir, {})]);
+    const [json, action] = await Promise.all([
+      cli(['check', '--dir', dir, '--format', 'json', '--network', 'none'], REPO_ROOT),
+      runAction(dir, {}),
+    ]);
     expect(json.code).toBe(1);
-    const fromCli = (JSON.parse(json.stdout) as { findings: Array<{ rule: string; file: string; line: number; message: string }> }).findings;
+    const fromCli = (
+      JSON.parse(json.stdout) as { findings: Array<{ rule: string; file: string; line: number; message: string }> }
+    ).findings;
     // Findings are the titled annotations (an unexpected crash would add an untitled one).
-    const fromAction = action.annotations.filter((a) => a.title).map((a) => ({ rule: a.title!.split(' ')[0], file: a.file, line: a.line }));
+    const fromAction = action.annotations
+      .filter((a) => a.title)
+      .map((a) => ({ rule: a.title!.split(' ')[0], file: a.file, line: a.line }));
     expect(fromCli.map((f) => ({ rule: f.rule, file: f.file, line: f.line }))).toEqual(fromAction);
     expect(fromCli.some((f) => f.rule === 'DA-DF-004')).toBe(true);
 

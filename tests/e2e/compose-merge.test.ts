@@ -47,7 +47,10 @@ function cases(): Case[] {
 
 /** A minimal, controlled environment: what docker needs plus the case's variables. */
 function envFor(vars: Record<string, string>): Record<string, string> {
-  const env: Record<string, string> = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/root' };
+  const env: Record<string, string> = {
+    PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+    HOME: process.env['HOME'] ?? '/root',
+  };
   for (const k of ['DOCKER_HOST', 'DOCKER_CONFIG']) if (process.env[k]) env[k] = process.env[k]!;
   return { ...env, ...vars };
 }

@@ -11,7 +11,11 @@ const docker = (...args: string[]) => execFileSync('docker', args, { encoding: '
 /** Runs a command to its end, keeping both streams. */
 function run(cmd: string, args: string[], env: Record<string, string>): Promise<{ code: number; out: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -28,7 +32,7 @@ async function filesUnder(dir: string): Promise<string[]> {
 describe('deploy mode through dist/index.js (Node 24, real sshd and engine)', () => {
   const secret = `pw-${Date.now()}-"quoted" $dollar`;
 
-  test("README command 1 (scripts/run-example.sh) checks, then deploys the example over SSH: healthy, secret readable by appuser only", async () => {
+  test('README command 1 (scripts/run-example.sh) checks, then deploys the example over SSH: healthy, secret readable by appuser only', async () => {
     const result = await run('bash', ['scripts/run-example.sh'], { DB_PASSWORD: secret, EXAMPLE_VERSION: '0.1.0' });
     expect(result.out).toContain('Deploy succeeded: 0.1.0');
     expect(result.code).toBe(0);
@@ -49,7 +53,10 @@ describe('deploy mode through dist/index.js (Node 24, real sshd and engine)', ()
 
   test('refused before connecting: a pull_request event, and a release the checks reject', async () => {
     const ws = await makeWorkspace(undefined, async (dir) => {
-      await copyFile(path.join(REPO_ROOT, 'scripts/example/docker-compose.sandbox.yml'), path.join(dir, 'deploy/docker-compose.sandbox.yml'));
+      await copyFile(
+        path.join(REPO_ROOT, 'scripts/example/docker-compose.sandbox.yml'),
+        path.join(dir, 'deploy/docker-compose.sandbox.yml'),
+      );
     });
     const hostEnv = Object.fromEntries(
       execFileSync('bash', [path.join(REPO_ROOT, 'scripts/testbed/sshd.sh'), 'example'], { encoding: 'utf8' })
@@ -72,12 +79,24 @@ describe('deploy mode through dist/index.js (Node 24, real sshd and engine)', ()
     const sha = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ws, encoding: 'utf8' }).trim();
     try {
       const before = await logLines();
-      const pr = await runAction(ws, inputs, { GITHUB_EVENT_NAME: 'pull_request', GITHUB_REF: 'refs/pull/7/merge', GITHUB_SHA: sha, DB_PASSWORD: secret });
+      const pr = await runAction(ws, inputs, {
+        GITHUB_EVENT_NAME: 'pull_request',
+        GITHUB_REF: 'refs/pull/7/merge',
+        GITHUB_SHA: sha,
+        DB_PASSWORD: secret,
+      });
       expect(pr.code).not.toBe(0);
-      expect(pr.annotations.some((a) => a.severity === 'error' && /tag/i.test(a.message) && /allow-non-tag/.test(a.message))).toBe(true);
+      expect(
+        pr.annotations.some((a) => a.severity === 'error' && /tag/i.test(a.message) && /allow-non-tag/.test(a.message)),
+      ).toBe(true);
 
       await copyFile(path.join(FIXTURES, 'dockerfiles/no-user.Dockerfile'), path.join(ws, 'deploy/Dockerfile'));
-      const rootImage = await runAction(ws, inputs, { GITHUB_EVENT_NAME: 'push', GITHUB_REF: 'refs/tags/v9.9.9', GITHUB_SHA: sha, DB_PASSWORD: secret });
+      const rootImage = await runAction(ws, inputs, {
+        GITHUB_EVENT_NAME: 'push',
+        GITHUB_REF: 'refs/tags/v9.9.9',
+        GITHUB_SHA: sha,
+        DB_PASSWORD: secret,
+      });
       expect(rootImage.code).not.toBe(0);
       expect(rootImage.stdout).toContain('Deploy refused');
       expect(rootImage.annotations.some((a) => a.title?.startsWith('DA-IMG-001'))).toBe(true);

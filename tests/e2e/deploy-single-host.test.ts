@@ -65,7 +65,15 @@ function captureOutput(): () => void {
   };
 }
 
-async function deploy(version: string, opts: { extra?: Record<string, string>; overrides?: string[]; env?: Record<string, string>; onInfo?: (m: string) => void } = {}) {
+async function deploy(
+  version: string,
+  opts: {
+    extra?: Record<string, string>;
+    overrides?: string[];
+    env?: Record<string, string>;
+    onInfo?: (m: string) => void;
+  } = {},
+) {
   const inputs = parseDeployInputs(inputsFor(names, [host], opts.extra), { ...ENV, ...opts.env });
   const plan = buildDeployPlan(inputs, exampleSource(names, opts.overrides, tagEvent(version)));
   const log = recordingLog();
@@ -104,7 +112,9 @@ afterAll(() => {
   restoreWrites?.();
   // Step timings, for the record.
   for (const s of summaries) {
-    process.stdout.write(`${s.version} ${s.ok ? 'ok' : 'failed'} ${s.elapsedMs}ms: ${s.hosts.map((h) => `${h.host} ${h.status} [${h.steps.map((t) => `${t.step} ${t.ms}`).join(', ')}]`).join('; ')}\n`);
+    process.stdout.write(
+      `${s.version} ${s.ok ? 'ok' : 'failed'} ${s.elapsedMs}ms: ${s.hosts.map((h) => `${h.host} ${h.status} [${h.steps.map((t) => `${t.step} ${t.ms}`).join(', ')}]`).join('; ')}\n`,
+    );
   }
   sampler?.stop();
   delete process.env.DEPLOY_TEST_DB_PASSWORD;
@@ -115,17 +125,24 @@ afterAll(() => {
 
 test('bad input is refused before connecting: unknown secret, ../x, non-tag event', () => {
   const before = sshdLogSize();
-  const plan = (extra: Record<string, string>, event = tagEvent('1.0.0'), env: Record<string, string> = {}) => () =>
-    buildDeployPlan(parseDeployInputs(inputsFor(names, [host], extra), { ...ENV, ...env }), exampleSource(names, [], event));
+  const plan =
+    (extra: Record<string, string>, event = tagEvent('1.0.0'), env: Record<string, string> = {}) =>
+    () =>
+      buildDeployPlan(
+        parseDeployInputs(inputsFor(names, [host], extra), { ...ENV, ...env }),
+        exampleSource(names, [], event),
+      );
 
   expect(plan({ secrets: 'db_password=DEPLOY_TEST_DB_PASSWORD\napi_key=DEPLOY_TEST_DB_PASSWORD' })).toThrow(
     /secrets: api_key is not a secret of the prod compose files \(they declare db_password\)/,
   );
   expect(plan({ secrets: '../x=DEPLOY_TEST_DB_PASSWORD' })).toThrow(/secrets: "\.\.\/x" is not a valid secret name/);
-  expect(plan({}, { eventName: 'pull_request', ref: 'refs/pull/3/merge', sha: 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678' })).toThrow(
-    /allow-non-tag: deploy runs on a push of a version tag/,
-  );
-  expect(plan({}, { eventName: 'push', ref: 'refs/heads/main', sha: 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678' })).toThrow(/allow-non-tag/);
+  expect(
+    plan({}, { eventName: 'pull_request', ref: 'refs/pull/3/merge', sha: 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678' }),
+  ).toThrow(/allow-non-tag: deploy runs on a push of a version tag/);
+  expect(
+    plan({}, { eventName: 'push', ref: 'refs/heads/main', sha: 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678' }),
+  ).toThrow(/allow-non-tag/);
   // No connection reached sshd.
   expect(sshdLogSince(before)).toBe('');
 });
@@ -134,10 +151,26 @@ test('deploys the example: secret 0400 owned by the runtime uid in a 0700 dir, r
   const { summary, error, log } = await deploy('1.0.0');
   expect(error).toBeUndefined();
   expect(summary.ok).toBe(true);
-  expect(deployOutputs(summary)).toEqual({ version: '1.0.0', 'previous-version': '', 'deployed-hosts': `127.0.0.1:${host.SSH_PORT}` });
-  expect(summary.imageRefs).toEqual(['deploy-action-test/doongzi-single:1.0.0', 'deploy-action-test/doongzi-single:sha-a1b2c3d']);
+  expect(deployOutputs(summary)).toEqual({
+    version: '1.0.0',
+    'previous-version': '',
+    'deployed-hosts': `127.0.0.1:${host.SSH_PORT}`,
+  });
+  expect(summary.imageRefs).toEqual([
+    'deploy-action-test/doongzi-single:1.0.0',
+    'deploy-action-test/doongzi-single:sha-a1b2c3d',
+  ]);
   expect(summary.imageId).toBe(docker(undefined, ['image', 'inspect', '--format', '{{.Id}}', LOCAL_IMAGE]).trim());
-  expect(summary.hosts[0]!.steps.map((s) => s.step)).toEqual(['connect', 'preflight', 'image', 'upload', 'secrets', 'switch', 'up', 'prune']);
+  expect(summary.hosts[0]!.steps.map((s) => s.step)).toEqual([
+    'connect',
+    'preflight',
+    'image',
+    'upload',
+    'secrets',
+    'switch',
+    'up',
+    'prune',
+  ]);
   expect(log.lines.join('\n')).toContain('is up and healthy at 1.0.0');
 
   const file = statSync(secretFile('1.0.0'));
@@ -147,7 +180,9 @@ test('deploys the example: secret 0400 owned by the runtime uid in a 0700 dir, r
   expect(readFileSync(secretFile('1.0.0'), 'utf8')).toBe(SECRET);
   expect(readdirSync(path.dirname(secretFile('1.0.0')))).toEqual(['db_password.txt']);
   expect(readlinkSync(path.join(DEPLOY_PATH, 'current'))).toBe('releases/1.0.0');
-  expect(readFileSync(path.join(DEPLOY_PATH, 'releases/1.0.0/.env.prod'), 'utf8')).toBe('APP_ENV=prod\nDB_HOST=db.internal\n');
+  expect(readFileSync(path.join(DEPLOY_PATH, 'releases/1.0.0/.env.prod'), 'utf8')).toBe(
+    'APP_ENV=prod\nDB_HOST=db.internal\n',
+  );
 
   const c = containerOf(names, undefined)!;
   expect(c.image).toBe('deploy-action-test/doongzi-single:1.0.0');
@@ -155,7 +190,15 @@ test('deploys the example: secret 0400 owned by the runtime uid in a 0700 dir, r
   // The container, as its own non-root user, reads the secret.
   expect(docker(undefined, ['exec', c.id, 'id', '-un']).trim()).toBe('appuser');
   expect(docker(undefined, ['exec', c.id, 'cat', '/run/secrets/db_password'])).toBe(SECRET);
-  expect(docker(undefined, ['exec', c.id, 'python', '-c', 'from app.core.settings import db_password; print(db_password() is not None)']).trim()).toBe('True');
+  expect(
+    docker(undefined, [
+      'exec',
+      c.id,
+      'python',
+      '-c',
+      'from app.core.settings import db_password; print(db_password() is not None)',
+    ]).trim(),
+  ).toBe('True');
   // docker inspect shows the file, not the password.
   expect(docker(undefined, ['inspect', c.id])).not.toContain(token);
 });
@@ -170,7 +213,11 @@ test('a release whose healthcheck fails is rolled back; 1.0.0 runs again', async
   expect(summary.ok).toBe(false);
   expect(summary.previousVersion).toBe('1.0.0');
   expect(summary.deployedHosts).toEqual([]);
-  expect(summary.hosts[0]).toMatchObject({ status: 'rolled-back', previousVersion: '1.0.0', rollback: { status: 'rolled-back', toVersion: '1.0.0' } });
+  expect(summary.hosts[0]).toMatchObject({
+    status: 'rolled-back',
+    previousVersion: '1.0.0',
+    rollback: { status: 'rolled-back', toVersion: '1.0.0' },
+  });
   expect(formatDeploySummary(summary)).toContain('rolled-back → 1.0.0');
 
   expect(readlinkSync(path.join(DEPLOY_PATH, 'current'))).toBe('releases/1.0.0');
@@ -187,9 +234,13 @@ test('a wrong host key is refused before authentication, with both fingerprints'
   const real = readFileSync(host.KNOWN_HOSTS, 'utf8').trim().split(' ')[2]!;
   const before = sshdLogSize();
 
-  const { error, summary } = await deploy('1.2.0', { extra: { 'ssh-known-hosts': `[127.0.0.1]:${host.SSH_PORT} ${impostor}\n` } });
+  const { error, summary } = await deploy('1.2.0', {
+    extra: { 'ssh-known-hosts': `[127.0.0.1]:${host.SSH_PORT} ${impostor}\n` },
+  });
   expect(error!.message).toContain(`host key mismatch for [127.0.0.1]:${host.SSH_PORT}`);
-  expect(error!.message).toContain(`expects ssh-ed25519 ${fingerprint(Buffer.from(impostor.split(' ')[1]!, 'base64'))}`);
+  expect(error!.message).toContain(
+    `expects ssh-ed25519 ${fingerprint(Buffer.from(impostor.split(' ')[1]!, 'base64'))}`,
+  );
   expect(error!.message).toContain(`offered ssh-ed25519 ${fingerprint(Buffer.from(real, 'base64'))}`);
   expect(error!.message).toContain('Refused before authentication');
   expect(summary.hosts[0]!.status).toBe('unchanged');
@@ -207,7 +258,9 @@ test('a wrong private key gives a clear error', async () => {
   rmSync(dir, { recursive: true });
   const { error } = await deploy('1.2.0', { extra: { 'ssh-key': key } });
   expect(error!.message).toMatch(
-    new RegExp(`SSH authentication failed for deployer@127\\.0\\.0\\.1:${host.SSH_PORT}: the server refused the private key from ssh-key \\(ssh-ed25519 SHA256:`),
+    new RegExp(
+      `SSH authentication failed for deployer@127\\.0\\.0\\.1:${host.SSH_PORT}: the server refused the private key from ssh-key \\(ssh-ed25519 SHA256:`,
+    ),
   );
   expect(containerOf(names, undefined)!.image).toBe('deploy-action-test/doongzi-single:1.0.0');
 });
@@ -233,7 +286,7 @@ test('sshd killed mid-deploy: clear error, no partial secret file, 1.0.0 still r
     }
     for (const pid of tree) process.kill(pid, 'SIGKILL');
   }, 2);
-  let result;
+  let result: Awaited<ReturnType<typeof deploy>>;
   try {
     result = await deploy('1.2.0', { env: { DEPLOY_TEST_DB_PASSWORD: big } });
   } finally {
@@ -241,7 +294,9 @@ test('sshd killed mid-deploy: clear error, no partial secret file, 1.0.0 still r
     host = startHost('single');
   }
   expect(killed).toBe(true);
-  expect(result.error!.message).toMatch(/127\.0\.0\.1:\d+: secret db_password: .*connection .*lost|connection to .* lost/s);
+  expect(result.error!.message).toMatch(
+    /127\.0\.0\.1:\d+: secret db_password: .*connection .*lost|connection to .* lost/s,
+  );
   expect(result.error!.message).toContain('No host was switched to the new release');
   expect(result.summary.hosts[0]!.rollback).toMatchObject({ status: 'not-needed' });
 

@@ -36,7 +36,10 @@ let b: HostEnv;
 const summaries: DeploySummary[] = [];
 
 async function deploy(version: string, hosts: HostEnv[], overrides: string[] = [], extra: Record<string, string> = {}) {
-  const plan = buildDeployPlan(parseDeployInputs(inputsFor(names, hosts, extra), ENV), exampleSource(names, overrides, tagEvent(version)));
+  const plan = buildDeployPlan(
+    parseDeployInputs(inputsFor(names, hosts, extra), ENV),
+    exampleSource(names, overrides, tagEvent(version)),
+  );
   try {
     const summary = await runDeploy(plan, recordingLog());
     summaries.push(summary);
@@ -57,7 +60,13 @@ beforeAll(() => {
   removeReleaseTags(names, undefined);
   // Host b starts without the image, so the first deploy streams it over SSH.
   removeReleaseTags(names, b);
-  const id = docker(undefined, ['image', 'inspect', '--format', '{{.Id}}', 'deploy-action-test/doongzi-runner:e2e']).trim();
+  const id = docker(undefined, [
+    'image',
+    'inspect',
+    '--format',
+    '{{.Id}}',
+    'deploy-action-test/doongzi-runner:e2e',
+  ]).trim();
   docker(b, ['rmi', '-f', id], { allowFail: true });
 });
 
@@ -65,7 +74,9 @@ afterAll(() => {
   // Host a's engine creates the bind-mount source as an empty directory: remove it on both.
   for (const h of [a, b]) rmSync(onHost(h, '/srv/deploy-action-test/markers'), { recursive: true, force: true });
   for (const s of summaries) {
-    process.stdout.write(`${s.version} ${s.ok ? 'ok' : 'failed'} ${s.elapsedMs}ms: ${s.hosts.map((h) => `${h.host} ${h.status} ${h.imageDelivery ?? ''} [${h.steps.map((t) => `${t.step} ${t.ms}`).join(', ')}]`).join('; ')}\n`);
+    process.stdout.write(
+      `${s.version} ${s.ok ? 'ok' : 'failed'} ${s.elapsedMs}ms: ${s.hosts.map((h) => `${h.host} ${h.status} ${h.imageDelivery ?? ''} [${h.steps.map((t) => `${t.step} ${t.ms}`).join(', ')}]`).join('; ')}\n`,
+    );
   }
   for (const h of [a, b]) {
     cleanupHost(names, h);
@@ -76,7 +87,11 @@ afterAll(() => {
 test('deploys to both hosts one after the other; host b gets the image streamed over SSH', async () => {
   const { summary, error } = await deploy('1.0.0', [a, b]);
   expect(error).toBeUndefined();
-  expect(deployOutputs(summary)).toEqual({ version: '1.0.0', 'previous-version': '', 'deployed-hosts': `${hostName(a)}\n${hostName(b)}` });
+  expect(deployOutputs(summary)).toEqual({
+    version: '1.0.0',
+    'previous-version': '',
+    'deployed-hosts': `${hostName(a)}\n${hostName(b)}`,
+  });
   expect(summary.hosts.map((h) => [h.host, h.status, h.imageDelivery])).toEqual([
     [hostName(a), 'deployed', 'already-present'],
     [hostName(b), 'deployed', 'loaded'],
@@ -84,7 +99,9 @@ test('deploys to both hosts one after the other; host b gets the image streamed 
   for (const h of [a, b]) {
     const c = containerOf(names, h)!;
     expect(c).toMatchObject({ image: 'deploy-action-test/doongzi-fleet:1.0.0', health: 'healthy' });
-    expect(docker(h.DOCKER_HOST ? h : undefined, ['exec', c.id, 'cat', '/run/secrets/db_password'])).toBe(ENV.DEPLOY_TEST_DB_PASSWORD);
+    expect(docker(h.DOCKER_HOST ? h : undefined, ['exec', c.id, 'cat', '/run/secrets/db_password'])).toBe(
+      ENV.DEPLOY_TEST_DB_PASSWORD,
+    );
   }
   // Host b's engine really is a different one.
   expect(containerOf(names, a)!.id).not.toBe(containerOf(names, b)!.id);
@@ -97,14 +114,28 @@ test('a failure on the second host rolls back both; both run 1.0.0 and the summa
 
   const { summary, error } = await deploy('1.1.0', [a, b], ['fails-on-marked-host.yml']);
   expect(error).toBeInstanceOf(DeployFailedError);
-  expect(error!.message).toContain(`${hostName(b)}: docker compose up failed: container deploy-action-test-fleet-app-1 is unhealthy`);
+  expect(error!.message).toContain(
+    `${hostName(b)}: docker compose up failed: container deploy-action-test-fleet-app-1 is unhealthy`,
+  );
   expect(error!.message).toContain('last health probe: exit 1');
   expect(error!.message).not.toContain('Recreated');
-  expect(error!.message).toContain(`Rolled back: ${hostName(a)} (rolled-back to 1.0.0), ${hostName(b)} (rolled-back to 1.0.0)`);
+  expect(error!.message).toContain(
+    `Rolled back: ${hostName(a)} (rolled-back to 1.0.0), ${hostName(b)} (rolled-back to 1.0.0)`,
+  );
   expect(summary.deployedHosts).toEqual([]);
   expect(summary.hosts).toMatchObject([
-    { host: hostName(a), status: 'rolled-back', previousVersion: '1.0.0', rollback: { status: 'rolled-back', toVersion: '1.0.0' } },
-    { host: hostName(b), status: 'rolled-back', previousVersion: '1.0.0', rollback: { status: 'rolled-back', toVersion: '1.0.0' } },
+    {
+      host: hostName(a),
+      status: 'rolled-back',
+      previousVersion: '1.0.0',
+      rollback: { status: 'rolled-back', toVersion: '1.0.0' },
+    },
+    {
+      host: hostName(b),
+      status: 'rolled-back',
+      previousVersion: '1.0.0',
+      rollback: { status: 'rolled-back', toVersion: '1.0.0' },
+    },
   ]);
   // Host a got as far as running 1.1.0 before the rollback.
   expect(summary.hosts[0]!.steps.map((s) => s.step)).toEqual(expect.arrayContaining(['up', 'rollback']));
@@ -119,9 +150,17 @@ test('a failure on the second host rolls back both; both run 1.0.0 and the summa
 });
 
 test('through a jump host (host a forwards to host b), pinned the same way; re-running the live version', async () => {
-  const { summary, error } = await deploy('1.0.0', [b], [], { 'ssh-jump-host': `${a.SSH_USER}@127.0.0.1:${a.SSH_PORT}`, 'ssh-known-hosts': readFileSync(a.KNOWN_HOSTS, 'utf8') + readFileSync(b.KNOWN_HOSTS, 'utf8') });
+  const { summary, error } = await deploy('1.0.0', [b], [], {
+    'ssh-jump-host': `${a.SSH_USER}@127.0.0.1:${a.SSH_PORT}`,
+    'ssh-known-hosts': readFileSync(a.KNOWN_HOSTS, 'utf8') + readFileSync(b.KNOWN_HOSTS, 'utf8'),
+  });
   expect(error).toBeUndefined();
-  expect(summary.hosts[0]).toMatchObject({ host: hostName(b), status: 'deployed', previousVersion: '1.0.0', imageDelivery: 'already-present' });
+  expect(summary.hosts[0]).toMatchObject({
+    host: hostName(b),
+    status: 'deployed',
+    previousVersion: '1.0.0',
+    imageDelivery: 'already-present',
+  });
   // The live release is not overwritten: the re-run stages beside it.
   expect(readlinkSync(onHost(b, path.join(DEPLOY_PATH, 'current')))).toMatch(/^releases\/1\.0\.0\.r\d+$/);
   expect(containerOf(names, b)).toMatchObject({ image: 'deploy-action-test/doongzi-fleet:1.0.0', health: 'healthy' });

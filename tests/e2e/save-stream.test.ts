@@ -22,7 +22,9 @@ describe('the docker save stream', () => {
   });
 
   test('an unknown image is a clear error on both paths', async () => {
-    await expect(openSaveStream('deploy-action-test/no-such-image:1')).rejects.toThrow(/404 for deploy-action-test\/no-such-image:1: reference does not exist/);
+    await expect(openSaveStream('deploy-action-test/no-such-image:1')).rejects.toThrow(
+      /404 for deploy-action-test\/no-such-image:1: reference does not exist/,
+    );
     const cli = await openSaveStream('deploy-action-test/no-such-image:1', CLI_ENV);
     cli.stream.resume();
     await expect(cli.done).rejects.toThrow(/no such image|not found|reference does not exist/i);

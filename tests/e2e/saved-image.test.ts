@@ -19,7 +19,10 @@ function readImage(image: string): Promise<SavedImage> {
   );
   const matcher = buildToolMatcher();
   return Promise.all([
-    readSavedImage(child.stdout, { isInteresting: (p) => matcher.isInteresting(p), wantContents: ['etc/passwd', 'etc/group'] }),
+    readSavedImage(child.stdout, {
+      isInteresting: (p) => matcher.isInteresting(p),
+      wantContents: ['etc/passwd', 'etc/group'],
+    }),
     exited,
   ]).then(([image]) => image);
 }
@@ -41,7 +44,9 @@ describe('readSavedImage on a real docker save (dockerd, legacy format)', () => 
         '',
       ].join('\n'),
     );
-    execFileSync('docker', ['build', '--network', 'none', '-q', '-t', IMAGE, dir], { stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync('docker', ['build', '--network', 'none', '-q', '-t', IMAGE, dir], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
   }, 120_000);
 
   afterAll(async () => {

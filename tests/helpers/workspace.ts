@@ -8,7 +8,10 @@ import { EXAMPLE_DIR } from './paths.js';
  * A checkout-like copy of a project in a temp dir: a git repo with everything committed except what
  * .gitignore keeps out, as on a CI runner. Returns its path.
  */
-export async function makeWorkspace(from: string = EXAMPLE_DIR, change?: (dir: string) => Promise<void>): Promise<string> {
+export async function makeWorkspace(
+  from: string = EXAMPLE_DIR,
+  change?: (dir: string) => Promise<void>,
+): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'deploy-action-ws-'));
   await cp(from, dir, { recursive: true });
   if (change) await change(dir);

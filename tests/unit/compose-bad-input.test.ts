@@ -16,7 +16,10 @@ const ok = 'services:\n  app:\n    image: org/app:1.0\n';
 
 describe('bad input gives one clear finding at file:line, never a throw', () => {
   test('YAML syntax error at its line', async () => {
-    const r = await run({ 'a.yml': ok, 'b.yml': 'services:\n  app:\n    image: [unclosed\n    user: x\n' }, ['a.yml', 'b.yml']);
+    const r = await run({ 'a.yml': ok, 'b.yml': 'services:\n  app:\n    image: [unclosed\n    user: x\n' }, [
+      'a.yml',
+      'b.yml',
+    ]);
     expect(r.model).toBeUndefined();
     const f = byRule(r.findings, 'DA-CMP-002');
     expect(f).toHaveLength(1);
@@ -34,7 +37,9 @@ describe('bad input gives one clear finding at file:line, never a throw', () => 
     const lines = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
     for (let i = 1; i < 10; i++) {
       const p = String.fromCharCode(97 + i - 1);
-      lines.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9).fill(`*${p}`).join(',')}]`);
+      lines.push(
+        `${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9).fill(`*${p}`).join(',')}]`,
+      );
     }
     const t = Date.now();
     const r = await run({ 'a.yml': `x-bomb:\n  ${lines.join('\n  ')}\nservices: {}\n` }, ['a.yml']);
@@ -49,7 +54,13 @@ describe('bad input gives one clear finding at file:line, never a throw', () => 
     const t = Date.now();
     const r = await checkCompose({ cwd: dir, files: ['huge.yml'], env: {} });
     expect(Date.now() - t).toBeLessThan(2000);
-    expect(r.findings).toEqual([expect.objectContaining({ ruleId: 'DA-CMP-004', severity: 'error', location: expect.objectContaining({ file: 'huge.yml', line: 1 }) })]);
+    expect(r.findings).toEqual([
+      expect.objectContaining({
+        ruleId: 'DA-CMP-004',
+        severity: 'error',
+        location: expect.objectContaining({ file: 'huge.yml', line: 1 }),
+      }),
+    ]);
   });
 
   test('a list or a scalar is not a compose file', async () => {
@@ -71,17 +82,28 @@ describe('bad input gives one clear finding at file:line, never a throw', () => 
   });
 
   test('${VAR:?msg} unset, and an invalid template', async () => {
-    const r = await run({ 'a.yml': 'services:\n  app:\n    image: org/app:${TAG:?set TAG to the release}\n    user: "${oops"\n' }, ['a.yml']);
-    expect(byRule(r.findings, 'DA-CMP-007')[0]).toMatchObject({ location: { file: 'a.yml', line: 3 }, message: expect.stringContaining('set TAG to the release') });
+    const r = await run(
+      { 'a.yml': 'services:\n  app:\n    image: org/app:${TAG:?set TAG to the release}\n    user: "${oops"\n' },
+      ['a.yml'],
+    );
+    expect(byRule(r.findings, 'DA-CMP-007')[0]).toMatchObject({
+      location: { file: 'a.yml', line: 3 },
+      message: expect.stringContaining('set TAG to the release'),
+    });
     expect(at(byRule(r.findings, 'DA-CMP-008')[0])).toBe('a.yml:4');
-    const set = await run({ 'a.yml': 'services:\n  app:\n    image: org/app:${TAG:?set TAG}\n' }, ['a.yml'], { TAG: '1.0' });
+    const set = await run({ 'a.yml': 'services:\n  app:\n    image: org/app:${TAG:?set TAG}\n' }, ['a.yml'], {
+      TAG: '1.0',
+    });
     expect(byRule(set.findings, 'DA-CMP-007')).toEqual([]);
   });
 
   test('a missing compose file, a mapping overridden by a list, an unknown extends target', async () => {
     const missing = await run({ 'a.yml': ok }, ['a.yml', 'nope.yml']);
     expect(at(byRule(missing.findings, 'DA-CMP-001')[0])).toBe('nope.yml:1');
-    const clash = await run({ 'a.yml': `${ok}    environment: {A: "1"}\n    deploy: {}\n`, 'b.yml': 'services:\n  app:\n    deploy: [x]\n' }, ['a.yml', 'b.yml']);
+    const clash = await run(
+      { 'a.yml': `${ok}    environment: {A: "1"}\n    deploy: {}\n`, 'b.yml': 'services:\n  app:\n    deploy: [x]\n' },
+      ['a.yml', 'b.yml'],
+    );
     expect(at(byRule(clash.findings, 'DA-CMP-010')[0])).toBe('b.yml:3');
     const ext = await run({ 'a.yml': 'services:\n  app:\n    extends: ghost\n' }, ['a.yml']);
     expect(at(byRule(ext.findings, 'DA-CMP-010')[0])).toBe('a.yml:3');

@@ -72,7 +72,11 @@ export function seedLayout(extra: Record<string, string> = {}): Record<string, s
   };
 }
 
-export async function check(dir: string, files: string[], env: Record<string, string> = {}): Promise<CheckComposeResult> {
+export async function check(
+  dir: string,
+  files: string[],
+  env: Record<string, string> = {},
+): Promise<CheckComposeResult> {
   return checkCompose({ cwd: dir, files, env, buildContext: '.', dockerfile: 'deploy/Dockerfile' });
 }
 

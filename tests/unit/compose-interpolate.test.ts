@@ -30,7 +30,9 @@ describe('interpolate', () => {
   });
 
   test('required variables throw with the message', () => {
-    expect(() => i('${NOPE:?set it}')).toThrow(new InterpolationError('required variable NOPE is missing a value: set it', 'required'));
+    expect(() => i('${NOPE:?set it}')).toThrow(
+      new InterpolationError('required variable NOPE is missing a value: set it', 'required'),
+    );
     expect(() => i('${EMPTY:?}')).toThrow(InterpolationError);
     expect(() => i('${NOPE?}')).toThrow(/NOPE/);
   });

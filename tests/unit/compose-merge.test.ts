@@ -19,8 +19,10 @@ describe('merged values keep the file and line that introduced them', () => {
   test('base values stay in the base file, overrides point at the override', async () => {
     const { dir, model: m } = await model(
       {
-        'deploy/base.yml': 'services:\n  app:\n    image: org/app:1\n    user: "1000"\n    volumes:\n      - ../app:/app/app\n    environment:\n      - A=1\n      - B=2\n',
-        'deploy/prod.yml': 'services:\n  app:\n    user: "2000"\n    volumes:\n      - type: volume\n        source: data\n        target: /data\n    environment:\n      B: "3"\n',
+        'deploy/base.yml':
+          'services:\n  app:\n    image: org/app:1\n    user: "1000"\n    volumes:\n      - ../app:/app/app\n    environment:\n      - A=1\n      - B=2\n',
+        'deploy/prod.yml':
+          'services:\n  app:\n    user: "2000"\n    volumes:\n      - type: volume\n        source: data\n        target: /data\n    environment:\n      B: "3"\n',
       },
       ['deploy/base.yml', 'deploy/prod.yml'],
     );
@@ -43,8 +45,10 @@ describe('merged values keep the file and line that introduced them', () => {
   test('!reset removes a base value, !override replaces a whole mapping', async () => {
     const { model: m } = await model(
       {
-        'a.yml': 'services:\n  app:\n    image: x:1\n    user: root\n    volumes: [./src:/src]\n    deploy:\n      resources:\n        limits: {cpus: "1", memory: 1G}\n',
-        'b.yml': 'services:\n  app:\n    user: !reset null\n    volumes: !reset []\n    deploy: !override\n      resources:\n        limits: {memory: 256M}\n',
+        'a.yml':
+          'services:\n  app:\n    image: x:1\n    user: root\n    volumes: [./src:/src]\n    deploy:\n      resources:\n        limits: {cpus: "1", memory: 1G}\n',
+        'b.yml':
+          'services:\n  app:\n    user: !reset null\n    volumes: !reset []\n    deploy: !override\n      resources:\n        limits: {memory: 256M}\n',
       },
       ['a.yml', 'b.yml'],
     );
@@ -59,16 +63,23 @@ describe('merged values keep the file and line that introduced them', () => {
     const { model: m } = await model(
       {
         'a.yml': 'services:\n  app:\n    image: x:1\n    secrets: [db]\nsecrets:\n  db:\n    file: ./db.txt\n',
-        'b.yml': 'services:\n  app:\n    secrets:\n      - source: db\n        target: /run/secrets/db\n        mode: 0400\n',
+        'b.yml':
+          'services:\n  app:\n    secrets:\n      - source: db\n        target: /run/secrets/db\n        mode: 0400\n',
       },
       ['a.yml', 'b.yml'],
     );
     expect(m.services[0]!.secrets).toEqual([
-      expect.objectContaining({ source: 'db', target: '/run/secrets/db', mode: 256, long: true, mountPath: '/run/secrets/db' }),
+      expect.objectContaining({
+        source: 'db',
+        target: '/run/secrets/db',
+        mode: 256,
+        long: true,
+        mountPath: '/run/secrets/db',
+      }),
     ]);
   });
 
-  test('extends: file: keeps the extended file\'s relative paths', async () => {
+  test("extends: file: keeps the extended file's relative paths", async () => {
     const { dir, model: m } = await model(
       {
         'common/svc.yml': 'services:\n  web:\n    image: x:1\n    volumes: [./conf:/conf]\n    env_file: web.env\n',
@@ -84,7 +95,10 @@ describe('merged values keep the file and line that introduced them', () => {
 
   test('the project .env feeds interpolation; the process environment wins', async () => {
     const { model: m } = await model(
-      { 'deploy/.env': 'TAG=from-dotenv\nUSER_ID=1000\n', 'deploy/a.yml': 'services:\n  app:\n    image: x:${TAG}\n    user: ${USER_ID}\n' },
+      {
+        'deploy/.env': 'TAG=from-dotenv\nUSER_ID=1000\n',
+        'deploy/a.yml': 'services:\n  app:\n    image: x:${TAG}\n    user: ${USER_ID}\n',
+      },
       ['deploy/a.yml'],
       { TAG: 'from-env' },
     );

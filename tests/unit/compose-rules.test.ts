@@ -19,11 +19,17 @@ describe('the seed layout', () => {
     dirs.push(dir);
     const { findings, model } = await check(dir, PROD_FILES);
     expect(findings.map((f) => f.ruleId)).toEqual(['DA-CMP-031']);
-    expect(findings[0]).toMatchObject({ severity: 'notice', location: { file: 'deploy/docker-compose.prod.yml', line: 22 } });
+    expect(findings[0]).toMatchObject({
+      severity: 'notice',
+      location: { file: 'deploy/docker-compose.prod.yml', line: 22 },
+    });
     const app = model!.services.find((s) => s.name === 'app')!;
     expect(app.image?.value).toBe('org/app:dev');
     expect(app.secrets[0]).toMatchObject({ source: 'db_password', target: 'db_password', mode: 0o400, long: true });
-    expect(model!.secrets['db_password']).toMatchObject({ file: { value: '../secrets/db_password.txt' }, resolvedFile: join(dir, 'secrets/db_password.txt') });
+    expect(model!.secrets['db_password']).toMatchObject({
+      file: { value: '../secrets/db_password.txt' },
+      resolvedFile: join(dir, 'secrets/db_password.txt'),
+    });
     expect(app.envFiles.map((f) => f.resolvedPath)).toEqual([join(dir, '.env.prod')]);
     expect(app.healthcheck.present).toBe(true);
   });
@@ -41,13 +47,16 @@ describe('the seed layout', () => {
   });
 
   test('an env_file with required: false that is missing is not even a notice', async () => {
-    const { findings } = await withExtra('services:\n  app:\n    env_file:\n      - path: ../.env.local\n        required: false\n');
+    const { findings } = await withExtra(
+      'services:\n  app:\n    env_file:\n      - path: ../.env.local\n        required: false\n',
+    );
     expect(byRule(findings, 'DA-CMP-011')).toEqual([]);
   });
 });
 
 describe('bind mounts', () => {
-  const base = (volumes: string) => `services:\n  app:\n    image: org/app:1.0\n    build:\n      context: ..\n      dockerfile: deploy/Dockerfile\n${volumes}`;
+  const base = (volumes: string) =>
+    `services:\n  app:\n    image: org/app:1.0\n    build:\n      context: ..\n      dockerfile: deploy/Dockerfile\n${volumes}`;
 
   test('a source mount in the BASE file that prod does not reset fails, annotated in the base file', async () => {
     const { findings } = await withExtra('services: {}\n', {
@@ -87,12 +96,16 @@ describe('bind mounts', () => {
 
 describe('services', () => {
   test('stateful images fail; the app image passes', async () => {
-    const { findings } = await withExtra('services:\n  db:\n    image: postgres:16\n  cache:\n    image: bitnami/valkey:8.0\n');
+    const { findings } = await withExtra(
+      'services:\n  db:\n    image: postgres:16\n  cache:\n    image: bitnami/valkey:8.0\n',
+    );
     expect(byRule(findings, 'DA-CMP-024').map(at)).toEqual(['deploy/extra.yml:3', 'deploy/extra.yml:5']);
   });
 
   test('CPU and memory limits: deploy.resources or cpus/mem_limit pass, none fails on the service', async () => {
-    const { findings } = await withExtra('services:\n  side:\n    image: org/side:1.0\n    cpus: 0.5\n    mem_limit: 128m\n  bare:\n    image: org/bare:1.0\n');
+    const { findings } = await withExtra(
+      'services:\n  side:\n    image: org/side:1.0\n    cpus: 0.5\n    mem_limit: 128m\n  bare:\n    image: org/bare:1.0\n',
+    );
     expect(byRule(findings, 'DA-CMP-025').map(at)).toEqual(['deploy/extra.yml:6']);
   });
 
@@ -128,7 +141,9 @@ describe('services', () => {
   });
 
   test('restart policy and healthcheck missing are warnings on the service', async () => {
-    const { findings } = await withExtra('services:\n  w:\n    image: org/w:1.0\n    restart: "no"\n    healthcheck:\n      disable: true\n');
+    const { findings } = await withExtra(
+      'services:\n  w:\n    image: org/w:1.0\n    restart: "no"\n    healthcheck:\n      disable: true\n',
+    );
     expect(byRule(findings, 'DA-CMP-043')[0]).toMatchObject({ severity: 'warning', location: { line: 4 } });
     expect(byRule(findings, 'DA-CMP-044')[0]).toMatchObject({ severity: 'warning', location: { line: 5 } });
   });
@@ -143,7 +158,15 @@ describe('secrets', () => {
 
   test('mode: missing, looser than 0400 or a quoted "0400" (decimal to Compose) fails; 0400, 256 and 0o400 pass', async () => {
     const { findings } = await withExtra(
-      `services:\n  app:\n    secrets:\n${['', 'mode: 0440', 'mode: 0400', 'mode: "0400"', 'mode: 256', 'mode: 0o400', 'mode: 0600']
+      `services:\n  app:\n    secrets:\n${[
+        '',
+        'mode: 0440',
+        'mode: 0400',
+        'mode: "0400"',
+        'mode: 256',
+        'mode: 0o400',
+        'mode: 0600',
+      ]
         .map((m, i) => `      - source: db_password\n        target: t${i}\n${m ? `        ${m}\n` : ''}`)
         .join('')}`,
     );
@@ -161,7 +184,8 @@ describe('secrets', () => {
     const { dir } = await withExtra('services: {}\n', { '.gitignore': '.env\n.env.*\n', '.dockerignore': '.git\n' });
     gitAdd(dir, 'secrets/db_password.txt');
     const { findings } = await check(dir, PROD_FILES);
-    for (const id of ['DA-CMP-029', 'DA-CMP-034', 'DA-CMP-030']) expect(at(byRule(findings, id)[0])).toBe('deploy/docker-compose.prod.yml:22');
+    for (const id of ['DA-CMP-029', 'DA-CMP-034', 'DA-CMP-030'])
+      expect(at(byRule(findings, id)[0])).toBe('deploy/docker-compose.prod.yml:22');
   });
 
   test('.dockerignore: a later `!` exception re-includes the secret; `**` patterns exclude it', async () => {
@@ -206,7 +230,9 @@ describe('environment', () => {
   });
 
   test('the prod env_file must not hold secret-like keys with values (annotated in the env file)', async () => {
-    const { findings } = await withExtra('services: {}\n', { '.env.prod': 'APP_ENV=prod\nDB_PASSWORD=hunter2\nAPI_TOKEN=\n' });
+    const { findings } = await withExtra('services: {}\n', {
+      '.env.prod': 'APP_ENV=prod\nDB_PASSWORD=hunter2\nAPI_TOKEN=\n',
+    });
     expect(byRule(findings, 'DA-CMP-033').map(at)).toEqual(['.env.prod:2']);
   });
 
@@ -215,10 +241,11 @@ describe('environment', () => {
     gitAdd(dir, '.env');
     const { findings } = await check(dir, PROD_FILES);
     expect(byRule(findings, 'DA-CMP-034').map((f) => f.message)).toEqual([expect.stringContaining('.env is tracked')]);
-    expect(byRule(findings, 'DA-CMP-035').map((f) => f.message).sort()).toEqual([
-      expect.stringContaining('.env is not covered'),
-      expect.stringContaining('.env.prod is not covered'),
-    ]);
+    expect(
+      byRule(findings, 'DA-CMP-035')
+        .map((f) => f.message)
+        .sort(),
+    ).toEqual([expect.stringContaining('.env is not covered'), expect.stringContaining('.env.prod is not covered')]);
     writeFileSync(join(dir, '.gitignore'), '.env*\nsecrets/\n');
     const fixed = await check(dir, PROD_FILES);
     expect(byRule(fixed.findings, 'DA-CMP-035')).toEqual([]);

@@ -31,7 +31,9 @@ test('hosts: newline-separated, host:port, [v6]:port, bare v6, ssh-port as the d
     { host: 'fe80::1', port: 2022 },
   ]);
   expect(() => parse({ 'ssh-host': 'a:99999' })).toThrow('ssh-host: port "99999" is not a number from 1 to 65535');
-  expect(() => parse({ 'ssh-host': 'root@a' })).toThrow(/ssh-host: "root@a" contains a user; set the user with ssh-user/);
+  expect(() => parse({ 'ssh-host': 'root@a' })).toThrow(
+    /ssh-host: "root@a" contains a user; set the user with ssh-user/,
+  );
   expect(() => parse({ 'ssh-host': 'a b' })).toThrow(/ssh-host: "a b" is not a host name/);
   expect(() => parse({ 'ssh-host': 'a\na:22' })).toThrow('ssh-host: a:22 is listed twice');
   expect(() => parse({ 'ssh-host': '' })).toThrow(/ssh-host: give at least one host/);
@@ -40,22 +42,32 @@ test('hosts: newline-separated, host:port, [v6]:port, bare v6, ssh-port as the d
 
 test('secrets: values from the environment, byte for byte; bad names and missing variables refused', () => {
   const i = parse();
-  expect(i.secrets).toEqual([{ name: 'db_password', envVar: 'DB_PASSWORD', value: Buffer.from('line1\nline2 \u00e9') }]);
+  expect(i.secrets).toEqual([
+    { name: 'db_password', envVar: 'DB_PASSWORD', value: Buffer.from('line1\nline2 \u00e9') },
+  ]);
   expect(() => parse({ secrets: '../x=DB_PASSWORD' })).toThrow(/secrets: "\.\.\/x" is not a valid secret name/);
   expect(() => parse({ secrets: 'a/b=DB_PASSWORD' })).toThrow(/not a valid secret name/);
   expect(() => parse({ secrets: 'a..b=DB_PASSWORD' })).toThrow(/not a valid secret name/);
   expect(() => parse({ secrets: '.hidden=DB_PASSWORD' })).toThrow(/not a valid secret name/);
-  expect(() => parse({ secrets: 'db_password=hunter2 with spaces' })).toThrow(/is not an environment variable name; the value itself never goes in this input/);
-  expect(() => parse({ secrets: 'db_password=NOPE' })).toThrow('secrets: db_password reads the environment variable NOPE, which is unset or empty in this step');
+  expect(() => parse({ secrets: 'db_password=hunter2 with spaces' })).toThrow(
+    /is not an environment variable name; the value itself never goes in this input/,
+  );
+  expect(() => parse({ secrets: 'db_password=NOPE' })).toThrow(
+    'secrets: db_password reads the environment variable NOPE, which is unset or empty in this step',
+  );
   expect(() => parse({ secrets: 'db_password' })).toThrow(/is not `compose_secret_name=ENV_VAR_NAME`/);
   expect(() => parse({ secrets: 'a=DB_PASSWORD\na=DB_PASSWORD' })).toThrow('secrets: a is listed twice');
 });
 
 test('the other inputs, each error naming its input', () => {
-  expect(() => parse({ 'ssh-known-hosts': ' \n# none\n' })).toThrow(/ssh-known-hosts: required; there is no trust on first use/);
+  expect(() => parse({ 'ssh-known-hosts': ' \n# none\n' })).toThrow(
+    /ssh-known-hosts: required; there is no trust on first use/,
+  );
   expect(() => parse({ 'ssh-user': '' })).toThrow(/ssh-user: required/);
   expect(() => parse({ 'ssh-key': '' })).toThrow(/ssh-key: required/);
-  expect(() => parse({ 'deploy-path': 'srv/app' })).toThrow('deploy-path: "srv/app" must be an absolute path on the host');
+  expect(() => parse({ 'deploy-path': 'srv/app' })).toThrow(
+    'deploy-path: "srv/app" must be an absolute path on the host',
+  );
   expect(() => parse({ 'deploy-path': '/srv/../etc' })).toThrow(/deploy-path: .* must not contain/);
   expect(() => parse({}, { DB_PASSWORD: 'x' })).toThrow(/deploy-path: not set, and GITHUB_REPOSITORY/);
   expect(() => parse({ 'image-delivery': 'scp' })).toThrow('image-delivery: "scp" must be `ssh` or `registry`');
@@ -70,8 +82,21 @@ test('the other inputs, each error naming its input', () => {
   expect(() => parse({ 'project-name': 'My App' })).toThrow(/project-name: "My App" must be lowercase/);
   expect(() => parse({ 'secret-owner': 'sudo' })).toThrow('secret-owner: "sudo" must be `auto`, `chown` or `engine`');
   expect(parse({ 'env-file': 'A=1' }).envFile).toBe('A=1\n');
-  expect(parse({ 'ssh-jump-host': 'bastion.example:2200' }).jumpHost).toEqual({ user: 'deployer', host: 'bastion.example', port: 2200 });
-  expect(parse({ 'ssh-jump-host': 'ops@bastion.example' }).jumpHost).toEqual({ user: 'ops', host: 'bastion.example', port: 22 });
-  const reg = parse({ 'image-delivery': 'registry', registry: 'ghcr.io', 'registry-username': 'u', 'registry-password': 'p' });
+  expect(parse({ 'ssh-jump-host': 'bastion.example:2200' }).jumpHost).toEqual({
+    user: 'deployer',
+    host: 'bastion.example',
+    port: 2200,
+  });
+  expect(parse({ 'ssh-jump-host': 'ops@bastion.example' }).jumpHost).toEqual({
+    user: 'ops',
+    host: 'bastion.example',
+    port: 22,
+  });
+  const reg = parse({
+    'image-delivery': 'registry',
+    registry: 'ghcr.io',
+    'registry-username': 'u',
+    'registry-password': 'p',
+  });
   expect(reg.registry).toEqual({ server: 'ghcr.io', username: 'u', password: 'p' });
 });

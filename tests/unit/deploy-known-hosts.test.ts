@@ -58,7 +58,10 @@ test('verification: the pinned key passes; another key is refused with both fing
   expect(reason).toContain(`offered ssh-ed25519 ${fingerprint(k2.blob)}`);
   expect(reason).toContain('Refused before authentication');
   const revoked = pinsForHost(parseKnownHosts(`h ${k1.line}\n@revoked h ${k1.line}`), 'h', 22);
-  expect(verifyHostKey(revoked, k1.blob, 'h')).toMatchObject({ ok: false, reason: expect.stringContaining('@revoked') });
+  expect(verifyHostKey(revoked, k1.blob, 'h')).toMatchObject({
+    ok: false,
+    reason: expect.stringContaining('@revoked'),
+  });
 });
 
 test('host key algorithms follow the pinned types, so the server shows a pinned kind of key', () => {
@@ -67,10 +70,16 @@ test('host key algorithms follow the pinned types, so the server shows a pinned 
 });
 
 test('malformed lines are refused with their line number', () => {
-  expect(() => parseKnownHosts('host ssh-ed25519')).toThrow('ssh-known-hosts line 1: expected `host key-type base64-key`');
+  expect(() => parseKnownHosts('host ssh-ed25519')).toThrow(
+    'ssh-known-hosts line 1: expected `host key-type base64-key`',
+  );
   expect(() => parseKnownHosts(`\nhost ssh-dss AAAA`)).toThrow(/line 2: key type ssh-dss is not supported/);
-  expect(() => parseKnownHosts(`host ssh-rsa ${k1.line.split(' ')[1]}`)).toThrow(/line 1: the key is not valid base64 of a ssh-rsa public key/);
-  expect(() => parseKnownHosts(`@cert-authority *.example ${k1.line}`)).toThrow(/@cert-authority lines are not supported/);
+  expect(() => parseKnownHosts(`host ssh-rsa ${k1.line.split(' ')[1]}`)).toThrow(
+    /line 1: the key is not valid base64 of a ssh-rsa public key/,
+  );
+  expect(() => parseKnownHosts(`@cert-authority *.example ${k1.line}`)).toThrow(
+    /@cert-authority lines are not supported/,
+  );
 });
 
 function rsaBlob(): string {

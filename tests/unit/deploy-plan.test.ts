@@ -23,7 +23,10 @@ const inputs = (over: Record<string, string> = {}) =>
 const source = (over: Partial<DeploySource> = {}): DeploySource => ({
   projectName: 'doongzi',
   composeFiles: [
-    { path: 'deploy/docker-compose.yml', content: 'services: {app: {image: "doongzi/backend:${APP_VERSION:-dev}", build: {context: ..}}}\n' },
+    {
+      path: 'deploy/docker-compose.yml',
+      content: 'services: {app: {image: "doongzi/backend:${APP_VERSION:-dev}", build: {context: ..}}}\n',
+    },
     { path: 'deploy/docker-compose.prod.yml', content: 'secrets: {db_password: {file: ../secrets/db_password.txt}}\n' },
   ],
   buildServices: ['app'],
@@ -39,7 +42,11 @@ test('the plan mirrors the project layout and pins the built service to the rele
   const plan = buildDeployPlan(inputs(), source());
   expect(plan.version.version).toBe('1.2.3');
   expect(plan.image.targetRefs).toEqual(['doongzi/backend:1.2.3', 'doongzi/backend:sha-0123456']);
-  expect(plan.composeFiles).toEqual(['deploy/docker-compose.yml', 'deploy/docker-compose.prod.yml', 'deploy/docker-compose.deploy-action.yml']);
+  expect(plan.composeFiles).toEqual([
+    'deploy/docker-compose.yml',
+    'deploy/docker-compose.prod.yml',
+    'deploy/docker-compose.deploy-action.yml',
+  ]);
   expect(plan.files.map((f) => [f.relativePath, f.mode])).toEqual([
     ['deploy/docker-compose.yml', '0644'],
     ['deploy/docker-compose.prod.yml', '0644'],
@@ -48,7 +55,9 @@ test('the plan mirrors the project layout and pins the built service to the rele
   ]);
   expect(parse(plan.files[2]!.content.toString())).toEqual({ services: { app: { image: 'doongzi/backend:1.2.3' } } });
   expect(plan.files[3]!.content.toString()).toBe('APP_ENV=prod\n');
-  expect(plan.secrets).toEqual([{ name: 'db_password', relativePath: 'secrets/db_password.txt', value: Buffer.from(env.DB_PASSWORD) }]);
+  expect(plan.secrets).toEqual([
+    { name: 'db_password', relativePath: 'secrets/db_password.txt', value: Buffer.from(env.DB_PASSWORD) },
+  ]);
   expect(plan.secretEnvVars).toEqual(['DB_PASSWORD']);
   expect(plan.auth.keyFingerprint).toMatch(/^ssh-ed25519 SHA256:/);
   expect(plan.projectName).toBe('doongzi');
@@ -60,7 +69,10 @@ test('registry delivery prefixes the registry; project-name overrides the compos
     inputs({ 'image-delivery': 'registry', registry: 'ghcr.io/doongzi', 'project-name': 'api' }),
     source(),
   );
-  expect(plan.image.targetRefs).toEqual(['ghcr.io/doongzi/doongzi/backend:1.2.3', 'ghcr.io/doongzi/doongzi/backend:sha-0123456']);
+  expect(plan.image.targetRefs).toEqual([
+    'ghcr.io/doongzi/doongzi/backend:1.2.3',
+    'ghcr.io/doongzi/doongzi/backend:sha-0123456',
+  ]);
   expect(plan.projectName).toBe('api');
 });
 
@@ -74,19 +86,36 @@ test('refused before connecting: unknown or missing secrets, paths leaving the r
   expect(() => buildDeployPlan(inputs(), source({ secretFiles: [{ name: 'db_password', file: '../x' }] }))).toThrow(
     'secret db_password file: "../x" leaves the release directory',
   );
-  expect(() => buildDeployPlan(inputs(), source({ secretFiles: [{ name: 'db_password', file: '/etc/shadow' }] }))).toThrow(/must be a plain path relative/);
-  expect(() => buildDeployPlan(inputs(), source({ envFiles: ['deploy/../../.env'] }))).toThrow('env_file: "deploy/../../.env" leaves the release directory');
+  expect(() =>
+    buildDeployPlan(inputs(), source({ secretFiles: [{ name: 'db_password', file: '/etc/shadow' }] })),
+  ).toThrow(/must be a plain path relative/);
+  expect(() => buildDeployPlan(inputs(), source({ envFiles: ['deploy/../../.env'] }))).toThrow(
+    'env_file: "deploy/../../.env" leaves the release directory',
+  );
   expect(() => buildDeployPlan(inputs({ 'ssh-known-hosts': `app1.example ${hostKey}` }), source())).toThrow(
     /ssh-known-hosts has no key for app2\.example:2200 \(looked up as \[app2\.example\]:2200\)/,
   );
-  expect(() => buildDeployPlan(inputs({ 'ssh-key': 'not a key' }), source())).toThrow(/ssh-key is not a private key this action can read/);
-  expect(() => buildDeployPlan(inputs({ 'ssh-key': keys.public }), source())).toThrow(/ssh-key holds a public key|ssh-key is not a private key/);
+  expect(() => buildDeployPlan(inputs({ 'ssh-key': 'not a key' }), source())).toThrow(
+    /ssh-key is not a private key this action can read/,
+  );
+  expect(() => buildDeployPlan(inputs({ 'ssh-key': keys.public }), source())).toThrow(
+    /ssh-key holds a public key|ssh-key is not a private key/,
+  );
   const enc = utils.generateKeyPairSync('ed25519', { passphrase: 'pp', cipher: 'aes256-ctr', rounds: 16 }).private;
-  expect(() => buildDeployPlan(inputs({ 'ssh-key': enc }), source())).toThrow('ssh-key is encrypted: set ssh-key-passphrase');
-  expect(() => buildDeployPlan(inputs({ 'ssh-key': enc, 'ssh-key-passphrase': 'wrong' }), source())).toThrow(/ssh-key-passphrase does not decrypt ssh-key|not a private key/);
+  expect(() => buildDeployPlan(inputs({ 'ssh-key': enc }), source())).toThrow(
+    'ssh-key is encrypted: set ssh-key-passphrase',
+  );
+  expect(() => buildDeployPlan(inputs({ 'ssh-key': enc, 'ssh-key-passphrase': 'wrong' }), source())).toThrow(
+    /ssh-key-passphrase does not decrypt ssh-key|not a private key/,
+  );
   expect(buildDeployPlan(inputs({ 'ssh-key': enc, 'ssh-key-passphrase': 'pp' }), source()).auth.passphrase).toBe('pp');
   expect(() =>
-    buildDeployPlan(inputs(), source({ event: { eventName: 'pull_request', ref: 'refs/pull/1/merge', sha: '0123456789abcdef0123456789abcdef01234567' } })),
+    buildDeployPlan(
+      inputs(),
+      source({
+        event: { eventName: 'pull_request', ref: 'refs/pull/1/merge', sha: '0123456789abcdef0123456789abcdef01234567' },
+      }),
+    ),
   ).toThrow(/allow-non-tag/);
 });
 

@@ -48,7 +48,10 @@ test('the secret script never carries the value; it writes 0400, owner, 0700 dir
 test('a cut upload (stdin shorter than announced) leaves no file at all', () => {
   const target = path.join(dir, 'secrets/db_password.txt');
   const full = frame(Buffer.from('0123456789abcdef'));
-  const r = sh(writeSecretScript({ absPath: target, uid, gid, owner: 'chown', image: 'img' }), full.subarray(0, full.length - 5));
+  const r = sh(
+    writeSecretScript({ absPath: target, uid, gid, owner: 'chown', image: 'img' }),
+    full.subarray(0, full.length - 5),
+  );
   expect(r.status).toBe(91);
   expect(r.stderr.toString()).toContain('stdin ended after 11 of 16 bytes');
   expect(readdirSync(path.dirname(target))).toEqual([]);
@@ -60,13 +63,26 @@ test('a cut upload (stdin shorter than announced) leaves no file at all', () => 
 test('a chown that fails (or a wrong owner) removes the temp file and exits with its own code', () => {
   const target = path.join(dir, 's/x.txt');
   // Owner check: ask for an owner the file will not have, with chown a no-op stand-in.
-  const script = writeSecretScript({ absPath: target, uid: uid + 1, gid, owner: 'chown', image: 'img' }).replace(/chown \d+:\d+ "\$tmp"/, 'true');
+  const script = writeSecretScript({ absPath: target, uid: uid + 1, gid, owner: 'chown', image: 'img' }).replace(
+    /chown \d+:\d+ "\$tmp"/,
+    'true',
+  );
   const r = sh(script, frame(Buffer.from('v')));
   expect(r.status).toBe(94);
   expect(readdirSync(path.dirname(target))).toEqual([]);
-  const engine = writeSecretScript({ absPath: target, uid, gid, owner: 'engine', image: 'repo/app:1.0.0', suffix: 'abc' });
+  const engine = writeSecretScript({
+    absPath: target,
+    uid,
+    gid,
+    owner: 'engine',
+    image: 'repo/app:1.0.0',
+    suffix: 'abc',
+  });
   expect(engine).toContain(
-    "docker run --rm --network none --user 0:0 --entrypoint chown -v '" + path.dirname(target) + "':/deploy-action-secrets 'repo/app:1.0.0' " + `${uid}:${gid} '/deploy-action-secrets/.x.txt.tmp-abc'`,
+    "docker run --rm --network none --user 0:0 --entrypoint chown -v '" +
+      path.dirname(target) +
+      "':/deploy-action-secrets 'repo/app:1.0.0' " +
+      `${uid}:${gid} '/deploy-action-secrets/.x.txt.tmp-abc'`,
   );
   const auto = writeSecretScript({ absPath: target, uid, gid, owner: 'auto', image: 'img' });
   expect(auto).toMatch(/if ! chown \d+:\d+ "\$tmp" 2>\/dev\/null; then docker run .* \|\| exit 93; fi/);
@@ -81,7 +97,11 @@ test('files are written atomically; current is switched by rename', () => {
     expect(sh(switchCurrentScript(dir, rel), Buffer.alloc(0)).status).toBe(0);
     expect(readdirSync(dir).sort()).toEqual(['current', 'rel']);
   }
-  expect(spawnSync('readlink', [path.join(dir, 'current')]).stdout.toString().trim()).toBe('releases/1.1.0');
+  expect(
+    spawnSync('readlink', [path.join(dir, 'current')])
+      .stdout.toString()
+      .trim(),
+  ).toBe('releases/1.1.0');
   expect(composeUpScript('/srv/app/releases/1.0.0', 'doongzi', ['deploy/a.yml', 'deploy/b.yml'], 120)).toBe(
     "cd '/srv/app/releases/1.0.0' && timeout -k 10 120 docker compose -p 'doongzi' -f 'deploy/a.yml' -f 'deploy/b.yml' up -d --wait --remove-orphans --no-build --force-recreate",
   );

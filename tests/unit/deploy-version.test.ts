@@ -16,7 +16,9 @@ test('other events are refused unless allow-non-tag, which deploys sha-<7>', () 
     ['push', 'refs/tags/release-1'],
     ['workflow_dispatch', 'refs/tags/v1.0.0'],
   ] as const) {
-    expect(() => resolveVersion({ eventName, ref, sha }, false)).toThrow(/allow-non-tag: deploy runs on a push of a version tag/);
+    expect(() => resolveVersion({ eventName, ref, sha }, false)).toThrow(
+      /allow-non-tag: deploy runs on a push of a version tag/,
+    );
   }
   const v = resolveVersion({ eventName: 'workflow_dispatch', ref: 'refs/heads/main', sha }, true);
   expect(v).toEqual({ version: 'sha-0123456', shortSha: '0123456' });
@@ -26,7 +28,13 @@ test('other events are refused unless allow-non-tag, which deploys sha-<7>', () 
 });
 
 test('a tag that is no valid image tag is refused', () => {
-  expect(() => resolveVersion({ eventName: 'push', ref: 'refs/tags/v1.0.0+build.5', sha }, false)).toThrow(/not a valid image tag/);
-  expect(() => resolveVersion({ eventName: 'push', ref: 'refs/tags/v../x', sha }, false)).toThrow(/not a valid image tag/);
-  expect(() => resolveVersion({ eventName: 'push', ref: 'refs/tags/v1', sha: 'nope' }, false)).toThrow(/not a commit hash/);
+  expect(() => resolveVersion({ eventName: 'push', ref: 'refs/tags/v1.0.0+build.5', sha }, false)).toThrow(
+    /not a valid image tag/,
+  );
+  expect(() => resolveVersion({ eventName: 'push', ref: 'refs/tags/v../x', sha }, false)).toThrow(
+    /not a valid image tag/,
+  );
+  expect(() => resolveVersion({ eventName: 'push', ref: 'refs/tags/v1', sha: 'nope' }, false)).toThrow(
+    /not a commit hash/,
+  );
 });

@@ -7,7 +7,13 @@ const GOOD_IGNORE = parseDockerIgnore('.git\n.env\n.env.*\nsecrets/\n');
 
 function lint(text: string, ignore = GOOD_IGNORE) {
   const parsed = parseDockerfile(text);
-  return lintDockerfile({ file: 'deploy/Dockerfile', parsed, target: findStage(parsed, undefined)!, dockerIgnore: ignore, dockerIgnorePath: '.dockerignore' });
+  return lintDockerfile({
+    file: 'deploy/Dockerfile',
+    parsed,
+    target: findStage(parsed, undefined)!,
+    dockerIgnore: ignore,
+    dockerIgnorePath: '.dockerignore',
+  });
 }
 const ids = (text: string, ignore = GOOD_IGNORE) => lint(text, ignore).map((f) => `${f.ruleId}@${f.location?.line}`);
 
@@ -34,12 +40,17 @@ describe('Dockerfile rules', () => {
     expect(ids('FROM scratch AS base\nUSER 1000\nFROM base AS runner\nCOPY a b\n')).toEqual([]);
   });
   test('copying from the uv image or a whole builder stage into the runner fails DA-DF-003', () => {
-    expect(ids(SEED.replace('USER appuser', 'COPY --from=ghcr.io/astral-sh/uv:latest /uv /bin/uv\nUSER appuser'))).toEqual(['DA-DF-003@6']);
+    expect(
+      ids(SEED.replace('USER appuser', 'COPY --from=ghcr.io/astral-sh/uv:latest /uv /bin/uv\nUSER appuser')),
+    ).toEqual(['DA-DF-003@6']);
     expect(ids(SEED.replace('USER appuser', 'COPY --from=builder / /\nUSER appuser'))).toEqual(['DA-DF-003@6']);
     expect(ids(SEED.replace('USER appuser', 'COPY --from=busybox:1.36 /bin/busybox /bin/\nUSER appuser'))).toEqual([]);
   });
   test('secret-like ARG and ENV values fail DA-DF-004 at the property', () => {
-    const text = SEED.replace('USER appuser', 'ENV DB_PASSWORD=hunter2 DB_PASSWORD_FILE=/run/secrets/db\nARG API_KEY=abc\nARG GITHUB_TOKEN\nUSER appuser');
+    const text = SEED.replace(
+      'USER appuser',
+      'ENV DB_PASSWORD=hunter2 DB_PASSWORD_FILE=/run/secrets/db\nARG API_KEY=abc\nARG GITHUB_TOKEN\nUSER appuser',
+    );
     expect(lint(text).map((f) => [f.ruleId, f.location?.line, f.location?.column])).toEqual([
       ['DA-DF-004', 6, 5],
       ['DA-DF-004', 7, 5],
@@ -51,6 +62,14 @@ describe('Dockerfile rules', () => {
   test('.dockerignore must exist and exclude .env, .env.*, secrets/ and .git', () => {
     expect(ids(SEED, parseDockerIgnore('.git\n.env\n'))).toEqual(['DA-DF-005@1']);
     expect(lint(SEED, parseDockerIgnore('.git\n.env\n'))[0]!.message).toContain('.env.*, secrets/');
-    expect(lintDockerfile({ file: 'Dockerfile', parsed: parseDockerfile(SEED), target: parseDockerfile(SEED).stages[1]!, dockerIgnore: undefined, dockerIgnorePath: '.dockerignore' }).map((f) => f.ruleId)).toEqual(['DA-DF-005']);
+    expect(
+      lintDockerfile({
+        file: 'Dockerfile',
+        parsed: parseDockerfile(SEED),
+        target: parseDockerfile(SEED).stages[1]!,
+        dockerIgnore: undefined,
+        dockerIgnorePath: '.dockerignore',
+      }).map((f) => f.ruleId),
+    ).toEqual(['DA-DF-005']);
   });
 });

@@ -5,7 +5,15 @@ import { findStage, parseDockerfile, stageChain } from '../../src/check/dockerfi
 describe('parseDockerfile', () => {
   test('splits stages, resolves ARGs in FROM and links stages built from stages', () => {
     const parsed = parseDockerfile(
-      ['ARG PY=3.12', 'ARG VARIANT', 'FROM python:${PY}-${VARIANT:-slim} AS Builder', 'RUN true', 'FROM builder AS runner', 'USER app', ''].join('\n'),
+      [
+        'ARG PY=3.12',
+        'ARG VARIANT',
+        'FROM python:${PY}-${VARIANT:-slim} AS Builder',
+        'RUN true',
+        'FROM builder AS runner',
+        'USER app',
+        '',
+      ].join('\n'),
       new Map([['PY', '3.13']]),
     );
     expect(parsed.stages.map((s) => [s.name, s.baseImage, s.baseStage])).toEqual([
@@ -19,7 +27,17 @@ describe('parseDockerfile', () => {
   });
 
   test('keeps line numbers across continuations, heredocs and a custom escape character', () => {
-    const text = ['# escape=`', 'FROM scratch AS a', 'RUN echo a `', '  && echo b', 'COPY <<EOT /x', 'hello', 'EOT', 'ENV TOKEN=abc B=2', 'USER 1000'].join('\n');
+    const text = [
+      '# escape=`',
+      'FROM scratch AS a',
+      'RUN echo a `',
+      '  && echo b',
+      'COPY <<EOT /x',
+      'hello',
+      'EOT',
+      'ENV TOKEN=abc B=2',
+      'USER 1000',
+    ].join('\n');
     const [stage] = parseDockerfile(text).stages;
     expect(stage!.instructions.map((i) => [i.keyword, i.line, i.endLine])).toEqual([
       ['RUN', 3, 4],
@@ -34,14 +52,19 @@ describe('parseDockerfile', () => {
   });
 
   test('reads COPY flags', () => {
-    const [, runner] = parseDockerfile('FROM a AS b\nFROM c\nCOPY --from=ghcr.io/astral-sh/uv:latest --chmod=755 /uv /bin/uv\n').stages;
+    const [, runner] = parseDockerfile(
+      'FROM a AS b\nFROM c\nCOPY --from=ghcr.io/astral-sh/uv:latest --chmod=755 /uv /bin/uv\n',
+    ).stages;
     expect(runner!.instructions[0]!.flags.get('from')).toBe('ghcr.io/astral-sh/uv:latest');
     expect(runner!.instructions[0]!.args).toEqual(['/uv', '/bin/uv']);
   });
 });
 
 describe('substituteArgs', () => {
-  const args = new Map<string, string | undefined>([['A', 'x'], ['EMPTY', '']]);
+  const args = new Map<string, string | undefined>([
+    ['A', 'x'],
+    ['EMPTY', ''],
+  ]);
   test.each([
     ['$A', 'x'],
     ['${A}-y', 'x-y'],
@@ -61,11 +84,14 @@ describe('failingLine', () => {
     expect(failingLine('#9 ERROR\nDockerfile:5\n--------\n>>> RUN make all\n', '/x/deploy/Dockerfile', parsed)).toBe(5);
   });
   test('matches the failing step of older BuildKit in its stage, continuation lines joined', () => {
-    const log = '#10 [builder 2/2] RUN make   all\n------\n > [builder 2/2] RUN make all:\n------\nERROR: failed to solve';
+    const log =
+      '#10 [builder 2/2] RUN make   all\n------\n > [builder 2/2] RUN make all:\n------\nERROR: failed to solve';
     expect(failingLine(log, 'Dockerfile', parsed)).toBe(2);
     expect(failingLine(log.replace(/builder/g, 'runner'), 'Dockerfile', parsed)).toBe(5);
   });
   test('matches the classic builder step', () => {
-    expect(failingLine('Step 1/2 : FROM b\nStep 2/2 : RUN make all\nreturned a non-zero code: 2', 'Dockerfile', parsed)).toBe(2);
+    expect(
+      failingLine('Step 1/2 : FROM b\nStep 2/2 : RUN make all\nreturned a non-zero code: 2', 'Dockerfile', parsed),
+    ).toBe(2);
   });
 });

@@ -11,7 +11,9 @@ const PASSWD = [
   '1234:x:555:555::/:/bin/sh',
   'broken:x:notanumber:7::/:/bin/sh',
 ].join('\n');
-const GROUP = ['root:x:0:', '# a comment', 'staff:x:50:appuser,daemon', 'appuser:x:10001:', 'web:x:33:appuser'].join('\n');
+const GROUP = ['root:x:0:', '# a comment', 'staff:x:50:appuser,daemon', 'appuser:x:10001:', 'web:x:33:appuser'].join(
+  '\n',
+);
 
 describe('accounts', () => {
   test('parses passwd and group as runc does (blank lines skipped, # only a comment in group, bad ids read as 0)', () => {
@@ -55,13 +57,25 @@ describe('accounts', () => {
       ok: false,
       error: 'unable to find user nobody: no matching entries in /etc/passwd',
     });
-    expect(resolveUser('appuser:nogroup', PASSWD, GROUP)).toMatchObject({ ok: false, error: expect.stringContaining('group nogroup') });
-    expect(resolveUser('-1', PASSWD, GROUP)).toMatchObject({ ok: false, error: expect.stringContaining('out of range') });
+    expect(resolveUser('appuser:nogroup', PASSWD, GROUP)).toMatchObject({
+      ok: false,
+      error: expect.stringContaining('group nogroup'),
+    });
+    expect(resolveUser('-1', PASSWD, GROUP)).toMatchObject({
+      ok: false,
+      error: expect.stringContaining('out of range'),
+    });
     expect(resolveUser('2147483648', PASSWD, GROUP)).toMatchObject({ ok: false });
-    expect(resolveUser('appuser', undefined, undefined)).toMatchObject({ ok: false, error: expect.stringContaining('no /etc/passwd') });
+    expect(resolveUser('appuser', undefined, undefined)).toMatchObject({
+      ok: false,
+      error: expect.stringContaining('no /etc/passwd'),
+    });
     expect(resolveUser('65532', undefined, undefined)).toEqual({ ok: true, uid: 65532, gid: 0, supplementaryGids: [] });
     expect(resolveUser('', undefined, undefined)).toEqual({ ok: true, uid: 0, gid: 0, supplementaryGids: [] });
-    expect(resolveUser('65532:app', undefined, undefined)).toMatchObject({ ok: false, error: expect.stringContaining('no /etc/group') });
+    expect(resolveUser('65532:app', undefined, undefined)).toMatchObject({
+      ok: false,
+      error: expect.stringContaining('no /etc/group'),
+    });
   });
 });
 
@@ -121,7 +135,10 @@ describe('build-tool matcher', () => {
   });
 
   test('forbidden-tools extends with names and globs; allowed-tools trims by name or base name', () => {
-    const custom = buildToolMatcher({ extra: ['tcc*', 'nasm', 'usr/local/bin/special'], allowed: ['git', 'x86_64-linux-gnu-gcc-12'] });
+    const custom = buildToolMatcher({
+      extra: ['tcc*', 'nasm', 'usr/local/bin/special'],
+      allowed: ['git', 'x86_64-linux-gnu-gcc-12'],
+    });
     expect(custom.toolName('usr/bin/tcc')).toBe('tcc*');
     expect(custom.toolName('usr/bin/tcc-0.9')).toBe('tcc*');
     expect(custom.toolName('usr/bin/nasm')).toBe('nasm');
@@ -142,7 +159,28 @@ describe('build-tool matcher', () => {
     expect(inBinDirectory('usr/bin/sub/x')).toBe(false);
     expect(inBinDirectory('usr/binaries/x')).toBe(false);
     expect(DEFAULT_BUILD_TOOLS.map((t) => t.name)).toEqual(
-      expect.arrayContaining(['gcc', 'g++', 'cc', 'c++', 'clang', 'clang++', 'ld', 'as', 'make', 'cmake', 'ninja', 'meson', 'uv', 'uvx', 'poetry', 'pdm', 'rustc', 'cargo', 'go', 'git']),
+      expect.arrayContaining([
+        'gcc',
+        'g++',
+        'cc',
+        'c++',
+        'clang',
+        'clang++',
+        'ld',
+        'as',
+        'make',
+        'cmake',
+        'ninja',
+        'meson',
+        'uv',
+        'uvx',
+        'poetry',
+        'pdm',
+        'rustc',
+        'cargo',
+        'go',
+        'git',
+      ]),
     );
   });
 });
@@ -165,7 +203,9 @@ describe('layerHistory', () => {
   });
 
   test('more history than layers, or none at all', () => {
-    expect(layerHistory({ history: [{ created_by: 'a' }, { created_by: 'b' }], rootfs: { diff_ids: ['x'] } })).toHaveLength(1);
+    expect(
+      layerHistory({ history: [{ created_by: 'a' }, { created_by: 'b' }], rootfs: { diff_ids: ['x'] } }),
+    ).toHaveLength(1);
     expect(layerHistory({ rootfs: { diff_ids: ['x'] } })).toEqual([]);
     expect(layerHistory({ history: [{}], rootfs: null })).toEqual([{ layerIndex: 0, historyIndex: 0, createdBy: '' }]);
   });

@@ -16,10 +16,15 @@ describe('check inputs', () => {
   });
   test('lists split on newlines, spaces and commas; build-args keep everything after the first =', () => {
     expect(splitList('a b\nc,d\n\n')).toEqual(['a', 'b', 'c', 'd']);
-    expect([...parseBuildArgs('A=1\n# note\nB = x=y z\n')]).toEqual([['A', '1'], ['B', ' x=y z']]);
+    expect([...parseBuildArgs('A=1\n# note\nB = x=y z\n')]).toEqual([
+      ['A', '1'],
+      ['B', ' x=y z'],
+    ]);
   });
   test('bad values name the input', () => {
-    expect(() => readCheckInputs((n) => (n === 'fail-on' ? 'sometimes' : ''), '/ws')).toThrow(/Input 'fail-on' must be one of error, warning, never/);
+    expect(() => readCheckInputs((n) => (n === 'fail-on' ? 'sometimes' : ''), '/ws')).toThrow(
+      /Input 'fail-on' must be one of error, warning, never/,
+    );
     expect(() => parseBuildArgs('NOVALUE')).toThrow(UserFacingError);
   });
 });

@@ -37,7 +37,15 @@ describe('annotations', () => {
 
 const result: CheckResult = {
   findings: [f('DA-IMG-003', 'error', 12), f('DA-CMP-999', 'notice', 2, 'deploy/docker-compose.prod.yml')],
-  image: { imageId: 'sha256:abc', sizeBytes: 154_000_000, layerCount: 5, runtimeUser: '999:999', configuredUser: 'appuser', builder: 'buildx', target: 'runner' },
+  image: {
+    imageId: 'sha256:abc',
+    sizeBytes: 154_000_000,
+    layerCount: 5,
+    runtimeUser: '999:999',
+    configuredUser: 'appuser',
+    builder: 'buildx',
+    target: 'runner',
+  },
   dockerfile: 'deploy/Dockerfile',
   composeFiles: [],
   durationMs: 1234,
@@ -45,7 +53,10 @@ const result: CheckResult = {
 
 describe('summary and SARIF', () => {
   test('the summary shows the verdict, image facts and every finding with a pipe-safe message', () => {
-    const md = renderSummary({ ...result, findings: [...result.findings, { ...f('DA-DF-004', 'warning', 1), message: 'a | b\nc' }] }, same);
+    const md = renderSummary(
+      { ...result, findings: [...result.findings, { ...f('DA-DF-004', 'warning', 1), message: 'a | b\nc' }] },
+      same,
+    );
     expect(md).toContain('❌ Check failed');
     expect(md).toContain('| Runtime user | `999:999` (USER `appuser`) |');
     expect(md).toContain('a \\| b<br>c');
@@ -56,9 +67,14 @@ describe('summary and SARIF', () => {
     expect(sarif.version).toBe('2.1.0');
     const driver = sarif.runs[0].tool.driver;
     expect(driver.rules).toHaveLength(ALL_RULES.length);
-    expect(driver.rules.every((r: { help: { text: string }; helpUri: string }) => r.help.text && r.helpUri.includes('#'))).toBe(true);
+    expect(
+      driver.rules.every((r: { help: { text: string }; helpUri: string }) => r.help.text && r.helpUri.includes('#')),
+    ).toBe(true);
     const [first] = sarif.runs[0].results;
-    expect(first.locations[0].physicalLocation).toEqual({ artifactLocation: { uri: 'app/deploy/Dockerfile', uriBaseId: '%SRCROOT%' }, region: { startLine: 12 } });
+    expect(first.locations[0].physicalLocation).toEqual({
+      artifactLocation: { uri: 'app/deploy/Dockerfile', uriBaseId: '%SRCROOT%' },
+      region: { startLine: 12 },
+    });
     expect(driver.rules[first.ruleIndex].id).toBe('DA-IMG-003');
   });
   test('formatBytes', () => {
@@ -70,8 +86,25 @@ describe('summary and SARIF', () => {
 describe('ignores and settings', () => {
   test('inline ignores on the line or the line above; a reasonless ignore is itself reported', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'da-sup-'));
-    await writeFile(path.join(dir, 'Dockerfile'), ['FROM a', '# deploy-action ignore=DA-DF-004 build-time only, rotated', 'ENV TOKEN=x', 'ENV KEY=y # deploy-action ignore=DA-DF-004', 'ENV SECRET=z'].join('\n'));
-    const kept = await applySuppressions([f('DA-DF-004', 'error', 3, 'Dockerfile'), f('DA-DF-004', 'error', 4, 'Dockerfile'), f('DA-DF-004', 'error', 5, 'Dockerfile')], new Map(), dir);
+    await writeFile(
+      path.join(dir, 'Dockerfile'),
+      [
+        'FROM a',
+        '# deploy-action ignore=DA-DF-004 build-time only, rotated',
+        'ENV TOKEN=x',
+        'ENV KEY=y # deploy-action ignore=DA-DF-004',
+        'ENV SECRET=z',
+      ].join('\n'),
+    );
+    const kept = await applySuppressions(
+      [
+        f('DA-DF-004', 'error', 3, 'Dockerfile'),
+        f('DA-DF-004', 'error', 4, 'Dockerfile'),
+        f('DA-DF-004', 'error', 5, 'Dockerfile'),
+      ],
+      new Map(),
+      dir,
+    );
     expect(kept.map((k) => `${k.ruleId}@${k.location?.line}`)).toEqual(['DA-DF-004@5', 'DA-CFG-001@4']);
   });
   test('the settings file turns rules off or re-rates them; mistakes are errors at their line', async () => {
@@ -80,7 +113,10 @@ describe('ignores and settings', () => {
     await writeFile(file, 'rules:\n  DA-DF-005: off\n  DA-IMG-004: error\n  DA-NOPE-1: off\n  DA-DF-001: loud\n');
     const known = new Set(ALL_RULES.map((r) => r.id));
     const { settings, findings } = await loadRuleSettings(file, '.github/deploy-action.yml', known);
-    expect([...settings]).toEqual([['DA-DF-005', 'off'], ['DA-IMG-004', 'error']]);
+    expect([...settings]).toEqual([
+      ['DA-DF-005', 'off'],
+      ['DA-IMG-004', 'error'],
+    ]);
     expect(findings.map((x) => `${x.ruleId}@${x.location?.line}`)).toEqual(['DA-CFG-002@4', 'DA-CFG-002@5']);
     const kept = await applySuppressions([f('DA-DF-005', 'error', 1), f('DA-IMG-004', 'warning', 2)], settings, dir);
     expect(kept.map((k) => [k.ruleId, k.severity])).toEqual([['DA-IMG-004', 'error']]);

@@ -84,11 +84,16 @@ async function ociSave(spec: ImageSpec, withDockerManifest: boolean): Promise<Bu
     mediaType: 'application/vnd.oci.image.manifest.v1+json',
     config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: configDigest },
     layers: blobs.map((_, i) => ({
-      mediaType: spec.gzip?.[i] ? 'application/vnd.oci.image.layer.v1.tar+gzip' : 'application/vnd.oci.image.layer.v1.tar',
+      mediaType: spec.gzip?.[i]
+        ? 'application/vnd.oci.image.layer.v1.tar+gzip'
+        : 'application/vnd.oci.image.layer.v1.tar',
       digest: layerDigests[i],
     })),
   };
-  const entries: Spec[] = [{ name: 'blobs/', type: 'directory' }, { name: 'blobs/sha256/', type: 'directory' }];
+  const entries: Spec[] = [
+    { name: 'blobs/', type: 'directory' },
+    { name: 'blobs/sha256/', type: 'directory' },
+  ];
   const blobEntries: Spec[] = [
     ...blobs.map((b, i) => ({ name: `blobs/sha256/${hex(2000 + i)}`, body: b, mode: 0o644 })),
     { name: `blobs/sha256/${hex(3000)}`, body: JSON.stringify(configOf(spec, layerTars)), mode: 0o644 },
@@ -113,7 +118,11 @@ async function ociSave(spec: ImageSpec, withDockerManifest: boolean): Promise<Bu
     entries.push({
       name: 'manifest.json',
       body: JSON.stringify([
-        { Config: `blobs/sha256/${hex(3000)}`, RepoTags: ['t/app:1'], Layers: layerDigests.map((d) => `blobs/sha256/${d.slice(7)}`) },
+        {
+          Config: `blobs/sha256/${hex(3000)}`,
+          RepoTags: ['t/app:1'],
+          Layers: layerDigests.map((d) => `blobs/sha256/${d.slice(7)}`),
+        },
       ]),
       mode: 0o644,
     });
@@ -189,26 +198,45 @@ describe('readSavedImage', () => {
 
   test('final filesystem: whiteouts and opaque dirs honoured, symlinks kept as such, who wrote what', async () => {
     const image = await read(await legacySave(story));
-    expect(paths(image.finalFiles)).toEqual(['etc/group', 'etc/passwd', 'opt/other/bin/ninja', 'usr/bin/cc', 'usr/bin/make']);
+    expect(paths(image.finalFiles)).toEqual([
+      'etc/group',
+      'etc/passwd',
+      'opt/other/bin/ninja',
+      'usr/bin/cc',
+      'usr/bin/make',
+    ]);
     const cc = image.finalFiles.find((f) => f.path === 'usr/bin/cc')!;
     expect(cc).toMatchObject({ type: 'symlink', linkTarget: 'gcc-12', layerIndex: 1, size: 0 });
-    expect(image.finalFiles.find((f) => f.path === 'usr/bin/make')).toMatchObject({ type: 'file', size: 11, mode: 0o755, layerIndex: 0 });
+    expect(image.finalFiles.find((f) => f.path === 'usr/bin/make')).toMatchObject({
+      type: 'file',
+      size: 11,
+      mode: 0o755,
+      layerIndex: 0,
+    });
     expect(image.finalFiles.find((f) => f.path === 'etc/passwd')!.layerIndex).toBe(2);
   });
 
   test('removed files: still shipped, with the bytes wasted and the adding and removing layers', async () => {
     const image = await read(await legacySave(story));
-    expect(image.removedFiles.map((r) => [r.path, r.type, r.layerIndex, r.removedInLayer, r.removedBy, r.wastedBytes])).toEqual([
+    expect(
+      image.removedFiles.map((r) => [r.path, r.type, r.layerIndex, r.removedInLayer, r.removedBy, r.wastedBytes]),
+    ).toEqual([
       ['usr/bin/x86_64-linux-gnu-gcc-12', 'file', 1, 2, 'whiteout', 5000],
       ['usr/bin/gcc-12', 'link', 1, 2, 'whiteout', 0],
       ['opt/tool/bin/cmake', 'file', 1, 2, 'opaque', 300],
     ]);
-    expect(image.removedFiles.find((r) => r.path === 'usr/bin/gcc-12')!.linkTarget).toBe('usr/bin/x86_64-linux-gnu-gcc-12');
+    expect(image.removedFiles.find((r) => r.path === 'usr/bin/gcc-12')!.linkTarget).toBe(
+      'usr/bin/x86_64-linux-gnu-gcc-12',
+    );
   });
 
   test('contents: the final passwd (replaced by a later layer), not the first one', async () => {
     const image = await read(await legacySave(story));
-    expect(image.contents.get('etc/passwd')).toEqual({ data: Buffer.from(PASSWD_APP), truncated: false, layerIndex: 2 });
+    expect(image.contents.get('etc/passwd')).toEqual({
+      data: Buffer.from(PASSWD_APP),
+      truncated: false,
+      layerIndex: 2,
+    });
     expect(image.contents.get('etc/group')!.data.toString()).toBe('root:x:0:\n');
   });
 
@@ -236,8 +264,18 @@ describe('readSavedImage', () => {
     expect(image.configPath).toBe(`blobs/sha256/${hex(3000)}`);
     expect(image.layers.map((l) => l.compression)).toEqual(['gzip', 'none', 'gzip']);
     expect(image.layers[0]!.tarSize).toBeGreaterThan(image.layers[0]!.size);
-    expect(paths(image.finalFiles)).toEqual(['etc/group', 'etc/passwd', 'opt/other/bin/ninja', 'usr/bin/cc', 'usr/bin/make']);
-    expect(paths(image.removedFiles)).toEqual(['usr/bin/x86_64-linux-gnu-gcc-12', 'usr/bin/gcc-12', 'opt/tool/bin/cmake']);
+    expect(paths(image.finalFiles)).toEqual([
+      'etc/group',
+      'etc/passwd',
+      'opt/other/bin/ninja',
+      'usr/bin/cc',
+      'usr/bin/make',
+    ]);
+    expect(paths(image.removedFiles)).toEqual([
+      'usr/bin/x86_64-linux-gnu-gcc-12',
+      'usr/bin/gcc-12',
+      'opt/tool/bin/cmake',
+    ]);
     expect(image.contents.get('etc/passwd')!.data.toString()).toBe(PASSWD_APP);
   });
 
@@ -245,14 +283,21 @@ describe('readSavedImage', () => {
     const image = await read(await ociSave(story, false));
     expect(image.repoTags).toEqual(['docker.io/t/app:1']);
     expect(image.layers.map((l) => l.path)).toEqual([0, 1, 2].map((i) => `blobs/sha256/${hex(2000 + i)}`));
-    expect(paths(image.removedFiles)).toEqual(['usr/bin/x86_64-linux-gnu-gcc-12', 'usr/bin/gcc-12', 'opt/tool/bin/cmake']);
+    expect(paths(image.removedFiles)).toEqual([
+      'usr/bin/x86_64-linux-gnu-gcc-12',
+      'usr/bin/gcc-12',
+      'opt/tool/bin/cmake',
+    ]);
   });
 
   test('a whiteout of a whole directory removes everything interesting below it', async () => {
     const image = await read(
       await legacySave({
         layers: [
-          [{ name: 'root/.cargo/bin/cargo', body: 'c' }, { name: 'root/.cargo/bin/rustc', body: 'rr' }],
+          [
+            { name: 'root/.cargo/bin/cargo', body: 'c' },
+            { name: 'root/.cargo/bin/rustc', body: 'rr' },
+          ],
           [{ name: 'root/.wh..cargo', body: '' }],
         ],
       }),
@@ -277,13 +322,18 @@ describe('readSavedImage', () => {
       }),
     );
     expect(image.finalFiles).toMatchObject([{ path: 'app/.venv/bin/uv', size: 4, layerIndex: 1 }]);
-    expect(image.removedFiles).toMatchObject([{ path: 'app/.venv/bin/uv', size: 3, layerIndex: 0, removedBy: 'opaque' }]);
+    expect(image.removedFiles).toMatchObject([
+      { path: 'app/.venv/bin/uv', size: 3, layerIndex: 0, removedBy: 'opaque' },
+    ]);
   });
 
   test('a symlink written over a directory hides what the lower layers had in it', async () => {
     const image = await read(
       await legacySave({
-        layers: [[{ name: 'usr/local/bin/git', body: 'git' }], [{ name: 'usr/local/bin', type: 'symlink', linkname: '/usr/bin' }]],
+        layers: [
+          [{ name: 'usr/local/bin/git', body: 'git' }],
+          [{ name: 'usr/local/bin', type: 'symlink', linkname: '/usr/bin' }],
+        ],
       }),
     );
     expect(image.finalFiles).toEqual([]);
@@ -293,7 +343,11 @@ describe('readSavedImage', () => {
   test('a file added, removed, then added again: present at runtime and still counted as shipped once removed', async () => {
     const image = await read(
       await legacySave({
-        layers: [[{ name: 'usr/bin/git', body: 'v1' }], [{ name: 'usr/bin/.wh.git', body: '' }], [{ name: 'usr/bin/git', body: 'v22' }]],
+        layers: [
+          [{ name: 'usr/bin/git', body: 'v1' }],
+          [{ name: 'usr/bin/.wh.git', body: '' }],
+          [{ name: 'usr/bin/git', body: 'v22' }],
+        ],
       }),
     );
     expect(image.finalFiles).toMatchObject([{ path: 'usr/bin/git', size: 3, layerIndex: 2 }]);
@@ -307,11 +361,14 @@ describe('readSavedImage', () => {
     expect(gone.contents.has('etc/passwd')).toBe(false);
     expect(gone.finalFiles).toEqual([]);
 
-    const big = await readSavedImage(streamOf(await legacySave({ layers: [[{ name: 'etc/passwd', body: 'x'.repeat(5000) }]] })), {
-      isInteresting: () => false,
-      wantContents: ['/etc/passwd'],
-      maxContentBytes: 1000,
-    });
+    const big = await readSavedImage(
+      streamOf(await legacySave({ layers: [[{ name: 'etc/passwd', body: 'x'.repeat(5000) }]] })),
+      {
+        isInteresting: () => false,
+        wantContents: ['/etc/passwd'],
+        maxContentBytes: 1000,
+      },
+    );
     expect(big.contents.get('etc/passwd')).toMatchObject({ truncated: true });
     expect(big.contents.get('etc/passwd')!.data.length).toBe(1000);
   });
@@ -325,12 +382,19 @@ describe('readSavedImage', () => {
 
   test('a layer linked to another (the same layer twice in an image) is read once and applied twice', async () => {
     const layer = await packTar([{ name: 'usr/bin/make', body: 'mk' }]);
-    const config = { config: { User: '' }, history: [], rootfs: { type: 'layers', diff_ids: ['sha256:a', 'sha256:a'] } };
+    const config = {
+      config: { User: '' },
+      history: [],
+      rootfs: { type: 'layers', diff_ids: ['sha256:a', 'sha256:a'] },
+    };
     const saved = await packTar([
       { name: 'c.json', body: JSON.stringify(config) },
       { name: 'aaa/layer.tar', body: layer },
       { name: 'bbb/layer.tar', type: 'symlink', linkname: '../aaa/layer.tar' },
-      { name: 'manifest.json', body: JSON.stringify([{ Config: 'c.json', Layers: ['aaa/layer.tar', 'bbb/layer.tar'] }]) },
+      {
+        name: 'manifest.json',
+        body: JSON.stringify([{ Config: 'c.json', Layers: ['aaa/layer.tar', 'bbb/layer.tar'] }]),
+      },
     ]);
     const image = await read(saved);
     expect(image.layers.map((l) => l.path)).toEqual(['aaa/layer.tar', 'bbb/layer.tar']);

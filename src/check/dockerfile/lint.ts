@@ -35,13 +35,26 @@ export function lintDockerfile(ctx: LintContext): Finding[] {
 
   if (parsed.stages.length < 2) {
     findings.push(
-      findingOf(MULTI_STAGE, 'The Dockerfile has a single stage: its build tools ship to production. Split it into a builder and a runner stage.', at(target.from)),
+      findingOf(
+        MULTI_STAGE,
+        'The Dockerfile has a single stage: its build tools ship to production. Split it into a builder and a runner stage.',
+        at(target.from),
+      ),
     );
   }
 
-  const lastUser = chain.flatMap((s) => s.instructions).filter((i) => i.keyword === 'USER').at(-1);
+  const lastUser = chain
+    .flatMap((s) => s.instructions)
+    .filter((i) => i.keyword === 'USER')
+    .at(-1);
   if (!lastUser) {
-    findings.push(findingOf(FINAL_USER, `Stage '${target.name ?? target.index}' sets no USER, so the container runs as root.`, at(target.from)));
+    findings.push(
+      findingOf(
+        FINAL_USER,
+        `Stage '${target.name ?? target.index}' sets no USER, so the container runs as root.`,
+        at(target.from),
+      ),
+    );
   } else if (/^(root|0)(:|$)/.test(lastUser.args[0] ?? '')) {
     findings.push(findingOf(FINAL_USER, `USER ${lastUser.args[0]} runs the container as root.`, at(lastUser)));
   }
@@ -53,11 +66,23 @@ export function lintDockerfile(ctx: LintContext): Finding[] {
     if (!from) continue;
     const stage = stageNames.get(from.toLowerCase()) ?? stageNames.get(from);
     if (!stage && TOOL_IMAGES.test(from)) {
-      findings.push(findingOf(TOOL_COPY, `The final stage copies from the tool image '${from}': build tools belong in the builder stage.`, at(i)));
+      findings.push(
+        findingOf(
+          TOOL_COPY,
+          `The final stage copies from the tool image '${from}': build tools belong in the builder stage.`,
+          at(i),
+        ),
+      );
     } else if (stage) {
       const sources = i.args.slice(0, -1);
       if (sources.some((s) => s === '/' || s === '.' || s === './')) {
-        findings.push(findingOf(TOOL_COPY, `The final stage copies the whole of stage '${from}', toolchain included. Copy only what runs (e.g. /app/.venv).`, at(i)));
+        findings.push(
+          findingOf(
+            TOOL_COPY,
+            `The final stage copies the whole of stage '${from}', toolchain included. Copy only what runs (e.g. /app/.venv).`,
+            at(i),
+          ),
+        );
       }
     }
   }
@@ -68,18 +93,35 @@ export function lintDockerfile(ctx: LintContext): Finding[] {
       for (const p of i.properties) {
         if (!isSecretLikeKey(p.name)) continue;
         if (i.keyword === 'ENV' || p.value) {
-          findings.push(findingOf(SECRET_ARG_ENV, `${i.keyword} ${p.name} puts a secret-like value into the image (docker inspect / docker history show it).`, { file, line: p.line, column: p.column }));
+          findings.push(
+            findingOf(
+              SECRET_ARG_ENV,
+              `${i.keyword} ${p.name} puts a secret-like value into the image (docker inspect / docker history show it).`,
+              { file, line: p.line, column: p.column },
+            ),
+          );
         }
       }
     }
   }
 
   if (!ctx.dockerIgnore) {
-    findings.push(findingOf(DOCKERIGNORE, `No .dockerignore in the build context: .env, secrets/ and .git can be copied into the image.`, { file, line: 1 }));
+    findings.push(
+      findingOf(
+        DOCKERIGNORE,
+        `No .dockerignore in the build context: .env, secrets/ and .git can be copied into the image.`,
+        { file, line: 1 },
+      ),
+    );
   } else {
     const missing = MUST_EXCLUDE.filter((m) => !ctx.dockerIgnore!.excludes(m.probe)).map((m) => m.pattern);
     if (missing.length) {
-      findings.push(findingOf(DOCKERIGNORE, `.dockerignore does not exclude ${missing.join(', ')}.`, { file: ctx.dockerIgnorePath, line: 1 }));
+      findings.push(
+        findingOf(DOCKERIGNORE, `.dockerignore does not exclude ${missing.join(', ')}.`, {
+          file: ctx.dockerIgnorePath,
+          line: 1,
+        }),
+      );
     }
   }
   return findings;

@@ -91,7 +91,11 @@ function inRange(id: number): boolean {
  * Numeric parts are always ids, never names; a numeric uid with no passwd entry is valid (gid 0 unless given);
  * a name that is not in passwd, or a group name not in group, is an error.
  */
-export function resolveUser(spec: string, passwdText: string | undefined, groupText: string | undefined): UserResolution {
+export function resolveUser(
+  spec: string,
+  passwdText: string | undefined,
+  groupText: string | undefined,
+): UserResolution {
   const parts = spec.split(':');
   const userArg = parts[0] ?? '';
   const groupArg = parts[1] ?? '';

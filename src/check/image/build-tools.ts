@@ -87,7 +87,9 @@ function userPattern(raw: string, withVersions: boolean): UserPattern | undefine
   const text = raw.trim().replace(/^\.?\/+/, '');
   if (text === '') return undefined;
   const wholePath = text.includes('/');
-  const body = isGlob(text) ? globSource(text) : `${escapeRegExp(text)}${withVersions && !wholePath ? `${VERSION}?` : ''}`;
+  const body = isGlob(text)
+    ? globSource(text)
+    : `${escapeRegExp(text)}${withVersions && !wholePath ? `${VERSION}?` : ''}`;
   return { text, wholePath, regex: new RegExp(`^${body}$`) };
 }
 

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { UserFacingError } from '../../findings/finding.js';
-import { runCommand, tail } from '../../util/command.js';
+import { type CommandResult, runCommand, tail } from '../../util/command.js';
 import type { ParsedDockerfile } from '../dockerfile/parse.js';
 
 export interface BuildRequest {
@@ -76,7 +76,10 @@ export function failingLine(log: string, dockerfile: string, parsed?: ParsedDock
   const stages = parsed.stages.filter((s) => !stageName || s.name === stageName || `stage-${s.index}` === stageName);
   for (const stage of stages.length ? stages : parsed.stages) {
     for (const i of [stage.from, ...stage.instructions]) {
-      if (squash(`${i.keyword} ${i.args.join(' ')}`).startsWith(text) || text.startsWith(squash(`${i.keyword} ${i.args.join(' ')}`))) {
+      if (
+        squash(`${i.keyword} ${i.args.join(' ')}`).startsWith(text) ||
+        text.startsWith(squash(`${i.keyword} ${i.args.join(' ')}`))
+      ) {
         return i.line;
       }
     }
@@ -94,12 +97,21 @@ export async function buildImage(req: BuildRequest): Promise<BuildResult> {
     for (const [k, v] of req.buildArgs) common.push('--build-arg', `${k}=${v}`);
 
     const driver = await buildxDriver();
-    let result;
+    let result: CommandResult;
     let builder: BuildResult['builder'];
     let fallbackReason: string | undefined;
     if (driver) {
       builder = 'buildx';
-      const args = ['buildx', 'build', '--load', '--progress', 'plain', ...common, ...gitHubCacheArgs(req.env, driver), req.context];
+      const args = [
+        'buildx',
+        'build',
+        '--load',
+        '--progress',
+        'plain',
+        ...common,
+        ...gitHubCacheArgs(req.env, driver),
+        req.context,
+      ];
       result = await runCommand('docker', args, { onOutput: req.log });
     } else {
       builder = 'docker build';
@@ -110,7 +122,8 @@ export async function buildImage(req: BuildRequest): Promise<BuildResult> {
       });
       if (result.code !== 0 && /buildx component is missing/i.test(result.stderr)) {
         // Newer CLIs refuse BuildKit without buildx; the classic builder still proves the same image facts.
-        fallbackReason = 'docker buildx is not available and this docker CLI needs it for BuildKit; used the classic builder';
+        fallbackReason =
+          'docker buildx is not available and this docker CLI needs it for BuildKit; used the classic builder';
         result = await runCommand('docker', ['build', ...common, req.context], {
           env: { ...process.env, DOCKER_BUILDKIT: '0' },
           onOutput: req.log,

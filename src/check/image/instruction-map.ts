@@ -6,8 +6,23 @@ export type HistoryOrigin =
   | { kind: 'base-image'; stage: Stage; image: string };
 
 const KEYWORDS = new Set([
-  'ADD', 'ARG', 'CMD', 'COPY', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'HEALTHCHECK', 'LABEL', 'MAINTAINER',
-  'ONBUILD', 'RUN', 'SHELL', 'STOPSIGNAL', 'USER', 'VOLUME', 'WORKDIR',
+  'ADD',
+  'ARG',
+  'CMD',
+  'COPY',
+  'ENTRYPOINT',
+  'ENV',
+  'EXPOSE',
+  'HEALTHCHECK',
+  'LABEL',
+  'MAINTAINER',
+  'ONBUILD',
+  'RUN',
+  'SHELL',
+  'STOPSIGNAL',
+  'USER',
+  'VOLUME',
+  'WORKDIR',
 ]);
 
 /**
@@ -27,10 +42,7 @@ export function historyKeyword(createdBy: string): string | undefined {
  * Walks both from the end, matching keywords: an instruction that left no entry (ONBUILD, an ARG on
  * some builders) is skipped; entries before the chain's first instruction belong to its base image.
  */
-export function mapHistoryToInstructions(
-  createdBy: readonly string[],
-  chain: readonly Stage[],
-): HistoryOrigin[] {
+export function mapHistoryToInstructions(createdBy: readonly string[], chain: readonly Stage[]): HistoryOrigin[] {
   const instructions = chain.flatMap((stage) => stage.instructions.map((instruction) => ({ stage, instruction })));
   const root = chain[0]!;
   const origins: HistoryOrigin[] = new Array(createdBy.length);

@@ -22,7 +22,10 @@ export function engineSocket(env: Record<string, string | undefined> = process.e
  * CLI relays) when the engine is on a unix socket: one process fewer copying every byte. Otherwise (tcp, ssh
  * contexts) from the `docker save` CLI.
  */
-export async function openSaveStream(image: string, env: Record<string, string | undefined> = process.env): Promise<SaveStream> {
+export async function openSaveStream(
+  image: string,
+  env: Record<string, string | undefined> = process.env,
+): Promise<SaveStream> {
   const socketPath = engineSocket(env);
   return socketPath ? fromEngineApi(image, socketPath) : fromCli(image);
 }
@@ -63,7 +66,9 @@ async function fromCli(image: string): Promise<SaveStream> {
   child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   const done = new Promise<void>((resolve, reject) => {
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(tail(stderr, 5) || `docker save exited ${code}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve() : reject(new Error(tail(stderr, 5) || `docker save exited ${code}`)),
+    );
   });
   return { stream: child.stdout, done, cancel: () => child.kill() };
 }

@@ -357,10 +357,16 @@ class EntryRouter extends Writable {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    if (this.sink) return this.forward(this.sink, chunk, callback);
+    if (this.sink) {
+      this.forward(this.sink, chunk, callback);
+      return;
+    }
     this.head.push(chunk);
     this.headSize += chunk.length;
-    if (this.headSize < 512 && this.headSize < this.size) return callback();
+    if (this.headSize < 512 && this.headSize < this.size) {
+      callback();
+      return;
+    }
     const joined = Buffer.concat(this.head);
     this.forward(this.route(joined), joined, callback);
   }
@@ -561,7 +567,8 @@ function locate(found: Collected): { format: 'docker' | 'oci'; config: string; l
       repoTags: first.RepoTags ?? [],
     };
   }
-  if (!found.json.has('index.json')) throw new SavedImageError('the saved image has neither manifest.json nor index.json');
+  if (!found.json.has('index.json'))
+    throw new SavedImageError('the saved image has neither manifest.json nor index.json');
   let doc = parseJson<OciDocument>(found, 'index.json', 'OCI index');
   const repoTags: string[] = [];
   for (let depth = 0; depth < 8; depth += 1) {
@@ -582,7 +589,8 @@ function locate(found: Collected): { format: 'docker' | 'oci'; config: string; l
     }
     const next = doc.manifests?.find((m) => m.digest) ?? undefined;
     if (!next?.digest) break;
-    const tag = next.annotations?.['io.containerd.image.name'] ?? next.annotations?.['org.opencontainers.image.ref.name'];
+    const tag =
+      next.annotations?.['io.containerd.image.name'] ?? next.annotations?.['org.opencontainers.image.ref.name'];
     if (tag && repoTags.length === 0) repoTags.push(tag);
     const path = blobPath(next.digest);
     doc = parseJson<OciDocument>(found, path, 'OCI manifest');
@@ -661,13 +669,17 @@ function merge(
   for (const entry of [...state.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
     const { data, truncated, ancestors: _ancestors, ...file } = entry;
     finalFiles.push(file);
-    if (want.has(entry.path) && data) contents.set(entry.path, { data, truncated: truncated ?? false, layerIndex: entry.layerIndex });
+    if (want.has(entry.path) && data)
+      contents.set(entry.path, { data, truncated: truncated ?? false, layerIndex: entry.layerIndex });
   }
   return { finalFiles, removedFiles, contents };
 }
 
 /** Reads a `docker save` stream (legacy or OCI layout) into the image config, its layers and the runtime view. */
-export async function readSavedImage(stream: NodeJS.ReadableStream | Readable, options: ReadOptions): Promise<SavedImage> {
+export async function readSavedImage(
+  stream: NodeJS.ReadableStream | Readable,
+  options: ReadOptions,
+): Promise<SavedImage> {
   const want = new Set((options.wantContents ?? []).map(normalisePath));
   const ctx: Context = { options, want, maxContent: options.maxContentBytes ?? MiB, ancestors: new Set() };
   const found = await collect(stream, ctx, options.maxJsonBytes ?? 16 * MiB);

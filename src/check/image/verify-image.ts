@@ -29,7 +29,10 @@ export interface ImageVerification {
 }
 
 /** Streams the image's `docker save` tar into the reader: no file on disk, no container started. */
-async function saveAndRead(imageId: string, read: (stream: NodeJS.ReadableStream) => Promise<SavedImage>): Promise<SavedImage> {
+async function saveAndRead(
+  imageId: string,
+  read: (stream: NodeJS.ReadableStream) => Promise<SavedImage>,
+): Promise<SavedImage> {
   let save: SaveStream | undefined;
   try {
     save = await openSaveStream(imageId);
@@ -51,7 +54,10 @@ function describeOrigin(origin: HistoryOrigin | undefined, label: string): { whe
     };
   }
   const { instruction } = origin;
-  return { where: `${instruction.keyword} at line ${instruction.line}`, location: { file: label, line: instruction.line } };
+  return {
+    where: `${instruction.keyword} at line ${instruction.line}`,
+    location: { file: label, line: instruction.line },
+  };
 }
 
 function listPaths(entries: readonly FileEntry[], describe: (e: FileEntry) => string): string {
@@ -63,7 +69,10 @@ function listPaths(entries: readonly FileEntry[], describe: (e: FileEntry) => st
 export async function verifyImage(req: VerifyRequest): Promise<ImageVerification> {
   const matcher = buildToolMatcher({ extra: req.forbiddenTools, allowed: req.allowedTools });
   const image = await saveAndRead(req.imageId, (stream) =>
-    readSavedImage(stream, { isInteresting: (p) => matcher.isInteresting(p), wantContents: ['etc/passwd', 'etc/group'] }),
+    readSavedImage(stream, {
+      isInteresting: (p) => matcher.isInteresting(p),
+      wantContents: ['etc/passwd', 'etc/group'],
+    }),
   );
   const findings: Finding[] = [];
   const label = req.dockerfileLabel;
@@ -71,23 +80,39 @@ export async function verifyImage(req: VerifyRequest): Promise<ImageVerification
 
   // Layer → history entry → Dockerfile instruction.
   const history = image.config.history ?? [];
-  const origins = mapHistoryToInstructions(history.map((h) => h.created_by ?? ''), chain);
+  const origins = mapHistoryToInstructions(
+    history.map((h) => h.created_by ?? ''),
+    chain,
+  );
   const layerOrigin = new Map(layerHistory(image.config).map((l) => [l.layerIndex, origins[l.historyIndex]]));
 
   // Runtime user, resolved as the runtime does it, through the image's own account files.
   const configuredUser = image.config.config?.User ?? '';
-  const userLine = chain.flatMap((s) => s.instructions).filter((i) => i.keyword === 'USER').at(-1)?.line ?? req.target.from.line;
+  const userLine =
+    chain
+      .flatMap((s) => s.instructions)
+      .filter((i) => i.keyword === 'USER')
+      .at(-1)?.line ?? req.target.from.line;
   const userAt = { file: label, line: userLine };
   const passwd = image.contents.get('etc/passwd')?.data.toString('utf8');
   const group = image.contents.get('etc/group')?.data.toString('utf8');
   const resolved = resolveUser(configuredUser, passwd, group);
   let user: ImageVerification['user'];
   if (!resolved.ok) {
-    findings.push(findingOf(UNKNOWN_USER, `USER '${configuredUser}' cannot be resolved in the image: ${resolved.error}. Every container start would fail.`, userAt));
+    findings.push(
+      findingOf(
+        UNKNOWN_USER,
+        `USER '${configuredUser}' cannot be resolved in the image: ${resolved.error}. Every container start would fail.`,
+        userAt,
+      ),
+    );
   } else {
     user = { uid: resolved.uid, gid: resolved.gid };
     if (resolved.uid === 0) {
-      const who = configuredUser === '' ? 'The image sets no USER, so it runs as root (uid 0)' : `USER '${configuredUser}' resolves to uid 0 (root)${resolved.name && resolved.name !== 'root' ? ` through the account '${resolved.name}' in /etc/passwd` : ''}`;
+      const who =
+        configuredUser === ''
+          ? 'The image sets no USER, so it runs as root (uid 0)'
+          : `USER '${configuredUser}' resolves to uid 0 (root)${resolved.name && resolved.name !== 'root' ? ` through the account '${resolved.name}' in /etc/passwd` : ''}`;
       findings.push(findingOf(RUNS_AS_ROOT, `${who}. Run the final stage as a non-root account.`, userAt));
     }
   }
@@ -106,12 +131,20 @@ export async function verifyImage(req: VerifyRequest): Promise<ImageVerification
   const isTool = (e: FileEntry) => e.type !== 'directory' && matcher.toolName(e.path) !== undefined;
   for (const bucket of byOrigin(image.finalFiles.filter(isTool))) {
     const names = listPaths(bucket.entries, (e) => `/${e.path} (${matcher.toolName(e.path)})`);
-    findings.push(findingOf(BUILD_TOOL, `Build tools in the runtime image, added by ${bucket.where}: ${names}.`, bucket.location));
+    findings.push(
+      findingOf(BUILD_TOOL, `Build tools in the runtime image, added by ${bucket.where}: ${names}.`, bucket.location),
+    );
   }
   for (const bucket of byOrigin(image.removedFiles.filter(isTool))) {
     const wasted = bucket.entries.reduce((n, e) => n + e.size, 0);
     const names = listPaths(bucket.entries, (e) => `/${e.path}`);
-    findings.push(findingOf(DELETED_TOOL, `${names} added by ${bucket.where} and deleted by a later layer: absent at runtime, but ${formatBytes(wasted)} (${wasted} bytes) still ship with every pull.`, bucket.location));
+    findings.push(
+      findingOf(
+        DELETED_TOOL,
+        `${names} added by ${bucket.where} and deleted by a later layer: absent at runtime, but ${formatBytes(wasted)} (${wasted} bytes) still ship with every pull.`,
+        bucket.location,
+      ),
+    );
   }
 
   return {

@@ -60,9 +60,17 @@ export const envFiles: ProdRule = async (ctx) => {
       for (const entry of parseDotenv(text, {})) {
         const at: Origin = { file: f.resolvedPath, line: entry.line, column: 1 };
         if (entry.value && isSecretLikeKey(entry.key))
-          ctx.report({ ruleId: 'DA-CMP-033', message: `env file ${f.path} sets ${entry.key}; docker inspect shows it`, origin: at });
+          ctx.report({
+            ruleId: 'DA-CMP-033',
+            message: `env file ${f.path} sets ${entry.key}; docker inspect shows it`,
+            origin: at,
+          });
         else if (entry.value && hasUrlCredentials(entry.value))
-          ctx.report({ ruleId: 'DA-CMP-033', message: `env file ${f.path} sets ${entry.key} to a URL with a password in it`, origin: at });
+          ctx.report({
+            ruleId: 'DA-CMP-033',
+            message: `env file ${f.path} sets ${entry.key} to a URL with a password in it`,
+            origin: at,
+          });
       }
     }
   }
@@ -74,7 +82,8 @@ export const envFilesInGit: ProdRule = async (ctx) => {
   if (!git) return;
   const firstFile = ctx.model.files[0]!;
   const candidates = new Map<string, Origin>();
-  for (const svc of ctx.model.services) for (const f of svc.envFiles) if (!candidates.has(f.resolvedPath)) candidates.set(f.resolvedPath, f.origin);
+  for (const svc of ctx.model.services)
+    for (const f of svc.envFiles) if (!candidates.has(f.resolvedPath)) candidates.set(f.resolvedPath, f.origin);
   // The dev `.env` files: the project's (Compose's) and the repository root's (the seed's layout).
   for (const dir of new Set([ctx.model.projectDir, git.root, dirname(firstFile)])) {
     const p = dotenvPath(resolve(dir));
@@ -86,7 +95,11 @@ export const envFilesInGit: ProdRule = async (ctx) => {
     const present = await exists(path);
     const at = present || origin.file !== path ? origin : { file: firstFile, line: 1, column: 1 };
     if (await git.isTracked(path))
-      ctx.report({ ruleId: 'DA-CMP-034', message: `${shown} is tracked by git; remove it from the index and rotate what it holds`, origin: at });
+      ctx.report({
+        ruleId: 'DA-CMP-034',
+        message: `${shown} is tracked by git; remove it from the index and rotate what it holds`,
+        origin: at,
+      });
     if ((await git.isIgnored(path)) === false && (present || origin.file !== path))
       ctx.report({ ruleId: 'DA-CMP-035', message: `${shown} is not covered by .gitignore`, origin: at });
   }

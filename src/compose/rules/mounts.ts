@@ -12,7 +12,11 @@ export const mounts: ProdRule = (ctx) => {
       if (v.type === 'bind' && v.resolvedSource) {
         const src = v.resolvedSource;
         if (DOCKER_SOCKETS.includes(src)) {
-          ctx.report({ ruleId: 'DA-CMP-021', message: `service "${svc.name}" mounts the Docker socket ${src}`, origin: v.origin });
+          ctx.report({
+            ruleId: 'DA-CMP-021',
+            message: `service "${svc.name}" mounts the Docker socket ${src}`,
+            origin: v.origin,
+          });
           continue;
         }
         const sourceRoot = contexts.find((c) => isInside(src, c)) ?? (isInside(src, ctx.cwd) ? ctx.cwd : undefined);
@@ -55,5 +59,7 @@ export const mounts: ProdRule = (ctx) => {
 
 function resetHint(file: string, files: readonly string[]): string {
   const last = files[files.length - 1];
-  return files.length > 1 && file !== last ? '; it comes from a file the prod override does not reset (`volumes: !reset []`)' : '';
+  return files.length > 1 && file !== last
+    ? '; it comes from a file the prod override does not reset (`volumes: !reset []`)'
+    : '';
 }

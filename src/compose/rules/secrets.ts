@@ -1,6 +1,6 @@
 import { basename, dirname, join, relative } from 'node:path';
 import { loadDockerIgnore } from '../../check/dockerignore.js';
-import type { ServiceSecret, TopLevelSecret } from '../model.js';
+import type { TopLevelSecret } from '../model.js';
 import { exists, isInside, type ProdRule, type RuleContext } from './context.js';
 
 /** Secret references: defined, long syntax, mode 0400 or stricter. */
@@ -55,7 +55,11 @@ function usedSecrets(ctx: RuleContext): TopLevelSecret[] {
 export const secretFiles: ProdRule = async (ctx) => {
   for (const secret of usedSecrets(ctx)) {
     if (!secret.file || !secret.resolvedFile) {
-      const how = secret.environment ? `from the environment variable ${secret.environment.value}` : secret.external ? 'as external' : 'without file:';
+      const how = secret.environment
+        ? `from the environment variable ${secret.environment.value}`
+        : secret.external
+          ? 'as external'
+          : 'without file:';
       ctx.report({
         ruleId: 'DA-CMP-028',
         message: `secret "${secret.name}" is defined ${how}; prod secrets are files the deploy writes (file: ../secrets/${secret.name}.txt)`,
@@ -79,11 +83,22 @@ export const secretFiles: ProdRule = async (ctx) => {
     });
     if (ctx.git) {
       if (await ctx.git.isTracked(path))
-        ctx.report({ ruleId: 'DA-CMP-034', message: `secret file ${shown} is tracked by git; remove it from the index and rotate the secret`, origin: at });
+        ctx.report({
+          ruleId: 'DA-CMP-034',
+          message: `secret file ${shown} is tracked by git; remove it from the index and rotate the secret`,
+          origin: at,
+        });
       if ((await ctx.git.isIgnored(path)) === false)
-        ctx.report({ ruleId: 'DA-CMP-029', message: `secret file ${shown} is not ignored by git; add its directory to .gitignore`, origin: at });
+        ctx.report({
+          ruleId: 'DA-CMP-029',
+          message: `secret file ${shown} is not ignored by git; add its directory to .gitignore`,
+          origin: at,
+        });
     }
-    for (const context of new Set([...ctx.buildContexts, ...ctx.model.services.flatMap((s) => (s.build ? [s.build.resolvedContext] : []))])) {
+    for (const context of new Set([
+      ...ctx.buildContexts,
+      ...ctx.model.services.flatMap((s) => (s.build ? [s.build.resolvedContext] : [])),
+    ])) {
       if (!isInside(path, context)) continue;
       const { ignore } = await loadDockerIgnore(context, ctx.dockerfile);
       if (!ignore?.excludes(relative(context, path)))
@@ -102,4 +117,3 @@ export const secretFiles: ProdRule = async (ctx) => {
       });
   }
 };
-

@@ -3,10 +3,39 @@ import type { ProdRule, RuleContext } from './context.js';
 
 /** Images of databases, caches, brokers and search engines: prod uses managed services for them. */
 const STATEFUL = [
-  'postgres', 'postgresql', 'postgis', 'timescaledb', 'mysql', 'mariadb', 'percona', 'mongo', 'mongodb', 'redis',
-  'redis-stack', 'valkey', 'keydb', 'dragonfly', 'memcached', 'rabbitmq', 'elasticsearch', 'opensearch', 'kafka',
-  'zookeeper', 'cassandra', 'couchdb', 'couchbase', 'neo4j', 'influxdb', 'clickhouse', 'clickhouse-server',
-  'cockroach', 'nats', 'etcd', 'minio', 'mssql-server', 'oracle',
+  'postgres',
+  'postgresql',
+  'postgis',
+  'timescaledb',
+  'mysql',
+  'mariadb',
+  'percona',
+  'mongo',
+  'mongodb',
+  'redis',
+  'redis-stack',
+  'valkey',
+  'keydb',
+  'dragonfly',
+  'memcached',
+  'rabbitmq',
+  'elasticsearch',
+  'opensearch',
+  'kafka',
+  'zookeeper',
+  'cassandra',
+  'couchdb',
+  'couchbase',
+  'neo4j',
+  'influxdb',
+  'clickhouse',
+  'clickhouse-server',
+  'cockroach',
+  'nats',
+  'etcd',
+  'minio',
+  'mssql-server',
+  'oracle',
 ];
 
 export interface ImageRef {
@@ -88,19 +117,31 @@ export const privileged = forEach((svc, ctx) => {
 
 export const hostNetwork = forEach((svc, ctx) => {
   if (svc.networkMode?.value === 'host')
-    ctx.report({ ruleId: 'DA-CMP-039', message: `service "${svc.name}" uses the host network`, origin: svc.networkMode.origin });
+    ctx.report({
+      ruleId: 'DA-CMP-039',
+      message: `service "${svc.name}" uses the host network`,
+      origin: svc.networkMode.origin,
+    });
 });
 
 export const hostPid = forEach((svc, ctx) => {
   if (svc.pid?.value === 'host')
-    ctx.report({ ruleId: 'DA-CMP-040', message: `service "${svc.name}" shares the host PID namespace`, origin: svc.pid.origin });
+    ctx.report({
+      ruleId: 'DA-CMP-040',
+      message: `service "${svc.name}" shares the host PID namespace`,
+      origin: svc.pid.origin,
+    });
 });
 
 export const dangerousCaps = forEach((svc, ctx) => {
   for (const cap of svc.capAdd) {
     const name = cap.value.toUpperCase().replace(/^CAP_/, '');
     if (name === 'ALL' || name === 'SYS_ADMIN')
-      ctx.report({ ruleId: 'DA-CMP-041', message: `service "${svc.name}" adds capability ${cap.value}`, origin: cap.origin });
+      ctx.report({
+        ruleId: 'DA-CMP-041',
+        message: `service "${svc.name}" adds capability ${cap.value}`,
+        origin: cap.origin,
+      });
   }
 });
 
@@ -118,9 +159,17 @@ export const imagePinned = forEach((svc, ctx) => {
   if (ref.digest) return;
   const written = svc.image.raw ? ` (written ${svc.image.raw})` : '';
   if (!ref.tag)
-    ctx.report({ ruleId: 'DA-CMP-042', message: `image ${svc.image.value}${written} has no tag, which means latest`, origin: svc.image.origin });
+    ctx.report({
+      ruleId: 'DA-CMP-042',
+      message: `image ${svc.image.value}${written} has no tag, which means latest`,
+      origin: svc.image.origin,
+    });
   else if (ref.tag === 'latest')
-    ctx.report({ ruleId: 'DA-CMP-042', message: `image ${svc.image.value}${written} uses the moving tag latest`, origin: svc.image.origin });
+    ctx.report({
+      ruleId: 'DA-CMP-042',
+      message: `image ${svc.image.value}${written} uses the moving tag latest`,
+      origin: svc.image.origin,
+    });
 });
 
 export const restartPolicy = forEach((svc, ctx) => {

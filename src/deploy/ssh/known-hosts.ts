@@ -46,7 +46,9 @@ export function parseKnownHosts(text: string, input = 'ssh-known-hosts'): KnownH
       const marker = fields.shift();
       if (marker === '@revoked') revoked = true;
       else if (marker === '@cert-authority') {
-        throw new DeployInputError(`${input} line ${i + 1}: @cert-authority lines are not supported; pin the host keys themselves`);
+        throw new DeployInputError(
+          `${input} line ${i + 1}: @cert-authority lines are not supported; pin the host keys themselves`,
+        );
       } else throw new DeployInputError(`${input} line ${i + 1}: unknown marker ${marker}`);
     }
     const [patterns, keyType, b64] = fields;
@@ -54,10 +56,16 @@ export function parseKnownHosts(text: string, input = 'ssh-known-hosts'): KnownH
       throw new DeployInputError(`${input} line ${i + 1}: expected \`host key-type base64-key\` (a known_hosts line)`);
     }
     if (!KEY_TYPES.has(keyType)) {
-      throw new DeployInputError(`${input} line ${i + 1}: key type ${keyType} is not supported (${[...KEY_TYPES].join(', ')})`);
+      throw new DeployInputError(
+        `${input} line ${i + 1}: key type ${keyType} is not supported (${[...KEY_TYPES].join(', ')})`,
+      );
     }
     const key = Buffer.from(b64, 'base64');
-    if (key.length === 0 || key.toString('base64').replace(/=+$/, '') !== b64.replace(/=+$/, '') || keyTypeOf(key) !== keyType) {
+    if (
+      key.length === 0 ||
+      key.toString('base64').replace(/=+$/, '') !== b64.replace(/=+$/, '') ||
+      keyTypeOf(key) !== keyType
+    ) {
       throw new DeployInputError(`${input} line ${i + 1}: the key is not valid base64 of a ${keyType} public key`);
     }
     out.push({ patterns, keyType, key, revoked, line: i + 1 });
@@ -71,7 +79,10 @@ export function hostKeyName(host: string, port: number): string {
 }
 
 function globToRegExp(glob: string): RegExp {
-  const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const body = glob
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${body}$`, 'i');
 }
 
@@ -112,7 +123,7 @@ export function pinsForHost(entries: readonly KnownHostKey[], host: string, port
 export function hostKeyAlgorithms(pins: HostKeyPins): string[] {
   const algos = new Set<string>();
   for (const k of pins.accepted) {
-    if (k.keyType === 'ssh-rsa') ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'].forEach((a) => algos.add(a));
+    if (k.keyType === 'ssh-rsa') for (const a of ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa']) algos.add(a);
     else algos.add(k.keyType);
   }
   return [...algos];
@@ -122,7 +133,10 @@ export type HostKeyVerdict = { ok: true } | { ok: false; reason: string };
 
 export function verifyHostKey(pins: HostKeyPins, offered: Buffer, name: string): HostKeyVerdict {
   if (pins.revoked.some((k) => k.key.equals(offered))) {
-    return { ok: false, reason: `${name} offered ${keyTypeOf(offered)} ${fingerprint(offered)}, which ssh-known-hosts marks @revoked` };
+    return {
+      ok: false,
+      reason: `${name} offered ${keyTypeOf(offered)} ${fingerprint(offered)}, which ssh-known-hosts marks @revoked`,
+    };
   }
   if (pins.accepted.some((k) => k.key.equals(offered))) return { ok: true };
   const expected = pins.accepted.map((k) => `${k.keyType} ${fingerprint(k.key)} (line ${k.line})`).join(', ');

@@ -88,7 +88,12 @@ function connectClient(target: SshEndpoint, options: SshOptions, sock?: Readable
     authHandler: (_methodsLeft, _partial, next) => {
       if (authStarted) return next(false as never);
       authStarted = true;
-      next({ type: 'publickey', username: target.user, key: options.privateKey, ...(options.passphrase ? { passphrase: options.passphrase } : {}) } as never);
+      next({
+        type: 'publickey',
+        username: target.user,
+        key: options.privateKey,
+        ...(options.passphrase ? { passphrase: options.passphrase } : {}),
+      } as never);
     },
     ...(sock ? { sock } : {}),
   };
@@ -108,9 +113,16 @@ function connectClient(target: SshEndpoint, options: SshOptions, sock?: Readable
         );
       }
       if (err.level === 'client-timeout' || /timed out/i.test(err.message)) {
-        return reject(new SshError(`SSH connection to ${where} timed out after ${options.connectTimeoutMs / 1000}s (during the handshake)`, 'timeout'));
+        return reject(
+          new SshError(
+            `SSH connection to ${where} timed out after ${options.connectTimeoutMs / 1000}s (during the handshake)`,
+            'timeout',
+          ),
+        );
       }
-      reject(new SshError(`cannot connect to ${where}: ${err.code ?? ''} ${err.message}`.replace(/\s+/g, ' '), 'connect'));
+      reject(
+        new SshError(`cannot connect to ${where}: ${err.code ?? ''} ${err.message}`.replace(/\s+/g, ' '), 'connect'),
+      );
     };
     const onReady = () => {
       client.removeListener('error', onError);
@@ -151,7 +163,12 @@ export class SshSession {
       sock = await new Promise<Readable>((resolve, reject) =>
         j.forwardOut('127.0.0.1', 0, target.host, target.port, (err, stream) =>
           err
-            ? reject(new SshError(`jump host ${endpointName(options.jump!)} cannot reach ${target.host}:${target.port}: ${err.message}`, 'connect'))
+            ? reject(
+                new SshError(
+                  `jump host ${endpointName(options.jump!)} cannot reach ${target.host}:${target.port}: ${err.message}`,
+                  'connect',
+                ),
+              )
             : resolve(stream),
         ),
       ).catch((e: unknown) => {
@@ -174,7 +191,9 @@ export class SshSession {
 
   exec(command: string, opts: ExecOptions): Promise<ExecResult> {
     if (this.closedReason) {
-      return Promise.reject(new SshError(`${opts.label} on ${this.name}: the connection is gone (${this.closedReason})`, 'connection-lost'));
+      return Promise.reject(
+        new SshError(`${opts.label} on ${this.name}: the connection is gone (${this.closedReason})`, 'connection-lost'),
+      );
     }
     const max = opts.maxOutput ?? 1 << 20;
     return new Promise<ExecResult>((resolve, reject) => {
@@ -195,7 +214,14 @@ export class SshSession {
       };
       const fail = (err: Error) => {
         if (opts.stdin instanceof Readable) opts.stdin.destroy();
-        finish(new SshError(`${opts.label} on ${this.name} failed: ${err.message}`, (err as SshError).kind ?? 'connection-lost', null, stderr));
+        finish(
+          new SshError(
+            `${opts.label} on ${this.name} failed: ${err.message}`,
+            (err as SshError).kind ?? 'connection-lost',
+            null,
+            stderr,
+          ),
+        );
       };
       this.pending.add(fail);
       if (opts.timeoutMs) {
@@ -207,7 +233,14 @@ export class SshSession {
           }
           channel?.close();
           if (opts.stdin instanceof Readable) opts.stdin.destroy();
-          finish(new SshError(`${opts.label} on ${this.name} timed out after ${Math.round(opts.timeoutMs! / 1000)}s`, 'timeout', null, stderr));
+          finish(
+            new SshError(
+              `${opts.label} on ${this.name} timed out after ${Math.round(opts.timeoutMs! / 1000)}s`,
+              'timeout',
+              null,
+              stderr,
+            ),
+          );
         }, opts.timeoutMs);
       }
       this.client.exec(command, (err, ch) => {
@@ -230,9 +263,21 @@ export class SshSession {
             return finish(undefined, { code, stdout, stderr });
           }
           if (this.closedReason) return; // the connection-lost path reports it
-          const why = code === null ? (signal ? `killed by signal ${signal}` : 'no exit status (channel closed)') : `exit status ${code}`;
+          const why =
+            code === null
+              ? signal
+                ? `killed by signal ${signal}`
+                : 'no exit status (channel closed)'
+              : `exit status ${code}`;
           const detail = tail(stderr) || tail(stdout);
-          finish(new SshError(`${opts.label} on ${this.name} failed (${why})${detail ? `:\n${detail}` : ''}`, 'command', code, stderr));
+          finish(
+            new SshError(
+              `${opts.label} on ${this.name} failed (${why})${detail ? `:\n${detail}` : ''}`,
+              'command',
+              code,
+              stderr,
+            ),
+          );
         });
         if (opts.stdin instanceof Readable) {
           opts.stdin.on('error', (e) => {

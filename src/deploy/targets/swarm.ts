@@ -160,7 +160,7 @@ export class SwarmTarget implements DeployTarget {
   }
 
   private async preflight(): Promise<SwarmPreflight> {
-    let out;
+    let out: Awaited<ReturnType<typeof this.exec>>;
     try {
       out = await this.exec(swarmPreflightScript(this.plan.deployPath, this.swarm.stack), 'preflight', {
         timeoutMs: 60_000,
