@@ -60,18 +60,21 @@ export async function describeFailure(session: SshSession, project: string, logL
           },
         );
         const text = `${logs.stdout}${logs.stderr}`.trimEnd();
-        parts.push(
-          text
-            ? `  last log lines:\n${text
-                .split('\n')
-                .map((l) => `    ${l}`)
-                .join('\n')}`
-            : '  (no log output)',
-        );
+        parts.push(formatLogTail(text));
       }
     }
     return parts.join('\n');
   } catch (e) {
     return `could not read the service state: ${(e as Error).message}`;
   }
+}
+
+/** A service's last log lines, indented under the failure they explain. */
+export function formatLogTail(text: string): string {
+  return text
+    ? `  last log lines:\n${text
+        .split('\n')
+        .map((l) => `    ${l}`)
+        .join('\n')}`
+    : '  (no log output)';
 }

@@ -50,6 +50,19 @@ export class HostStepError extends Error {
   }
 }
 
+/** Runs one step of a host's deploy: times it into the summary, and names the host and step in any failure. */
+export async function timedStep<T>(summary: HostSummary, host: string, name: string, fn: () => Promise<T>): Promise<T> {
+  const start = Date.now();
+  try {
+    return await fn();
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    throw e instanceof HostStepError ? e : new HostStepError(name, `${host}: ${name}: ${msg}`);
+  } finally {
+    summary.steps.push({ step: name, ms: Date.now() - start });
+  }
+}
+
 /** compose's stderr without its progress lines and the known `mode` warning: what is left is the reason. */
 export function composeErrorLines(stderr: string): string {
   const lines = stderr
@@ -84,16 +97,8 @@ export class HostDeploy {
     this.summary = { host: this.name, status: 'pending', steps: [] };
   }
 
-  private async step<T>(name: string, fn: () => Promise<T>): Promise<T> {
-    const start = Date.now();
-    try {
-      return await fn();
-    } catch (e) {
-      const msg = e instanceof Error ? e.message : String(e);
-      throw e instanceof HostStepError ? e : new HostStepError(name, `${this.name}: ${name}: ${msg}`);
-    } finally {
-      this.summary.steps.push({ step: name, ms: Date.now() - start });
-    }
+  private step<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    return timedStep(this.summary, this.name, name, fn);
   }
 
   private connect(): Promise<SshSession> {

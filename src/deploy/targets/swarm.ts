@@ -8,10 +8,11 @@
 import { formatHost } from '../../action/deploy-inputs.js';
 import { openHostSession } from '../connect.js';
 import { deliverImage, type LocalImage } from '../deliver-image.js';
-import { HostStepError, MANIFEST, type DeployLog, type ReleaseManifest } from '../host-deploy.js';
+import { HostStepError, MANIFEST, timedStep, type DeployLog, type ReleaseManifest } from '../host-deploy.js';
 import type { LocalDocker } from '../local-docker.js';
 import type { DeployPlan, SwarmPlan } from '../plan.js';
 import { frame, remoteJoin, shQuote, switchCurrentScript, writeFileScript } from '../remote-script.js';
+import { formatLogTail } from '../diagnose.js';
 import { renderStackFile, type RenderedStack } from '../stack-file.js';
 import type { SshError, SshSession } from '../ssh/session.js';
 import type { HostSummary } from '../summary.js';
@@ -73,16 +74,8 @@ export class SwarmTarget implements DeployTarget {
     return this.s.exec(command, { label, timeoutMs: opts.timeoutMs ?? this.plan.commandTimeoutMs, ...opts });
   }
 
-  private async step<T>(name: string, fn: () => Promise<T>): Promise<T> {
-    const start = Date.now();
-    try {
-      return await fn();
-    } catch (e) {
-      const msg = e instanceof Error ? e.message : String(e);
-      throw e instanceof HostStepError ? e : new HostStepError(name, `${this.name}: ${name}: ${msg}`);
-    } finally {
-      this.summary.steps.push({ step: name, ms: Date.now() - start });
-    }
+  private step<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    return timedStep(this.summary, this.name, name, fn);
   }
 
   async deploy(local: LocalImage, docker: LocalDocker): Promise<void> {
@@ -354,14 +347,7 @@ export class SwarmTarget implements DeployTarget {
       },
     ).catch((e: Error) => ({ stdout: `(could not read the logs: ${e.message})` }));
     const text = logs.stdout.trimEnd();
-    lines.push(
-      text
-        ? `  last log lines:\n${text
-            .split('\n')
-            .map((l) => `    ${l}`)
-            .join('\n')}`
-        : '  (no log output)',
-    );
+    lines.push(formatLogTail(text));
     return lines.join('\n');
   }
 
