@@ -1486,7 +1486,7 @@ module.exports = {
 
 
 
-const binding = __nccwpck_require__(5243);
+const binding = __nccwpck_require__(7318);
 
 module.exports = binding.getCPUInfo;
 
@@ -16830,7 +16830,7 @@ let AESGCMDecipher;
 let ChaChaPolyDecipher;
 let GenericDecipher;
 try {
-  binding = __nccwpck_require__(8440);
+  binding = __nccwpck_require__(490);
   ({ AESGCMCipher, ChaChaPolyCipher, GenericCipher,
      AESGCMDecipher, ChaChaPolyDecipher, GenericDecipher } = binding);
 } catch {}
@@ -71174,12 +71174,7 @@ async function describeFailure(session, project, logLines = 20) {
                     okCodes: [1],
                 });
                 const text = `${logs.stdout}${logs.stderr}`.trimEnd();
-                parts.push(text
-                    ? `  last log lines:\n${text
-                        .split('\n')
-                        .map((l) => `    ${l}`)
-                        .join('\n')}`
-                    : '  (no log output)');
+                parts.push(formatLogTail(text));
             }
         }
         return parts.join('\n');
@@ -71187,6 +71182,15 @@ async function describeFailure(session, project, logLines = 20) {
     catch (e) {
         return `could not read the service state: ${e.message}`;
     }
+}
+/** A service's last log lines, indented under the failure they explain. */
+function formatLogTail(text) {
+    return text
+        ? `  last log lines:\n${text
+            .split('\n')
+            .map((l) => `    ${l}`)
+            .join('\n')}`
+        : '  (no log output)';
 }
 
 ;// CONCATENATED MODULE: ./src/deploy/host-deploy.ts
@@ -71207,6 +71211,20 @@ class HostStepError extends Error {
         super(message);
         this.step = step;
         this.name = 'HostStepError';
+    }
+}
+/** Runs one step of a host's deploy: times it into the summary, and names the host and step in any failure. */
+async function timedStep(summary, host, name, fn) {
+    const start = Date.now();
+    try {
+        return await fn();
+    }
+    catch (e) {
+        const msg = e instanceof Error ? e.message : String(e);
+        throw e instanceof HostStepError ? e : new HostStepError(name, `${host}: ${name}: ${msg}`);
+    }
+    finally {
+        summary.steps.push({ step: name, ms: Date.now() - start });
     }
 }
 /** compose's stderr without its progress lines and the known `mode` warning: what is left is the reason. */
@@ -71237,18 +71255,8 @@ class HostDeploy {
         this.name = formatHost(address);
         this.summary = { host: this.name, status: 'pending', steps: [] };
     }
-    async step(name, fn) {
-        const start = Date.now();
-        try {
-            return await fn();
-        }
-        catch (e) {
-            const msg = e instanceof Error ? e.message : String(e);
-            throw e instanceof HostStepError ? e : new HostStepError(name, `${this.name}: ${name}: ${msg}`);
-        }
-        finally {
-            this.summary.steps.push({ step: name, ms: Date.now() - start });
-        }
+    step(name, fn) {
+        return timedStep(this.summary, this.name, name, fn);
     }
     connect() {
         return openHostSession(this.plan, this.address);
@@ -71768,6 +71776,7 @@ function lastTaskError(s, tasks) {
 
 
 
+
 const POLL_MS = 1000;
 class SwarmTarget {
     plan;
@@ -71805,18 +71814,8 @@ class SwarmTarget {
     exec(command, label, opts = {}) {
         return this.s.exec(command, { label, timeoutMs: opts.timeoutMs ?? this.plan.commandTimeoutMs, ...opts });
     }
-    async step(name, fn) {
-        const start = Date.now();
-        try {
-            return await fn();
-        }
-        catch (e) {
-            const msg = e instanceof Error ? e.message : String(e);
-            throw e instanceof HostStepError ? e : new HostStepError(name, `${this.name}: ${name}: ${msg}`);
-        }
-        finally {
-            this.summary.steps.push({ step: name, ms: Date.now() - start });
-        }
+    step(name, fn) {
+        return timedStep(this.summary, this.name, name, fn);
     }
     async deploy(local, docker) {
         const { plan, log, swarm } = this;
@@ -72040,12 +72039,7 @@ class SwarmTarget {
             okCodes: [1],
         }).catch((e) => ({ stdout: `(could not read the logs: ${e.message})` }));
         const text = logs.stdout.trimEnd();
-        lines.push(text
-            ? `  last log lines:\n${text
-                .split('\n')
-                .map((l) => `    ${l}`)
-                .join('\n')}`
-            : '  (no log output)');
+        lines.push(formatLogTail(text));
         return lines.join('\n');
     }
     /** Removes this stack's secrets no service refers to any more, and old release directories. */
@@ -72889,17 +72883,19 @@ globals.__dirname ??= node_path__WEBPACK_IMPORTED_MODULE_0___default().dirname(g
 
 /***/ }),
 
-/***/ 5243:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+/***/ 7318:
+/***/ ((module) => {
 
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)(__nccwpck_require__.ab + "build/Release/cpufeatures.node")
+module.exports = eval("require")("../build/Release/cpufeatures.node");
+
 
 /***/ }),
 
-/***/ 8440:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+/***/ 490:
+/***/ ((module) => {
 
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)(__nccwpck_require__.ab + "lib/protocol/crypto/build/Release/sshcrypto.node")
+module.exports = eval("require")("./crypto/build/Release/sshcrypto.node");
+
 
 /***/ }),
 
