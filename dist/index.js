@@ -71720,19 +71720,28 @@ function serviceVerdict(s, tasks, expectedImage, startedBefore) {
     if (expectedImage && image !== expectedImage && !image.startsWith(`${expectedImage}@`)) {
         return { kind: 'waiting', why: `the service spec runs ${image}` };
     }
-    const current = mine.filter((t) => t.DesiredState === 'running');
-    const running = current.filter((t) => t.Status.State === 'running' && specKey(t.Spec.ContainerSpec) === spec);
-    const want = s.Spec.Mode?.Replicated?.Replicas ?? Math.max(1, current.length);
+    const progress = taskProgress(s, tasks);
     // A new service has no update to roll back: repeated failures of its tasks are the verdict.
     if (!s.UpdateStatus) {
         const failed = mine.filter((t) => FAILED_STATES.has(t.Status.State) && specKey(t.Spec.ContainerSpec) === spec);
         if (failed.length >= 3)
             return { kind: 'failed', rolledBack: false, why: `${failed.length} tasks failed` };
     }
-    if (running.length < want || current.length !== running.length) {
-        return { kind: 'waiting', why: `${running.length}/${want} tasks running the current spec` };
+    if (!progress.settled) {
+        return { kind: 'waiting', why: `${progress.running}/${progress.want} tasks running the current spec` };
     }
     return { kind: 'converged' };
+}
+/**
+ * How many of a service's wanted tasks run its current spec (a task with a healthcheck reports running only once
+ * healthy). Settled when all do and no other task is still meant to run.
+ */
+function taskProgress(s, tasks) {
+    const spec = specKey(s.Spec.TaskTemplate.ContainerSpec);
+    const current = tasks.filter((t) => t.ServiceID === s.ID && t.DesiredState === 'running');
+    const running = current.filter((t) => t.Status.State === 'running' && specKey(t.Spec.ContainerSpec) === spec);
+    const want = s.Spec.Mode?.Replicated?.Replicas ?? Math.max(1, current.length);
+    return { running: running.length, want, settled: running.length >= want && current.length === running.length };
 }
 /**
  * The task that tells why a service failed: the newest one that failed, was rejected, or ended on its own (`complete`:
@@ -72118,7 +72127,9 @@ class SwarmTarget {
                 const st = s.UpdateStatus?.State;
                 if (st === 'updating' || st === 'rollback_started')
                     pending.push(`${s.Spec.Name} ${st}`);
-                else if (serviceVerdict(s, tasks, undefined, undefined).kind === 'waiting')
+                // Judged on the tasks alone: after a rollback the service's update state says `rollback_completed` while
+                // the previous release's task may still be starting.
+                else if (!taskProgress(s, tasks).settled)
                     pending.push(`${s.Spec.Name} tasks starting`);
                 else if (this.stack?.pinnedServices.includes(s.Spec.Name.slice(this.swarm.stack.length + 1)) &&
                     s.Spec.TaskTemplate.ContainerSpec.Image.startsWith(this.image)) {

@@ -7,6 +7,7 @@ import {
   parseSwarmPreflight,
   secretCreateScript,
   serviceVerdict,
+  taskProgress,
   stackDeployScript,
   type SwarmService,
   type SwarmTask,
@@ -181,4 +182,18 @@ test('service verdicts: converged, waiting for the update, a fresh rollback fail
       }),
     ]),
   ).toBe('task t-failed-r:2 (r:2): failed: task: non-zero exit (137): dockerexec: unhealthy container');
+});
+
+test('task progress after a rollback: settled only once the previous release task runs', () => {
+  const rolled = svc({ UpdateStatus: { State: 'rollback_completed', StartedAt: 't2' } });
+  rolled.Spec.TaskTemplate.ContainerSpec.Image = 'r:1';
+  // Swarm says the rollback completed while the r:1 task is still starting (health not yet passed).
+  expect(taskProgress(rolled, [task('starting', 'r:1'), task('shutdown', 'r:2', 'shutdown')])).toEqual({
+    running: 0,
+    want: 1,
+    settled: false,
+  });
+  expect(taskProgress(rolled, [task('running', 'r:1'), task('shutdown', 'r:2', 'shutdown')]).settled).toBe(true);
+  // A task of the failed spec still meant to run keeps it unsettled.
+  expect(taskProgress(rolled, [task('running', 'r:1'), task('running', 'r:2')]).settled).toBe(false);
 });

@@ -25,6 +25,7 @@ import {
   parseSwarmPreflight,
   secretCreateScript,
   serviceVerdict,
+  taskProgress,
   stackDeployScript,
   stackStateScript,
   swarmPreflightScript,
@@ -439,8 +440,9 @@ export class SwarmTarget implements DeployTarget {
       for (const s of services) {
         const st = s.UpdateStatus?.State;
         if (st === 'updating' || st === 'rollback_started') pending.push(`${s.Spec.Name} ${st}`);
-        else if (serviceVerdict(s, tasks, undefined, undefined).kind === 'waiting')
-          pending.push(`${s.Spec.Name} tasks starting`);
+        // Judged on the tasks alone: after a rollback the service's update state says `rollback_completed` while
+        // the previous release's task may still be starting.
+        else if (!taskProgress(s, tasks).settled) pending.push(`${s.Spec.Name} tasks starting`);
         else if (
           this.stack?.pinnedServices.includes(s.Spec.Name.slice(this.swarm.stack.length + 1)) &&
           s.Spec.TaskTemplate.ContainerSpec.Image.startsWith(this.image)
