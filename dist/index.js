@@ -61974,7 +61974,7 @@ var __spreadArray = (this && this.__spreadArray) || function (to, from, pack) {
 
 /***/ }),
 
-/***/ 6081:
+/***/ 2566:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -67933,6 +67933,11 @@ const RULES_DOC_URL = 'https://github.com/doongzi/deploy-action/blob/v1/docs/rul
 function ruleAnchor(id) {
     return id.toLowerCase();
 }
+/** The annotation title: the id and, for a known rule, its name (`DA-IMG-001 runs-as-root`). */
+function ruleTitle(id) {
+    const rule = catalog_BY_ID.get(id);
+    return rule ? `${id} ${rule.name}` : id;
+}
 function ruleHelpUrl(id) {
     return `${RULES_DOC_URL}#${ruleAnchor(id)}`;
 }
@@ -68259,22 +68264,8 @@ async function buildImage(req) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/report/check-result.ts
-function countBySeverity(findings) {
-    const counts = { error: 0, warning: 0, notice: 0 };
-    for (const f of findings)
-        counts[f.severity]++;
-    return counts;
-}
-
-;// CONCATENATED MODULE: ./src/report/summary.ts
-
-
-
-const ICON = { error: '❌ error', warning: '⚠️ warning', notice: 'ℹ️ notice' };
-function cell(text) {
-    return text.replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
-}
+;// CONCATENATED MODULE: ./src/util/format.ts
+/** Decimal units, as `docker images` prints sizes. */
 function formatBytes(bytes) {
     const units = ['B', 'kB', 'MB', 'GB'];
     let value = bytes;
@@ -68284,40 +68275,6 @@ function formatBytes(bytes) {
         unit++;
     }
     return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
-}
-/** The job summary in GitHub-flavoured Markdown: verdict, image facts, then every finding. */
-function renderSummary(result, toWorkspacePath) {
-    const counts = countBySeverity(result.findings);
-    const verdict = counts.error
-        ? '❌ Check failed'
-        : counts.warning
-            ? '⚠️ Check passed with warnings'
-            : '✅ Check passed';
-    const out = [`## deploy-action: ${verdict}`, ''];
-    out.push(`${counts.error} errors, ${counts.warning} warnings, ${counts.notice} notices in ${(result.durationMs / 1000).toFixed(1)} s.`, '');
-    if (result.image) {
-        const img = result.image;
-        out.push('### Image', '', '| | |', '|---|---|');
-        out.push(`| Target stage | \`${cell(img.target)}\` |`);
-        out.push(`| Image ID | \`${img.imageId}\` |`);
-        out.push(`| Size | ${formatBytes(img.sizeBytes)} |`);
-        out.push(`| Layers | ${img.layerCount} |`);
-        out.push(`| Runtime user | \`${cell(img.runtimeUser)}\` (USER \`${cell(img.configuredUser || '(none: root)')}\`) |`);
-        out.push(`| Built with | ${img.builder} |`, '');
-    }
-    if (result.findings.length) {
-        out.push('### Findings', '', '| Severity | Rule | Where | Message |', '|---|---|---|---|');
-        for (const f of sortFindings(result.findings)) {
-            const rule = ruleById(f.ruleId);
-            const where = f.location ? `\`${cell(toWorkspacePath(f.location.file))}:${f.location.line}\`` : '';
-            out.push(`| ${ICON[f.severity]} | [${f.ruleId}](${ruleHelpUrl(f.ruleId)}) ${rule?.name ?? ''} | ${where} | ${cell(f.message)} |`);
-        }
-    }
-    else {
-        out.push('No findings.');
-    }
-    out.push('');
-    return out.join('\n');
 }
 
 ;// CONCATENATED MODULE: ./src/check/image/accounts.ts
@@ -69540,7 +69497,7 @@ function planAnnotations(findings, toWorkspacePath) {
             const rule = ruleById(f.ruleId);
             out.push({
                 severity,
-                title: `${f.ruleId}${rule ? ` ${rule.name}` : ''}`,
+                title: ruleTitle(f.ruleId),
                 message: `${f.message}\n${rule ? `${rule.fix} ` : ''}(${ruleHelpUrl(f.ruleId)})`,
                 ...(f.location
                     ? {
@@ -69560,6 +69517,14 @@ function planAnnotations(findings, toWorkspacePath) {
         }
     }
     return out;
+}
+
+;// CONCATENATED MODULE: ./src/report/check-result.ts
+function countBySeverity(findings) {
+    const counts = { error: 0, warning: 0, notice: 0 };
+    for (const f of findings)
+        counts[f.severity]++;
+    return counts;
 }
 
 ;// CONCATENATED MODULE: ./src/report/json-report.ts
@@ -69582,6 +69547,50 @@ function renderJsonReport(result, toWorkspacePath) {
             help: ruleHelpUrl(f.ruleId),
         })),
     }, null, 2);
+}
+
+;// CONCATENATED MODULE: ./src/report/summary.ts
+
+
+
+
+const ICON = { error: '❌ error', warning: '⚠️ warning', notice: 'ℹ️ notice' };
+function cell(text) {
+    return text.replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
+}
+/** The job summary in GitHub-flavoured Markdown: verdict, image facts, then every finding. */
+function renderSummary(result, toWorkspacePath) {
+    const counts = countBySeverity(result.findings);
+    const verdict = counts.error
+        ? '❌ Check failed'
+        : counts.warning
+            ? '⚠️ Check passed with warnings'
+            : '✅ Check passed';
+    const out = [`## deploy-action: ${verdict}`, ''];
+    out.push(`${counts.error} errors, ${counts.warning} warnings, ${counts.notice} notices in ${(result.durationMs / 1000).toFixed(1)} s.`, '');
+    if (result.image) {
+        const img = result.image;
+        out.push('### Image', '', '| | |', '|---|---|');
+        out.push(`| Target stage | \`${cell(img.target)}\` |`);
+        out.push(`| Image ID | \`${img.imageId}\` |`);
+        out.push(`| Size | ${formatBytes(img.sizeBytes)} |`);
+        out.push(`| Layers | ${img.layerCount} |`);
+        out.push(`| Runtime user | \`${cell(img.runtimeUser)}\` (USER \`${cell(img.configuredUser || '(none: root)')}\`) |`);
+        out.push(`| Built with | ${img.builder} |`, '');
+    }
+    if (result.findings.length) {
+        out.push('### Findings', '', '| Severity | Rule | Where | Message |', '|---|---|---|---|');
+        for (const f of sortFindings(result.findings)) {
+            const rule = ruleById(f.ruleId);
+            const where = f.location ? `\`${cell(toWorkspacePath(f.location.file))}:${f.location.line}\`` : '';
+            out.push(`| ${ICON[f.severity]} | [${f.ruleId}](${ruleHelpUrl(f.ruleId)}) ${rule?.name ?? ''} | ${where} | ${cell(f.message)} |`);
+        }
+    }
+    else {
+        out.push('No findings.');
+    }
+    out.push('');
+    return out.join('\n');
 }
 
 ;// CONCATENATED MODULE: ./src/report/pr-comment.ts
@@ -72848,10 +72857,9 @@ async function run() {
         // Bad input and failed deploys reach the user as one clear error annotation, never a stack trace.
         const message = error instanceof Error ? error.message : String(error);
         const ruleId = error instanceof UserFacingError ? error.ruleId : error instanceof DeployFailedError ? 'DA-DEP-002' : undefined;
-        const rule = ruleId ? ruleById(ruleId) : undefined;
         const location = error instanceof UserFacingError ? error.location : undefined;
         core_error(message, {
-            ...(ruleId ? { title: `${ruleId}${rule ? ` ${rule.name}` : ''}` } : {}),
+            ...(ruleId ? { title: ruleTitle(ruleId) } : {}),
             ...(location ? { file: location.file, startLine: location.line } : {}),
         });
         process.exitCode = ExitCode.Failure;
@@ -72866,7 +72874,7 @@ async function run() {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _runtime_globals_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8462);
-/* harmony import */ var _action_main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6081);
+/* harmony import */ var _action_main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2566);
 
 
 await (0,_action_main_js__WEBPACK_IMPORTED_MODULE_1__/* .run */ .e)();

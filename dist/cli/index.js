@@ -10168,7 +10168,7 @@ const ACTION_VERSION = '0.1.0';
 
 /***/ }),
 
-/***/ 849:
+/***/ 246:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -12899,14 +12899,8 @@ async function buildImage(req) {
 
 // EXTERNAL MODULE: ./src/rules/image-rules.ts
 var image_rules = __nccwpck_require__(6788);
-;// CONCATENATED MODULE: ./src/report/summary.ts
-
-
-
-const ICON = { error: '❌ error', warning: '⚠️ warning', notice: 'ℹ️ notice' };
-function cell(text) {
-    return text.replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
-}
+;// CONCATENATED MODULE: ./src/util/format.ts
+/** Decimal units, as `docker images` prints sizes. */
 function formatBytes(bytes) {
     const units = ['B', 'kB', 'MB', 'GB'];
     let value = bytes;
@@ -12916,40 +12910,6 @@ function formatBytes(bytes) {
         unit++;
     }
     return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
-}
-/** The job summary in GitHub-flavoured Markdown: verdict, image facts, then every finding. */
-function renderSummary(result, toWorkspacePath) {
-    const counts = countBySeverity(result.findings);
-    const verdict = counts.error
-        ? '❌ Check failed'
-        : counts.warning
-            ? '⚠️ Check passed with warnings'
-            : '✅ Check passed';
-    const out = [`## deploy-action: ${verdict}`, ''];
-    out.push(`${counts.error} errors, ${counts.warning} warnings, ${counts.notice} notices in ${(result.durationMs / 1000).toFixed(1)} s.`, '');
-    if (result.image) {
-        const img = result.image;
-        out.push('### Image', '', '| | |', '|---|---|');
-        out.push(`| Target stage | \`${cell(img.target)}\` |`);
-        out.push(`| Image ID | \`${img.imageId}\` |`);
-        out.push(`| Size | ${formatBytes(img.sizeBytes)} |`);
-        out.push(`| Layers | ${img.layerCount} |`);
-        out.push(`| Runtime user | \`${cell(img.runtimeUser)}\` (USER \`${cell(img.configuredUser || '(none: root)')}\`) |`);
-        out.push(`| Built with | ${img.builder} |`, '');
-    }
-    if (result.findings.length) {
-        out.push('### Findings', '', '| Severity | Rule | Where | Message |', '|---|---|---|---|');
-        for (const f of sortFindings(result.findings)) {
-            const rule = ruleById(f.ruleId);
-            const where = f.location ? `\`${cell(toWorkspacePath(f.location.file))}:${f.location.line}\`` : '';
-            out.push(`| ${ICON[f.severity]} | [${f.ruleId}](${ruleHelpUrl(f.ruleId)}) ${rule?.name ?? ''} | ${where} | ${cell(f.message)} |`);
-        }
-    }
-    else {
-        out.push('No findings.');
-    }
-    out.push('');
-    return out.join('\n');
 }
 
 ;// CONCATENATED MODULE: ./src/check/image/accounts.ts
@@ -14171,7 +14131,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _action_fail_on_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(4152);
 /* harmony import */ var _action_inputs_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(1729);
 /* harmony import */ var _action_version_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(4710);
-/* harmony import */ var _check_run_check_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(849);
+/* harmony import */ var _check_run_check_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(246);
 /* harmony import */ var _findings_finding_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(4879);
 /* harmony import */ var _report_json_report_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(4225);
 /* harmony import */ var _report_sarif_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(643);
@@ -14444,7 +14404,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   Z4: () => (/* binding */ ruleHelpUrl)
 });
 
-// UNUSED EXPORTS: RULES_DOC_URL, ruleAnchor
+// UNUSED EXPORTS: RULES_DOC_URL, ruleAnchor, ruleTitle
 
 // EXTERNAL MODULE: ./src/rules/compose-rules.ts
 var compose_rules = __nccwpck_require__(6981);
@@ -14511,6 +14471,11 @@ const RULES_DOC_URL = 'https://github.com/doongzi/deploy-action/blob/v1/docs/rul
 /** Anchor of a rule in docs/rules.md: the id lower-cased, as GitHub slugs headings that start with it. */
 function ruleAnchor(id) {
     return id.toLowerCase();
+}
+/** The annotation title: the id and, for a known rule, its name (`DA-IMG-001 runs-as-root`). */
+function ruleTitle(id) {
+    const rule = BY_ID.get(id);
+    return rule ? `${id} ${rule.name}` : id;
 }
 function ruleHelpUrl(id) {
     return `${RULES_DOC_URL}#${ruleAnchor(id)}`;

@@ -14,7 +14,7 @@ import { renderSummary } from '../report/summary.js';
 import { failsStep } from './fail-on.js';
 import { readDeployInputs } from '../deploy/action-adapter.js';
 import { DeployFailedError } from '../deploy/summary.js';
-import { ruleById } from '../rules/catalog.js';
+import { ruleTitle } from '../rules/catalog.js';
 import { runDeployMode } from './deploy-mode.js';
 import { readCheckInputs, type CheckInputs } from './inputs.js';
 import { ACTION_VERSION } from './version.js';
@@ -105,10 +105,9 @@ export async function run(): Promise<void> {
     const message = error instanceof Error ? error.message : String(error);
     const ruleId =
       error instanceof UserFacingError ? error.ruleId : error instanceof DeployFailedError ? 'DA-DEP-002' : undefined;
-    const rule = ruleId ? ruleById(ruleId) : undefined;
     const location = error instanceof UserFacingError ? error.location : undefined;
     core.error(message, {
-      ...(ruleId ? { title: `${ruleId}${rule ? ` ${rule.name}` : ''}` } : {}),
+      ...(ruleId ? { title: ruleTitle(ruleId) } : {}),
       ...(location ? { file: location.file, startLine: location.line } : {}),
     });
     process.exitCode = core.ExitCode.Failure;

@@ -1,6 +1,6 @@
 import type { Finding, Severity } from '../findings/finding.js';
 import { sortFindings } from '../findings/finding.js';
-import { ruleById, ruleHelpUrl } from '../rules/catalog.js';
+import { ruleById, ruleHelpUrl, ruleTitle } from '../rules/catalog.js';
 
 /** GitHub keeps at most this many annotations of each kind per step and drops the rest silently. */
 export const ANNOTATION_LIMIT = 10;
@@ -29,7 +29,7 @@ export function planAnnotations(findings: readonly Finding[], toWorkspacePath: (
       const rule = ruleById(f.ruleId);
       out.push({
         severity,
-        title: `${f.ruleId}${rule ? ` ${rule.name}` : ''}`,
+        title: ruleTitle(f.ruleId),
         message: `${f.message}\n${rule ? `${rule.fix} ` : ''}(${ruleHelpUrl(f.ruleId)})`,
         ...(f.location
           ? {

@@ -1,22 +1,12 @@
 import { sortFindings } from '../findings/finding.js';
 import { ruleById, ruleHelpUrl } from '../rules/catalog.js';
+import { formatBytes } from '../util/format.js';
 import { countBySeverity, type CheckResult } from './check-result.js';
 
 const ICON = { error: '❌ error', warning: '⚠️ warning', notice: 'ℹ️ notice' } as const;
 
 function cell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
-}
-
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'kB', 'MB', 'GB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
 }
 
 /** The job summary in GitHub-flavoured Markdown: verdict, image facts, then every finding. */

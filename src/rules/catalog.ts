@@ -27,6 +27,12 @@ export function ruleAnchor(id: string): string {
   return id.toLowerCase();
 }
 
+/** The annotation title: the id and, for a known rule, its name (`DA-IMG-001 runs-as-root`). */
+export function ruleTitle(id: string): string {
+  const rule = BY_ID.get(id);
+  return rule ? `${id} ${rule.name}` : id;
+}
+
 export function ruleHelpUrl(id: string): string {
   return `${RULES_DOC_URL}#${ruleAnchor(id)}`;
 }

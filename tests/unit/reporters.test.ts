@@ -6,7 +6,8 @@ import { applySuppressions, loadRuleSettings } from '../../src/findings/suppress
 import { ANNOTATION_LIMIT, planAnnotations } from '../../src/report/annotations.js';
 import type { CheckResult } from '../../src/report/check-result.js';
 import { renderSarif } from '../../src/report/sarif.js';
-import { formatBytes, renderSummary } from '../../src/report/summary.js';
+import { renderSummary } from '../../src/report/summary.js';
+import { formatBytes } from '../../src/util/format.js';
 import { ALL_RULES } from '../../src/rules/catalog.js';
 
 const f = (ruleId: string, severity: Finding['severity'], line: number, file = 'deploy/Dockerfile'): Finding => ({

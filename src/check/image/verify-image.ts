@@ -1,7 +1,7 @@
 import { UserFacingError, type Finding, type SourceLocation } from '../../findings/finding.js';
 import { findingOf } from '../../findings/make.js';
 import { IMAGE_RULES } from '../../rules/image-rules.js';
-import { formatBytes } from '../../report/summary.js';
+import { formatBytes } from '../../util/format.js';
 import { stageChain, type ParsedDockerfile, type Stage } from '../dockerfile/parse.js';
 import { resolveUser } from './accounts.js';
 import { buildToolMatcher } from './build-tools.js';
