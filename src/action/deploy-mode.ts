@@ -4,9 +4,9 @@ import type { CheckOutcome } from '../check/run-check.js';
 import type { ComposeModel } from '../compose/model.js';
 import { toComposeConfigJson } from '../compose/project.js';
 import { UserFacingError } from '../findings/finding.js';
-import { deployFromAction } from '../deploy/action-adapter.js';
+import { deployFromAction } from './deploy-adapter.js';
 import type { DeploySource } from '../deploy/plan.js';
-import type { DeployInputs } from './deploy-inputs.js';
+import type { DeployInputs } from '../deploy/inputs.js';
 import type { CheckInputs } from './inputs.js';
 
 /** `doongzi/backend:${APP_VERSION:-dev}` → `doongzi/backend`: release tags go under the repository. */

@@ -1,5 +1,5 @@
 import type { Finding } from '../findings/finding.js';
-import { countBySeverity } from '../report/check-result.js';
+import { countBySeverity } from '../check/check-result.js';
 import type { FailOn } from './inputs.js';
 
 /** Does the severity mix fail the step (or the CLI), given `fail-on`? */

@@ -2,7 +2,7 @@
  * One host's deploy and its rollback. The steps, in order: connect, preflight, image, stage the release (compose
  * files, env file, pinning override, manifest), secrets, switch `current`, `up --wait`, prune old releases.
  */
-import { formatHost, type HostAddress } from '../action/deploy-inputs.js';
+import { formatHost, type HostAddress } from './inputs.js';
 import { deliverImage, type LocalImage } from './deliver-image.js';
 import { openHostSession } from './connect.js';
 import { describeFailure } from './diagnose.js';

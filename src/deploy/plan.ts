@@ -16,7 +16,7 @@ import {
   type HostAddress,
   type JumpHost,
   type SecretOwnerMode,
-} from '../action/deploy-inputs.js';
+} from './inputs.js';
 import { renderStackFile } from './stack-file.js';
 import { fingerprint, parseKnownHosts, pinsForHost, type KnownHostKey } from './ssh/known-hosts.js';
 import { imageTags, resolveVersion, type GitEvent, type VersionInfo } from './version.js';

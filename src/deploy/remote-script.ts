@@ -2,7 +2,7 @@
  * The POSIX sh commands run on the host. Built here, pure, so their construction is unit-tested; every variable part
  * is single-quoted. Secret values never appear in these strings: they travel in the channel's stdin only.
  */
-import type { SecretOwnerMode } from '../action/deploy-inputs.js';
+import type { SecretOwnerMode } from './inputs.js';
 
 /** Single-quote for POSIX sh. */
 export function shQuote(s: string): string {

@@ -1,5 +1,5 @@
 /** The release version and image tags, from the event that triggered the workflow. Pure. */
-import { DeployInputError } from '../action/deploy-inputs.js';
+import { DeployInputError } from './inputs.js';
 
 export interface GitEvent {
   /** GITHUB_EVENT_NAME, e.g. `push`. */

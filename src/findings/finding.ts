@@ -1,5 +1,7 @@
 /** A problem found by a check, placed on the file and line that caused it. */
-export type Severity = 'error' | 'warning' | 'notice';
+import type { Severity } from '../rules/rule.js';
+
+export type { Severity };
 
 export interface SourceLocation {
   /** Path relative to the working directory the check ran in (reporters rebase it onto GITHUB_WORKSPACE). */
@@ -19,10 +21,6 @@ export interface Finding {
 }
 
 const RANK: Record<Severity, number> = { error: 0, warning: 1, notice: 2 };
-
-export function severityRank(severity: Severity): number {
-  return RANK[severity];
-}
 
 /** Most severe first, then by file and line, so reports read top-down. */
 export function sortFindings(findings: readonly Finding[]): Finding[] {

@@ -1,6 +1,6 @@
 import { sortFindings } from '../findings/finding.js';
 import { ruleHelpUrl } from '../rules/catalog.js';
-import { countBySeverity, type CheckResult } from './check-result.js';
+import { countBySeverity, type CheckResult } from '../check/check-result.js';
 
 /** The machine-readable report (output `report`): stable field names, paths relative to GITHUB_WORKSPACE. */
 export function renderJsonReport(result: CheckResult, toWorkspacePath: (file: string) => string): string {

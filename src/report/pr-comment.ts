@@ -4,7 +4,7 @@
  * file and the API URL when it is loaded, so it is loaded only when a comment is actually posted.
  */
 import { readFile } from 'node:fs/promises';
-import type { CheckResult } from './check-result.js';
+import type { CheckResult } from '../check/check-result.js';
 import { renderSummary } from './summary.js';
 
 export const COMMENT_MARKER = '<!-- deploy-action:check -->';

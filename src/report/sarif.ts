@@ -1,6 +1,6 @@
 import type { Severity } from '../findings/finding.js';
 import { ALL_RULES, ruleHelpUrl } from '../rules/catalog.js';
-import type { CheckResult } from './check-result.js';
+import type { CheckResult } from '../check/check-result.js';
 
 const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { error: 'error', warning: 'warning', notice: 'note' };
 

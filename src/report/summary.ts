@@ -1,7 +1,7 @@
 import { sortFindings } from '../findings/finding.js';
 import { ruleById, ruleHelpUrl } from '../rules/catalog.js';
 import { formatBytes } from '../util/format.js';
-import { countBySeverity, type CheckResult } from './check-result.js';
+import { countBySeverity, type CheckResult } from '../check/check-result.js';
 
 const ICON = { error: '❌ error', warning: '⚠️ warning', notice: 'ℹ️ notice' } as const;
 

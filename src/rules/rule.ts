@@ -1,4 +1,5 @@
-import type { Severity } from '../findings/finding.js';
+/** How a finding is reported; users re-rate rules in the config file. */
+export type Severity = 'error' | 'warning' | 'notice';
 
 /** Rules are data: the catalog doc (docs/rules.md), SARIF rule metadata and annotations all read them. */
 export interface Rule {

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseDeployInputs } from '../../src/action/deploy-inputs.js';
+import { parseDeployInputs } from '../../src/deploy/inputs.js';
 import { buildDeployPlan, valuesToMask } from '../../src/deploy/plan.js';
 import { runDeploy } from '../../src/deploy/run-deploy.js';
 import { fingerprint } from '../../src/deploy/ssh/known-hosts.js';

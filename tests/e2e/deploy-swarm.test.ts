@@ -10,7 +10,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { parseDeployInputs } from '../../src/action/deploy-inputs.js';
+import { parseDeployInputs } from '../../src/deploy/inputs.js';
 import { buildDeployPlan } from '../../src/deploy/plan.js';
 import { runDeploy } from '../../src/deploy/run-deploy.js';
 import { DeployFailedError, deployOutputs, formatDeploySummary, type DeploySummary } from '../../src/deploy/summary.js';

@@ -5,7 +5,7 @@
 import { jest } from '@jest/globals';
 import { mkdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseDeployInputs } from '../../src/action/deploy-inputs.js';
+import { parseDeployInputs } from '../../src/deploy/inputs.js';
 import { buildDeployPlan } from '../../src/deploy/plan.js';
 import { runDeploy } from '../../src/deploy/run-deploy.js';
 import { DeployFailedError, deployOutputs, formatDeploySummary, type DeploySummary } from '../../src/deploy/summary.js';

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Finding } from '../../src/findings/finding.js';
-import type { CheckResult } from '../../src/report/check-result.js';
+import type { CheckResult } from '../../src/check/check-result.js';
 import { COMMENT_MARKER, commentBody, MAX_COMMENT_LENGTH, postCheckComment } from '../../src/report/pr-comment.js';
 
 interface StoredComment {

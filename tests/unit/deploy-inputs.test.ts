@@ -1,4 +1,4 @@
-import { parseDeployInputs, parseHostAddress, type DeployInputs } from '../../src/action/deploy-inputs.js';
+import { parseDeployInputs, parseHostAddress, type DeployInputs } from '../../src/deploy/inputs.js';
 
 const base: Record<string, string> = {
   'ssh-host': 'deploy.example.com',

@@ -1,6 +1,6 @@
 import { utils } from 'ssh2';
 import { parse } from 'yaml';
-import { parseDeployInputs } from '../../src/action/deploy-inputs.js';
+import { parseDeployInputs } from '../../src/deploy/inputs.js';
 import { buildDeployPlan, checkRelativePath, valuesToMask, type DeploySource } from '../../src/deploy/plan.js';
 
 const keys = utils.generateKeyPairSync('ed25519');

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { utils } from 'ssh2';
-import { parseDeployInputs } from '../../src/action/deploy-inputs.js';
+import { parseDeployInputs } from '../../src/deploy/inputs.js';
 import { buildDeployPlan, secretVersion, STACK_FILE, type DeploySource } from '../../src/deploy/plan.js';
 import {
   lastTaskError,

@@ -1,4 +1,4 @@
-import { parseDockerIgnore } from '../../src/check/dockerignore.js';
+import { parseDockerIgnore } from '../../src/docker/dockerignore.js';
 import { lintDockerfile } from '../../src/check/dockerfile/lint.js';
 import { isSecretLikeKey } from '../../src/rules/secret-names.js';
 import { findStage, parseDockerfile } from '../../src/check/dockerfile/parse.js';

@@ -1,4 +1,4 @@
-import { parseDockerIgnore } from '../../src/check/dockerignore.js';
+import { parseDockerIgnore } from '../../src/docker/dockerignore.js';
 
 const di = (...lines: string[]) => parseDockerIgnore(lines.join('\n'));
 

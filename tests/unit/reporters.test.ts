@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Finding } from '../../src/findings/finding.js';
 import { applySuppressions, loadRuleSettings } from '../../src/findings/suppressions.js';
 import { ANNOTATION_LIMIT, planAnnotations } from '../../src/report/annotations.js';
-import type { CheckResult } from '../../src/report/check-result.js';
+import type { CheckResult } from '../../src/check/check-result.js';
 import { renderSarif } from '../../src/report/sarif.js';
 import { renderSummary } from '../../src/report/summary.js';
 import { formatBytes } from '../../src/util/format.js';

@@ -2,7 +2,7 @@ import type { Finding } from '../../findings/finding.js';
 import { findingOf } from '../../findings/make.js';
 import { DOCKERFILE_RULES } from '../../rules/dockerfile-rules.js';
 import { isSecretLikeKey } from '../../rules/secret-names.js';
-import type { DockerIgnore } from '../dockerignore.js';
+import type { DockerIgnore } from '../../docker/dockerignore.js';
 import { stageChain, type Instruction, type ParsedDockerfile, type Stage } from './parse.js';
 
 const [MULTI_STAGE, FINAL_USER, TOOL_COPY, SECRET_ARG_ENV, DOCKERIGNORE] = DOCKERFILE_RULES;

@@ -1,5 +1,5 @@
 import { basename, dirname, join, relative } from 'node:path';
-import { loadDockerIgnore } from '../../check/dockerignore.js';
+import { loadDockerIgnore } from '../../docker/dockerignore.js';
 import type { TopLevelSecret } from '../model.js';
 import { exists, isInside, type ProdRule, type RuleContext } from './context.js';
 

@@ -3,7 +3,7 @@
  * negation, and the @revoked marker. Keys are compared by type and blob; fingerprints are OpenSSH's `SHA256:`.
  */
 import { createHash, createHmac } from 'node:crypto';
-import { DeployInputError } from '../../action/deploy-inputs.js';
+import { DeployInputError } from '../inputs.js';
 
 export interface KnownHostKey {
   /** The comma-separated host patterns of the line, as written. */

@@ -5,7 +5,7 @@
  * itself; we wait, bounded by health-timeout, and verify every task runs the new image), then switch `current` and
  * remove the secrets and releases nothing refers to any more.
  */
-import { formatHost } from '../../action/deploy-inputs.js';
+import { formatHost } from '../inputs.js';
 import { openHostSession } from '../connect.js';
 import { deliverImage, type LocalImage } from '../deliver-image.js';
 import { HostStepError, MANIFEST, timedStep, type DeployLog, type ReleaseManifest } from '../host-deploy.js';

@@ -1,9 +1,9 @@
 /** The thin layer between the deploy and @actions/core: masking, outputs, the job summary, the log groups. */
 import * as core from '@actions/core';
-import { buildDeployPlan, valuesToMask, type DeploySource } from './plan.js';
-import { runDeploy, type DeployLog } from './run-deploy.js';
-import { DeployFailedError, deployOutputs, formatDeploySummary, type DeploySummary } from './summary.js';
-import { parseDeployInputs, type DeployInputs } from '../action/deploy-inputs.js';
+import { buildDeployPlan, valuesToMask, type DeploySource } from '../deploy/plan.js';
+import { runDeploy, type DeployLog } from '../deploy/run-deploy.js';
+import { DeployFailedError, deployOutputs, formatDeploySummary, type DeploySummary } from '../deploy/summary.js';
+import { parseDeployInputs, type DeployInputs } from '../deploy/inputs.js';
 
 export const coreLog: DeployLog = {
   info: (m) => core.info(m),

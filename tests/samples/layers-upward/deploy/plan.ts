@@ -1,0 +1,2 @@
+// A deploy module: the layer above compose.
+export const plannedVersion = 'v1.0.0';
