@@ -28,7 +28,7 @@ import {
   startHost,
   tagEvent,
   type HostEnv,
-} from '../fixtures/deploy-e2e/testbed.js';
+} from '../helpers/deploy-testbed.js';
 
 jest.setTimeout(240_000);
 

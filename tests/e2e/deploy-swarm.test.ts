@@ -31,7 +31,7 @@ import {
   state,
   tagEvent,
   type HostEnv,
-} from '../fixtures/deploy-e2e/testbed.js';
+} from '../helpers/deploy-testbed.js';
 
 jest.setTimeout(180_000);
 

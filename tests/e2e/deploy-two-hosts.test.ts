@@ -23,7 +23,7 @@ import {
   startHost,
   tagEvent,
   type HostEnv,
-} from '../fixtures/deploy-e2e/testbed.js';
+} from '../helpers/deploy-testbed.js';
 
 jest.setTimeout(300_000);
 
