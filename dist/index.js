@@ -61974,7 +61974,7 @@ var __spreadArray = (this && this.__spreadArray) || function (to, from, pack) {
 
 /***/ }),
 
-/***/ 2566:
+/***/ 805:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -64940,9 +64940,6 @@ var external_node_path_ = __nccwpck_require__(6760);
 var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
 ;// CONCATENATED MODULE: ./src/findings/finding.ts
 const RANK = { error: 0, warning: 1, notice: 2 };
-function severityRank(severity) {
-    return RANK[severity];
-}
 /** Most severe first, then by file and line, so reports read top-down. */
 function sortFindings(findings) {
     return [...findings].sort((a, b) => RANK[a.severity] - RANK[b.severity] ||
@@ -67097,7 +67094,7 @@ function resetHint(file, files) {
         : '';
 }
 
-;// CONCATENATED MODULE: ./src/check/dockerignore.ts
+;// CONCATENATED MODULE: ./src/docker/dockerignore.ts
 
 
 /** filepath.Clean on Linux: `\` stays an escape in patterns, so only `/` separates. */
@@ -69519,7 +69516,7 @@ function planAnnotations(findings, toWorkspacePath) {
     return out;
 }
 
-;// CONCATENATED MODULE: ./src/report/check-result.ts
+;// CONCATENATED MODULE: ./src/check/check-result.ts
 function countBySeverity(findings) {
     const counts = { error: 0, warning: 0, notice: 0 };
     for (const f of findings)
@@ -69750,7 +69747,7 @@ const posix_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)(
 var posix_default = /*#__PURE__*/__nccwpck_require__.n(posix_namespaceObject);
 // EXTERNAL MODULE: ./node_modules/ssh2/lib/index.js
 var lib = __nccwpck_require__(5472);
-;// CONCATENATED MODULE: ./src/action/deploy-inputs.ts
+;// CONCATENATED MODULE: ./src/deploy/inputs.ts
 /**
  * The deploy inputs, parsed from a `getInput` function and the step's environment. Pure: no @actions/core here,
  * so the parser is unit-tested as it is. Every error names the input it is about.
@@ -69769,7 +69766,7 @@ const SECRET_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const USER_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 const PROJECT_NAME = /^[a-z0-9][a-z0-9_-]*$/;
-function deploy_inputs_lines(text) {
+function inputs_lines(text) {
     return text
         .split(/\r?\n/)
         .map((l) => l.trim())
@@ -69803,7 +69800,7 @@ function parseHostAddress(raw, defaultPort, input = 'ssh-host') {
     return { host: checkHost(raw, input, raw), port: defaultPort };
 }
 function parseHosts(text, defaultPort) {
-    const hosts = deploy_inputs_lines(text).map((l) => parseHostAddress(l, defaultPort));
+    const hosts = inputs_lines(text).map((l) => parseHostAddress(l, defaultPort));
     if (hosts.length === 0)
         throw new DeployInputError('ssh-host: give at least one host (`host` or `host:port`, one per line)');
     const seen = new Set();
@@ -69837,7 +69834,7 @@ function checkSecretName(name, input = 'secrets') {
 }
 function parseSecrets(text, env) {
     const out = [];
-    for (const line of deploy_inputs_lines(text)) {
+    for (const line of inputs_lines(text)) {
         const eq = line.indexOf('=');
         if (eq <= 0) {
             throw new DeployInputError(`secrets: "${line}" is not \`compose_secret_name=ENV_VAR_NAME\``);
@@ -69913,7 +69910,7 @@ function parseDeployInputs(getInput, env) {
         throw new DeployInputError('ssh-key: required (the private key text, e.g. `${{ secrets.SSH_KEY }}`)');
     const passphrase = getInput('ssh-key-passphrase') || undefined;
     const knownHosts = getInput('ssh-known-hosts') ?? '';
-    if (deploy_inputs_lines(knownHosts).length === 0) {
+    if (inputs_lines(knownHosts).length === 0) {
         throw new DeployInputError('ssh-known-hosts: required; there is no trust on first use. Add the host keys as known_hosts lines ' +
             '(`ssh-keyscan -p PORT HOST`, with the fingerprints checked out of band against `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub`)');
     }
@@ -72239,7 +72236,7 @@ async function runDeploy(plan, log) {
     throw new DeployFailedError(summary.error, summary);
 }
 
-;// CONCATENATED MODULE: ./src/deploy/action-adapter.ts
+;// CONCATENATED MODULE: ./src/action/deploy-adapter.ts
 /** The thin layer between the deploy and @actions/core: masking, outputs, the job summary, the log groups. */
 
 
@@ -72874,7 +72871,7 @@ async function run() {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _runtime_globals_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8462);
-/* harmony import */ var _action_main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2566);
+/* harmony import */ var _action_main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(805);
 
 
 await (0,_action_main_js__WEBPACK_IMPORTED_MODULE_1__/* .run */ .e)();

@@ -28,6 +28,10 @@ export const LAYERS = [
 /** Packages only some layers may import: the runner's API stays at the edge, child processes in one wrapper. */
 export const RESTRICTED_PACKAGES = {
   '@actions/core': ['action', 'report'],
+  // src/process/ gives every child the scrubbed env, the debug log and a timeout that kills: no spawn elsewhere.
+  'node:child_process': ['process'],
+  child_process: ['process'],
+  '@actions/exec': ['process'],
 };
 
 function layerOf(file, srcDir) {

@@ -10078,11 +10078,11 @@ var __spreadArray = (this && this.__spreadArray) || function (to, from, pack) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   u: () => (/* binding */ failsStep)
 /* harmony export */ });
-/* harmony import */ var _report_check_result_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5902);
+/* harmony import */ var _check_check_result_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6732);
 
 /** Does the severity mix fail the step (or the CLI), given `fail-on`? */
 function failsStep(findings, failOn) {
-    const counts = (0,_report_check_result_js__WEBPACK_IMPORTED_MODULE_0__/* .countBySeverity */ .O)(findings);
+    const counts = (0,_check_check_result_js__WEBPACK_IMPORTED_MODULE_0__/* .countBySeverity */ .O)(findings);
     if (failOn === 'never')
         return false;
     if (failOn === 'warning')
@@ -10108,7 +10108,7 @@ function failsStep(findings, failOn) {
 function oneOf(name, value, allowed) {
     if (allowed.includes(value))
         return value;
-    throw new _findings_finding_js__WEBPACK_IMPORTED_MODULE_1__/* .UserFacingError */ .Ui(`Input '${name}' must be one of ${allowed.join(', ')}; got '${value}'.`, 'DA-INP-001');
+    throw new _findings_finding_js__WEBPACK_IMPORTED_MODULE_1__/* .UserFacingError */ .U(`Input '${name}' must be one of ${allowed.join(', ')}; got '${value}'.`, 'DA-INP-001');
 }
 /** Splits a list input on newlines, commas or spaces (the conventions of docker/build-push-action). */
 function splitList(value) {
@@ -10126,7 +10126,7 @@ function parseBuildArgs(value) {
             return;
         const eq = line.indexOf('=');
         if (eq <= 0) {
-            throw new _findings_finding_js__WEBPACK_IMPORTED_MODULE_1__/* .UserFacingError */ .Ui(`Input 'build-args' line ${i + 1} is not NAME=value: '${line}'.`, 'DA-INP-001');
+            throw new _findings_finding_js__WEBPACK_IMPORTED_MODULE_1__/* .UserFacingError */ .U(`Input 'build-args' line ${i + 1} is not NAME=value: '${line}'.`, 'DA-INP-001');
         }
         args.set(line.slice(0, eq).trim(), line.slice(eq + 1));
     });
@@ -10168,7 +10168,23 @@ const ACTION_VERSION = '0.1.0';
 
 /***/ }),
 
-/***/ 246:
+/***/ 6732:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   O: () => (/* binding */ countBySeverity)
+/* harmony export */ });
+function countBySeverity(findings) {
+    const counts = { error: 0, warning: 0, notice: 0 };
+    for (const f of findings)
+        counts[f.severity]++;
+    return counts;
+}
+
+
+/***/ }),
+
+/***/ 3360:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -11970,7 +11986,7 @@ function resetHint(file, files) {
         : '';
 }
 
-;// CONCATENATED MODULE: ./src/check/dockerignore.ts
+;// CONCATENATED MODULE: ./src/docker/dockerignore.ts
 
 
 /** filepath.Clean on Linux: `\` stays an escape in patterns, so only `/` separates. */
@@ -12447,7 +12463,7 @@ function dedupe(issues) {
     });
 }
 function toFindings(issues, cwd, firstFile) {
-    return (0,finding/* sortFindings */.Tc)(issues.map((i) => {
+    return (0,finding/* sortFindings */.T)(issues.map((i) => {
         const f = { ruleId: i.ruleId, severity: (0,compose_rules/* composeRule */.x)(i.ruleId).severity, message: i.message };
         if (i.origin)
             f.location = { file: (0,external_node_path_.relative)(cwd, i.origin.file), line: i.origin.line, column: i.origin.column };
@@ -12887,7 +12903,7 @@ async function buildImage(req) {
         if (result.code !== 0) {
             const log = result.stdout + result.stderr;
             const line = failingLine(log, req.dockerfile, req.parsed);
-            throw new finding/* UserFacingError */.Ui(`The build of ${req.target ? `stage '${req.target}'` : 'the last stage'} failed${line ? ` at line ${line}` : ''}:\n${tail(log, 25)}`, 'DA-INP-005', { file: req.dockerfileLabel, line: line ?? 1 });
+            throw new finding/* UserFacingError */.U(`The build of ${req.target ? `stage '${req.target}'` : 'the last stage'} failed${line ? ` at line ${line}` : ''}:\n${tail(log, 25)}`, 'DA-INP-005', { file: req.dockerfileLabel, line: line ?? 1 });
         }
         const imageId = (await (0,promises_.readFile)(iidFile, 'utf8')).trim();
         return { imageId, builder, ...(fallbackReason ? { fallbackReason } : {}) };
@@ -13881,7 +13897,7 @@ async function saveAndRead(imageId, read) {
     catch (error) {
         save?.cancel();
         const reason = error instanceof Error ? error.message : String(error);
-        throw new finding/* UserFacingError */.Ui(`Could not read image ${imageId} as 'docker save' streams it: ${reason}`, 'DA-INP-006');
+        throw new finding/* UserFacingError */.U(`Could not read image ${imageId} as 'docker save' streams it: ${reason}`, 'DA-INP-006');
     }
 }
 function describeOrigin(origin, label) {
@@ -13989,7 +14005,7 @@ async function verifyImage(req) {
 
 const BUILDX_MISSING = input_rules/* INPUT_RULES */.b.find((r) => r.id === 'DA-INP-007');
 function asFinding(error) {
-    if (error instanceof finding/* UserFacingError */.Ui) {
+    if (error instanceof finding/* UserFacingError */.U) {
         const rule = (0,catalog/* ruleById */.BD)(error.ruleId);
         return {
             ruleId: error.ruleId,
@@ -14025,11 +14041,11 @@ async function runCheck(opts) {
             text = await (0,promises_.readFile)(opts.dockerfile, 'utf8');
         }
         catch {
-            throw new finding/* UserFacingError */.Ui(`Dockerfile not found: ${dockerfileLabel} (input 'dockerfile', relative to the working directory).`, 'DA-INP-002', { file: dockerfileLabel, line: 1 });
+            throw new finding/* UserFacingError */.U(`Dockerfile not found: ${dockerfileLabel} (input 'dockerfile', relative to the working directory).`, 'DA-INP-002', { file: dockerfileLabel, line: 1 });
         }
         parsed = parseDockerfile(text, opts.buildArgs);
         if (!parsed.stages.length) {
-            throw new finding/* UserFacingError */.Ui(`${dockerfileLabel} has no FROM instruction.`, 'DA-INP-002', {
+            throw new finding/* UserFacingError */.U(`${dockerfileLabel} has no FROM instruction.`, 'DA-INP-002', {
                 file: dockerfileLabel,
                 line: 1,
             });
@@ -14040,7 +14056,7 @@ async function runCheck(opts) {
                 .map((s) => s.name)
                 .filter(Boolean)
                 .join(', ') || '(none named)';
-            throw new finding/* UserFacingError */.Ui(`Target stage '${opts.target}' is not in ${dockerfileLabel}; its stages are: ${names}.`, 'DA-INP-003', { file: dockerfileLabel, line: 1 });
+            throw new finding/* UserFacingError */.U(`Target stage '${opts.target}' is not in ${dockerfileLabel}; its stages are: ${names}.`, 'DA-INP-003', { file: dockerfileLabel, line: 1 });
         }
         const { ignore, file } = await loadDockerIgnore(opts.context, opts.dockerfile);
         findings.push(...lintDockerfile({
@@ -14057,7 +14073,7 @@ async function runCheck(opts) {
     if (parsed && targetStage && !opts.skipImage) {
         try {
             if (!(await dockerReachable())) {
-                throw new finding/* UserFacingError */.Ui('No Docker engine is reachable (docker version failed). The image checks need one.', 'DA-INP-004', { file: dockerfileLabel, line: 1 });
+                throw new finding/* UserFacingError */.U('No Docker engine is reachable (docker version failed). The image checks need one.', 'DA-INP-004', { file: dockerfileLabel, line: 1 });
             }
             const built = await buildImage({
                 dockerfile: opts.dockerfile,
@@ -14131,7 +14147,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _action_fail_on_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(4152);
 /* harmony import */ var _action_inputs_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(1729);
 /* harmony import */ var _action_version_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(4710);
-/* harmony import */ var _check_run_check_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(246);
+/* harmony import */ var _check_run_check_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(3360);
 /* harmony import */ var _findings_finding_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(4879);
 /* harmony import */ var _report_json_report_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(4225);
 /* harmony import */ var _report_sarif_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(643);
@@ -14221,7 +14237,7 @@ async function main(argv) {
             ? (0,_report_json_report_js__WEBPACK_IMPORTED_MODULE_7__/* .renderJsonReport */ .n)(outcome, toPath)
             : values.format === 'sarif'
                 ? (0,_report_sarif_js__WEBPACK_IMPORTED_MODULE_8__/* .renderSarif */ .W)(outcome, toPath, _action_version_js__WEBPACK_IMPORTED_MODULE_9__/* .ACTION_VERSION */ .Y)
-                : formatText((0,_findings_finding_js__WEBPACK_IMPORTED_MODULE_6__/* .sortFindings */ .Tc)(outcome.findings));
+                : formatText((0,_findings_finding_js__WEBPACK_IMPORTED_MODULE_6__/* .sortFindings */ .T)(outcome.findings));
         if (values.output)
             await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.writeFile)(values.output, `${body}\n`);
         else if (body)
@@ -14229,7 +14245,7 @@ async function main(argv) {
         return (0,_action_fail_on_js__WEBPACK_IMPORTED_MODULE_10__/* .failsStep */ .u)(outcome.findings, inputs.failOn) ? 1 : 0;
     }
     catch (error) {
-        if (error instanceof _findings_finding_js__WEBPACK_IMPORTED_MODULE_6__/* .UserFacingError */ .Ui) {
+        if (error instanceof _findings_finding_js__WEBPACK_IMPORTED_MODULE_6__/* .UserFacingError */ .U) {
             process.stderr.write(`${error.message}\n`);
             return 2;
         }
@@ -14247,14 +14263,10 @@ __webpack_async_result__();
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Tc: () => (/* binding */ sortFindings),
-/* harmony export */   Ui: () => (/* binding */ UserFacingError)
+/* harmony export */   T: () => (/* binding */ sortFindings),
+/* harmony export */   U: () => (/* binding */ UserFacingError)
 /* harmony export */ });
-/* unused harmony export severityRank */
 const RANK = { error: 0, warning: 1, notice: 2 };
-function severityRank(severity) {
-    return RANK[severity];
-}
 /** Most severe first, then by file and line, so reports read top-down. */
 function sortFindings(findings) {
     return [...findings].sort((a, b) => RANK[a.severity] - RANK[b.severity] ||
@@ -14277,22 +14289,6 @@ class UserFacingError extends Error {
 
 /***/ }),
 
-/***/ 5902:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   O: () => (/* binding */ countBySeverity)
-/* harmony export */ });
-function countBySeverity(findings) {
-    const counts = { error: 0, warning: 0, notice: 0 };
-    for (const f of findings)
-        counts[f.severity]++;
-    return counts;
-}
-
-
-/***/ }),
-
 /***/ 4225:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -14301,7 +14297,7 @@ function countBySeverity(findings) {
 /* harmony export */ });
 /* harmony import */ var _findings_finding_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4879);
 /* harmony import */ var _rules_catalog_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9296);
-/* harmony import */ var _check_result_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5902);
+/* harmony import */ var _check_check_result_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6732);
 
 
 
@@ -14309,9 +14305,9 @@ function countBySeverity(findings) {
 function renderJsonReport(result, toWorkspacePath) {
     return JSON.stringify({
         tool: 'deploy-action',
-        counts: (0,_check_result_js__WEBPACK_IMPORTED_MODULE_2__/* .countBySeverity */ .O)(result.findings),
+        counts: (0,_check_check_result_js__WEBPACK_IMPORTED_MODULE_2__/* .countBySeverity */ .O)(result.findings),
         image: result.image ?? null,
-        findings: (0,_findings_finding_js__WEBPACK_IMPORTED_MODULE_0__/* .sortFindings */ .Tc)(result.findings).map((f) => ({
+        findings: (0,_findings_finding_js__WEBPACK_IMPORTED_MODULE_0__/* .sortFindings */ .T)(result.findings).map((f) => ({
             rule: f.ruleId,
             severity: f.severity,
             message: f.message,

@@ -4,6 +4,7 @@ import { buildDeployPlan, valuesToMask, type DeploySource } from '../deploy/plan
 import { runDeploy, type DeployLog } from '../deploy/run-deploy.js';
 import { DeployFailedError, deployOutputs, formatDeploySummary, type DeploySummary } from '../deploy/summary.js';
 import { parseDeployInputs, type DeployInputs } from '../deploy/inputs.js';
+import { scrubFromChildEnv } from '../process/child-env.js';
 
 export const coreLog: DeployLog = {
   info: (m) => core.info(m),
@@ -13,12 +14,14 @@ export const coreLog: DeployLog = {
 };
 
 /**
- * Parses the deploy inputs and masks every secret value. Called before the check runs, so nothing printed after
- * this point can show a value, and bad deploy inputs fail before any build.
+ * Parses the deploy inputs, masks every secret value and keeps the secrets' variables out of every child process.
+ * Called before the check runs, so nothing printed after this point can show a value, no build or git run inherits
+ * one, and bad deploy inputs fail before any build.
  */
 export function readDeployInputs(env: NodeJS.ProcessEnv = process.env): DeployInputs {
   const inputs = parseDeployInputs((name) => core.getInput(name), env);
   for (const v of valuesToMask(inputs)) core.setSecret(v);
+  scrubFromChildEnv(inputs.secrets.map((s) => s.envVar));
   return inputs;
 }
 

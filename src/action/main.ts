@@ -18,6 +18,7 @@ import { ruleTitle } from '../rules/catalog.js';
 import { runDeployMode } from './deploy-mode.js';
 import { readCheckInputs, type CheckInputs } from './inputs.js';
 import { ACTION_VERSION } from './version.js';
+import { logCommandsTo } from '../process/run.js';
 
 function emit(findings: readonly Finding[], toWorkspacePath: (f: string) => string): void {
   for (const a of planAnnotations(findings, toWorkspacePath)) {
@@ -70,6 +71,8 @@ async function report(outcome: CheckOutcome, inputs: CheckInputs, workspace: str
 }
 
 export async function run(): Promise<void> {
+  // Only when the runner debugs: inside the build's stop-commands section a `::debug::` line would print as text.
+  if (core.isDebug()) logCommandsTo((line) => core.debug(line));
   try {
     const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
     const inputs = readCheckInputs((name) => core.getInput(name), workspace);

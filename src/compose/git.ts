@@ -1,24 +1,19 @@
-import { execFile } from 'node:child_process';
 import { relative } from 'node:path';
+import { runProcess } from '../process/run.js';
 
 interface GitResult {
   code: number;
   stdout: string;
 }
 
-function git(args: string[], cwd: string, input?: string): Promise<GitResult> {
-  return new Promise((resolvePromise) => {
-    const child = execFile('git', args, { cwd, timeout: 15_000, maxBuffer: 4 * 1024 * 1024 }, (err, stdout) => {
-      const code = err
-        ? typeof (err as { code?: unknown }).code === 'number'
-          ? (err as { code: number }).code
-          : 128
-        : 0;
-      resolvePromise({ code, stdout: String(stdout) });
-    });
-    child.stdin?.on('error', () => undefined);
-    child.stdin?.end(input ?? '');
-  });
+/** Never rejects: a git that is missing, fails or hangs answers 128, and the rules treat that as "unknown". */
+async function git(args: string[], cwd: string, input?: string): Promise<GitResult> {
+  try {
+    const r = await runProcess('git', args, { cwd, timeoutMs: 15_000, ...(input === undefined ? {} : { input }) });
+    return { code: r.code, stdout: r.stdout };
+  } catch {
+    return { code: 128, stdout: '' };
+  }
 }
 
 /** The few git questions the rules ask, answered by the git CLI in the project's repository. */

@@ -9,3 +9,12 @@ export function formatBytes(bytes: number): string {
   }
   return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
 }
+
+/** The last `n` non-empty lines, for error messages that quote a long log. */
+export function tail(text: string, n: number): string {
+  return text
+    .split(/\r?\n/)
+    .filter((l) => l.trim())
+    .slice(-n)
+    .join('\n');
+}

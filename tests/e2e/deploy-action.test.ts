@@ -1,6 +1,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { copyFile, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { ProcSampler } from '../helpers/deploy-testbed.js';
 import { FIXTURES, REPO_ROOT } from '../helpers/paths.js';
 import { runAction } from '../helpers/run-action.js';
 import { makeWorkspace, removeWorkspace } from '../helpers/workspace.js';
@@ -8,20 +9,36 @@ import { makeWorkspace, removeWorkspace } from '../helpers/workspace.js';
 const DEPLOY_PATH = '/srv/deploy-action-test/example';
 const docker = (...args: string[]) => execFileSync('docker', args, { encoding: 'utf8' }).trim();
 
-/** Runs a command to its end, keeping both streams. */
-function run(cmd: string, args: string[], env: Record<string, string>): Promise<{ code: number; out: string }> {
+/** Runs a command to its end, keeping both streams; `onStart` learns its pid. */
+function run(
+  cmd: string,
+  args: string[],
+  env: Record<string, string>,
+  onStart?: (pid: number | undefined) => void,
+): Promise<{ code: number; out: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, {
       cwd: REPO_ROOT,
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    onStart?.(child.pid);
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code: code ?? 1, out }));
   });
+}
+
+/** The test bed's `example` host (idempotent: scripts/run-example.sh starts the same one). */
+function exampleHost(): Record<string, string> {
+  return Object.fromEntries(
+    execFileSync('bash', [path.join(REPO_ROOT, 'scripts/testbed/sshd.sh'), 'example'], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
 }
 
 async function filesUnder(dir: string): Promise<string[]> {
@@ -33,9 +50,27 @@ describe('deploy mode through dist/index.js (Node 24, real sshd and engine)', ()
   const secret = `pw-${Date.now()}-"quoted" $dollar`;
 
   test('README command 1 (scripts/run-example.sh) checks, then deploys the example over SSH: healthy, secret readable by appuser only', async () => {
-    const result = await run('bash', ['scripts/run-example.sh'], { DB_PASSWORD: secret, EXAMPLE_VERSION: '0.1.0' });
+    // Every child of the action (check: buildx, git; deploy: the docker CLI), sampled from /proc while it runs: its
+    // environment and command line hold neither the secret nor a line of the SSH key. The action itself holds both.
+    const keyLines = (await readFile(exampleHost().SSH_KEY!, 'utf8'))
+      .split('\n')
+      .filter((l) => /^[A-Za-z0-9+/=]{20,}$/.test(l));
+    expect(keyLines.length).toBeGreaterThan(2);
+    let runner: number | undefined;
+    const sampler = new ProcSampler([secret, ...keyLines], { root: () => runner, match: /dist\/index\.js/ });
+    sampler.start();
+    const result = await run(
+      'bash',
+      ['scripts/run-example.sh'],
+      { DB_PASSWORD: secret, EXAMPLE_VERSION: '0.1.0' },
+      (pid) => (runner = pid),
+    ).finally(() => sampler.stop());
     expect(result.out).toContain('Deploy succeeded: 0.1.0');
     expect(result.code).toBe(0);
+    const seen = [...sampler.seen];
+    expect(sampler.hits).toEqual([]);
+    expect(seen.some((c) => /buildx.* build /.test(c))).toBe(true);
+    expect(seen.some((c) => /^docker (image inspect|tag) /.test(c))).toBe(true);
     // Printed nowhere: the local runner shows masked values as ***, as the runner does.
     expect(result.out).not.toContain(secret);
 
@@ -58,12 +93,7 @@ describe('deploy mode through dist/index.js (Node 24, real sshd and engine)', ()
         path.join(dir, 'deploy/docker-compose.sandbox.yml'),
       );
     });
-    const hostEnv = Object.fromEntries(
-      execFileSync('bash', [path.join(REPO_ROOT, 'scripts/testbed/sshd.sh'), 'example'], { encoding: 'utf8' })
-        .trim()
-        .split('\n')
-        .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
-    );
+    const hostEnv = exampleHost();
     const sshdLog = hostEnv.SSHD_LOG!;
     const logLines = async () => (await readFile(sshdLog, 'utf8').catch(() => '')).split('\n').length;
     const inputs = {

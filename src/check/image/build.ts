@@ -2,7 +2,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { UserFacingError } from '../../findings/finding.js';
-import { type CommandResult, runCommand, tail } from '../../util/command.js';
+import { type RunResult as CommandResult, runProcess as runCommand } from '../../process/run.js';
+import { tail } from '../../util/format.js';
 import type { ParsedDockerfile } from '../dockerfile/parse.js';
 
 export interface BuildRequest {
@@ -30,7 +31,7 @@ export interface BuildResult {
 
 export async function dockerReachable(): Promise<string | undefined> {
   try {
-    const r = await runCommand('docker', ['version', '--format', '{{.Server.Version}}']);
+    const r = await runCommand('docker', ['version', '--format', '{{.Server.Version}}'], { timeoutMs: 60_000 });
     return r.code === 0 ? r.stdout.trim() : undefined;
   } catch {
     return undefined;
@@ -39,7 +40,7 @@ export async function dockerReachable(): Promise<string | undefined> {
 
 async function buildxDriver(): Promise<string | undefined> {
   try {
-    const r = await runCommand('docker', ['buildx', 'inspect']);
+    const r = await runCommand('docker', ['buildx', 'inspect'], { timeoutMs: 60_000 });
     if (r.code !== 0) return undefined;
     return /^Driver:\s*(\S+)/m.exec(r.stdout)?.[1] ?? 'docker';
   } catch {
@@ -117,7 +118,7 @@ export async function buildImage(req: BuildRequest): Promise<BuildResult> {
       builder = 'docker build';
       fallbackReason = 'docker buildx is not available';
       result = await runCommand('docker', ['build', ...common, req.context], {
-        env: { ...process.env, DOCKER_BUILDKIT: '1' },
+        env: { DOCKER_BUILDKIT: '1' },
         onOutput: req.log,
       });
       if (result.code !== 0 && /buildx component is missing/i.test(result.stderr)) {
@@ -125,7 +126,7 @@ export async function buildImage(req: BuildRequest): Promise<BuildResult> {
         fallbackReason =
           'docker buildx is not available and this docker CLI needs it for BuildKit; used the classic builder';
         result = await runCommand('docker', ['build', ...common, req.context], {
-          env: { ...process.env, DOCKER_BUILDKIT: '0' },
+          env: { DOCKER_BUILDKIT: '0' },
           onOutput: req.log,
         });
       }

@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
 import http from 'node:http';
 import type { Readable } from 'node:stream';
-import { tail } from '../../util/command.js';
+import { spawnStreaming } from '../../process/run.js';
+import { tail } from '../../util/format.js';
 
 export interface SaveStream {
   stream: Readable;
@@ -61,14 +61,9 @@ function fromEngineApi(image: string, socketPath: string): Promise<SaveStream> {
 }
 
 async function fromCli(image: string): Promise<SaveStream> {
-  const child = spawn('docker', ['save', image], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const done = new Promise<void>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) =>
-      code === 0 ? resolve() : reject(new Error(tail(stderr, 5) || `docker save exited ${code}`)),
-    );
+  const child = spawnStreaming('docker', ['save', image]);
+  const done = child.exited.then(({ code, stderr }) => {
+    if (code !== 0) throw new Error(tail(stderr, 5) || `docker save exited ${code}`);
   });
   return { stream: child.stdout, done, cancel: () => child.kill() };
 }
