@@ -5,9 +5,10 @@
  * that really ends the process: SIGTERM, SIGKILL after a grace period, then its pipes destroyed so nothing (not even
  * a grandchild holding them) keeps this process waiting.
  *
- * Built on node:child_process rather than @actions/exec: `getExecOutput` never hands back the ChildProcess, so it can
- * neither kill on a timeout nor give a consumer the stdout stream with backpressure (a `docker save` of hundreds of MB
- * piped into an SSH channel or a tar parser must not be buffered). Only this folder may import either package
+ * Built on node:child_process rather than @actions/exec, after trying the latter: `getExecOutput` never hands back the
+ * ChildProcess, so it can neither kill on a timeout nor give a consumer the stdout stream with backpressure (a
+ * `docker save` of hundreds of MB piped into an SSH channel or a tar parser must not be buffered), and its `input`
+ * is written with no error listener, so a child that exits without reading stdin (git, here) fails the run with EPIPE. Only this folder may import either package
  * (scripts/layers.mjs).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
