@@ -44,7 +44,7 @@ const LOCAL = { id: 'sha256:abc' };
 const noDocker = {} as LocalDocker;
 
 /** A host that runs release 1.1.0 and answers like one; `fail` overrides an answer by script name. */
-function host(name: string, fail: Record<string, (c: Call) => ReturnType<Script>> = {}): Script {
+function host(fail: Record<string, (c: Call) => ReturnType<Script>> = {}): Script {
   const manifest = JSON.stringify({
     version: '1.1.0',
     project: 'doongzi',
@@ -92,7 +92,7 @@ function setup(scripts: Record<string, Script>, over: Record<string, string> = {
 }
 
 test('a deploy to three hosts: each staged, switched, up, then pruned to exactly keep-releases', async () => {
-  const { target, calls, on } = setup(Object.fromEntries(HOSTS.map((h) => [h, host(h)])));
+  const { target, calls, on } = setup(Object.fromEntries(HOSTS.map((h) => [h, host()])));
   await target.deploy(LOCAL, noDocker);
   expect(on('a.example')).toEqual([
     'preflight',
@@ -136,17 +136,17 @@ test('a deploy to three hosts: each staged, switched, up, then pruned to exactly
 test('failure on host 2 of 3: hosts 2 and 1 are rolled back to 1.1.0, host 3 is never touched', async () => {
   const unhealthy = () => ({ code: COMPOSE_EXIT.healthTimeout, stderr: 'Container x Waiting\n' });
   let ups = 0;
-  const b = host('b.example', {
-    'compose-up': (c) => (ups++ === 0 ? unhealthy() : undefined),
+  const b = host({
+    'compose-up': () => (ups++ === 0 ? unhealthy() : undefined),
     'compose-ps': () => ({
       stdout: '[{"Name":"doongzi-app-1","Service":"app","State":"running","Health":"unhealthy"}]',
     }),
     'health-probe': () => ({ stdout: 'exit 1: down\n' }),
   });
   const { target, calls, on, connects } = setup({
-    'a.example': host('a.example'),
+    'a.example': host(),
     'b.example': b,
-    'c.example': host('c.example'),
+    'c.example': host(),
   });
   const err = await target.deploy(LOCAL, noDocker).catch((e: Error) => e);
   expect((err as Error).message).toMatch(
@@ -179,11 +179,17 @@ test('failure on host 2 of 3: hosts 2 and 1 are rolled back to 1.1.0, host 3 is 
 
 test('the connection lost during up: reconnect and roll back to the previous release', async () => {
   let lost = false;
-  const a = host('a.example', { 'compose-up': () => (lost ? undefined : ((lost = true), { lose: true })) });
+  const a = host({
+    'compose-up': () => {
+      if (lost) return undefined;
+      lost = true;
+      return { lose: true };
+    },
+  });
   const { target, connects, calls } = setup({
     'a.example': a,
-    'b.example': host('b.example'),
-    'c.example': host('c.example'),
+    'b.example': host(),
+    'c.example': host(),
   });
   const err = (await target.deploy(LOCAL, noDocker).catch((e: Error) => e)) as Error;
   expect(err.message).toMatch(
@@ -211,9 +217,9 @@ test('a failure before the switch only drops the staged release; a host without 
     'write-secret': (c: Call) => ({ code: c.exits.chownDenied, stderr: 'chown: Operation not permitted' }),
   };
   const first = setup({
-    'a.example': host('a.example', denied),
-    'b.example': host('b.example'),
-    'c.example': host('c.example'),
+    'a.example': host(denied),
+    'b.example': host(),
+    'c.example': host(),
   });
   const err = (await first.target.deploy(LOCAL, noDocker).catch((e: Error) => e)) as Error;
   expect(err.message).toContain(
@@ -224,8 +230,8 @@ test('a failure before the switch only drops the staged release; a host without 
   expect(first.calls.at(-1)!.text).toContain("rm -rf -- '1.2.0'");
   expect(first.target.hosts[0]!.status).toBe('unchanged');
 
-  const fresh = (h: string): Script => {
-    const base = host(h, { 'compose-up': () => ({ code: 1, stderr: 'Error response from daemon: boom' }) });
+  const fresh = (): Script => {
+    const base = host({ 'compose-up': () => ({ code: 1, stderr: 'Error response from daemon: boom' }) });
     return (c) =>
       c.name === 'preflight'
         ? {
@@ -237,9 +243,9 @@ test('a failure before the switch only drops the staged release; a host without 
         : base(c);
   };
   const second = setup({
-    'a.example': fresh('a.example'),
-    'b.example': fresh('b.example'),
-    'c.example': fresh('c.example'),
+    'a.example': fresh(),
+    'b.example': fresh(),
+    'c.example': fresh(),
   });
   const e2 = (await second.target.deploy(LOCAL, noDocker).catch((e: Error) => e)) as Error;
   expect(e2.message).toContain('docker compose up failed: Error response from daemon: boom');
