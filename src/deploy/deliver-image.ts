@@ -6,8 +6,8 @@
 import { createGzip } from 'node:zlib';
 import type { DeployPlan } from './plan.js';
 import type { LocalDocker } from './local-docker.js';
-import { shQuote } from './remote-script.js';
-import type { SshSession } from './ssh/session.js';
+import { imageLoadScript, imageProbeScript, registryPullScript, tagImageScript } from './remote/scripts/image.js';
+import type { RemoteShell } from './remote/shell.js';
 
 export interface LocalImage {
   id: string;
@@ -31,46 +31,22 @@ export async function prepareLocalImage(plan: DeployPlan, docker: LocalDocker): 
 
 export type DeliveryResult = 'already-present' | 'loaded' | 'pulled';
 
-export function tagRemoteScript(id: string, refs: readonly string[]): string {
-  return refs.map((r) => `docker tag ${shQuote(id)} ${shQuote(r)}`).join(' && ');
-}
-
-export function registryPullScript(plan: DeployPlan): string {
-  const reg = plan.image.registry!;
-  const [first, ...rest] = plan.image.targetRefs as [string, ...string[]];
-  const login = reg.username
-    ? `DOCKER_CONFIG="$d" docker login ${shQuote(reg.server)} -u ${shQuote(reg.username)} --password-stdin >/dev/null && `
-    : '';
-  // A throwaway DOCKER_CONFIG: the credentials do not outlive the pull on the host.
-  return [
-    'set -eu',
-    'd=$(mktemp -d)',
-    `trap 'rm -rf "$d"' EXIT`,
-    `${login}DOCKER_CONFIG="$d" docker pull ${shQuote(first)} >/dev/null`,
-    ...rest.map((r) => `docker tag ${shQuote(first)} ${shQuote(r)}`),
-  ].join('\n');
-}
-
 export async function deliverImage(
   plan: DeployPlan,
   local: LocalImage,
-  session: SshSession,
+  shell: RemoteShell,
   docker: LocalDocker,
 ): Promise<DeliveryResult> {
-  const probe = await session.exec(`docker image inspect --format '{{.Id}}' ${shQuote(local.id)}`, {
-    label: 'docker image inspect',
-    okCodes: [1],
-    timeoutMs: 60_000,
-  });
+  const probe = await shell.run(imageProbeScript(local.id), { okCodes: [1], timeoutMs: 60_000 });
   if (probe.code === 0 && probe.stdout.trim() === local.id) {
-    await session.exec(tagRemoteScript(local.id, plan.image.targetRefs), { label: 'docker tag', timeoutMs: 60_000 });
+    await shell.run(tagImageScript(local.id, plan.image.targetRefs), { timeoutMs: 60_000 });
     return 'already-present';
   }
   if (plan.image.delivery === 'registry') {
-    const password = plan.image.registry?.password;
-    await session.exec(registryPullScript(plan), {
-      label: 'docker pull',
-      ...(password && plan.image.registry?.username ? { stdin: Buffer.from(password) } : {}),
+    const reg = plan.image.registry!;
+    const password = reg.password;
+    await shell.run(registryPullScript(reg.server, reg.username || undefined, plan.image.targetRefs), {
+      ...(password && reg.username ? { stdin: Buffer.from(password) } : {}),
       timeoutMs: plan.commandTimeoutMs,
     });
     return 'pulled';
@@ -81,8 +57,7 @@ export async function deliverImage(
   save.stdout.pipe(gzip);
   try {
     await Promise.all([
-      session.exec('docker load', {
-        label: 'docker load (image streamed over SSH)',
+      shell.run(imageLoadScript(), {
         stdin: gzip,
         timeoutMs: plan.commandTimeoutMs,
       }),

@@ -1,6 +1,6 @@
 /** Why `up --wait` failed: the services that are not running or not healthy, their last log lines and health probes. */
-import { composeArgs, shQuote } from './remote-script.js';
-import type { SshSession } from './ssh/session.js';
+import { composeLogsScript, composePsScript, healthProbeScript } from './remote/scripts/compose.js';
+import type { RemoteShell } from './remote/shell.js';
 
 interface PsEntry {
   Name?: string;
@@ -26,12 +26,9 @@ export function failingEntries(entries: readonly PsEntry[]): PsEntry[] {
   );
 }
 
-export async function describeFailure(session: SshSession, project: string, logLines = 20): Promise<string> {
+export async function describeFailure(shell: RemoteShell, project: string, logLines = 20): Promise<string> {
   try {
-    const ps = await session.exec(`${composeArgs(project, [])} ps -a --format json`, {
-      label: 'docker compose ps',
-      timeoutMs: 60_000,
-    });
+    const ps = await shell.run(composePsScript(project), { timeoutMs: 60_000 });
     const entries = parseComposePs(ps.stdout);
     const failing = failingEntries(entries);
     if (failing.length === 0)
@@ -43,22 +40,14 @@ export async function describeFailure(session: SshSession, project: string, logL
       const state = `${e.State ?? '?'}${e.Health ? `, ${e.Health}` : ''}${e.State === 'exited' ? `, exit code ${e.ExitCode}` : ''}`;
       parts.push(`service ${e.Service} (${e.Name}): ${state}`);
       if (e.Name) {
-        const health = await session.exec(
-          `docker inspect --format '{{if .State.Health}}{{range .State.Health.Log}}exit {{.ExitCode}}: {{.Output}}{{"\\n"}}{{end}}{{end}}' ${shQuote(e.Name)}`,
-          { label: 'docker inspect', timeoutMs: 30_000, okCodes: [1] },
-        );
-        const last = health.stdout.trim().split('\n').filter(Boolean).slice(-1)[0];
-        if (last) parts.push(`  last health probe: ${last.trim()}`);
+        const probe = await lastHealthProbe(shell, e.Name);
+        if (probe) parts.push(`  last health probe: ${probe}`);
       }
       if (e.Service) {
-        const logs = await session.exec(
-          `${composeArgs(project, [])} logs --no-color --no-log-prefix --tail ${logLines} ${shQuote(e.Service)}`,
-          {
-            label: 'docker compose logs',
-            timeoutMs: 30_000,
-            okCodes: [1],
-          },
-        );
+        const logs = await shell.run(composeLogsScript(project, e.Service, logLines), {
+          timeoutMs: 30_000,
+          okCodes: [1],
+        });
         const text = `${logs.stdout}${logs.stderr}`.trimEnd();
         parts.push(formatLogTail(text));
       }
@@ -67,6 +56,12 @@ export async function describeFailure(session: SshSession, project: string, logL
   } catch (e) {
     return `could not read the service state: ${(e as Error).message}`;
   }
+}
+
+/** A container's last health probe (`exit N: output`), if it has a healthcheck. */
+export async function lastHealthProbe(shell: RemoteShell, container: string): Promise<string | undefined> {
+  const health = await shell.run(healthProbeScript(container), { timeoutMs: 30_000, okCodes: [1] });
+  return health.stdout.trim().split('\n').filter(Boolean).slice(-1)[0]?.trim();
 }
 
 /** A service's last log lines, indented under the failure they explain. */

@@ -195,8 +195,10 @@ function checkDeployPath(path: string): string {
   if (p.split('/').some((seg) => seg === '..' || seg === '.')) {
     throw new DeployInputError(`deploy-path: "${path}" must not contain '.' or '..' segments`);
   }
-  // Quoted in every remote command anyway; control characters would still garble logs and known paths.
+  // Quoted in every remote command anyway; control characters would still garble logs and known paths, and a
+  // backslash is what a shell's `echo` (dash's) would rewrite on the way back.
   if (/[\u0000-\u001f\u007f]/.test(p)) throw new DeployInputError('deploy-path: control characters are not allowed');
+  if (p.includes('\\')) throw new DeployInputError('deploy-path: backslashes are not allowed');
   return p;
 }
 

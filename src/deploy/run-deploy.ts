@@ -4,18 +4,20 @@
  * restores what ran before and the error says where the fleet stands.
  */
 import { prepareLocalImage, type LocalImage } from './deliver-image.js';
-import type { DeployLog } from './host-deploy.js';
+import { openHostSession } from './connect.js';
 import { LocalDocker } from './local-docker.js';
 import type { DeployPlan } from './plan.js';
+import type { DeployLog } from './release/steps.js';
 import { DeployFailedError, type DeploySummary } from './summary.js';
 import { ComposeTarget } from './targets/compose.js';
 import { SwarmTarget } from './targets/swarm.js';
 import type { DeployTarget } from './targets/target.js';
 
-export type { DeployLog } from './host-deploy.js';
+export type { DeployLog } from './release/steps.js';
 
 export function targetFor(plan: DeployPlan, log: DeployLog): DeployTarget {
-  return plan.target === 'swarm' ? new SwarmTarget(plan, log) : new ComposeTarget(plan, log);
+  const connect = (address: Parameters<typeof openHostSession>[1]) => openHostSession(plan, address);
+  return plan.target === 'swarm' ? new SwarmTarget(plan, log, connect) : new ComposeTarget(plan, log, connect);
 }
 
 export async function runDeploy(plan: DeployPlan, log: DeployLog): Promise<DeploySummary> {

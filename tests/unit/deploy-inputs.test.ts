@@ -69,6 +69,11 @@ test('the other inputs, each error naming its input', () => {
     'deploy-path: "srv/app" must be an absolute path on the host',
   );
   expect(() => parse({ 'deploy-path': '/srv/../etc' })).toThrow(/deploy-path: .* must not contain/);
+  expect(() => parse({ 'deploy-path': '/srv/a\\nb' })).toThrow('deploy-path: backslashes are not allowed');
+  expect(() => parse({ 'deploy-path': '/srv/a\tb' })).toThrow('deploy-path: control characters are not allowed');
+  expect(() => parse({ 'deploy-path': '/srv/a\nb' })).toThrow('deploy-path: control characters are not allowed');
+  // Quotes, `$`, backticks, `:` and `,` are fine: every remote script quotes the path.
+  expect(parse({ 'deploy-path': '/srv/it\'s "$x" `y`:a,b' }).deployPath).toBe('/srv/it\'s "$x" `y`:a,b');
   expect(() => parse({}, { DB_PASSWORD: 'x' })).toThrow(/deploy-path: not set, and GITHUB_REPOSITORY/);
   expect(() => parse({ 'image-delivery': 'scp' })).toThrow('image-delivery: "scp" must be `ssh` or `registry`');
   expect(() => parse({ 'image-delivery': 'registry' })).toThrow(/registry: required when image-delivery is `registry`/);

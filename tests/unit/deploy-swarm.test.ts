@@ -2,16 +2,16 @@ import { createHash } from 'node:crypto';
 import { utils } from 'ssh2';
 import { parseDeployInputs } from '../../src/deploy/inputs.js';
 import { buildDeployPlan, secretVersion, STACK_FILE, type DeploySource } from '../../src/deploy/plan.js';
+import { parseRecords } from '../../src/deploy/remote/script.js';
+import { secretCreateScript, stackDeployScript } from '../../src/deploy/remote/scripts/swarm.js';
 import {
   lastTaskError,
-  parseSwarmPreflight,
-  secretCreateScript,
+  readSwarmPreflight,
   serviceVerdict,
   taskProgress,
-  stackDeployScript,
   type SwarmService,
   type SwarmTask,
-} from '../../src/deploy/swarm-script.js';
+} from '../../src/deploy/swarm-state.js';
 
 const keys = utils.generateKeyPairSync('ed25519');
 const hostKey = utils.generateKeyPairSync('ed25519').public;
@@ -86,19 +86,21 @@ test('the swarm plan: versioned secret names that change with the value only, an
 });
 
 test('remote scripts: the value only on stdin, the length checked, labels quoted; stack deploy detached', () => {
-  const s = secretCreateScript('st_db_password_abc', { 'com.doongzi.deploy-action.stack': "st'x" });
-  expect(s).toContain(`docker secret create --label 'com.doongzi.deploy-action.stack=st'\\''x' 'st_db_password_abc' -`);
+  const s = secretCreateScript('st_db_password_abc', { 'com.doongzi.deploy-action.stack': "st'x" }).text;
+  expect(s).toContain(
+    `docker secret create '--label' 'com.doongzi.deploy-action.stack=st'\\''x' -- 'st_db_password_abc' -`,
+  );
   expect(s).toContain('head -c "$n" | tee /dev/fd/3 | wc -c');
-  expect(s).toContain(`docker secret rm 'st_db_password_abc'`);
+  expect(s).toContain(`docker secret rm -- 'st_db_password_abc'`);
   const d = stackDeployScript({
     releaseAbs: '/srv/x/releases/1.0.0',
     stackFile: STACK_FILE,
     stack: 'st',
     timeoutSeconds: 60,
     detachFlag: true,
-  });
+  }).text;
   expect(d).toContain(
-    `timeout -k 10 60 docker stack deploy --prune --resolve-image never --detach=true -c '${STACK_FILE}' 'st'`,
+    `timeout -k 10 60 docker stack deploy --prune --resolve-image 'never' --detach=true -c '${STACK_FILE}' -- 'st'`,
   );
   const old = stackDeployScript({
     releaseAbs: '/r',
@@ -107,12 +109,15 @@ test('remote scripts: the value only on stdin, the length checked, labels quoted
     timeoutSeconds: 60,
     detachFlag: false,
     registry: { server: 'ghcr.io', username: 'u' },
-  });
-  expect(old).toContain('--resolve-image always --with-registry-auth -c');
+  }).text;
+  expect(old).toContain("--resolve-image 'always' --with-registry-auth -c");
   expect(old).toContain('--password-stdin');
   expect(
-    parseSwarmPreflight(
-      'swarm=active true 1\ndetach=no\npath=/srv/x\nservice=st_app 1.0.0\nsecret=st_db_password_abc\n',
+    readSwarmPreflight(
+      parseRecords(
+        'swarm=active true 1\0detach=no\0requested=/srv/x\0path=/srv/x\0service=st_app 1.0.0\0secret=st_db_password_abc\0',
+      ),
+      '/srv/x',
     ),
   ).toEqual({
     state: 'active',

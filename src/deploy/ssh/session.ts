@@ -5,21 +5,11 @@
  */
 import { Readable } from 'node:stream';
 import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
+import type { RemoteScript } from '../remote/script.js';
+import { SshError, commandFailed, type ExecResult, type RemoteShell, type RunOptions } from '../remote/shell.js';
 import { hostKeyAlgorithms, hostKeyName, pinsForHost, verifyHostKey, type KnownHostKey } from './known-hosts.js';
 
-export type SshErrorKind = 'host-key' | 'auth' | 'connect' | 'timeout' | 'connection-lost' | 'command';
-
-export class SshError extends Error {
-  constructor(
-    message: string,
-    readonly kind: SshErrorKind,
-    readonly exitCode?: number | null,
-    readonly stderr?: string,
-  ) {
-    super(message);
-    this.name = 'SshError';
-  }
-}
+export { SshError, type SshErrorKind } from '../remote/shell.js';
 
 export interface SshEndpoint {
   host: string;
@@ -38,25 +28,9 @@ export interface SshOptions {
   jump?: SshEndpoint;
 }
 
-export interface ExecOptions {
+interface ExecOptions extends RunOptions {
   /** Short name of what the command does, for errors. */
   label: string;
-  stdin?: Buffer | Readable;
-  timeoutMs?: number;
-  /** Exit codes that are not failures (0 always is). */
-  okCodes?: readonly number[];
-  /** Keep at most this many bytes of stdout (the tail). */
-  maxOutput?: number;
-}
-
-export interface ExecResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function tail(text: string, lines = 20): string {
-  return text.trimEnd().split('\n').slice(-lines).join('\n');
 }
 
 function endpointName(e: SshEndpoint): string {
@@ -134,7 +108,7 @@ function connectClient(target: SshEndpoint, options: SshOptions, sock?: Readable
   });
 }
 
-export class SshSession {
+export class SshSession implements RemoteShell {
   private closedReason: string | undefined;
   private readonly pending = new Set<(err: Error) => void>();
 
@@ -189,7 +163,11 @@ export class SshSession {
     return this.closedReason !== undefined;
   }
 
-  exec(command: string, opts: ExecOptions): Promise<ExecResult> {
+  run(script: RemoteScript, opts: RunOptions = {}): Promise<ExecResult> {
+    return this.exec(script.text, { ...opts, label: script.label });
+  }
+
+  private exec(command: string, opts: ExecOptions): Promise<ExecResult> {
     if (this.closedReason) {
       return Promise.reject(
         new SshError(`${opts.label} on ${this.name}: the connection is gone (${this.closedReason})`, 'connection-lost'),
@@ -263,21 +241,7 @@ export class SshSession {
             return finish(undefined, { code, stdout, stderr });
           }
           if (this.closedReason) return; // the connection-lost path reports it
-          const why =
-            code === null
-              ? signal
-                ? `killed by signal ${signal}`
-                : 'no exit status (channel closed)'
-              : `exit status ${code}`;
-          const detail = tail(stderr) || tail(stdout);
-          finish(
-            new SshError(
-              `${opts.label} on ${this.name} failed (${why})${detail ? `:\n${detail}` : ''}`,
-              'command',
-              code,
-              stderr,
-            ),
-          );
+          finish(commandFailed(opts.label, this.name, code, signal, stdout, stderr));
         });
         if (opts.stdin instanceof Readable) {
           opts.stdin.on('error', (e) => {

@@ -4,9 +4,11 @@
  * release.
  */
 import type { LocalImage } from '../deliver-image.js';
-import { HostDeploy, type DeployLog } from '../host-deploy.js';
 import type { LocalDocker } from '../local-docker.js';
 import type { DeployPlan } from '../plan.js';
+import { systemClock, type Clock } from '../release/poll.js';
+import { logRollback, type DeployLog } from '../release/steps.js';
+import { HostDeploy, type HostConnector } from './compose-host.js';
 import type { HostSummary } from '../summary.js';
 import type { DeployTarget } from './target.js';
 
@@ -18,8 +20,10 @@ export class ComposeTarget implements DeployTarget {
   constructor(
     private readonly plan: DeployPlan,
     private readonly log: DeployLog,
+    connect: HostConnector,
+    clock: Clock = systemClock,
   ) {
-    this.all = plan.hosts.map((h) => new HostDeploy(plan, h, log));
+    this.all = plan.hosts.map((h) => new HostDeploy(plan, h, log, connect, clock));
   }
 
   get hosts(): HostSummary[] {
@@ -46,11 +50,7 @@ export class ComposeTarget implements DeployTarget {
     this.log.startGroup('Rollback');
     try {
       for (const host of [...(this.failed ? [this.failed] : []), ...[...this.done].reverse()]) {
-        const r = await host.rollback();
-        const to = r.toVersion ? ` to ${r.toVersion}` : '';
-        const line = `${host.name}: rollback ${r.status}${to}${r.detail ? `: ${r.detail}` : ''}`;
-        if (r.status === 'failed') this.log.warning(line);
-        else this.log.info(line);
+        logRollback(this.log, host.name, await host.rollback());
       }
     } finally {
       this.log.endGroup();

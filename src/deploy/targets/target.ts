@@ -4,7 +4,7 @@
  * shared part (the image on the runner, the summary, the final error) and hands the rest to the target.
  */
 import type { LocalImage } from '../deliver-image.js';
-import type { DeployLog } from '../host-deploy.js';
+import type { DeployLog } from '../release/steps.js';
 import type { LocalDocker } from '../local-docker.js';
 import type { HostSummary } from '../summary.js';
 

@@ -1,46 +1,10 @@
 /**
- * The POSIX sh commands the swarm target runs on the manager, and the parsing of what Swarm reports. Pure, so both
- * are unit-tested. Secret values never appear here: they travel in the channel's stdin only.
+ * What Swarm reports, parsed and judged: the preflight, the stack's services and tasks, a service's verdict after
+ * `stack deploy`. Pure, so it is unit-tested; the scripts that ask are in remote/scripts/swarm.ts.
  */
-import { shQuote } from './remote-script.js';
+import { readDeployPathReport, type DeployPathReport } from './release/release.js';
 
-export const LABEL = {
-  stack: 'com.doongzi.deploy-action.stack',
-  secret: 'com.doongzi.deploy-action.secret',
-  version: 'com.doongzi.deploy-action.version',
-} as const;
-export const STACK_NAMESPACE = 'com.docker.stack.namespace';
-
-/** Exit codes the client turns into explanations. */
-export const SWARM_EXIT = {
-  noDocker: 10,
-  notManager: 13,
-  notWritable: 12,
-  noLength: 90,
-  shortInput: 91,
-  createFailed: 95,
-} as const;
-
-export function swarmPreflightScript(deployPath: string, stack: string): string {
-  const p = shQuote(deployPath);
-  return [
-    'set -eu',
-    `docker version --format '{{.Server.Version}}' >/dev/null || { echo "the deploy user cannot use docker (add it to the docker group)" >&2; exit ${SWARM_EXIT.noDocker}; }`,
-    `info=$(docker info --format '{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}} {{.Swarm.Nodes}}')`,
-    'echo "swarm=$info"',
-    `case "$info" in "active true "*) ;; *) echo "this host is not a Swarm manager (docker info: $info); run 'docker swarm init' on it, or name a manager in ssh-host" >&2; exit ${SWARM_EXIT.notManager};; esac`,
-    // 20.10's CLI has no --detach for stack deploy (it always returns at once); newer ones do.
-    `if docker stack deploy --help 2>/dev/null | grep -q -- '--detach'; then echo "detach=yes"; else echo "detach=no"; fi`,
-    `mkdir -p ${p}/releases 2>/dev/null && [ -w ${p}/releases ] || { echo "deploy-path ${deployPath.replace(/["`$\\]/g, '')} is not writable by $(id -un): create it and chown it to that user" >&2; exit ${SWARM_EXIT.notWritable}; }`,
-    `cd ${p}`,
-    'echo "path=$(pwd -P)"',
-    `for s in $(docker service ls -q --filter label=${shQuote(`${STACK_NAMESPACE}=${stack}`)}); do docker service inspect --format 'service={{.Spec.Name}} {{index .Spec.Labels "${LABEL.version}"}}' "$s"; done`,
-    `docker secret ls --filter label=${shQuote(`${LABEL.stack}=${stack}`)} --format 'secret={{.Name}}'`,
-  ].join('\n');
-}
-
-export interface SwarmPreflight {
-  path?: string;
+export interface SwarmPreflight extends DeployPathReport {
   state: string;
   manager: boolean;
   nodes: number;
@@ -50,94 +14,23 @@ export interface SwarmPreflight {
   secrets: string[];
 }
 
-export function parseSwarmPreflight(stdout: string): SwarmPreflight {
-  const out: SwarmPreflight = {
-    state: '',
-    manager: false,
-    nodes: 0,
-    detachFlag: false,
-    services: new Map(),
-    secrets: [],
+/** The swarm preflight's records (`parseRecords`), deploy-path checked as for every target. */
+export function readSwarmPreflight(records: Map<string, string[]>, requestedPath: string): SwarmPreflight {
+  const [state, control, nodes] = (records.get('swarm')?.[0] ?? '').trim().split(' ');
+  const services = new Map<string, string>();
+  for (const v of records.get('service') ?? []) {
+    const [name, version] = v.trim().split(' ');
+    if (name) services.set(name, version ?? '');
+  }
+  return {
+    ...readDeployPathReport(records, requestedPath),
+    state: state ?? '',
+    manager: control === 'true',
+    nodes: Number(nodes) || 0,
+    detachFlag: records.get('detach')?.[0] === 'yes',
+    services,
+    secrets: (records.get('secret') ?? []).filter(Boolean),
   };
-  for (const line of stdout.split('\n')) {
-    const eq = line.indexOf('=');
-    if (eq < 0) continue;
-    const [k, v] = [line.slice(0, eq), line.slice(eq + 1).trim()];
-    if (k === 'swarm') {
-      const [state, control, nodes] = v.split(' ');
-      out.state = state ?? '';
-      out.manager = control === 'true';
-      out.nodes = Number(nodes) || 0;
-    } else if (k === 'detach') out.detachFlag = v === 'yes';
-    else if (k === 'path') out.path = v;
-    else if (k === 'service') {
-      const [name, version] = v.split(' ');
-      if (name) out.services.set(name, version ?? '');
-    } else if (k === 'secret' && v) out.secrets.push(v);
-  }
-  return out;
-}
-
-/**
- * Create one Docker secret from a framed value on stdin: the bytes go straight from the channel into
- * `docker secret create NAME -` (nothing on disk, nothing in a command line). A cut connection would hand docker a
- * short value; the byte count catches that, and the secret is removed again, since its name promises its content.
- */
-export function secretCreateScript(name: string, labels: Record<string, string>): string {
-  const l = Object.entries(labels)
-    .map(([k, v]) => `--label ${shQuote(`${k}=${v}`)}`)
-    .join(' ');
-  return [
-    'set -u',
-    `trap 'exit 129' HUP`,
-    "IFS= read -r n || n=''",
-    `case "$n" in ''|*[!0-9]*) echo "deploy-action: no length header on stdin" >&2; exit ${SWARM_EXIT.noLength};; esac`,
-    // tee copies the bytes to docker (fd 3) and counts them (wc, to fd 4 = the captured output).
-    `got=$( exec 4>&1; { head -c "$n" | tee /dev/fd/3 | wc -c >&4; } 3>&1 | docker secret create ${l} ${shQuote(name)} - >/dev/null ) || exit ${SWARM_EXIT.createFailed}`,
-    'got=$(echo $got)',
-    `[ "$got" = "$n" ] || { docker secret rm ${shQuote(name)} >/dev/null 2>&1; echo "deploy-action: stdin ended after $got of $n bytes (connection cut?); the secret was removed" >&2; exit ${SWARM_EXIT.shortInput}; }`,
-  ].join('\n');
-}
-
-export function stackDeployScript(opts: {
-  releaseAbs: string;
-  stackFile: string;
-  stack: string;
-  timeoutSeconds: number;
-  detachFlag: boolean;
-  registry?: { server: string; username?: string };
-}): string {
-  const resolve = opts.registry ? 'always' : 'never';
-  const deploy =
-    `docker stack deploy --prune --resolve-image ${resolve}${opts.registry ? ' --with-registry-auth' : ''}` +
-    `${opts.detachFlag ? ' --detach=true' : ''} -c ${shQuote(opts.stackFile)} ${shQuote(opts.stack)}`;
-  const lines = ['set -eu', `cd ${shQuote(opts.releaseAbs)}`];
-  if (opts.registry?.username) {
-    // A throwaway DOCKER_CONFIG: the login reaches the nodes with the service (--with-registry-auth), not the disk for long.
-    lines.push(
-      'd=$(mktemp -d)',
-      `trap 'rm -rf "$d"' EXIT`,
-      `DOCKER_CONFIG="$d" docker login ${shQuote(opts.registry.server)} -u ${shQuote(opts.registry.username)} --password-stdin >/dev/null`,
-      `DOCKER_CONFIG="$d" timeout -k 10 ${opts.timeoutSeconds} ${deploy}`,
-    );
-  } else {
-    lines.push(`timeout -k 10 ${opts.timeoutSeconds} ${deploy}`);
-  }
-  return lines.join('\n');
-}
-
-/** Every service of the stack (`docker service inspect`), then every task of them (`docker inspect --type task`). */
-export function stackStateScript(stack: string): string {
-  return [
-    'set -eu',
-    `ids=$(docker service ls -q --filter label=${shQuote(`${STACK_NAMESPACE}=${stack}`)})`,
-    'if [ -n "$ids" ]; then docker service inspect $ids; else echo "[]"; fi',
-    'echo "@@tasks@@"',
-    'tasks=$(if [ -n "$ids" ]; then docker service ps -q --no-trunc $ids; fi)',
-    // A task can go between the two calls: inspect prints the others and exits 1.
-    'out=$(if [ -n "$tasks" ]; then docker inspect --type task $tasks 2>/dev/null || true; fi)',
-    'if [ -n "$out" ]; then printf "%s\\n" "$out"; else echo "[]"; fi',
-  ].join('\n');
 }
 
 export interface SwarmService {

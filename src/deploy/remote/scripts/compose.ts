@@ -1,0 +1,65 @@
+/** `docker compose` on a host: up (bounded by the health timeout), down, and what diagnose reads after a failure. */
+import { remoteScript, type RemoteScript } from '../script.js';
+import { sh, type ShText } from '../sh.js';
+
+export const COMPOSE_EXIT = { healthTimeout: 124, notFound: 1 } as const;
+
+function composeArgs(project: string, files: readonly string[]): ShText {
+  return sh`docker compose -p ${project} ${files.flatMap((f) => ['-f', f])}`;
+}
+
+/**
+ * `up --wait` bounded by the health timeout: `timeout` exits 124 when it fires. `--force-recreate` because Compose
+ * leaves a container alone when only a top-level secret's file changed (it is not in the service's config hash):
+ * a rotated secret, or a rollback, would keep the old file mounted.
+ */
+export function composeUpScript(
+  releaseAbs: string,
+  project: string,
+  files: readonly string[],
+  timeoutSeconds: number,
+): RemoteScript {
+  return remoteScript(
+    'compose-up',
+    'docker compose up --wait',
+    COMPOSE_EXIT,
+    sh`cd -- ${releaseAbs} && timeout -k 10 ${timeoutSeconds} ${composeArgs(project, files)} up -d --wait --remove-orphans --no-build --force-recreate`,
+  );
+}
+
+export function composeDownScript(releaseAbs: string, project: string, files: readonly string[]): RemoteScript {
+  return remoteScript(
+    'compose-down',
+    'docker compose down',
+    COMPOSE_EXIT,
+    sh`cd -- ${releaseAbs} && ${composeArgs(project, files)} down --remove-orphans`,
+  );
+}
+
+export function composePsScript(project: string): RemoteScript {
+  return remoteScript(
+    'compose-ps',
+    'docker compose ps',
+    COMPOSE_EXIT,
+    sh`${composeArgs(project, [])} ps -a --format json`,
+  );
+}
+
+export function composeLogsScript(project: string, service: string, tail: number): RemoteScript {
+  return remoteScript(
+    'compose-logs',
+    'docker compose logs',
+    COMPOSE_EXIT,
+    sh`${composeArgs(project, [])} logs --no-color --no-log-prefix --tail ${tail} -- ${service}`,
+  );
+}
+
+/** A container's health probe results, one line each (`exit N: output`). */
+export function healthProbeScript(container: string): RemoteScript {
+  return remoteScript(
+    'health-probe',
+    'docker inspect',
+    COMPOSE_EXIT,
+    sh`docker inspect --format ${'{{if .State.Health}}{{range .State.Health.Log}}exit {{.ExitCode}}: {{.Output}}{{"\\n"}}{{end}}{{end}}'} -- ${container}`,
+  );
+}

@@ -1,0 +1,416 @@
+/**
+ * Every remote script, run for real by /bin/sh (dash here) under a hostile deploy path, with `docker` a shim on PATH
+ * that records its argv (NUL-separated, one file per call) and answers the few questions the scripts ask.
+ */
+import { spawnSync } from 'node:child_process';
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { readDeployPathReport, releasesToPrune } from '../../src/deploy/release/release.js';
+import { frame, parseRecords, remoteJoin, tempSuffix, type RemoteScript } from '../../src/deploy/remote/script.js';
+import {
+  composeDownScript,
+  composeLogsScript,
+  composePsScript,
+  composeUpScript,
+  healthProbeScript,
+} from '../../src/deploy/remote/scripts/compose.js';
+import {
+  imageLoadScript,
+  imageProbeScript,
+  registryPullScript,
+  tagImageScript,
+} from '../../src/deploy/remote/scripts/image.js';
+import { composePreflightScript, MANIFEST, swarmPreflightScript } from '../../src/deploy/remote/scripts/preflight.js';
+import {
+  createReleaseScript,
+  listReleasesScript,
+  removeCurrentScript,
+  removeReleasesScript,
+  switchCurrentScript,
+} from '../../src/deploy/remote/scripts/release.js';
+import {
+  secretCreateScript,
+  secretListScript,
+  secretRemoveScript,
+  serviceLogsScript,
+  serviceRollbackScript,
+  stackDeployScript,
+  stackRemoveScript,
+  stackStateScript,
+} from '../../src/deploy/remote/scripts/swarm.js';
+import {
+  ENGINE_MOUNT,
+  UPLOAD_EXIT,
+  writeFileScript,
+  writeSecretScript,
+} from '../../src/deploy/remote/scripts/upload.js';
+import { bindMount, raw, sh } from '../../src/deploy/remote/sh.js';
+import { readSwarmPreflight } from '../../src/deploy/swarm-state.js';
+
+/** Spaces, both quotes, `$`, a backtick, a leading `-`, `:` and `,` (deploy-path refuses newlines and backslashes). */
+const HOSTILE = '-it\'s "a" $HOME `id` x:y,z';
+
+let tmp: string;
+let deployPath: string;
+let calls: string;
+let bin: string;
+beforeEach(() => {
+  tmp = mkdtempSync(path.join(os.tmpdir(), 'deploy-action-scripts-'));
+  deployPath = path.join(tmp, HOSTILE, 'srv');
+  calls = path.join(tmp, 'calls');
+  bin = path.join(tmp, 'bin');
+  mkdirSync(calls);
+  mkdirSync(bin);
+  // The shim: record argv, then answer what the scripts ask (stdin is drained so pipes into it end).
+  writeFileSync(
+    path.join(bin, 'docker'),
+    [
+      '#!/bin/sh',
+      'n=$(ls "$CALLS" | wc -l); f="$CALLS/$(printf %04d "$n")"; : >"$f"',
+      'for a in "$@"; do printf "%s\\0" "$a" >>"$f"; done',
+      'case "$1 $2" in',
+      '  "version --format") printf "20.10.0\\n";;',
+      '  "info --format") printf "active true 1\\n";;',
+      '  "stack deploy") case "$*" in *--help*) printf "  --detach\\n";; esac;;',
+      '  "secret create") cat >"$f.stdin"; printf "id\\n";;',
+      '  "secret ls") printf "st_a_1\\nst_b_2\\n";;',
+      '  "image inspect") printf "sha256:abc\\n";;',
+      '  "load "|"login --username") cat >"$f.stdin";;',
+      'esac',
+      'exit 0',
+    ].join('\n'),
+  );
+  chmodSync(path.join(bin, 'docker'), 0o755);
+});
+afterEach(() => rmSync(tmp, { recursive: true, force: true }));
+
+function run(s: RemoteScript, stdin: Buffer = Buffer.alloc(0)) {
+  const r = spawnSync('/bin/sh', ['-c', s.text], {
+    input: stdin,
+    cwd: tmp,
+    env: { PATH: `${bin}:${process.env.PATH}`, CALLS: calls, HOME: '/nonexistent' },
+  });
+  return { code: r.status, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
+}
+const ok = (s: RemoteScript, stdin?: Buffer) => {
+  const r = run(s, stdin);
+  expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
+  return r;
+};
+/** The argv of each docker call, in order. */
+const dockerCalls = (): string[][] =>
+  readdirSync(calls)
+    .filter((f) => !f.endsWith('.stdin'))
+    .sort()
+    .map((f) => readFileSync(path.join(calls, f), 'utf8').split('\0').slice(0, -1));
+
+test('sh quotes every interpolation, arrays as word lists; raw and fragments go in as written', () => {
+  const words = ['a b', "it's", '$x', '`y`', '-n', 'new\nline'];
+  const r = spawnSync('/bin/sh', ['-c', sh`printf '%s\\0' ${words} ${raw('"$0"')}`.toString(), 'zero']);
+  expect(r.stdout.toString().split('\0').slice(0, -1)).toEqual([...words, 'zero']);
+  expect(sh`a ${sh`b ${'c d'}`} ${7}`.toString()).toBe("a b 'c d' 7");
+  expect(() => sh`sleep ${1.5}`).toThrow(/not an integer/);
+  expect(tempSuffix()).toMatch(/^[0-9a-f]{16}$/);
+  expect(tempSuffix()).not.toBe(tempSuffix());
+});
+
+test('preflight: the path goes back framed and exact; the live release and its manifest are read', () => {
+  const first = ok(composePreflightScript(deployPath));
+  const report = readDeployPathReport(parseRecords(first.stdout), deployPath);
+  expect(report).toEqual({ path: deployPath });
+  // A live release, with a manifest holding a backslash and a newline: read back byte for byte.
+  const manifest = { version: '1.0.0', note: 'a\\nb\nc' };
+  mkdirSync(path.join(deployPath, 'releases/1.0.0'));
+  writeFileSync(path.join(deployPath, 'releases/1.0.0', MANIFEST), JSON.stringify(manifest, null, 2));
+  ok(switchCurrentScript(deployPath, '1.0.0', 'switch current'));
+  const again = readDeployPathReport(parseRecords(ok(composePreflightScript(deployPath)).stdout), deployPath);
+  expect(again.live).toEqual({ dir: '1.0.0', manifest });
+  expect(dockerCalls()).toEqual([
+    ['version', '--format', '{{.Server.Version}}'],
+    ['compose', 'version'],
+    ['version', '--format', '{{.Server.Version}}'],
+    ['compose', 'version'],
+  ]);
+  // A path that does not come back as sent stops the deploy.
+  expect(() => readDeployPathReport(parseRecords(first.stdout), `${deployPath}x`)).toThrow(
+    /the host received deploy-path/,
+  );
+  expect(() => readDeployPathReport(parseRecords(`requested=${deployPath}\0path=rel\0`), deployPath)).toThrow(
+    /not a usable absolute path/,
+  );
+  // A symlinked deploy-path is reported resolved.
+  const link = path.join(tmp, 'link');
+  spawnSync('ln', ['-s', deployPath, link]);
+  expect(readDeployPathReport(parseRecords(ok(composePreflightScript(link)).stdout), link).path).toBe(deployPath);
+});
+
+test('preflight: an unusable deploy-path exits with its code and names the path as it is', () => {
+  // `releases` a file: no user, root included, can make the directory.
+  mkdirSync(deployPath, { recursive: true });
+  writeFileSync(path.join(deployPath, 'releases'), '');
+  const s = composePreflightScript(deployPath);
+  const r = run(s);
+  expect(r.code).toBe(s.exits.notWritable);
+  expect(r.stderr).toBe(
+    `deploy-path ${deployPath} is not writable by ${os.userInfo().username}: create it and chown it to that user\n`,
+  );
+});
+
+test('swarm preflight: manager, detach flag, services and secrets, framed', () => {
+  const s = swarmPreflightScript(deployPath, "st'x");
+  const pre = readSwarmPreflight(parseRecords(ok(s).stdout), deployPath);
+  expect(pre).toMatchObject({
+    path: deployPath,
+    state: 'active',
+    manager: true,
+    nodes: 1,
+    detachFlag: true,
+    secrets: ['st_a_1', 'st_b_2'],
+  });
+  expect(dockerCalls()).toContainEqual(['service', 'ls', '-q', '--filter', "label=com.docker.stack.namespace=st'x"]);
+  expect(dockerCalls()).toContainEqual([
+    'secret',
+    'ls',
+    '--filter',
+    "label=com.doongzi.deploy-action.stack=st'x",
+    '--format',
+    '{{.Name}}',
+  ]);
+});
+
+test('release directories: created (never the live one), switched atomically, listed, pruned to exactly keep', () => {
+  mkdirSync(path.join(deployPath, 'releases'), { recursive: true });
+  const names = ['1.0.0', '-1.1.0', "1.2.0 it's", '1.3.0'];
+  names.forEach((n, i) => {
+    ok(createReleaseScript(deployPath, n));
+    utimesSync(path.join(deployPath, 'releases', n), 1000 + i, 1000 + i);
+  });
+  ok(switchCurrentScript(deployPath, '1.3.0', 'switch current'));
+  expect(readlinkSync(path.join(deployPath, 'current'))).toBe('releases/1.3.0');
+  const live = run(createReleaseScript(deployPath, '1.3.0'));
+  expect(live.code).toBe(20);
+  expect(live.stderr).toContain('releases/1.3.0 is live');
+  const listed = (parseRecords(ok(listReleasesScript(deployPath)).stdout).get('release') ?? []).map((r) => ({
+    mtime: Number(r.slice(0, r.indexOf(' '))),
+    name: r.slice(r.indexOf(' ') + 1),
+  }));
+  expect(listed.map((e) => e.name).sort()).toEqual([...names].sort());
+  const drop = releasesToPrune(listed, 2, '1.3.0');
+  expect(drop.sort()).toEqual(['-1.1.0', '1.0.0']);
+  ok(removeReleasesScript(deployPath, drop, 'prune releases'));
+  expect(readdirSync(path.join(deployPath, 'releases')).sort()).toEqual(["1.2.0 it's", '1.3.0']);
+  expect(() => removeReleasesScript(deployPath, ['../x'], 'x')).toThrow(/not a release name/);
+  ok(removeCurrentScript(deployPath));
+  expect(readdirSync(deployPath)).toEqual(['releases']);
+});
+
+test('a failed switch of current leaves no .current.tmp-* behind', () => {
+  mkdirSync(path.join(deployPath, 'current', 'x'), { recursive: true }); // a directory: mv -T cannot replace it
+  const r = run(switchCurrentScript(deployPath, '1.0.0', 'switch current'));
+  expect(r.code).not.toBe(0);
+  expect(readdirSync(deployPath)).toEqual(['current']);
+});
+
+test('files and secrets: atomic, 0400 and owned, a cut upload leaves nothing; the engine mount is CSV-quoted', () => {
+  const rel = remoteJoin(deployPath, 'releases', '1.0.0');
+  const file = path.join(rel, 'deploy/docker-compose.yml');
+  ok(writeFileScript(file, '0644', 'upload'), frame(Buffer.from('services: {}\n')));
+  expect(readFileSync(file, 'utf8')).toBe('services: {}\n');
+  expect((statSync(file).mode & 0o777).toString(8)).toBe('644');
+  const uid = process.getuid!();
+  const gid = process.getgid!();
+  const secret = path.join(rel, 'secrets/db.txt');
+  const value = Buffer.from('pa$$ \\n word\n\u0001end');
+  for (const owner of ['chown', 'engine', 'auto'] as const) {
+    const s = writeSecretScript({
+      absPath: secret,
+      uid,
+      gid,
+      owner,
+      image: 'repo/app:1',
+      label: 'secret',
+      suffix: 'abc',
+    });
+    expect(s.text).not.toContain('pa$$');
+    ok(s, frame(value));
+    expect(readFileSync(secret)).toEqual(value);
+    expect((statSync(secret).mode & 0o777).toString(8)).toBe('400');
+    expect((statSync(path.dirname(secret)).mode & 0o777).toString(8)).toBe('700');
+    expect(readdirSync(path.dirname(secret))).toEqual(['db.txt']);
+  }
+  const run1 = dockerCalls().find((c) => c[0] === 'run')!;
+  expect(run1).toEqual([
+    'run',
+    '--rm',
+    '--network',
+    'none',
+    '--user',
+    '0:0',
+    '--entrypoint',
+    'chown',
+    '--mount',
+    bindMount(path.dirname(secret), ENGINE_MOUNT),
+    'repo/app:1',
+    `${uid}:${gid}`,
+    `${ENGINE_MOUNT}/.db.txt.tmp-abc`,
+  ]);
+  // docker reads --mount as one CSV record: decoded, the source is the directory exactly.
+  expect(csvRecord(run1[9]!)).toEqual(['type=bind', `source=${path.dirname(secret)}`, `target=${ENGINE_MOUNT}`]);
+  const full = frame(Buffer.from('0123456789abcdef'));
+  const s = writeSecretScript({ absPath: path.join(rel, 's/x'), uid, gid, owner: 'chown', image: 'i', label: 'x' });
+  const cut = run(s, full.subarray(0, full.length - 5));
+  expect([cut.code, cut.stderr]).toEqual([
+    UPLOAD_EXIT.shortInput,
+    'deploy-action: stdin ended after 11 of 16 bytes (connection cut?)\n',
+  ]);
+  expect(readdirSync(path.join(rel, 's'))).toEqual([]);
+  expect(run(s).code).toBe(UPLOAD_EXIT.noLength);
+  const wrongOwner = writeSecretScript({
+    absPath: path.join(rel, 's/x'),
+    uid: uid + 1,
+    gid,
+    owner: 'engine',
+    image: 'i',
+    label: 'x',
+  });
+  expect(run(wrongOwner, frame(Buffer.from('v'))).code).toBe(UPLOAD_EXIT.ownerWrong);
+  expect(readdirSync(path.join(rel, 's'))).toEqual([]);
+});
+
+/** Docker's reading of a --mount value (Go encoding/csv, one record). */
+function csvRecord(s: string): string[] {
+  const out: string[] = [];
+  let i = 0;
+  while (i <= s.length) {
+    let field = '';
+    if (s[i] === '"') {
+      i++;
+      for (;;) {
+        if (s[i] === '"' && s[i + 1] === '"') {
+          field += '"';
+          i += 2;
+        } else if (s[i] === '"') break;
+        else field += s[i++];
+      }
+      i++;
+    } else while (i < s.length && s[i] !== ',') field += s[i++];
+    out.push(field);
+    i++;
+  }
+  return out;
+}
+
+test('compose, image and swarm scripts hand docker every value as one argument', () => {
+  const rel = remoteJoin(deployPath, 'releases', '1.0.0');
+  mkdirSync(rel, { recursive: true });
+  const files = ['deploy/a b.yml', '-x.yml'];
+  ok(composeUpScript(rel, 'proj', files, 120));
+  ok(composeDownScript(rel, 'proj', files));
+  ok(composePsScript('proj'));
+  ok(composeLogsScript('proj', '-svc', 20));
+  ok(healthProbeScript('-c1'));
+  ok(imageProbeScript('sha256:abc'));
+  ok(tagImageScript('sha256:abc', ['r:1', "r:it's"]));
+  ok(registryPullScript('reg.example:5000', "u'$x", ['reg/r:1', 'reg/r:2']), Buffer.from('pw'));
+  ok(imageLoadScript(), Buffer.from('layers'));
+  ok(secretCreateScript('st_db_1', { 'a.b': "v'$x" }), frame(Buffer.from('s3cret')));
+  ok(
+    stackDeployScript({
+      releaseAbs: rel,
+      stackFile: 'stack.yml',
+      stack: 'st',
+      timeoutSeconds: 60,
+      detachFlag: true,
+      registry: { server: 'reg', username: '-u' },
+    }),
+    Buffer.from('pw'),
+  );
+  ok(stackStateScript('st'));
+  ok(serviceRollbackScript('st_app'));
+  ok(serviceLogsScript('st_app', 20));
+  expect(parseRecords(ok(secretListScript('st')).stdout).get('secret')).toEqual(['st_a_1', 'st_b_2']);
+  ok(secretRemoveScript('st_a_1'));
+  ok(stackRemoveScript('st'));
+  const c = dockerCalls();
+  expect(c).toEqual([
+    [
+      'compose',
+      '-p',
+      'proj',
+      '-f',
+      'deploy/a b.yml',
+      '-f',
+      '-x.yml',
+      'up',
+      '-d',
+      '--wait',
+      '--remove-orphans',
+      '--no-build',
+      '--force-recreate',
+    ],
+    ['compose', '-p', 'proj', '-f', 'deploy/a b.yml', '-f', '-x.yml', 'down', '--remove-orphans'],
+    ['compose', '-p', 'proj', 'ps', '-a', '--format', 'json'],
+    ['compose', '-p', 'proj', 'logs', '--no-color', '--no-log-prefix', '--tail', '20', '--', '-svc'],
+    [
+      'inspect',
+      '--format',
+      '{{if .State.Health}}{{range .State.Health.Log}}exit {{.ExitCode}}: {{.Output}}{{"\\n"}}{{end}}{{end}}',
+      '--',
+      '-c1',
+    ],
+    ['image', 'inspect', '--format', '{{.Id}}', '--', 'sha256:abc'],
+    ['tag', 'sha256:abc', 'r:1'],
+    ['tag', 'sha256:abc', "r:it's"],
+    ['login', '--username', "u'$x", '--password-stdin', '--', 'reg.example:5000'],
+    ['pull', '--', 'reg/r:1'],
+    ['tag', 'reg/r:1', 'reg/r:2'],
+    ['load'],
+    ['secret', 'create', '--label', "a.b=v'$x", '--', 'st_db_1', '-'],
+    ['login', '--username', '-u', '--password-stdin', '--', 'reg'],
+    [
+      'stack',
+      'deploy',
+      '--prune',
+      '--resolve-image',
+      'always',
+      '--with-registry-auth',
+      '--detach=true',
+      '-c',
+      'stack.yml',
+      '--',
+      'st',
+    ],
+    ['service', 'ls', '-q', '--filter', 'label=com.docker.stack.namespace=st'],
+    ['service', 'rollback', '--detach', '--', 'st_app'],
+    ['service', 'logs', '--no-task-ids', '--no-trunc', '--tail', '20', '--', 'st_app'],
+    ['secret', 'ls', '--filter', 'label=com.doongzi.deploy-action.stack=st', '--format', '{{.Name}}'],
+    ['secret', 'rm', '--', 'st_a_1'],
+    ['stack', 'rm', '--', 'st'],
+  ]);
+  // Secret values and passwords only ever reach docker on stdin.
+  const stdins = readdirSync(calls)
+    .filter((f) => f.endsWith('.stdin'))
+    .map((f) => readFileSync(path.join(calls, f), 'utf8'));
+  expect(stdins).toEqual(['pw', 'layers', 's3cret', 'pw']);
+  expect(JSON.stringify(c)).not.toMatch(/s3cret|"pw"/);
+});
+
+test('a secret cut short is removed again and exits with its code', () => {
+  const full = frame(Buffer.from('0123456789'));
+  const r = run(secretCreateScript('st_db_1', {}), full.subarray(0, full.length - 3));
+  expect(r.code).toBe(91);
+  expect(r.stderr).toContain('stdin ended after 7 of 10 bytes');
+  expect(dockerCalls().at(-1)).toEqual(['secret', 'rm', '--', 'st_db_1']);
+});

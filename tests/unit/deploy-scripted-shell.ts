@@ -1,0 +1,87 @@
+/**
+ * A RemoteShell that answers by script name (and the script's own exit-code table), for the deploy state machines'
+ * unit tests. It stands in for the host only; the real sshd and engine are covered by the e2e tests.
+ */
+import type { RemoteScript } from '../../src/deploy/remote/script.js';
+import {
+  SshError,
+  commandFailed,
+  type ExecResult,
+  type RemoteShell,
+  type RunOptions,
+} from '../../src/deploy/remote/shell.js';
+import type { Clock } from '../../src/deploy/release/poll.js';
+
+export interface Call {
+  host: string;
+  name: string;
+  label: string;
+  text: string;
+  stdin?: Buffer;
+  exits: RemoteScript['exits'];
+}
+
+/** `code` defaults to 0; `lose` drops the connection during the call (as a cut SSH connection does). */
+export type Answer = { code?: number; stdout?: string; stderr?: string; lose?: boolean };
+export type Script = (call: Call) => Answer | undefined;
+
+export class ScriptedShell implements RemoteShell {
+  closed = false;
+  constructor(
+    readonly host: string,
+    private readonly script: Script,
+    readonly calls: Call[],
+  ) {}
+
+  async run(s: RemoteScript, opts: RunOptions = {}): Promise<ExecResult> {
+    if (this.closed) throw new SshError(`${s.label} on ${this.host}: the connection is gone`, 'connection-lost');
+    const call: Call = { host: this.host, name: s.name, label: s.label, text: s.text, exits: s.exits };
+    if (Buffer.isBuffer(opts.stdin)) call.stdin = opts.stdin;
+    this.calls.push(call);
+    const a = this.script(call) ?? {};
+    if (a.lose) {
+      this.closed = true;
+      throw new SshError(
+        `${s.label} on ${this.host} failed: connection to ${this.host} lost`,
+        'connection-lost',
+        null,
+        '',
+      );
+    }
+    const code = a.code ?? 0;
+    const out = { code, stdout: a.stdout ?? '', stderr: a.stderr ?? '' };
+    if (code === 0 || opts.okCodes?.includes(code)) return out;
+    throw commandFailed(s.label, this.host, code, undefined, out.stdout, out.stderr);
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+}
+
+/** A clock that only moves when the code under test sleeps. */
+export class FakeClock implements Clock {
+  t = Date.UTC(2026, 0, 1);
+  sleeps = 0;
+  now(): number {
+    return this.t;
+  }
+  async sleep(ms: number): Promise<void> {
+    this.sleeps++;
+    this.t += ms;
+  }
+}
+
+/** NUL-framed records, as the preflight and listing scripts print them. */
+export const records = (kv: Array<[string, string]>) => kv.map(([k, v]) => `${k}=${v}\0`).join('');
+
+export const log = () => {
+  const lines: string[] = [];
+  return {
+    lines,
+    info: (m: string) => lines.push(`info ${m}`),
+    warning: (m: string) => lines.push(`warning ${m}`),
+    startGroup: (m: string) => lines.push(`group ${m}`),
+    endGroup: () => lines.push('endgroup'),
+  };
+};

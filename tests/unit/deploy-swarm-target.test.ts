@@ -1,0 +1,167 @@
+/** The swarm target's convergence and rollback state machine against a scripted manager. */
+import { utils } from 'ssh2';
+import { parseDeployInputs } from '../../src/deploy/inputs.js';
+import type { LocalDocker } from '../../src/deploy/local-docker.js';
+import { buildDeployPlan, type DeploySource } from '../../src/deploy/plan.js';
+import type { SwarmService, SwarmTask } from '../../src/deploy/swarm-state.js';
+import { SwarmTarget } from '../../src/deploy/targets/swarm.js';
+import { type Call, FakeClock, log, records, ScriptedShell } from './deploy-scripted-shell.js';
+
+const keys = utils.generateKeyPairSync('ed25519');
+const hostKey = utils.generateKeyPairSync('ed25519').public;
+const plan = buildDeployPlan(
+  parseDeployInputs(
+    (n) =>
+      ({
+        'ssh-host': 'mgr.example',
+        'ssh-user': 'deployer',
+        'ssh-key': keys.private,
+        'ssh-known-hosts': `mgr.example ${hostKey}`,
+        'deploy-path': '/srv/st',
+        'deploy-target': 'swarm',
+        'health-timeout': '30',
+        secrets: 'db_password=DB_PASSWORD',
+      })[n] ?? '',
+    { DB_PASSWORD: 's3cret', GITHUB_REPOSITORY: 'doongzi/app' },
+  ),
+  {
+    projectName: 'st',
+    composeFiles: [{ path: 'deploy/docker-compose.yml', content: 'services: {}\n' }],
+    buildServices: ['app'],
+    secretFiles: [{ name: 'db_password', file: 'secrets/db_password.txt' }],
+    envFiles: [],
+    runtimeUser: { uid: 999, gid: 999 },
+    image: { localRef: 'sha256:abc', repository: 'doongzi/backend' },
+    event: { eventName: 'push', ref: 'refs/tags/v1.2.0', sha: '0123456789abcdef0123456789abcdef01234567' },
+    stackConfig: {
+      services: { app: { image: 'doongzi/backend:dev', secrets: [{ source: 'db_password', target: 'db_password' }] } },
+      secrets: { db_password: { file: '/x/secrets/db_password.txt' } },
+    },
+  } as DeploySource,
+);
+const NEW = 'doongzi/backend:1.2.0';
+const OLD = 'doongzi/backend:1.1.0';
+const svc = (image: string, update?: SwarmService['UpdateStatus']): SwarmService => ({
+  ID: 's1',
+  Spec: { Name: 'st_app', TaskTemplate: { ContainerSpec: { Image: image } }, Mode: { Replicated: { Replicas: 1 } } },
+  ...(update ? { UpdateStatus: update } : {}),
+});
+const task = (
+  image: string,
+  state: string,
+  desired = 'running',
+  extra: Partial<SwarmTask['Status']> = {},
+): SwarmTask => ({
+  ID: `t-${image}-${state}`,
+  ServiceID: 's1',
+  DesiredState: desired,
+  Spec: { ContainerSpec: { Image: image } },
+  Status: { State: state, Timestamp: '2026-01-01T00:00:01Z', ...extra },
+});
+const state = (s: SwarmService, tasks: SwarmTask[]) => `${JSON.stringify([s])}\n@@tasks@@\n${JSON.stringify(tasks)}\n`;
+
+function manager(states: string[]) {
+  const calls: Call[] = [];
+  let n = 0;
+  const shell = new ScriptedShell(
+    'mgr.example',
+    (c) => {
+      if (c.name === 'swarm-preflight') {
+        return {
+          stdout: records([
+            ['swarm', 'active true 1'],
+            ['detach', 'no'],
+            ['requested', '/srv/st'],
+            ['path', '/srv/st'],
+            ['current', 'releases/1.1.0'],
+            ['service', 'st_app 1.1.0'],
+          ]),
+        };
+      }
+      if (c.name === 'image-probe') return { stdout: 'sha256:abc\n' };
+      if (c.name === 'stack-state') return { stdout: states[Math.min(n++, states.length - 1)]! };
+      if (c.name === 'health-probe') return { stdout: 'exit 1: unhealthy\n' };
+      if (c.name === 'service-logs') return { stdout: 'boot failed\n' };
+      return undefined;
+    },
+    calls,
+  );
+  const clock = new FakeClock();
+  const l = log();
+  const target = new SwarmTarget(plan, l, async () => shell, clock);
+  return { target, calls, clock, log: l };
+}
+
+test('Swarm rolls the update back: detected, described, then waited for until the previous release runs', async () => {
+  const before = svc(OLD, { State: 'completed', StartedAt: 't0' });
+  const { target, calls, clock } = manager([
+    state(before, [task(OLD, 'running')]), // before stack deploy
+    state(svc(NEW, { State: 'updating', StartedAt: 't1' }), [task(OLD, 'running'), task(NEW, 'starting')]),
+    state(svc(OLD, { State: 'rollback_completed', StartedAt: 't1', Message: 'rollback completed' }), [
+      task(OLD, 'starting'),
+      task(NEW, 'failed', 'shutdown', {
+        Err: 'task: non-zero exit (1)',
+        ContainerStatus: { ExitCode: 1, ContainerID: 'c1' },
+      }),
+    ]),
+    // Recovery: the previous release's task is still starting, then runs.
+    state(svc(OLD, { State: 'rollback_completed', StartedAt: 't1' }), [task(OLD, 'starting')]),
+    state(svc(OLD, { State: 'rollback_completed', StartedAt: 't1' }), [task(OLD, 'running')]),
+  ]);
+  const err = (await target.deploy({ id: 'sha256:abc' }, {} as LocalDocker).catch((e: Error) => e)) as Error;
+  expect(err.message).toContain('service st_app: rollback completed');
+  expect(err.message).toContain('last task error: task t-doongzi/ba');
+  expect(err.message).toContain('last health probe: exit 1: unhealthy');
+  expect(err.message).toContain('    boot failed');
+  expect(await target.recover()).toBe('Rolled back: mgr.example:22 (rolled-back to 1.1.0).');
+  expect(target.hosts[0]).toMatchObject({
+    status: 'rolled-back',
+    rollback: { status: 'rolled-back', toVersion: '1.1.0', detail: 'Swarm rolled the update back' },
+  });
+  // One before the deploy, two while converging, two while recovering, one to find the unused secrets.
+  expect(calls.filter((c) => c.name === 'stack-state')).toHaveLength(6);
+  expect(clock.sleeps).toBe(2);
+  // Never switched: current still names 1.1.0; the secret this deploy created is removed again.
+  expect(calls.some((c) => c.name === 'switch-current')).toBe(false);
+  expect(calls.filter((c) => c.name === 'secret-rm').map((c) => c.label)).toEqual([
+    `docker secret rm ${plan.swarm!.secretNames['db_password']}`,
+  ]);
+});
+
+test('a stack that never converges: bounded by health-timeout, the update rolled back by hand', async () => {
+  const { target, calls, clock } = manager([
+    state(svc(OLD, { State: 'completed', StartedAt: 't0' }), [task(OLD, 'running')]),
+    state(svc(NEW, { State: 'updating', StartedAt: 't1' }), [task(OLD, 'running'), task(NEW, 'starting')]),
+  ]);
+  const start = clock.now();
+  const err = (await target.deploy({ id: 'sha256:abc' }, {} as LocalDocker).catch((e: Error) => e)) as Error;
+  expect(err.message).toMatch(/the stack did not converge within health-timeout \(30s\); rolled back st_app/);
+  expect(clock.now() - start).toBe(30_000);
+  expect(calls.some((c) => c.name === 'service-rollback')).toBe(true);
+  // Recovery waits, bounded as well, and fails: the service still updates.
+  expect(await target.recover()).toBe('Rollback FAILED on mgr.example:22: check the stack st by hand.');
+  expect(target.hosts[0]!.rollback!.detail).toMatch(
+    /the stack did not settle on the previous release: st_app updating/,
+  );
+});
+
+test('a converged stack: current switched, unreferenced secrets and old releases pruned', async () => {
+  const name = plan.swarm!.secretNames['db_password']!;
+  const running = svc(NEW, { State: 'completed', StartedAt: 't1' });
+  running.Spec.TaskTemplate.ContainerSpec.Secrets = [{ SecretName: name }];
+  const t = task(NEW, 'running');
+  t.Spec.ContainerSpec['Secrets'] = [{ SecretName: name }];
+  const { target, calls, log: l } = manager([state(svc(OLD), [task(OLD, 'running')]), state(running, [t])]);
+  await target.deploy({ id: 'sha256:abc' }, {} as LocalDocker);
+  expect(target.hosts[0]!.status).toBe('deployed');
+  const names = calls.map((c) => c.name);
+  expect(names.slice(names.indexOf('stack-deploy'))).toEqual([
+    'stack-deploy',
+    'stack-state',
+    'switch-current',
+    'stack-state',
+    'secret-list',
+    'list-releases',
+  ]);
+  expect(l.lines.join('\n')).toContain('stack st converged at 1.2.0');
+});
