@@ -151,12 +151,7 @@ export function layerSummarySink(summary: LayerSummary, rules: KeepRules): Sink 
 }
 
 /** Keeps up to `cap` bytes of an entry's data, marking it truncated beyond that. */
-function readContents(
-  stream: NodeJS.ReadableStream | { on(event: string, fn: (arg?: unknown) => void): unknown },
-  cap: number,
-  entry: KeptEntry,
-  next: () => void,
-): void {
+function readContents(stream: tar.ExtractEvents['entry'][1], cap: number, entry: KeptEntry, next: () => void): void {
   const chunks: Buffer[] = [];
   let kept = 0;
   let truncated = false;
