@@ -1,12 +1,13 @@
 /**
  * The verify step as the benchmark times it: read an image's `docker save` stream (from the engine, as the action does,
  * or from stdin when no image is named), find build tools in the final
- * filesystem, resolve the runtime user through the image's own account files, map layers to history.
+ * filesystem (bin directories and every PATH directory, through symlinks), resolve the runtime user through the image's own account files, map layers to history.
  * Prints one JSON line with what it found, its own time and its peak RSS.
  */
 import { resolveUser } from '../src/check/image/accounts.js';
 import { buildToolMatcher } from '../src/check/image/build-tools.js';
 import { layerHistory } from '../src/check/image/layer-provenance.js';
+import { runtimeBuildTools } from '../src/check/image/runtime-tools.js';
 import { readSavedImage } from '../src/check/image/saved-image.js';
 import { openSaveStream } from '../src/check/image/save-stream.js';
 
@@ -20,8 +21,7 @@ const [image] = await Promise.all([
   }),
   save?.done,
 ]);
-const isTool = (type: string): boolean => type !== 'directory';
-const tools = image.finalFiles.filter((f) => isTool(f.type) && matcher.toolName(f.path) !== undefined);
+const tools = runtimeBuildTools(image, matcher);
 const removed = image.removedFiles.filter((f) => matcher.toolName(f.path) !== undefined);
 const user = resolveUser(
   image.config.config?.User ?? '',

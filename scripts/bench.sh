@@ -24,7 +24,7 @@ trap 'rm -rf "$work"' EXIT
 cat >"$work/tsconfig.json" <<EOF
 { "extends": "$PWD/tsconfig.json",
   "compilerOptions": { "outDir": "$work/out", "rootDir": "$PWD", "noEmit": false, "types": ["node"], "typeRoots": ["$PWD/node_modules/@types"] },
-  "include": [], "files": ["$PWD/scripts/bench-verify.ts"] }
+  "include": [], "files": ["$PWD/scripts/bench-verify.ts", "$PWD/scripts/bench-overlay.ts"] }
 EOF
 npx tsc -p "$work/tsconfig.json"
 printf '{"type":"module"}\n' >"$work/out/package.json"
@@ -113,4 +113,14 @@ done
 
 printf '\n%-36s %8s %12s %18s %7s %18s %7s %11s\n' image size 'tar -t pass' 'verify (engine API)' ratio 'verify (CLI pipe)' ratio 'reader RSS'
 printf '%s\n' "${summary[@]}"
+# The overlay's worst case, no engine: N compilers in one base layer, a tenth whited out; CPU must grow linearly.
+overlay=()
+for n in 40000 80000 160000; do
+  line=$("$node24" "$work/out/scripts/bench-overlay.js" "$n")
+  log "overlay: $line"
+  overlay+=("$(printf '%-36s %8s %12s %18s' "overlay worst case" "$n" "$("$node24" -p 'JSON.parse(process.argv[1]).readerCpuMs' "$line") ms CPU" "$("$node24" -p 'JSON.parse(process.argv[1]).readerMs' "$line") ms wall")")
+done
+
 printf '(median of %s runs; tar -t and the CLI-pipe verify read `docker save IMAGE | ...`; the engine-API verify is the\n action'"'"'s own path, the same stream from GET /images/IMAGE/get; RSS is the reader'"'"'s peak over the runs)\n' "$runs"
+printf '\n%-36s %8s %12s %18s\n' 'in-memory save' entries 'reader CPU' 'reader wall'
+printf '%s\n' "${overlay[@]}"

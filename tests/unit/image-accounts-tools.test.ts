@@ -122,17 +122,24 @@ describe('build-tool matcher', () => {
     'usr/bin/python3',
     'usr/lib/gcc/x86_64-linux-gnu/12/cc1', // not in a bin directory
     'usr/share/doc/git/README',
-    'gcc', // top-level, no bin dir
     'usr/bin/gcc-ar-12',
     'usr/bin/git-upload-pack',
     'usr/bin/foo-bar-as', // not a target triplet
     'usr/bin/makeinfo',
     'usr/bin/uvicorn',
-    'etc/bin.d/gcc',
   ])('%s is not a build tool', (path) => {
     expect(m.toolName(path)).toBeUndefined();
     expect(m.isInteresting(path)).toBe(false);
   });
+
+  test.each(['gcc', 'etc/bin.d/gcc'])(
+    '%s has a tool name but no bin dir: kept for the PATH scan, not a tool by itself',
+    (path) => {
+      expect(m.toolName(path)).toBeUndefined();
+      expect(m.toolNameAnywhere(path)).toBe('gcc');
+      expect(m.isInteresting(path)).toBe(true);
+    },
+  );
 
   test('forbidden-tools extends with names and globs; allowed-tools trims by name or base name', () => {
     const custom = buildToolMatcher({

@@ -1,150 +1,5 @@
-import { Readable } from 'node:stream';
-import { gzipSync } from 'node:zlib';
-import tar from 'tar-stream';
-import { buildToolMatcher } from '../../src/check/image/build-tools.js';
-import { normalisePath, readSavedImage, SavedImageError, type SavedImage } from '../../src/check/image/saved-image.js';
-
-/** One tar entry to pack: a file with contents, a directory, a link. */
-type Spec =
-  | { name: string; body: string | Buffer; mode?: number }
-  | { name: string; type: 'directory' }
-  | { name: string; type: 'symlink' | 'link'; linkname: string };
-
-function packTar(entries: readonly Spec[]): Promise<Buffer> {
-  const pack = tar.pack();
-  const chunks: Buffer[] = [];
-  pack.on('data', (c: unknown) => chunks.push(c as Buffer));
-  const done = new Promise<Buffer>((resolve, reject) => {
-    pack.on('end', () => resolve(Buffer.concat(chunks)));
-    pack.on('error', reject);
-  });
-  for (const e of entries) {
-    if ('body' in e) pack.entry({ name: e.name, mode: e.mode ?? 0o755 }, e.body);
-    else if (e.type === 'directory') pack.entry({ name: e.name, type: 'directory', mode: 0o755 });
-    else pack.entry({ name: e.name, type: e.type, linkname: e.linkname });
-  }
-  pack.finalize();
-  return done;
-}
-
-const hex = (n: number) => n.toString(16).padStart(64, '0');
-
-interface ImageSpec {
-  layers: Spec[][];
-  user?: string;
-  /** Per layer: gzip the blob (OCI only). */
-  gzip?: boolean[];
-  /** History entries; defaults to one non-empty entry per layer. */
-  history?: Array<{ created_by: string; empty_layer?: boolean }>;
-}
-
-function configOf(spec: ImageSpec, layerTars: Buffer[]) {
-  return {
-    architecture: 'amd64',
-    os: 'linux',
-    config: { User: spec.user ?? '', Env: ['PATH=/usr/bin'] },
-    history: spec.history ?? spec.layers.map((_, i) => ({ created_by: `RUN step ${i}` })),
-    rootfs: { type: 'layers', diff_ids: layerTars.map((_, i) => `sha256:${hex(i + 1)}`) },
-  };
-}
-
-/** The legacy `docker save` shape (dockerd 20.10): `<id>/layer.tar`, config, then manifest.json and repositories. */
-async function legacySave(spec: ImageSpec, reverseOrder = true): Promise<Buffer> {
-  const layerTars = await Promise.all(spec.layers.map(packTar));
-  const ids = layerTars.map((_, i) => hex(1000 + i));
-  const configName = `${hex(42)}.json`;
-  const entries: Spec[] = [{ name: configName, body: JSON.stringify(configOf(spec, layerTars)), mode: 0o644 }];
-  // Layer directories come in lexical (id) order in a real save, not layer order: reverse them to prove it.
-  const order = layerTars.map((_, i) => i);
-  if (reverseOrder) order.reverse();
-  for (const i of order) {
-    entries.push({ name: `${ids[i]}/`, type: 'directory' });
-    entries.push({ name: `${ids[i]}/VERSION`, body: '1.0', mode: 0o644 });
-    entries.push({ name: `${ids[i]}/json`, body: '{"id":"x"}', mode: 0o644 });
-    entries.push({ name: `${ids[i]}/layer.tar`, body: layerTars[i]!, mode: 0o644 });
-  }
-  entries.push({
-    name: 'manifest.json',
-    body: JSON.stringify([{ Config: configName, RepoTags: ['t/app:1'], Layers: ids.map((id) => `${id}/layer.tar`) }]),
-    mode: 0o644,
-  });
-  entries.push({ name: 'repositories', body: '{"t/app":{"1":"x"}}', mode: 0o644 });
-  return packTar(entries);
-}
-
-/** The OCI layout (docker 25+): blobs, index.json, optionally Docker's manifest.json. */
-async function ociSave(spec: ImageSpec, withDockerManifest: boolean): Promise<Buffer> {
-  const layerTars = await Promise.all(spec.layers.map(packTar));
-  const blobs = layerTars.map((t, i) => (spec.gzip?.[i] ? gzipSync(t) : t));
-  const layerDigests = blobs.map((_, i) => `sha256:${hex(2000 + i)}`);
-  const configDigest = `sha256:${hex(3000)}`;
-  const manifestDigest = `sha256:${hex(4000)}`;
-  const manifest = {
-    schemaVersion: 2,
-    mediaType: 'application/vnd.oci.image.manifest.v1+json',
-    config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: configDigest },
-    layers: blobs.map((_, i) => ({
-      mediaType: spec.gzip?.[i]
-        ? 'application/vnd.oci.image.layer.v1.tar+gzip'
-        : 'application/vnd.oci.image.layer.v1.tar',
-      digest: layerDigests[i],
-    })),
-  };
-  const entries: Spec[] = [
-    { name: 'blobs/', type: 'directory' },
-    { name: 'blobs/sha256/', type: 'directory' },
-  ];
-  const blobEntries: Spec[] = [
-    ...blobs.map((b, i) => ({ name: `blobs/sha256/${hex(2000 + i)}`, body: b, mode: 0o644 })),
-    { name: `blobs/sha256/${hex(3000)}`, body: JSON.stringify(configOf(spec, layerTars)), mode: 0o644 },
-    { name: `blobs/sha256/${hex(4000)}`, body: JSON.stringify(manifest), mode: 0o644 },
-  ];
-  entries.push(...blobEntries.reverse());
-  entries.push({
-    name: 'index.json',
-    body: JSON.stringify({
-      schemaVersion: 2,
-      manifests: [
-        {
-          mediaType: 'application/vnd.oci.image.manifest.v1+json',
-          digest: manifestDigest,
-          annotations: { 'io.containerd.image.name': 'docker.io/t/app:1' },
-        },
-      ],
-    }),
-    mode: 0o644,
-  });
-  if (withDockerManifest) {
-    entries.push({
-      name: 'manifest.json',
-      body: JSON.stringify([
-        {
-          Config: `blobs/sha256/${hex(3000)}`,
-          RepoTags: ['t/app:1'],
-          Layers: layerDigests.map((d) => `blobs/sha256/${d.slice(7)}`),
-        },
-      ]),
-      mode: 0o644,
-    });
-  }
-  entries.push({ name: 'oci-layout', body: '{"imageLayoutVersion":"1.0.0"}', mode: 0o644 });
-  return packTar(entries);
-}
-
-/** Feeds the bytes in small uneven chunks, as a pipe would, to exercise every boundary. */
-function streamOf(buf: Buffer, chunk = 7777): Readable {
-  const parts: Buffer[] = [];
-  for (let o = 0; o < buf.length; o += chunk) parts.push(buf.subarray(o, o + chunk));
-  return Readable.from(parts);
-}
-
-const matcher = buildToolMatcher();
-const read = (buf: Buffer, chunk?: number): Promise<SavedImage> =>
-  readSavedImage(streamOf(buf, chunk), {
-    isInteresting: (p) => matcher.isInteresting(p),
-    wantContents: ['etc/passwd', 'etc/group'],
-  });
-const paths = (files: ReadonlyArray<{ path: string }>) => files.map((f) => f.path);
+import { normalisePath, readSavedImage, SavedImageError } from '../../src/check/image/saved-image.js';
+import { hex, legacySave, type ImageSpec, ociSave, packTar, paths, read, streamOf } from './saved-image-helpers.js';
 
 const PASSWD = 'root:x:0:0:root:/root:/bin/sh\n';
 const PASSWD_APP = `${PASSWD}appuser:x:10001:10001::/home/appuser:/bin/sh\n`;
@@ -275,6 +130,20 @@ describe('readSavedImage', () => {
       'usr/bin/x86_64-linux-gnu-gcc-12',
       'usr/bin/gcc-12',
       'opt/tool/bin/cmake',
+    ]);
+    expect(image.contents.get('etc/passwd')!.data.toString()).toBe(PASSWD_APP);
+  });
+
+  test('OCI layout with a zstd layer: read through the same decompression step as gzip', async () => {
+    const image = await read(await ociSave({ ...story, zstd: [true, false, true] }, false));
+    expect(image.layers.map((l) => l.compression)).toEqual(['zstd', 'none', 'zstd']);
+    expect(image.layers[2]!.tarSize).toBeGreaterThan(image.layers[2]!.size);
+    expect(paths(image.finalFiles)).toEqual([
+      'etc/group',
+      'etc/passwd',
+      'opt/other/bin/ninja',
+      'usr/bin/cc',
+      'usr/bin/make',
     ]);
     expect(image.contents.get('etc/passwd')!.data.toString()).toBe(PASSWD_APP);
   });
@@ -416,7 +285,9 @@ describe('readSavedImage', () => {
       { name: 'blobs/sha256/cc', body: '{"rootfs":{"diff_ids":["sha256:1"]}}' },
       { name: 'manifest.json', body: JSON.stringify([{ Config: 'blobs/sha256/cc', Layers: ['blobs/sha256/aa'] }]) },
     ]);
-    await expect(read(zstd)).rejects.toThrow(/zstd-compressed/);
+    await expect(read(zstd)).rejects.toThrow(
+      new SavedImageError('layer blobs/sha256/aa: cannot decompress (zstd): unexpected end of file'),
+    );
     const saved = await legacySave(story);
     await expect(read(saved.subarray(0, saved.length - 3000))).rejects.toThrow(SavedImageError);
   });

@@ -120,10 +120,15 @@ export interface BuildToolMatcherOptions {
 }
 
 export interface BuildToolMatcher {
-  /** True when the path names a build tool in a bin-like directory (file type is judged by the caller). */
+  /**
+   * True when the path's name is a build tool's, in any directory: the image reader must keep it, because whether
+   * its directory is on PATH (directly or through a symlink) is only known once the whole image is read.
+   */
   isInteresting(path: string): boolean;
-  /** The tool's canonical name (`gcc` for `usr/bin/x86_64-linux-gnu-gcc-12`), or the user pattern that matched. */
+  /** The tool's canonical name (`gcc` for `usr/bin/x86_64-linux-gnu-gcc-12`) in a bin-like directory, or the user pattern that matched. */
   toolName(path: string): string | undefined;
+  /** The same, wherever the path sits: for the directories of the image's PATH, whatever they are called. */
+  toolNameAnywhere(path: string): string | undefined;
 }
 
 export function buildToolMatcher(options: BuildToolMatcherOptions = {}): BuildToolMatcher {
@@ -139,16 +144,19 @@ export function buildToolMatcher(options: BuildToolMatcherOptions = {}): BuildTo
   });
   const extra = (options.extra ?? []).map((p) => userPattern(p, true)).filter((p) => p !== undefined);
 
+  // Every name in the image is asked about, so one combined regex rejects most at once, and the cache is capped.
+  const anyBuiltIn = builtIn.length > 0 ? new RegExp(builtIn.map((t) => `(?:${t.regex.source})`).join('|')) : /$^/;
   const cache = new Map<string, string | undefined>();
   const byBaseName = (base: string): string | undefined => {
+    if (!anyBuiltIn.test(base)) return undefined;
     if (cache.has(base)) return cache.get(base);
     const hit = builtIn.find((t) => t.regex.test(base))?.name;
+    if (cache.size >= 4096) cache.clear();
     cache.set(base, hit);
     return hit;
   };
 
-  const toolName = (path: string): string | undefined => {
-    if (!inBinDirectory(path)) return undefined;
+  const toolNameAnywhere = (path: string): string | undefined => {
     const base = path.slice(path.lastIndexOf('/') + 1);
     let name = byBaseName(base);
     if (name === undefined) name = extra.find((p) => testPattern(p, path, base))?.text;
@@ -156,5 +164,6 @@ export function buildToolMatcher(options: BuildToolMatcherOptions = {}): BuildTo
     if (allowed.some((p) => testPattern(p, path, base))) return undefined;
     return name;
   };
-  return { isInteresting: (path) => toolName(path) !== undefined, toolName };
+  const toolName = (path: string) => (inBinDirectory(path) ? toolNameAnywhere(path) : undefined);
+  return { isInteresting: (path) => toolNameAnywhere(path) !== undefined, toolName, toolNameAnywhere };
 }

@@ -7,6 +7,7 @@ import { resolveUser } from './accounts.js';
 import { buildToolMatcher } from './build-tools.js';
 import { mapHistoryToInstructions, type HistoryOrigin } from './instruction-map.js';
 import { layerHistory } from './layer-provenance.js';
+import { runtimeBuildTools } from './runtime-tools.js';
 import { readSavedImage, type FileEntry, type SavedImage } from './saved-image.js';
 import { openSaveStream, type SaveStream } from './save-stream.js';
 
@@ -129,8 +130,8 @@ export async function verifyImage(req: VerifyRequest): Promise<ImageVerification
     return [...buckets.values()];
   };
   const isTool = (e: FileEntry) => e.type !== 'directory' && matcher.toolName(e.path) !== undefined;
-  for (const bucket of byOrigin(image.finalFiles.filter(isTool))) {
-    const names = listPaths(bucket.entries, (e) => `/${e.path} (${matcher.toolName(e.path)})`);
+  for (const bucket of byOrigin(runtimeBuildTools(image, matcher))) {
+    const names = listPaths(bucket.entries, (e) => `/${e.path} (${matcher.toolNameAnywhere(e.path)})`);
     findings.push(
       findingOf(BUILD_TOOL, `Build tools in the runtime image, added by ${bucket.where}: ${names}.`, bucket.location),
     );
