@@ -4,12 +4,9 @@
  * not build tools, so the official `python:*-slim` images pass.
  */
 
-export type ToolFamily = 'compiler' | 'binutils' | 'build-system' | 'python-build' | 'toolchain' | 'vcs' | 'extra';
-
 export interface ToolDefinition {
   /** Canonical name, reported in findings. */
   name: string;
-  family: ToolFamily;
   /** Base names that also count: exact names, before the version and target-triplet variants are added. */
   aliases?: readonly string[];
   /** Whether `x86_64-linux-gnu-NAME` style cross names count (compilers and binutils only). */
@@ -17,26 +14,26 @@ export interface ToolDefinition {
 }
 
 export const DEFAULT_BUILD_TOOLS: readonly ToolDefinition[] = [
-  { name: 'gcc', family: 'compiler', triplet: true },
-  { name: 'g++', family: 'compiler', triplet: true },
-  { name: 'cc', family: 'compiler', triplet: true },
-  { name: 'c++', family: 'compiler', triplet: true },
-  { name: 'clang', family: 'compiler', triplet: true },
-  { name: 'clang++', family: 'compiler', triplet: true },
-  { name: 'ld', family: 'binutils', aliases: ['ld.bfd', 'ld.gold'], triplet: true },
-  { name: 'as', family: 'binutils', triplet: true },
-  { name: 'make', family: 'build-system' },
-  { name: 'cmake', family: 'build-system' },
-  { name: 'ninja', family: 'build-system' },
-  { name: 'meson', family: 'build-system' },
-  { name: 'uv', family: 'python-build' },
-  { name: 'uvx', family: 'python-build' },
-  { name: 'poetry', family: 'python-build' },
-  { name: 'pdm', family: 'python-build' },
-  { name: 'rustc', family: 'toolchain' },
-  { name: 'cargo', family: 'toolchain' },
-  { name: 'go', family: 'toolchain' },
-  { name: 'git', family: 'vcs' },
+  { name: 'gcc', triplet: true },
+  { name: 'g++', triplet: true },
+  { name: 'cc', triplet: true },
+  { name: 'c++', triplet: true },
+  { name: 'clang', triplet: true },
+  { name: 'clang++', triplet: true },
+  { name: 'ld', aliases: ['ld.bfd', 'ld.gold'], triplet: true },
+  { name: 'as', triplet: true },
+  { name: 'make' },
+  { name: 'cmake' },
+  { name: 'ninja' },
+  { name: 'meson' },
+  { name: 'uv' },
+  { name: 'uvx' },
+  { name: 'poetry' },
+  { name: 'pdm' },
+  { name: 'rustc' },
+  { name: 'cargo' },
+  { name: 'go' },
+  { name: 'git' },
 ];
 
 /** GNU target triplets start with a CPU name; anchoring on it keeps `as`/`ld` from matching arbitrary `foo-bar-as`. */
