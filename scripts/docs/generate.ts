@@ -2,7 +2,7 @@
 // Run through `npm run docs` (scripts/docs/run.mjs); tests/unit/docs-*.test.ts fail when the files drift.
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ALL_RULES } from '../../src/rules/catalog.js';
+import { ALL_RULES } from '../../src/check/catalog.js';
 import { renderReadme, renderRulesDoc } from './render.js';
 
 export interface GeneratedFile {

@@ -11,7 +11,7 @@ import {
   renderRulesDoc,
   replaceBetweenMarkers,
 } from '../../scripts/docs/render.js';
-import { ALL_RULES, ruleAnchor, ruleHelpUrl } from '../../src/rules/catalog.js';
+import { ALL_RULES, ruleAnchor, ruleHelpUrl } from '../../src/check/catalog.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 
 const read = (file: string) => readFile(path.join(REPO_ROOT, file), 'utf8');
