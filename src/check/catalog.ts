@@ -29,7 +29,7 @@ export function ruleById(id: RuleId): Rule | undefined {
   return BY_ID.get(id);
 }
 
-export const RULES_DOC_URL = 'https://github.com/doongzi/deploy-action/blob/v1/docs/rules.md';
+const RULES_DOC_URL = 'https://github.com/doongzi/deploy-action/blob/v1/docs/rules.md';
 
 /** Anchor of a rule in docs/rules.md: the id lower-cased, as GitHub slugs headings that start with it. */
 export function ruleAnchor(id: RuleId): string {
