@@ -1,8 +1,8 @@
-// The generated docs: README.md's inputs/outputs tables (from action.yml) and docs/rules.md (from the rule data).
+// The generated docs: README.md's inputs/outputs tables (from action.yml) and docs/rules.md (from the rule catalog).
 // Run through `npm run docs` (scripts/docs/run.mjs); tests/unit/docs-*.test.ts fail when the files drift.
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ALL_RULES } from '../../src/rules/catalog.js';
+import { ALL_RULES } from '../../src/check/catalog.js';
 import { renderReadme, renderRulesDoc } from './render.js';
 
 export interface GeneratedFile {

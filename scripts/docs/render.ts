@@ -1,4 +1,4 @@
-// Pure renderers for the generated docs: README tables from action.yml, docs/rules.md from the rule data.
+// Pure renderers for the generated docs: README tables from action.yml, docs/rules.md from the rule catalog.
 import { parse } from 'yaml';
 import type { Rule } from '../../src/rules/rule.js';
 
@@ -87,7 +87,7 @@ export function renderRulesDoc(rules: readonly Rule[]): string {
   const out: string[] = [
     '# Rules',
     '',
-    '<!-- Generated from src/rules/*.ts by `npm run docs`; edit the rule data, not this file. -->',
+    '<!-- Generated from the rule catalog (src/check/catalog.ts) by `npm run docs`; edit the rules, not this file. -->',
     '',
     'Every finding of deploy-action names one of these rules. Annotations and SARIF results link to the section of',
     'their rule here.',

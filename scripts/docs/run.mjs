@@ -2,7 +2,7 @@
 // `npm run docs`: regenerates README.md's inputs/outputs tables and docs/rules.md. `--check` writes nothing and exits 1
 // when a file is stale.
 //
-// The generator and the rule data are TypeScript and Node 20 cannot run TypeScript, so this transpiles the import graph
+// The generator and the rules are TypeScript and Node 20 cannot run TypeScript, so this transpiles the import graph
 // of scripts/docs/generate.ts (type-only imports vanish; no type check, which `npx tsc` does) into a scratch directory
 // inside the repository, where bare imports such as `yaml` still resolve from node_modules, and imports it from there.
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';

@@ -14,7 +14,7 @@ import { renderSummary } from '../report/summary.js';
 import { failsStep } from './fail-on.js';
 import { readDeployInputs } from './deploy-adapter.js';
 import { DeployFailedError } from '../deploy/summary.js';
-import { ruleTitle } from '../rules/catalog.js';
+import { ruleTitle } from '../check/catalog.js';
 import { runDeployMode } from './deploy-mode.js';
 import { readCheckInputs, type CheckInputs } from './inputs.js';
 import { ACTION_VERSION } from './version.js';

@@ -6,15 +6,16 @@ import { UserFacingError, type Finding } from '../findings/finding.js';
 import { findingOf } from '../findings/make.js';
 import { applySuppressions, loadRuleSettings } from '../findings/suppressions.js';
 import type { CheckResult, ImageFacts } from './check-result.js';
-import { ALL_RULES, ruleById } from '../rules/catalog.js';
 import { INPUT_RULES } from '../rules/input-rules.js';
+import { ruleIn } from '../rules/rule.js';
+import { ALL_RULES, ruleById } from './catalog.js';
 import { loadDockerIgnore } from '../docker/dockerignore.js';
 import { lintDockerfile } from './dockerfile/lint.js';
 import { findStage, parseDockerfile, type ParsedDockerfile, type Stage } from './dockerfile/parse.js';
 import { buildImage, dockerReachable } from './image/build.js';
 import { verifyImage, type ImageVerification } from './image/verify-image.js';
 
-const BUILDX_MISSING = INPUT_RULES.find((r) => r.id === 'DA-INP-007')!;
+const BUILDX_MISSING = ruleIn(INPUT_RULES, 'DA-INP-007');
 
 export interface CheckOptions {
   workingDirectory: string;

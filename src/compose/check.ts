@@ -1,28 +1,15 @@
 import { isAbsolute, relative, resolve } from 'node:path';
-import { sortFindings, type Finding } from '../findings/finding.js';
-import { composeRule } from '../rules/compose-rules.js';
+import { sortFindings, type Finding, type Severity } from '../findings/finding.js';
+import { COMPOSE_INPUT_RULES } from '../rules/compose-input-rules.js';
+import type { ComposeRuleId } from '../rules/rule-ids.js';
 import { dotenvPath } from './dotenv.js';
 import { GitRepo } from './git.js';
 import type { Issue } from './issues.js';
 import { loadCompose } from './load.js';
 import type { ComposeModel } from './model.js';
 import { buildModel } from './normalize.js';
-import type { ProdRule, RuleContext } from './rules/context.js';
-import { envFiles, envFilesInGit, secretEnvironment } from './rules/environment.js';
-import { mounts } from './rules/mounts.js';
-import { secretFiles, secretRefs } from './rules/secrets.js';
-import {
-  dangerousCaps,
-  healthcheck,
-  hostNetwork,
-  hostPid,
-  imagePinned,
-  privileged,
-  resourceLimits,
-  restartPolicy,
-  rootUser,
-  statefulService,
-} from './rules/services.js';
+import type { RuleContext } from './rules/context.js';
+import { PROD_RULES } from './rules/prod-rules.js';
 
 export interface CheckComposeOptions {
   /** Working directory; relative paths here and in findings are relative to it. */
@@ -43,24 +30,10 @@ export interface CheckComposeResult {
   model: ComposeModel | undefined;
 }
 
-const PROD_RULES: ProdRule[] = [
-  mounts,
-  statefulService,
-  resourceLimits,
-  secretRefs,
-  secretFiles,
-  secretEnvironment,
-  envFiles,
-  envFilesInGit,
-  rootUser,
-  privileged,
-  hostNetwork,
-  hostPid,
-  dangerousCaps,
-  imagePinned,
-  restartPolicy,
-  healthcheck,
-];
+/** The severity of every Compose rule: the loader's input errors and the prod rules. */
+const SEVERITY = new Map<ComposeRuleId, Severity>(
+  [...COMPOSE_INPUT_RULES, ...PROD_RULES.map((r) => r.meta)].map((r) => [r.id, r.severity]),
+);
 
 /** Loads and merges the prod compose files like Docker Compose and holds the result to the prod rules. */
 export async function checkCompose(opts: CheckComposeOptions): Promise<CheckComposeResult> {
@@ -79,7 +52,6 @@ export async function checkCompose(opts: CheckComposeOptions): Promise<CheckComp
         cwd,
         buildContexts: opts.buildContext ? [abs(opts.buildContext)!] : [],
         git: await GitRepo.find(model.projectDir),
-        report: (i) => issues.push(i),
       };
       if (ctx.git) {
         const paths = [
@@ -91,7 +63,10 @@ export async function checkCompose(opts: CheckComposeOptions): Promise<CheckComp
       }
       const dockerfile = abs(opts.dockerfile);
       if (dockerfile) ctx.dockerfile = dockerfile;
-      for (const rule of PROD_RULES) await rule(ctx);
+      for (const rule of PROD_RULES) {
+        // The rule's own id goes on each finding: a check cannot raise another rule.
+        await rule.check(ctx, (message, origin) => issues.push({ ruleId: rule.meta.id, message, origin }));
+      }
     }
   } catch (e) {
     // A bug of ours must not become a stack trace in the job log; report it as one clear error.
@@ -116,7 +91,7 @@ function dedupe(issues: Issue[]): Issue[] {
 function toFindings(issues: Issue[], cwd: string, firstFile: string | undefined): Finding[] {
   return sortFindings(
     issues.map((i) => {
-      const f: Finding = { ruleId: i.ruleId, severity: composeRule(i.ruleId).severity, message: i.message };
+      const f: Finding = { ruleId: i.ruleId, severity: SEVERITY.get(i.ruleId)!, message: i.message };
       if (i.origin) f.location = { file: relative(cwd, i.origin.file), line: i.origin.line, column: i.origin.column };
       else if (firstFile) f.location = { file: relative(cwd, resolve(cwd, firstFile)), line: 1 };
       return f;

@@ -1,4 +1,4 @@
-import type { ComposeRuleId } from '../rules/compose-rules.js';
+import type { ComposeRuleId } from '../rules/rule-ids.js';
 import type { Origin } from './tree.js';
 
 /** A finding before its location is made relative to the check's working directory. */

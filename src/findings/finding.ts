@@ -1,7 +1,7 @@
 /** A problem found by a check, placed on the file and line that caused it. */
-import type { Severity } from '../rules/rule.js';
+import type { RuleId, Severity } from '../rules/rule.js';
 
-export type { Severity };
+export type { RuleId, Severity };
 
 export interface SourceLocation {
   /** Path relative to the working directory the check ran in (reporters rebase it onto GITHUB_WORKSPACE). */
@@ -14,7 +14,7 @@ export interface SourceLocation {
 }
 
 export interface Finding {
-  ruleId: string;
+  ruleId: RuleId;
   severity: Severity;
   message: string;
   location?: SourceLocation;
@@ -37,7 +37,7 @@ export function sortFindings(findings: readonly Finding[]): Finding[] {
 export class UserFacingError extends Error {
   constructor(
     message: string,
-    readonly ruleId: string,
+    readonly ruleId: RuleId,
     readonly location?: SourceLocation,
   ) {
     super(message);

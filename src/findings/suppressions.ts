@@ -4,9 +4,10 @@ import { isMap, isScalar, LineCounter, parseDocument } from 'yaml';
 import { findingOf } from './make.js';
 import type { Finding, Severity } from './finding.js';
 import { INPUT_RULES } from '../rules/input-rules.js';
+import { ruleIn } from '../rules/rule.js';
 
-const IGNORE_WITHOUT_REASON = INPUT_RULES.find((r) => r.id === 'DA-CFG-001')!;
-const INVALID_CONFIG = INPUT_RULES.find((r) => r.id === 'DA-CFG-002')!;
+const IGNORE_WITHOUT_REASON = ruleIn(INPUT_RULES, 'DA-CFG-001');
+const INVALID_CONFIG = ruleIn(INPUT_RULES, 'DA-CFG-002');
 
 /** `rules:` of `.github/deploy-action.yml`: `off` drops a rule, a severity re-rates it. */
 export type RuleSettings = Map<string, Severity | 'off'>;

@@ -1,6 +1,6 @@
 import type { Finding, Severity } from '../findings/finding.js';
 import { sortFindings } from '../findings/finding.js';
-import { ruleById, ruleHelpUrl, ruleTitle } from '../rules/catalog.js';
+import { ruleById, ruleHelpUrl, ruleTitle } from '../check/catalog.js';
 
 /** GitHub keeps at most this many annotations of each kind per step and drops the rest silently. */
 export const ANNOTATION_LIMIT = 10;

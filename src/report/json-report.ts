@@ -1,5 +1,5 @@
 import { sortFindings } from '../findings/finding.js';
-import { ruleHelpUrl } from '../rules/catalog.js';
+import { ruleHelpUrl } from '../check/catalog.js';
 import { countBySeverity, type CheckResult } from '../check/check-result.js';
 
 /** The machine-readable report (output `report`): stable field names, paths relative to GITHUB_WORKSPACE. */

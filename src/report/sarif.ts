@@ -1,5 +1,5 @@
 import type { Severity } from '../findings/finding.js';
-import { ALL_RULES, ruleHelpUrl } from '../rules/catalog.js';
+import { ALL_RULES, ruleHelpUrl } from '../check/catalog.js';
 import type { CheckResult } from '../check/check-result.js';
 
 const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { error: 'error', warning: 'warning', notice: 'note' };

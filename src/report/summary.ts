@@ -1,5 +1,5 @@
 import { sortFindings } from '../findings/finding.js';
-import { ruleById, ruleHelpUrl } from '../rules/catalog.js';
+import { ruleById, ruleHelpUrl } from '../check/catalog.js';
 import { formatBytes } from '../util/format.js';
 import { countBySeverity, type CheckResult } from '../check/check-result.js';
 

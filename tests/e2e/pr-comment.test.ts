@@ -5,7 +5,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import type { Finding } from '../../src/findings/finding.js';
+import type { Finding, RuleId } from '../../src/findings/finding.js';
 import type { CheckResult } from '../../src/check/check-result.js';
 import { COMMENT_MARKER, commentBody, MAX_COMMENT_LENGTH, postCheckComment } from '../../src/report/pr-comment.js';
 
@@ -76,7 +76,7 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse): Prom
   send(res, 404, { message: 'Not Found' });
 }
 
-const finding = (ruleId: string, message: string): Finding => ({
+const finding = (ruleId: RuleId, message: string): Finding => ({
   ruleId,
   severity: 'error',
   message,

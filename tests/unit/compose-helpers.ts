@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { checkCompose, type CheckComposeResult } from '../../src/compose/check.js';
-import type { Finding } from '../../src/findings/finding.js';
+import type { Finding, RuleId } from '../../src/findings/finding.js';
 
 /** A throwaway project tree (a git repository unless told otherwise); removed by `cleanup`. */
 export function makeProject(files: Record<string, string>, opts: { git?: boolean } = {}): string {
@@ -82,7 +82,7 @@ export async function check(
 
 export const PROD_FILES = ['deploy/docker-compose.yml', 'deploy/docker-compose.prod.yml'];
 
-export function byRule(findings: Finding[], ruleId: string): Finding[] {
+export function byRule(findings: Finding[], ruleId: RuleId): Finding[] {
   return findings.filter((f) => f.ruleId === ruleId);
 }
 

@@ -1,4 +1,4 @@
-// The generated docs must match their sources: README tables vs action.yml, docs/rules.md vs the rule data.
+// The generated docs must match their sources: README tables vs action.yml, docs/rules.md vs the rule catalog.
 // On failure, run `npm run docs` and commit the result.
 import { spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
@@ -11,7 +11,7 @@ import {
   renderRulesDoc,
   replaceBetweenMarkers,
 } from '../../scripts/docs/render.js';
-import { ALL_RULES, ruleAnchor, ruleHelpUrl } from '../../src/rules/catalog.js';
+import { ALL_RULES, ruleAnchor, ruleHelpUrl } from '../../src/check/catalog.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 
 const read = (file: string) => readFile(path.join(REPO_ROOT, file), 'utf8');
@@ -54,7 +54,7 @@ describe('README tables', () => {
 });
 
 describe('docs/rules.md', () => {
-  test('is what the rule data generates', async () => {
+  test('is what the rule catalog generates', async () => {
     const doc = await read('docs/rules.md');
     expect(doc === renderRulesDoc(ALL_RULES) ? 'up to date' : `docs/rules.md is ${STALE}`).toBe('up to date');
   });

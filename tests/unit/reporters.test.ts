@@ -1,16 +1,16 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { Finding } from '../../src/findings/finding.js';
+import type { Finding, RuleId } from '../../src/findings/finding.js';
 import { applySuppressions, loadRuleSettings } from '../../src/findings/suppressions.js';
 import { ANNOTATION_LIMIT, planAnnotations } from '../../src/report/annotations.js';
 import type { CheckResult } from '../../src/check/check-result.js';
 import { renderSarif } from '../../src/report/sarif.js';
 import { renderSummary } from '../../src/report/summary.js';
 import { formatBytes } from '../../src/util/format.js';
-import { ALL_RULES } from '../../src/rules/catalog.js';
+import { ALL_RULES } from '../../src/check/catalog.js';
 
-const f = (ruleId: string, severity: Finding['severity'], line: number, file = 'deploy/Dockerfile'): Finding => ({
+const f = (ruleId: RuleId, severity: Finding['severity'], line: number, file = 'deploy/Dockerfile'): Finding => ({
   ruleId,
   severity,
   message: `m${line}`,
@@ -37,7 +37,7 @@ describe('annotations', () => {
 });
 
 const result: CheckResult = {
-  findings: [f('DA-IMG-003', 'error', 12), f('DA-CMP-999', 'notice', 2, 'deploy/docker-compose.prod.yml')],
+  findings: [f('DA-IMG-003', 'error', 12), f('DA-CMP-031', 'notice', 2, 'deploy/docker-compose.prod.yml')],
   image: {
     imageId: 'sha256:abc',
     sizeBytes: 154_000_000,

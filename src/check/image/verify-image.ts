@@ -1,7 +1,5 @@
 import { UserFacingError, type Finding, type SourceLocation } from '../../findings/finding.js';
-import { findingOf } from '../../findings/make.js';
-import { IMAGE_RULES } from '../../rules/image-rules.js';
-import { formatBytes } from '../../util/format.js';
+import { runChecks } from '../../findings/rule-module.js';
 import { stageChain, type ParsedDockerfile, type Stage } from '../dockerfile/parse.js';
 import { resolveUser } from './accounts.js';
 import { buildToolMatcher } from './build-tools.js';
@@ -10,8 +8,8 @@ import { layerHistory } from './layer-provenance.js';
 import { runtimeBuildTools } from './runtime-tools.js';
 import { readSavedImage, type FileEntry, type SavedImage } from './saved-image.js';
 import { openSaveStream, type SaveStream } from './save-stream.js';
-
-const [RUNS_AS_ROOT, UNKNOWN_USER, BUILD_TOOL, DELETED_TOOL] = IMAGE_RULES;
+import type { ImageRuleContext, ToolFile, ToolsAddedBy } from './rules/context.js';
+import { IMAGE_RULES } from './rules/image-rules.js';
 
 export interface VerifyRequest {
   imageId: string;
@@ -61,11 +59,6 @@ function describeOrigin(origin: HistoryOrigin | undefined, label: string): { whe
   };
 }
 
-function listPaths(entries: readonly FileEntry[], describe: (e: FileEntry) => string): string {
-  const shown = entries.slice(0, 8).map(describe);
-  return shown.join(', ') + (entries.length > shown.length ? ` and ${entries.length - shown.length} more` : '');
-}
-
 /** Proves from the built image that it runs as non-root and carries no build tools, blaming Dockerfile lines. */
 export async function verifyImage(req: VerifyRequest): Promise<ImageVerification> {
   const matcher = buildToolMatcher({ extra: req.forbiddenTools, allowed: req.allowedTools });
@@ -75,7 +68,6 @@ export async function verifyImage(req: VerifyRequest): Promise<ImageVerification
       wantContents: ['etc/passwd', 'etc/group'],
     }),
   );
-  const findings: Finding[] = [];
   const label = req.dockerfileLabel;
   const chain = stageChain(req.parsed, req.target);
 
@@ -98,58 +90,35 @@ export async function verifyImage(req: VerifyRequest): Promise<ImageVerification
   const passwd = image.contents.get('etc/passwd')?.data.toString('utf8');
   const group = image.contents.get('etc/group')?.data.toString('utf8');
   const resolved = resolveUser(configuredUser, passwd, group);
-  let user: ImageVerification['user'];
-  if (!resolved.ok) {
-    findings.push(
-      findingOf(
-        UNKNOWN_USER,
-        `USER '${configuredUser}' cannot be resolved in the image: ${resolved.error}. Every container start would fail.`,
-        userAt,
-      ),
-    );
-  } else {
-    user = { uid: resolved.uid, gid: resolved.gid };
-    if (resolved.uid === 0) {
-      const who =
-        configuredUser === ''
-          ? 'The image sets no USER, so it runs as root (uid 0)'
-          : `USER '${configuredUser}' resolves to uid 0 (root)${resolved.name && resolved.name !== 'root' ? ` through the account '${resolved.name}' in /etc/passwd` : ''}`;
-      findings.push(findingOf(RUNS_AS_ROOT, `${who}. Run the final stage as a non-root account.`, userAt));
-    }
-  }
+  const user = resolved.ok ? { uid: resolved.uid, gid: resolved.gid } : undefined;
 
-  // Build tools present at runtime, grouped by the instruction that added them.
-  const byOrigin = (entries: readonly FileEntry[]) => {
-    const buckets = new Map<number, { where: string; location: SourceLocation; entries: FileEntry[] }>();
+  // Build-tool files, grouped by the instruction whose layer added them.
+  const toolsAddedBy = (
+    entries: readonly FileEntry[],
+    nameOf: (path: string) => string | undefined,
+  ): ToolsAddedBy[] => {
+    const groups = new Map<number, { where: string; location: SourceLocation; files: ToolFile[] }>();
     for (const entry of entries) {
+      const tool = entry.type === 'directory' ? undefined : nameOf(entry.path);
+      if (tool === undefined) continue;
       const origin = describeOrigin(layerOrigin.get(entry.layerIndex), label);
-      const bucket = buckets.get(origin.location.line) ?? { ...origin, entries: [] };
-      bucket.entries.push(entry);
-      buckets.set(origin.location.line, bucket);
+      const group = groups.get(origin.location.line) ?? { ...origin, files: [] };
+      group.files.push({ path: entry.path, tool, size: entry.size });
+      groups.set(origin.location.line, group);
     }
-    return [...buckets.values()];
+    return [...groups.values()];
   };
-  const isTool = (e: FileEntry) => e.type !== 'directory' && matcher.toolName(e.path) !== undefined;
-  for (const bucket of byOrigin(runtimeBuildTools(image, matcher))) {
-    const names = listPaths(bucket.entries, (e) => `/${e.path} (${matcher.toolNameAnywhere(e.path)})`);
-    findings.push(
-      findingOf(BUILD_TOOL, `Build tools in the runtime image, added by ${bucket.where}: ${names}.`, bucket.location),
-    );
-  }
-  for (const bucket of byOrigin(image.removedFiles.filter(isTool))) {
-    const wasted = bucket.entries.reduce((n, e) => n + e.size, 0);
-    const names = listPaths(bucket.entries, (e) => `/${e.path}`);
-    findings.push(
-      findingOf(
-        DELETED_TOOL,
-        `${names} added by ${bucket.where} and deleted by a later layer: absent at runtime, but ${formatBytes(wasted)} (${wasted} bytes) still ship with every pull.`,
-        bucket.location,
-      ),
-    );
-  }
+  const ctx: ImageRuleContext = {
+    configuredUser,
+    user: resolved,
+    userAt,
+    // Shipped: every directory on the image's PATH, through symlinks; deleted: the bin-like directories, as before.
+    shippedTools: toolsAddedBy(runtimeBuildTools(image, matcher), (p) => matcher.toolNameAnywhere(p)),
+    deletedTools: toolsAddedBy(image.removedFiles, (p) => matcher.toolName(p)),
+  };
 
   return {
-    findings,
+    findings: runChecks(IMAGE_RULES, ctx),
     user,
     facts: {
       imageId: req.imageId,

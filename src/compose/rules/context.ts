@@ -1,8 +1,10 @@
 import { access } from 'node:fs/promises';
 import { relative, sep } from 'node:path';
+import type { RuleModule } from '../../findings/rule-module.js';
+import type { ComposeRuleId } from '../../rules/rule-ids.js';
 import type { GitRepo } from '../git.js';
-import type { Issue } from '../issues.js';
 import type { ComposeModel } from '../model.js';
+import type { Origin } from '../tree.js';
 
 /** What every prod rule gets: the merged model and the surroundings it is checked against. */
 export interface RuleContext {
@@ -13,10 +15,19 @@ export interface RuleContext {
   /** Absolute Dockerfile given to the action, if any (for `<Dockerfile>.dockerignore`). */
   dockerfile?: string;
   git?: GitRepo;
-  report(issue: Issue): void;
 }
 
-export type ProdRule = (ctx: RuleContext) => Promise<void> | void;
+/** A prod rule of the merged Compose model: findings are placed on the YAML node (or file line) they came from. */
+export type ComposeRule<Id extends ComposeRuleId = ComposeRuleId> = RuleModule<
+  RuleContext,
+  Origin,
+  Id,
+  void | Promise<void>
+>;
+
+export function composeRule<Id extends ComposeRuleId>(rule: ComposeRule<Id>): ComposeRule<Id> {
+  return rule;
+}
 
 export async function exists(path: string): Promise<boolean> {
   try {
