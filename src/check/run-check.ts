@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { checkCompose } from '../compose/check.js';
 import type { ComposeModel } from '../compose/model.js';
@@ -10,6 +9,7 @@ import { INPUT_RULES } from '../rules/input-rules.js';
 import { ruleIn } from '../rules/rule.js';
 import { ALL_RULES, ruleById } from './catalog.js';
 import { loadDockerIgnore } from '../docker/dockerignore.js';
+import { ReadTextError, readTextFile, repositoryRootOf } from '../util/read-text.js';
 import { lintDockerfile } from './dockerfile/lint.js';
 import { findStage, parseDockerfile, type ParsedDockerfile, type Stage } from './dockerfile/parse.js';
 import { buildImage, dockerReachable } from './image/build.js';
@@ -33,6 +33,8 @@ export interface CheckOptions {
   log: (text: string) => void;
   /** Skip the build and image proofs (compose and Dockerfile rules only). */
   skipImage?: boolean;
+  /** Files outside it are never read (default: the workspace or git checkout around the working directory). */
+  repositoryRoot?: string;
 }
 
 export interface CheckOutcome extends CheckResult {
@@ -70,6 +72,7 @@ export async function runCheck(opts: CheckOptions): Promise<CheckOutcome> {
   const started = Date.now();
   const rel = (p: string) => path.relative(opts.workingDirectory, p) || '.';
   const dockerfileLabel = rel(opts.dockerfile);
+  const root = opts.repositoryRoot ?? repositoryRootOf(opts.workingDirectory);
   const findings: Finding[] = [];
   let parsed: ParsedDockerfile | undefined;
   let targetStage: Stage | undefined;
@@ -79,11 +82,14 @@ export async function runCheck(opts: CheckOptions): Promise<CheckOutcome> {
   try {
     let text: string;
     try {
-      text = await readFile(opts.dockerfile, 'utf8');
-    } catch {
+      text = await readTextFile(opts.dockerfile, { root, label: dockerfileLabel });
+    } catch (e) {
+      if (!(e instanceof ReadTextError)) throw e;
       throw new UserFacingError(
-        `Dockerfile not found: ${dockerfileLabel} (input 'dockerfile', relative to the working directory).`,
-        'DA-INP-002',
+        e.problem === 'missing'
+          ? `Dockerfile not found: ${dockerfileLabel} (input 'dockerfile', relative to the working directory).`
+          : e.message,
+        e.problem === 'missing' ? 'DA-INP-002' : 'DA-INP-008',
         { file: dockerfileLabel, line: 1 },
       );
     }
@@ -107,7 +113,7 @@ export async function runCheck(opts: CheckOptions): Promise<CheckOutcome> {
         { file: dockerfileLabel, line: 1 },
       );
     }
-    const { ignore, file } = await loadDockerIgnore(opts.context, opts.dockerfile);
+    const { ignore, file } = await loadDockerIgnore(opts.context, opts.dockerfile, root);
     findings.push(
       ...lintDockerfile({
         file: dockerfileLabel,
@@ -169,8 +175,8 @@ export async function runCheck(opts: CheckOptions): Promise<CheckOutcome> {
   findings.push(...compose.findings);
 
   const known = new Set(ALL_RULES.map((r) => r.id));
-  const settings = await loadRuleSettings(opts.configFile, rel(opts.configFile), known);
-  const kept = await applySuppressions(dropSuperseded(findings), settings.settings, opts.workingDirectory);
+  const settings = await loadRuleSettings(opts.configFile, rel(opts.configFile), known, root);
+  const kept = await applySuppressions(dropSuperseded(findings), settings.settings, opts.workingDirectory, root);
   return {
     findings: [...kept, ...settings.findings],
     image,

@@ -1,5 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { UserFacingError } from '../findings/finding.js';
+import { ReadTextError, readTextFile, repositoryRootOf } from '../util/read-text.js';
 
 /**
  * `.dockerignore` matching as BuildKit does it (moby/patternmatcher): Go `filepath.Match` syntax plus `**`,
@@ -88,11 +89,19 @@ export function parseDockerIgnore(text: string): DockerIgnore {
 export async function loadDockerIgnore(
   context: string,
   dockerfile: string | undefined,
+  root: string = repositoryRootOf(context),
 ): Promise<{ ignore: DockerIgnore | undefined; file: string }> {
   const candidates = [...(dockerfile ? [`${dockerfile}.dockerignore`] : []), path.join(context, '.dockerignore')];
   for (const file of candidates) {
-    const text = await readFile(file, 'utf8').catch(() => undefined);
-    if (text !== undefined) return { ignore: parseDockerIgnore(text), file };
+    const label = path.relative(root, file) || file;
+    try {
+      return { ignore: parseDockerIgnore(await readTextFile(file, { root, label })), file };
+    } catch (e) {
+      if (e instanceof ReadTextError && e.problem === 'missing') continue;
+      // A .dockerignore that cannot be read safely must not count as "no exclusions": that would pass secrets.
+      if (e instanceof ReadTextError) throw new UserFacingError(e.message, 'DA-INP-008', { file: label, line: 1 });
+      throw e;
+    }
   }
   return { ignore: undefined, file: path.join(context, '.dockerignore') };
 }

@@ -1,13 +1,14 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isMap, isScalar, LineCounter, parseDocument } from 'yaml';
 import { findingOf } from './make.js';
 import type { Finding, Severity } from './finding.js';
 import { INPUT_RULES } from '../rules/input-rules.js';
 import { ruleIn } from '../rules/rule.js';
+import { ReadTextError, readTextFile } from '../util/read-text.js';
 
 const IGNORE_WITHOUT_REASON = ruleIn(INPUT_RULES, 'DA-CFG-001');
 const INVALID_CONFIG = ruleIn(INPUT_RULES, 'DA-CFG-002');
+const UNSAFE_FILE = ruleIn(INPUT_RULES, 'DA-INP-008');
 
 /** `rules:` of `.github/deploy-action.yml`: `off` drops a rule, a severity re-rates it. */
 export type RuleSettings = Map<string, Severity | 'off'>;
@@ -18,13 +19,16 @@ export async function loadRuleSettings(
   file: string,
   label: string,
   knownRules: ReadonlySet<string>,
+  root: string,
 ): Promise<{ settings: RuleSettings; findings: Finding[] }> {
   const settings: RuleSettings = new Map();
   const findings: Finding[] = [];
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
-  } catch {
+    text = await readTextFile(file, { root, label });
+  } catch (e) {
+    if (e instanceof ReadTextError && e.problem !== 'missing')
+      findings.push(findingOf(UNSAFE_FILE, e.message, { file: label, line: 1 }));
     return { settings, findings }; // The settings file is optional.
   }
   const lines = new LineCounter();
@@ -79,13 +83,14 @@ export async function applySuppressions(
   findings: readonly Finding[],
   settings: RuleSettings,
   workingDirectory: string,
+  root: string,
 ): Promise<Finding[]> {
   const fileLines = new Map<string, string[] | undefined>();
   const linesOf = async (file: string) => {
     if (!fileLines.has(file)) {
       fileLines.set(
         file,
-        await readFile(path.resolve(workingDirectory, file), 'utf8').then(
+        await readTextFile(path.resolve(workingDirectory, file), { root }).then(
           (t) => t.split(/\r?\n/),
           () => undefined,
         ),

@@ -66,6 +66,16 @@ export const INPUT_RULES = defineRules([
     fix: 'Add `docker/setup-buildx-action` before this step, or install the buildx plugin.',
   },
   {
+    id: 'DA-INP-008',
+    name: 'unsafe-repository-file',
+    severity: 'error',
+    area: 'input',
+    summary: 'A file the check reads is a regular UTF-8 text file inside the repository, under the size limit.',
+    rationale:
+      'A symlink out of the repository would put another file (say /etc/shadow) into the report, a FIFO would hang the job, and a huge file would exhaust memory: such files are refused unread.',
+    fix: 'Replace the link, FIFO or oversized file with a regular file inside the repository; the message names it.',
+  },
+  {
     id: 'DA-CFG-001',
     name: 'ignore-without-reason',
     severity: 'warning',

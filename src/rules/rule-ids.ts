@@ -60,6 +60,7 @@ export const RULE_IDS = [
   'DA-INP-005',
   'DA-INP-006',
   'DA-INP-007',
+  'DA-INP-008',
   'DA-CFG-001',
   'DA-CFG-002',
 ] as const;

@@ -4,9 +4,9 @@
  * (a FIFO is refused instead of hanging), size-capped (a 50 MB `.env` must not exhaust the heap), and strict UTF-8
  * (Compose refuses invalid UTF-8, so do we). The error never carries the file's content.
  */
-import { constants } from 'node:fs';
+import { constants, existsSync } from 'node:fs';
 import { open, realpath } from 'node:fs/promises';
-import { isAbsolute, relative, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 
 export type ReadTextProblem = 'missing' | 'outside' | 'not-regular' | 'too-large' | 'not-utf8' | 'unreadable';
 
@@ -98,5 +98,19 @@ function describeErrno(code: string | undefined): string {
       return 'too many levels of symbolic links';
     default:
       return `cannot be read (${code ?? 'unknown error'})`;
+  }
+}
+
+/**
+ * The directory a check may read inside: the runner's workspace when the working directory lies in it, else the
+ * nearest enclosing git checkout, else the working directory itself. A monorepo's `../shared/.env` stays readable.
+ */
+export function repositoryRootOf(workingDirectory: string, env: NodeJS.ProcessEnv = process.env): string {
+  const dir = resolve(workingDirectory);
+  const workspace = env.GITHUB_WORKSPACE ? resolve(env.GITHUB_WORKSPACE) : undefined;
+  if (workspace && isInside(workspace, dir)) return workspace;
+  for (let d = dir; ; d = dirname(d)) {
+    if (existsSync(join(d, '.git'))) return d;
+    if (dirname(d) === d) return dir;
   }
 }

@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Finding, RuleId } from '../../src/findings/finding.js';
@@ -105,6 +105,7 @@ describe('ignores and settings', () => {
       ],
       new Map(),
       dir,
+      dir,
     );
     expect(kept.map((k) => `${k.ruleId}@${k.location?.line}`)).toEqual(['DA-DF-004@5', 'DA-CFG-001@4']);
   });
@@ -113,15 +114,32 @@ describe('ignores and settings', () => {
     const file = path.join(dir, 'deploy-action.yml');
     await writeFile(file, 'rules:\n  DA-DF-005: off\n  DA-IMG-004: error\n  DA-NOPE-1: off\n  DA-DF-001: loud\n');
     const known = new Set(ALL_RULES.map((r) => r.id));
-    const { settings, findings } = await loadRuleSettings(file, '.github/deploy-action.yml', known);
+    const { settings, findings } = await loadRuleSettings(file, '.github/deploy-action.yml', known, dir);
     expect([...settings]).toEqual([
       ['DA-DF-005', 'off'],
       ['DA-IMG-004', 'error'],
     ]);
     expect(findings.map((x) => `${x.ruleId}@${x.location?.line}`)).toEqual(['DA-CFG-002@4', 'DA-CFG-002@5']);
-    const kept = await applySuppressions([f('DA-DF-005', 'error', 1), f('DA-IMG-004', 'warning', 2)], settings, dir);
+    const kept = await applySuppressions(
+      [f('DA-DF-005', 'error', 1), f('DA-IMG-004', 'warning', 2)],
+      settings,
+      dir,
+      dir,
+    );
     expect(kept.map((k) => [k.ruleId, k.severity])).toEqual([['DA-IMG-004', 'error']]);
     await writeFile(file, 'rules: [\n');
-    expect((await loadRuleSettings(file, 'x.yml', known)).findings[0]!.ruleId).toBe('DA-CFG-002');
+    expect((await loadRuleSettings(file, 'x.yml', known, dir)).findings[0]!.ruleId).toBe('DA-CFG-002');
+  });
+  test('a settings file linked out of the repository is refused unread, its content never in the finding', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'da-cfg-'));
+    const outside = await mkdtemp(path.join(os.tmpdir(), 'da-outside-'));
+    await writeFile(path.join(outside, 'shadow'), 'root:$6$hash-never-shown:19000::::::\n');
+    await symlink(path.join(outside, 'shadow'), path.join(dir, 'deploy-action.yml'));
+    const known = new Set(ALL_RULES.map((r) => r.id));
+    const { settings, findings } = await loadRuleSettings(path.join(dir, 'deploy-action.yml'), 'x.yml', known, dir);
+    expect(settings.size).toBe(0);
+    expect(findings.map((x) => [x.ruleId, x.message])).toEqual([
+      ['DA-INP-008', 'x.yml: resolves outside the repository (through a symlink or ../); it is not read'],
+    ]);
   });
 });
