@@ -6,6 +6,7 @@ import { interpolate, InterpolationError, type Env } from './interpolate.js';
 import { ComposeInputError, type Issue } from './issues.js';
 import { canonicalizeFile, mergeRoot } from './merge.js';
 import { type ParsedFile, parseComposeFile } from './parse.js';
+import { castFile } from './typecast.js';
 import { isMap, isSeq, type Origin, type YMap, type YNode } from './tree.js';
 
 export const TOP_LEVEL_KEYS = new Set([
@@ -69,8 +70,11 @@ export async function loadCompose(opts: LoadOptions): Promise<LoadResult> {
     }
     if (!parsed.root) return undefined;
     checkTopLevel(parsed.root, issues);
+    const before = issues.length;
     const interpolated = interpolateTree(parsed.root, env, issues) as YMap;
-    return canonicalizeFile(interpolated);
+    // A failed interpolation already names the value; casting its empty stand-in would only add a second error.
+    const typed = issues.length === before ? castFile(interpolated) : interpolated;
+    return canonicalizeFile(typed);
   };
 
   let merged: YMap | undefined;

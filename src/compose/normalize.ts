@@ -34,8 +34,26 @@ function located(n: YNode | undefined): Located<string> | undefined {
 }
 
 /**
+ * A value Compose reads as a boolean or number. The loader already cast the strings Compose casts (typecast.ts),
+ * so only a typed scalar counts; `raw` keeps the text as written (`${PRIV}`, `yes`).
+ */
+function locatedTyped<T extends boolean | number>(
+  n: YNode | undefined,
+  type: 'boolean' | 'number',
+): Located<T> | undefined {
+  if (!isScalar(n) || typeof n.value !== type) return undefined;
+  const l: Located<T> = { value: n.value as T, origin: n.origin };
+  const written = n.raw ?? n.castFrom;
+  if (written !== undefined) l.raw = written;
+  return l;
+}
+
+const isTrue = (n: YNode | undefined): boolean => isScalar(n) && n.value === true;
+
+/**
  * A secret/config `mode` as Docker Compose 2.26 reads it: YAML `0400` (and `0o400`) is octal 256; a quoted string
- * goes through Go's Atoi, so `"0400"` becomes decimal 400 (= 0620). NaN when Compose would reject it.
+ * was cast by the loader with Go's Atoi (typecast.ts), so `"0400"` is decimal 400 (= 0620). A string left here is
+ * one Compose would refuse: NaN.
  */
 export function parseMode(n: YNode | undefined): number | undefined {
   if (!isScalar(n) || n.value === null) return undefined;
@@ -68,7 +86,7 @@ export function buildModel(load: LoadResult, issues: Issue[]): ComposeModel | un
         file,
         resolvedFile: file ? resolveComposePath(file.value, file.origin, projectDir) : undefined,
         environment: located(get(e.value, 'environment')),
-        external: isScalar(ext) ? ext.value === true : isMap(ext),
+        external: isTrue(ext) || isMap(ext),
       };
     }
 
@@ -86,7 +104,7 @@ export function buildModel(load: LoadResult, issues: Issue[]): ComposeModel | un
         name,
         origin: e.keyOrigin,
         labels,
-        external: isScalar(ext) ? ext.value === true : isMap(ext),
+        external: isTrue(ext) || isMap(ext),
         data: /^(true|1|yes)$/i.test(labels[DATA_VOLUME_LABEL] ?? ''),
       };
     }
@@ -126,7 +144,16 @@ function buildService(name: string, origin: Origin, node: YMap, projectDir: stri
   };
   const priv = get(node, 'privileged');
   if (isScalar(priv) && priv.value !== null)
-    svc.privileged = { value: priv.value === true || priv.value === 'true', origin: priv.origin };
+    svc.privileged = locatedTyped<boolean>(priv, 'boolean') ?? { value: false, origin: priv.origin };
+  const flags = { readOnly: 'read_only', init: 'init', tty: 'tty', stdinOpen: 'stdin_open' } as const;
+  for (const [field, key] of Object.entries(flags) as [keyof typeof flags, string][]) {
+    const v = locatedTyped<boolean>(get(node, key), 'boolean');
+    if (v) svc[field] = v;
+  }
+  const scale = locatedTyped<number>(get(node, 'scale'), 'number');
+  if (scale) svc.scale = scale;
+  const replicas = locatedTyped<number>(get(get(node, 'deploy'), 'replicas'), 'number');
+  if (replicas) svc.replicas = replicas;
 
   const build = get(node, 'build');
   if (isMap(build)) {
@@ -197,7 +224,9 @@ function buildService(name: string, origin: Origin, node: YMap, projectDir: stri
         if (mode !== undefined) {
           ref.mode = mode;
           ref.modeOrigin = modeNode!.origin;
-          if (isScalar(modeNode) && typeof modeNode.value === 'string') ref.modeText = modeNode.value;
+          // The quoted text Compose cast to a (decimal) number, for the finding that explains it.
+          if (isScalar(modeNode) && modeNode.castFrom !== undefined) ref.modeText = modeNode.castFrom;
+          else if (isScalar(modeNode) && typeof modeNode.value === 'string') ref.modeText = modeNode.value;
         }
         const uid = str(get(s, 'uid'));
         if (uid !== undefined) ref.uid = uid;
@@ -242,7 +271,7 @@ function buildService(name: string, origin: Origin, node: YMap, projectDir: stri
     const disable = get(hc.value, 'disable');
     const test = get(hc.value, 'test');
     const first = isSeq(test) ? str(test.items[0]) : str(test);
-    const disabled = (isScalar(disable) && disable.value === true) || first === 'NONE';
+    const disabled = isTrue(disable) || first === 'NONE';
     svc.healthcheck = { present: !disabled, disabled, origin: hc.keyOrigin };
   }
 
@@ -295,7 +324,7 @@ function toVolume(v: YNode, projectDir: string, issues: Issue[]): ServiceVolume 
   const sv: ServiceVolume = {
     type,
     target,
-    readOnly: isScalar(ro) && (ro.value === true || ro.value === 'true'),
+    readOnly: isTrue(ro),
     short: false,
     origin: v.origin,
   };
