@@ -37,28 +37,28 @@ const appendHosts: Merger = (base, over, path) => {
 };
 
 /**
- * compose-go: override/merge.go mergeIPAMConfig — the later file's subnets are the result; a base entry with the
- * same subnet is merged under the later one. Base subnets the later file does not name are dropped, as Compose
- * 2.26 drops them.
+ * compose-go: override/merge.go mergeIPAMConfig, faithfully: for each base entry and each later entry, a new
+ * subnet is added, otherwise the later entry is merged into the base entry *in place* (Go mutates the map), and
+ * that entry replaces the result entry with its (possibly now changed) subnet. Base subnets the later file does
+ * not name can vanish; Compose 2.26 prints exactly this, see fixture 22-ipam-config.
  */
 const mergeIpamConfig: Merger = (base, over, path) => {
   if (!isSeq(base) || !isSeq(over)) return mergeDefault(base, over, path);
   const asMap = (n: YNode): YMap => (isMap(n) ? n : mapNode(n.origin));
   const subnet = (n: YMap): string | undefined => str(get(n, 'subnet'));
+  const lefts = over.items.map((o) => resolveTags(asMap(o)) as YMap);
   const out: YMap[] = [];
   for (const original of base.items) {
-    let right = asMap(original);
-    for (const o of over.items) {
-      const left = resolveTags(asMap(o)) as YMap;
+    const right: YMap = { ...asMap(original), entries: new Map(asMap(original).entries) };
+    for (const left of lefts) {
       if (subnet(left) !== subnet(right) && !out.some((a) => subnet(a) === subnet(left))) {
         out.push(left);
         continue;
       }
-      right = mergeMaps(right, left, path);
-      const merged = right;
-      const i = out.findIndex((a) => subnet(a) === subnet(merged));
-      if (i >= 0) out[i] = merged;
-      else out.push(merged);
+      right.entries = mergeMaps(right, left, path).entries;
+      const i = out.findIndex((a) => subnet(a) === subnet(right));
+      if (i >= 0) out[i] = right;
+      else out.push(right);
     }
   }
   return { ...over, tag: undefined, items: out };
