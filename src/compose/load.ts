@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import { dotenvPath, dotenvToRecord, parseDotenv } from './dotenv.js';
+import { checkEnvFiles, readEnvFileText } from './env-files.js';
 import { applyExtends } from './extends.js';
 import { interpolate, InterpolationError, type Env } from './interpolate.js';
 import { ComposeInputError, type Issue } from './issues.js';
@@ -50,13 +50,18 @@ export async function loadCompose(opts: LoadOptions): Promise<LoadResult> {
   const issues: Issue[] = [];
   const env: Record<string, string | undefined> = {};
   let dotenvFile: string | undefined;
+  let failed = files.length === 0;
   try {
     const file = dotenvPath(resolve(projectDir));
-    const text = await readFile(file, 'utf8');
-    dotenvFile = file;
-    Object.assign(env, dotenvToRecord(parseDotenv(text, opts.env)));
-  } catch {
-    // No project .env: nothing to add.
+    const text = await readEnvFileText(file, { file, line: 1, column: 1 });
+    if (text !== undefined) {
+      dotenvFile = file;
+      Object.assign(env, dotenvToRecord(parseDotenv(text, opts.env)));
+    }
+  } catch (e) {
+    if (!(e instanceof ComposeInputError)) throw e;
+    issues.push({ ruleId: e.ruleId, message: e.message, origin: e.origin! });
+    failed = true;
   }
   for (const [k, v] of Object.entries(opts.env)) if (v !== undefined) env[k] = v;
 
@@ -79,7 +84,6 @@ export async function loadCompose(opts: LoadOptions): Promise<LoadResult> {
   };
 
   let merged: YMap | undefined;
-  let failed = files.length === 0;
   for (const file of files) {
     try {
       const root = await loadOne(file);
@@ -93,6 +97,11 @@ export async function loadCompose(opts: LoadOptions): Promise<LoadResult> {
     }
   }
   if (!failed && !merged) merged = { kind: 'map', origin: { file: files[0]!, line: 1, column: 1 }, entries: new Map() };
+  if (!failed && merged) {
+    const refused = await checkEnvFiles(merged, projectDir);
+    issues.push(...refused);
+    if (refused.length) failed = true;
+  }
   const nameNode = merged?.entries.get('name')?.value;
   const projectName = normalizeProjectName(
     env['COMPOSE_PROJECT_NAME'] ??
