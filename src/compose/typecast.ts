@@ -1,8 +1,9 @@
 /**
  * Compose reads some values as booleans or numbers even when YAML gave it a string: after interpolating a file it
- * casts every string found at these paths (compose-go `interpolateTypeCastMapping`, loader/interpolate.go, v2.0.x
- * as Compose 2.26 ships it). So `privileged: yes`, `privileged: "on"` and `privileged: ${PRIV}` with PRIV=yes all
- * run the service privileged. Values YAML already typed (`true`, `3`) are left alone, as Compose leaves them.
+ * casts every string found at these paths (compose-go `interpolateTypeCastMapping`, loader/interpolate.go; the
+ * same in v2.0.2, which upstream Compose 2.26 pins, and v2.1.3, which the Debian build on the test bed links).
+ * So `privileged: yes`, `privileged: "on"` and `privileged: ${PRIV}` with PRIV=yes all run the service privileged.
+ * Values YAML already typed (`true`, `3`) are left alone, as Compose leaves them.
  */
 import { ComposeInputError } from './issues.js';
 import { LIST_ITEM, lookupPath, type Path, pathText } from './paths.js';
