@@ -1,11 +1,13 @@
-import { readFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import { dotenvPath, dotenvToRecord, parseDotenv } from './dotenv.js';
+import { checkEnvFiles, readEnvFileText } from './env-files.js';
 import { applyExtends } from './extends.js';
 import { interpolate, InterpolationError, type Env } from './interpolate.js';
 import { ComposeInputError, type Issue } from './issues.js';
-import { canonicalizeFile, mergeRoot } from './merge.js';
+import { canonicalizeFile } from './canonical.js';
+import { mergeRoot } from './merge.js';
 import { type ParsedFile, parseComposeFile } from './parse.js';
+import { castFile } from './typecast.js';
 import { isMap, isSeq, type Origin, type YMap, type YNode } from './tree.js';
 
 export const TOP_LEVEL_KEYS = new Set([
@@ -48,13 +50,18 @@ export async function loadCompose(opts: LoadOptions): Promise<LoadResult> {
   const issues: Issue[] = [];
   const env: Record<string, string | undefined> = {};
   let dotenvFile: string | undefined;
+  let failed = files.length === 0;
   try {
     const file = dotenvPath(resolve(projectDir));
-    const text = await readFile(file, 'utf8');
-    dotenvFile = file;
-    Object.assign(env, dotenvToRecord(parseDotenv(text, opts.env)));
-  } catch {
-    // No project .env: nothing to add.
+    const text = await readEnvFileText(file, { file, line: 1, column: 1 });
+    if (text !== undefined) {
+      dotenvFile = file;
+      Object.assign(env, dotenvToRecord(parseDotenv(text, opts.env)));
+    }
+  } catch (e) {
+    if (!(e instanceof ComposeInputError)) throw e;
+    issues.push({ ruleId: e.ruleId, message: e.message, origin: e.origin! });
+    failed = true;
   }
   for (const [k, v] of Object.entries(opts.env)) if (v !== undefined) env[k] = v;
 
@@ -69,12 +76,14 @@ export async function loadCompose(opts: LoadOptions): Promise<LoadResult> {
     }
     if (!parsed.root) return undefined;
     checkTopLevel(parsed.root, issues);
+    const before = issues.length;
     const interpolated = interpolateTree(parsed.root, env, issues) as YMap;
-    return canonicalizeFile(interpolated);
+    // A failed interpolation already names the value; casting its empty stand-in would only add a second error.
+    const typed = issues.length === before ? castFile(interpolated) : interpolated;
+    return canonicalizeFile(typed);
   };
 
   let merged: YMap | undefined;
-  let failed = files.length === 0;
   for (const file of files) {
     try {
       const root = await loadOne(file);
@@ -88,6 +97,11 @@ export async function loadCompose(opts: LoadOptions): Promise<LoadResult> {
     }
   }
   if (!failed && !merged) merged = { kind: 'map', origin: { file: files[0]!, line: 1, column: 1 }, entries: new Map() };
+  if (!failed && merged) {
+    const refused = await checkEnvFiles(merged, projectDir);
+    issues.push(...refused);
+    if (refused.length) failed = true;
+  }
   const nameNode = merged?.entries.get('name')?.value;
   const projectName = normalizeProjectName(
     env['COMPOSE_PROJECT_NAME'] ??

@@ -90,7 +90,15 @@ export interface ServiceModel {
   envFiles: EnvFileRef[];
   healthcheck: { present: boolean; disabled: boolean; origin?: Origin };
   restart?: Located<string>;
+  /** Booleans and numbers as Compose reads them: `yes`, `"on"` and `${VAR}` = `true` are all true. */
   privileged?: Located<boolean>;
+  readOnly?: Located<boolean>;
+  init?: Located<boolean>;
+  tty?: Located<boolean>;
+  stdinOpen?: Located<boolean>;
+  scale?: Located<number>;
+  /** `deploy.replicas`. */
+  replicas?: Located<number>;
   networkMode?: Located<string>;
   pid?: Located<string>;
   capAdd: Located<string>[];

@@ -11,6 +11,7 @@ import {
   type Node as YamlNode,
 } from 'yaml';
 import { ComposeInputError } from './issues.js';
+import { decodeUtf8 } from './text.js';
 import {
   mapNode,
   scalarNode,
@@ -56,7 +57,7 @@ export async function parseComposeFile(file: string): Promise<ParsedFile> {
       'DA-CMP-004',
       at,
     );
-  const text = await readFile(file, 'utf8');
+  const text = decodeUtf8(await readFile(file), file, 'compose file', 'DA-CMP-002', 'Compose refuses it');
   return { file, root: parseComposeText(text, file) };
 }
 

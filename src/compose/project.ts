@@ -6,7 +6,8 @@
 import { readFile } from 'node:fs/promises';
 import { dotenvToRecord, parseDotenv } from './dotenv.js';
 import type { ComposeModel, ServiceModel } from './model.js';
-import { parseMode, resolveComposePath } from './normalize.js';
+import { parseMode, resolveComposePath } from './values.js';
+import { dropOmittedFalse, projectDevice } from './project-fields.js';
 import { parseBytes, parseShortVolume } from './syntax.js';
 import { get, isMap, isScalar, isSeq, toPlain, type YMap, type YNode } from './tree.js';
 
@@ -72,6 +73,7 @@ export async function toComposeConfigJson(model: ComposeModel): Promise<Record<s
     if (Object.keys(o).length) out['volumes'] = o;
   }
   for (const [k, e] of model.root.entries) if (k.startsWith('x-')) out[k] = toPlain(e.value) as Json;
+  dropOmittedFalse(out);
   return escapeDollars(out) as Record<string, Json>;
 }
 
@@ -154,6 +156,9 @@ async function projectService(svc: ServiceModel, model: ComposeModel): Promise<R
                   target: k === 'secrets' ? `/run/secrets/${String(i.value)}` : `/${String(i.value)}`,
                 };
               const r = plainMap(i as YMap);
+              // Compose prints the default mount path of a long-syntax entry without a target.
+              if (r['target'] === undefined && typeof r['source'] === 'string')
+                r['target'] = k === 'secrets' ? `/run/secrets/${r['source']}` : `/${r['source']}`;
               if (get(i, 'mode') !== undefined) r['mode'] = parseMode(get(i, 'mode')) ?? null;
               return r;
             })
@@ -171,6 +176,9 @@ async function projectService(svc: ServiceModel, model: ComposeModel): Promise<R
         o[k] = [...hosts.keys()].sort().flatMap((h) => hosts.get(h)!.map((ip) => `${h}=${ip}`));
         break;
       }
+      case 'devices':
+        o[k] = isSeq(v) ? v.items.map(projectDevice) : [];
+        break;
       case 'expose':
         o[k] = isSeq(v) ? v.items.map(scalarString) : [];
         break;

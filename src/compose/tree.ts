@@ -51,6 +51,8 @@ export interface YScalar extends NodeBase {
   quoted: boolean;
   /** The text as written, when interpolation changed it. */
   raw?: string;
+  /** The string Compose cast into this boolean or number (see typecast.ts), e.g. `yes` or a quoted `"0400"`. */
+  castFrom?: string;
 }
 
 export type YNode = YMap | YSeq | YScalar;
