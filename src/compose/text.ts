@@ -3,7 +3,7 @@
  * check would judge values nobody wrote; a fatal decoder refuses the file instead, naming the first bad byte.
  */
 import { ComposeInputError } from './issues.js';
-import type { ComposeRuleId } from '../rules/compose-rules.js';
+import type { ComposeRuleId } from '../rules/rule-ids.js';
 
 const fatal = new TextDecoder('utf-8', { fatal: true });
 
