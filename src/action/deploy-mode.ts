@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { CheckOutcome } from '../check/run-check.js';
 import type { ComposeModel } from '../compose/model.js';
@@ -8,6 +7,7 @@ import { deployFromAction } from './deploy-adapter.js';
 import type { DeploySource } from '../deploy/plan.js';
 import type { DeployInputs } from '../deploy/inputs.js';
 import type { CheckInputs } from './inputs.js';
+import { readTextFile } from '../util/read-text.js';
 
 /** `doongzi/backend:${APP_VERSION:-dev}` → `doongzi/backend`: release tags go under the repository. */
 export function imageRepository(image: string): string {
@@ -80,7 +80,11 @@ export async function deploySource(
   return {
     projectName: model.projectName,
     composeFiles: await Promise.all(
-      inputs.composeFiles.map(async (f) => ({ path: fromRoot(f), content: await readFile(f, 'utf8') })),
+      inputs.composeFiles.map(async (f) => ({
+        path: fromRoot(f),
+        // The check already read these through the same guard; read again the same way, never through a link out.
+        content: await readTextFile(f, { root: model.repositoryRoot, label: fromRoot(f) }),
+      })),
     ),
     buildServices: built.map((s) => s.name),
     secretFiles: Object.values(model.secrets).flatMap((s) =>

@@ -167,6 +167,7 @@ export async function runCheck(opts: CheckOptions): Promise<CheckOutcome> {
 
   const compose = await checkCompose({
     cwd: opts.workingDirectory,
+    repositoryRoot: root,
     files: opts.composeFiles,
     env: opts.env,
     buildContext: opts.context,

@@ -14,6 +14,8 @@ import { PROD_RULES } from './rules/prod-rules.js';
 export interface CheckComposeOptions {
   /** Working directory; relative paths here and in findings are relative to it. */
   cwd: string;
+  /** No file outside it is read (default: the workspace or git checkout around cwd). */
+  repositoryRoot?: string;
   /** The prod compose files in `-f` order (base first, then overrides). The dev override is not held to these rules. */
   files: string[];
   /** The process environment for interpolation (wins over the project `.env`). */
@@ -41,7 +43,12 @@ export async function checkCompose(opts: CheckComposeOptions): Promise<CheckComp
   const issues: Issue[] = [];
   let model: ComposeModel | undefined;
   try {
-    const load = await loadCompose({ cwd, files: opts.files, env: opts.env });
+    const load = await loadCompose({
+      cwd,
+      files: opts.files,
+      env: opts.env,
+      ...(opts.repositoryRoot ? { repositoryRoot: opts.repositoryRoot } : {}),
+    });
     issues.push(...load.issues);
     model = buildModel(load, issues);
     if (model) {

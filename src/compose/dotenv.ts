@@ -70,9 +70,15 @@ export function parseDotenv(text: string, lookup: Env = {}): DotenvEntry[] {
           j += 2;
           continue;
         }
-        if (src[j] === '\n') line++;
-        body += src[j];
-        j++;
+        // The run up to the next quote, backslash or newline goes in as one slice (see interpolate.ts).
+        let k = j;
+        while (k < src.length && src[k] !== q && src[k] !== '\\' && src[k] !== '\n') k++;
+        if (k === j) {
+          if (src[j] === '\n') line++;
+          k = j + 1;
+        }
+        body += src.slice(j, k);
+        j = k;
       }
       value = q === '"' ? safeExpand(body, env) : body;
       pos = j + 1;

@@ -4,7 +4,7 @@
  * the values could not be judged as the container gets them; we refuse the file with one error instead. A missing
  * file is left to the rules (DA-CMP-011), which know whether it is required and gitignored.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { ReadTextError, readRepositoryFile } from '../util/read-text.js';
 import { ComposeInputError, type Issue } from './issues.js';
 import { decodeUtf8 } from './text.js';
 import { get, isMap, isScalar, isSeq, str, type YMap } from './tree.js';
@@ -14,25 +14,22 @@ import { resolveComposePath } from './values.js';
 export async function readEnvFileText(
   path: string,
   at: { file: string; line: number; column: number },
+  root: string,
 ): Promise<string | undefined> {
   let bytes: Buffer;
   try {
-    if ((await stat(path)).isDirectory()) throw new ComposeInputError(`read ${path}: is a directory`, 'DA-CMP-010', at);
-    bytes = await readFile(path);
+    bytes = await readRepositoryFile(path, { root, label: `env file ${path}` });
   } catch (e) {
-    if (e instanceof ComposeInputError) throw e;
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new ComposeInputError(
-      `cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
-      'DA-CMP-010',
-      at,
-    );
+    if (!(e instanceof ReadTextError)) throw e;
+    if (e.problem === 'missing') return undefined;
+    const why = e.message.endsWith('is a directory, not a file') ? `read ${path}: is a directory` : e.message;
+    throw new ComposeInputError(why, 'DA-CMP-010', at);
   }
   return decodeUtf8(bytes, path, 'env file', 'DA-CMP-010', 'its values cannot be checked as the container gets them');
 }
 
 /** Every service's `env_file` entries, checked as Compose reads them; one issue per refused file. */
-export async function checkEnvFiles(root: YMap, projectDir: string): Promise<Issue[]> {
+export async function checkEnvFiles(root: YMap, projectDir: string, readRoot: string): Promise<Issue[]> {
   const issues: Issue[] = [];
   const seen = new Set<string>();
   const services = get(root, 'services');
@@ -47,7 +44,7 @@ export async function checkEnvFiles(root: YMap, projectDir: string): Promise<Iss
       if (seen.has(path)) continue;
       seen.add(path);
       try {
-        await readEnvFileText(path, f.origin);
+        await readEnvFileText(path, f.origin, readRoot);
       } catch (err) {
         if (!(err instanceof ComposeInputError)) throw err;
         issues.push({ ruleId: err.ruleId, message: err.message, origin: err.origin ?? f.origin });

@@ -38,10 +38,13 @@ function expand(s: string, env: Env, variables: string[], unset: string[]): stri
   let out = '';
   let i = 0;
   while (i < s.length) {
-    const c = s[i];
-    if (c !== '$') {
-      out += c;
-      i++;
+    // Copy the run up to the next `$` as one slice: per-character concatenation of a multi-MB value builds a rope of
+    // one-character strings (tens of bytes of heap per input byte).
+    const dollar = s.indexOf('$', i);
+    if (dollar !== i) {
+      const end = dollar < 0 ? s.length : dollar;
+      out += s.slice(i, end);
+      i = end;
       continue;
     }
     const next = s[i + 1];

@@ -1,4 +1,5 @@
 import { basename, dirname, isAbsolute, resolve } from 'node:path';
+import { repositoryRootOf } from '../util/read-text.js';
 import { dotenvPath, dotenvToRecord, parseDotenv } from './dotenv.js';
 import { checkEnvFiles, readEnvFileText } from './env-files.js';
 import { applyExtends } from './extends.js';
@@ -27,6 +28,8 @@ export interface LoadOptions {
   files: readonly string[];
   /** The process environment; it wins over the project `.env`. */
   env: Env;
+  /** No file outside it is read (default: the workspace or git checkout around cwd). */
+  repositoryRoot?: string;
 }
 
 export interface LoadResult {
@@ -40,6 +43,8 @@ export interface LoadResult {
   env: Record<string, string | undefined>;
   /** Absolute path of the project `.env`, when it exists. */
   dotenvFile?: string;
+  /** Where every file the check reads must resolve. */
+  repositoryRoot: string;
   issues: Issue[];
 }
 
@@ -47,13 +52,14 @@ export interface LoadResult {
 export async function loadCompose(opts: LoadOptions): Promise<LoadResult> {
   const files = opts.files.map((f) => (isAbsolute(f) ? f : resolve(opts.cwd, f)));
   const projectDir = files[0] ? dirname(files[0]) : opts.cwd;
+  const repositoryRoot = opts.repositoryRoot ?? repositoryRootOf(opts.cwd);
   const issues: Issue[] = [];
   const env: Record<string, string | undefined> = {};
   let dotenvFile: string | undefined;
   let failed = files.length === 0;
   try {
     const file = dotenvPath(resolve(projectDir));
-    const text = await readEnvFileText(file, { file, line: 1, column: 1 });
+    const text = await readEnvFileText(file, { file, line: 1, column: 1 }, repositoryRoot);
     if (text !== undefined) {
       dotenvFile = file;
       Object.assign(env, dotenvToRecord(parseDotenv(text, opts.env)));
@@ -68,7 +74,7 @@ export async function loadCompose(opts: LoadOptions): Promise<LoadResult> {
   const loadOne = async (file: string, from?: Origin): Promise<YMap | undefined> => {
     let parsed: ParsedFile;
     try {
-      parsed = await parseComposeFile(file);
+      parsed = await parseComposeFile(file, repositoryRoot);
     } catch (e) {
       if (e instanceof ComposeInputError && from && e.ruleId === 'DA-CMP-001')
         throw new ComposeInputError(`extends file ${file}: ${e.message}`, 'DA-CMP-010', from);
@@ -98,7 +104,7 @@ export async function loadCompose(opts: LoadOptions): Promise<LoadResult> {
   }
   if (!failed && !merged) merged = { kind: 'map', origin: { file: files[0]!, line: 1, column: 1 }, entries: new Map() };
   if (!failed && merged) {
-    const refused = await checkEnvFiles(merged, projectDir);
+    const refused = await checkEnvFiles(merged, projectDir, repositoryRoot);
     issues.push(...refused);
     if (refused.length) failed = true;
   }
@@ -109,7 +115,7 @@ export async function loadCompose(opts: LoadOptions): Promise<LoadResult> {
         ? String(nameNode.value)
         : basename(projectDir)),
   );
-  return { root: failed ? undefined : merged, files, projectDir, projectName, env, dotenvFile, issues };
+  return { root: failed ? undefined : merged, files, projectDir, projectName, env, dotenvFile, repositoryRoot, issues };
 }
 
 function normalizeProjectName(s: string): string {

@@ -141,6 +141,8 @@ export interface ComposeModel {
   root: YMap;
   /** The environment interpolation used (project `.env` under the process environment). */
   env: Record<string, string | undefined>;
+  /** No file outside it is read: env files are read again through it. */
+  repositoryRoot: string;
 }
 
 /** The top-level volume label that declares a named volume as deliberate prod data. */

@@ -68,5 +68,6 @@ export function buildModel(load: LoadResult, issues: Issue[]): ComposeModel | un
     volumes,
     root,
     env: load.env,
+    repositoryRoot: load.repositoryRoot,
   };
 }

@@ -1,4 +1,3 @@
-import { readFile, stat } from 'node:fs/promises';
 import {
   type Alias,
   isAlias,
@@ -10,6 +9,7 @@ import {
   type Document,
   type Node as YamlNode,
 } from 'yaml';
+import { ReadTextError, readRepositoryFile } from '../util/read-text.js';
 import { ComposeInputError } from './issues.js';
 import { decodeUtf8 } from './text.js';
 import {
@@ -36,28 +36,26 @@ export interface ParsedFile {
 }
 
 /** Reads and parses one compose file into a position-carrying tree. Throws ComposeInputError on bad input. */
-export async function parseComposeFile(file: string): Promise<ParsedFile> {
+export async function parseComposeFile(file: string, root: string): Promise<ParsedFile> {
   const at: Origin = { file, line: 1, column: 1 };
-  let size: number;
+  let bytes: Buffer;
   try {
-    const st = await stat(file);
-    if (!st.isFile()) throw new ComposeInputError(`${file} is not a regular file`, 'DA-CMP-001', at);
-    size = st.size;
+    bytes = await readRepositoryFile(file, { root, maxBytes: MAX_COMPOSE_FILE_BYTES, label: 'compose file' });
   } catch (e) {
-    if (e instanceof ComposeInputError) throw e;
+    if (!(e instanceof ReadTextError)) throw e;
+    if (e.problem === 'too-large')
+      throw new ComposeInputError(
+        `compose file is larger than ${MAX_COMPOSE_FILE_BYTES} bytes; the check refuses files above that`,
+        'DA-CMP-004',
+        at,
+      );
     throw new ComposeInputError(
-      `cannot read compose file: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
+      e.problem === 'missing' ? 'cannot read compose file: ENOENT' : e.message,
       'DA-CMP-001',
       at,
     );
   }
-  if (size > MAX_COMPOSE_FILE_BYTES)
-    throw new ComposeInputError(
-      `compose file is ${size} bytes; the check refuses files above ${MAX_COMPOSE_FILE_BYTES} bytes`,
-      'DA-CMP-004',
-      at,
-    );
-  const text = decodeUtf8(await readFile(file), file, 'compose file', 'DA-CMP-002', 'Compose refuses it');
+  const text = decodeUtf8(bytes, file, 'compose file', 'DA-CMP-002', 'Compose refuses it');
   return { file, root: parseComposeText(text, file) };
 }
 

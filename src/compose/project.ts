@@ -3,7 +3,7 @@
  * merge can be compared with Docker Compose's own. Only the shape changes here (short syntaxes printed long,
  * sizes in bytes, env files folded into `environment`); the values are the merge's.
  */
-import { readFile } from 'node:fs/promises';
+import { readEnvFileText } from './env-files.js';
 import { dotenvToRecord, parseDotenv } from './dotenv.js';
 import type { ComposeModel, ServiceModel } from './model.js';
 import { parseMode, resolveComposePath } from './values.js';
@@ -231,12 +231,8 @@ async function projectService(svc: ServiceModel, model: ComposeModel): Promise<R
   // Compose folds env files into the environment; `environment` wins over them.
   const env: Record<string, Json> = {};
   for (const f of svc.envFiles) {
-    let text: string;
-    try {
-      text = await readFile(f.resolvedPath, 'utf8');
-    } catch {
-      continue;
-    }
+    const text = await readEnvFileText(f.resolvedPath, f.origin, model.repositoryRoot).catch(() => undefined);
+    if (text === undefined) continue;
     Object.assign(env, dotenvToRecord(parseDotenv(text, model.env)));
   }
   for (const e of svc.environment) env[e.key] = e.value === null ? (model.env[e.key] ?? null) : e.value;

@@ -41,6 +41,16 @@ function isInside(root: string, path: string): boolean {
 }
 
 export async function readTextFile(path: string, options: ReadTextOptions): Promise<string> {
+  const bytes = await readRepositoryFile(path, options);
+  try {
+    return fatalUtf8.decode(bytes);
+  } catch {
+    throw new ReadTextError(`${options.label ?? path}: is not valid UTF-8`, 'not-utf8', path);
+  }
+}
+
+/** The same checks as readTextFile, giving the bytes (for callers that place a bad byte at its line themselves). */
+export async function readRepositoryFile(path: string, options: ReadTextOptions): Promise<Buffer> {
   const label = options.label ?? path;
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_TEXT_BYTES;
   const fail = (problem: ReadTextProblem, why: string): never => {
@@ -76,11 +86,7 @@ export async function readTextFile(path: string, options: ReadTextOptions): Prom
       length += bytesRead;
     }
     if (length > maxBytes) fail('too-large', `is over the ${maxBytes}-byte limit`);
-    try {
-      return fatalUtf8.decode(buffer.subarray(0, length));
-    } catch {
-      return fail('not-utf8', 'is not valid UTF-8');
-    }
+    return buffer.subarray(0, length);
   } finally {
     await handle.close();
   }

@@ -22,7 +22,7 @@ export const secretFileInImage = composeRule({
     for (const { path, at, shown } of secretFiles(ctx)) {
       for (const context of contexts) {
         if (!isInside(path, context)) continue;
-        const { ignore } = await loadDockerIgnore(context, ctx.dockerfile);
+        const { ignore } = await loadDockerIgnore(context, ctx.dockerfile, ctx.model.repositoryRoot);
         if (!ignore?.excludes(relative(context, path)))
           report(
             `secret file ${shown} is inside the build context ${relative(ctx.cwd, context) || '.'} and ${ignore ? '.dockerignore does not exclude it' : 'there is no .dockerignore'}; a COPY can bake it into the image`,

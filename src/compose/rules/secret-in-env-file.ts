@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readEnvFileText } from '../env-files.js';
 import { hasUrlCredentials, isSecretLikeKey } from '../../rules/secret-names.js';
 import { parseDotenv } from '../dotenv.js';
 import type { Origin } from '../tree.js';
@@ -18,12 +18,8 @@ export const secretInEnvFile = composeRule({
   async check(ctx, report) {
     for (const f of envFileRefs(ctx)) {
       // A missing env file is DA-CMP-011's; an unreadable one has nothing to check.
-      let text: string;
-      try {
-        text = await readFile(f.resolvedPath, 'utf8');
-      } catch {
-        continue;
-      }
+      const text = await readEnvFileText(f.resolvedPath, f.origin, ctx.model.repositoryRoot).catch(() => undefined);
+      if (text === undefined) continue;
       for (const entry of parseDotenv(text, {})) {
         const at: Origin = { file: f.resolvedPath, line: entry.line, column: 1 };
         if (entry.value && isSecretLikeKey(entry.key))
