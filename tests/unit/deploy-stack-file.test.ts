@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { parse } from 'yaml';
-import { buildModel, loadCompose } from '../../src/compose/index.js';
+import { loadCompose } from '../../src/compose/load.js';
+import { buildModel } from '../../src/compose/normalize.js';
 import { stackConfig } from '../../src/action/deploy-mode.js';
 import { durationSeconds, monitorSeconds, renderStackFile, VERSION_LABEL } from '../../src/deploy/stack-file.js';
 
