@@ -5,7 +5,8 @@
  */
 import type { BuildToolMatcher } from './build-tools.js';
 import { normalisePath } from './save-reader/image-path.js';
-import type { FileEntry, ImageConfig, SavedImage } from './save-reader/types.js';
+import type { SavedImage } from './saved-image.js';
+import type { FileEntry, ImageConfig } from './save-reader/types.js';
 
 /** What Docker sets when the image's Env has no PATH (the daemon's default for Linux containers). */
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';

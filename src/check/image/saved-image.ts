@@ -34,12 +34,31 @@ import {
 } from './save-reader/stream-plumbing.js';
 import {
   type FileContent,
+  type FileEntry,
   type ImageConfig,
   type LayerInfo,
   type ReadOptions,
-  type SavedImage,
+  type RemovedFile,
   SavedImageError,
 } from './save-reader/types.js';
+import type { FilesystemView } from './save-reader/filesystem-view.js';
+
+/** A saved image as the checks see it: its config, layers, the interesting paths and the overlaid tree. */
+export interface SavedImage {
+  format: 'docker' | 'oci';
+  config: ImageConfig;
+  configPath: string;
+  repoTags: string[];
+  layers: LayerInfo[];
+  /** Interesting paths present at runtime, sorted by path. */
+  finalFiles: FileEntry[];
+  /** Interesting non-directory paths added by one layer and hidden by a later one, in layer order. */
+  removedFiles: RemovedFile[];
+  /** Final contents of the wanted files, read through symlinks and hard links as the runtime would. */
+  contents: Map<string, FileContent>;
+  /** The layers overlaid into one tree of what was kept, for lookups that follow symlinks (PATH directories). */
+  view: FilesystemView;
+}
 
 export { FilesystemView, MAX_SYMLINK_HOPS, overlayLayers } from './save-reader/filesystem-view.js';
 export { normalisePath } from './save-reader/image-path.js';
@@ -51,7 +70,6 @@ export type {
   LayerInfo,
   ReadOptions,
   RemovedFile,
-  SavedImage,
 } from './save-reader/types.js';
 export { SavedImageError } from './save-reader/types.js';
 

@@ -4,9 +4,9 @@
  */
 import type { Transform } from 'node:stream';
 import * as zlib from 'node:zlib';
-import { SavedImageError } from './types.js';
+import { type LayerCompression, SavedImageError } from './types.js';
 
-export type LayerCompression = 'none' | 'gzip' | 'zstd';
+export type { LayerCompression };
 
 const GZIP_MAGIC = [0x1f, 0x8b];
 const ZSTD_MAGIC = [0x28, 0xb5, 0x2f, 0xfd];

@@ -1,7 +1,5 @@
 /** What the saved-image reader returns, and the one error it throws for a stream it cannot read. */
 import type { HistoryEntry } from '../layer-provenance.js';
-import type { FilesystemView } from './filesystem-view.js';
-import type { LayerCompression } from './layer-compression.js';
 
 export interface ReadOptions {
   /** Paths (normalised: no leading `/` or `./`, no trailing `/`) the caller wants reported in the runtime view. */
@@ -82,22 +80,6 @@ export interface FileContent {
   layerIndex: number;
 }
 
-export interface SavedImage {
-  format: 'docker' | 'oci';
-  config: ImageConfig;
-  configPath: string;
-  repoTags: string[];
-  layers: LayerInfo[];
-  /** Interesting paths present at runtime, sorted by path. */
-  finalFiles: FileEntry[];
-  /** Interesting non-directory paths added by one layer and hidden by a later one, in layer order. */
-  removedFiles: RemovedFile[];
-  /** Final contents of the wanted files, read through symlinks and hard links as the runtime would. */
-  contents: Map<string, FileContent>;
-  /** The layers overlaid into one tree of what was kept, for lookups that follow symlinks (PATH directories). */
-  view: FilesystemView;
-}
-
 /** The stream is not a readable saved image: the message says what is wrong, for an annotation. */
 export class SavedImageError extends Error {
   constructor(message: string) {
@@ -105,3 +87,6 @@ export class SavedImageError extends Error {
     this.name = 'SavedImageError';
   }
 }
+
+/** How a layer blob is compressed, told by its magic bytes (layer-compression.ts). */
+export type LayerCompression = 'none' | 'gzip' | 'zstd';
