@@ -54,6 +54,7 @@ export async function deliverImage(
   const save = docker.save(plan.image.targetRefs);
   const gzip = createGzip({ level: 1 });
   save.stdout.on('error', (e) => gzip.destroy(e));
+  gzip.on('error', () => undefined); // reported through the load's own failure
   save.stdout.pipe(gzip);
   try {
     await Promise.all([
@@ -64,8 +65,33 @@ export async function deliverImage(
       save.done,
     ]);
   } catch (e) {
-    save.child.kill();
+    await stopSave(save, gzip);
     throw e;
   }
   return 'loaded';
+}
+
+/** After SIGTERM, SIGKILL follows this much later (src/process); the wait for the exit is bounded by a bit more. */
+const SAVE_EXIT_WAIT_MS = 8_000;
+
+/**
+ * Ends a `docker save` whose load failed: the pipes destroyed (a writer blocked on a full pipe never reads a
+ * signal's meaning), the process killed for real (SIGTERM, then SIGKILL), and its exit waited for, bounded, so
+ * neither the child nor its pipes keep the step alive.
+ */
+async function stopSave(save: ReturnType<LocalDocker['save']>, gzip: ReturnType<typeof createGzip>): Promise<void> {
+  save.stdout.unpipe(gzip);
+  // With an error, so a load still reading it fails now instead of waiting for its command timeout.
+  gzip.destroy(new Error('the image stream was stopped'));
+  save.stdout.destroy();
+  save.child.kill();
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    save.done.catch(() => undefined),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, SAVE_EXIT_WAIT_MS);
+      timer.unref();
+    }),
+  ]);
+  clearTimeout(timer);
 }

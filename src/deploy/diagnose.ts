@@ -1,6 +1,7 @@
 /** Why `up --wait` failed: the services that are not running or not healthy, their last log lines and health probes. */
 import { composeLogsScript, composePsScript, healthProbeScript } from './remote/scripts/compose.js';
 import type { RemoteShell } from './remote/shell.js';
+import { hostText } from '../util/host-text.js';
 
 interface PsEntry {
   Name?: string;
@@ -52,9 +53,9 @@ export async function describeFailure(shell: RemoteShell, project: string, logLi
         parts.push(formatLogTail(text));
       }
     }
-    return parts.join('\n');
+    return hostText(parts.join('\n'));
   } catch (e) {
-    return `could not read the service state: ${(e as Error).message}`;
+    return `could not read the service state: ${hostText((e as Error).message)}`;
   }
 }
 

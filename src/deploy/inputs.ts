@@ -2,16 +2,10 @@
  * The deploy inputs, parsed from a `getInput` function and the step's environment. Pure: no @actions/core here,
  * so the parser is unit-tested as it is. Every error names the input it is about.
  */
-import { UserFacingError } from '../findings/finding.js';
+import { DeployInputError } from './input-error.js';
+import { secretBytes } from './secret-bytes.js';
 
-export const DEPLOY_INPUT_RULE = 'DA-DEP-001';
-
-export class DeployInputError extends UserFacingError {
-  constructor(message: string) {
-    super(message, DEPLOY_INPUT_RULE);
-    this.name = 'DeployInputError';
-  }
-}
+export { DEPLOY_INPUT_RULE, DeployInputError } from './input-error.js';
 
 export interface HostAddress {
   host: string;
@@ -33,9 +27,13 @@ export interface SecretInput {
   name: string;
   /** The environment variable of the step that holds the value. */
   envVar: string;
-  /** The value, byte for byte as the environment holds it. */
+  /** The bytes written to the host: the UTF-8 text of the variable, or the decoded bytes of a `base64:` value. */
   value: Buffer;
+  /** The variable's text as the step holds it (masked in the log, like the value). */
+  given: string;
 }
+
+export { BASE64_PREFIX } from './secret-bytes.js';
 
 export interface DeployInputs {
   /** Input `deploy-target` (`target` is the Dockerfile stage input). */
@@ -166,7 +164,7 @@ export function parseSecrets(text: string, env: Env): SecretInput[] {
         `secrets: ${name} reads the environment variable ${envVar}, which is unset or empty in this step`,
       );
     }
-    out.push({ name, envVar, value: Buffer.from(value, 'utf8') });
+    out.push({ name, envVar, value: secretBytes(name, envVar, value), given: value });
   }
   return out;
 }
@@ -179,6 +177,9 @@ function parseBoolean(text: string, input: string, fallback: boolean): boolean {
   throw new DeployInputError(`${input}: "${t}" is not true or false`);
 }
 
+/** 24 h: far more than any wait needs, and far below Node's 32-bit timer limit (2^31 - 1 ms, about 24.8 days). */
+export const MAX_TIMEOUT_SECONDS = 86_400;
+
 function parsePositiveInt(text: string, input: string, fallback: number, unit = ''): number {
   // Seconds may be written with a trailing `s` (`120s`), as in compose files.
   const t = unit === 's' ? text.trim().replace(/s$/, '') : text.trim();
@@ -186,6 +187,17 @@ function parsePositiveInt(text: string, input: string, fallback: number, unit = 
   if (!/^\d+$/.test(t) || Number(t) < 1)
     throw new DeployInputError(`${input}: "${text.trim()}" is not a positive whole number`);
   return Number(t);
+}
+
+/** A timeout in seconds, bounded: a larger one would overflow the timer and fire at once. */
+function parseTimeout(text: string, input: string, fallback: number): number {
+  const n = parsePositiveInt(text, input, fallback, 's');
+  if (n > MAX_TIMEOUT_SECONDS) {
+    throw new DeployInputError(
+      `${input}: "${text.trim()}" is more than the maximum of ${MAX_TIMEOUT_SECONDS} seconds (24 h)`,
+    );
+  }
+  return n;
 }
 
 function checkDeployPath(path: string): string {
@@ -293,12 +305,12 @@ export function parseDeployInputs(getInput: GetInput, env: Env): DeployInputs {
     imageDelivery,
     ...(registry ? { registry } : {}),
     ...(envFile.trim() !== '' ? { envFile: envFile.endsWith('\n') ? envFile : `${envFile}\n` } : {}),
-    healthTimeoutSeconds: parsePositiveInt(get('health-timeout'), 'health-timeout', 120, 's'),
+    healthTimeoutSeconds: parseTimeout(get('health-timeout'), 'health-timeout', 120),
     allowNonTag: parseBoolean(get('allow-non-tag'), 'allow-non-tag', false),
     ...(projectName ? { projectName } : {}),
     secretOwner,
     keepReleases: parsePositiveInt(get('keep-releases'), 'keep-releases', 5),
-    connectTimeoutSeconds: parsePositiveInt(get('ssh-connect-timeout'), 'ssh-connect-timeout', 30, 's'),
-    commandTimeoutSeconds: parsePositiveInt(get('ssh-command-timeout'), 'ssh-command-timeout', 600, 's'),
+    connectTimeoutSeconds: parseTimeout(get('ssh-connect-timeout'), 'ssh-connect-timeout', 30),
+    commandTimeoutSeconds: parseTimeout(get('ssh-command-timeout'), 'ssh-command-timeout', 600),
   };
 }

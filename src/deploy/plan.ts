@@ -335,7 +335,7 @@ export function buildDeployPlan(inputs: DeployInputs, source: DeploySource): Dep
  */
 export function valuesToMask(inputs: DeployInputs): string[] {
   const raw = [
-    ...inputs.secrets.map((s) => s.value.toString('utf8')),
+    ...inputs.secrets.flatMap((s) => [s.value.toString('utf8'), s.given]),
     inputs.privateKey,
     inputs.passphrase ?? '',
     inputs.registry?.password ?? '',

@@ -12,6 +12,7 @@ import { DeployFailedError, type DeploySummary } from './summary.js';
 import { ComposeTarget } from './targets/compose.js';
 import { SwarmTarget } from './targets/swarm.js';
 import type { DeployTarget } from './targets/target.js';
+import { hostText } from '../util/host-text.js';
 
 export type { DeployLog } from './release/steps.js';
 
@@ -20,8 +21,22 @@ export function targetFor(plan: DeployPlan, log: DeployLog): DeployTarget {
   return plan.target === 'swarm' ? new SwarmTarget(plan, log, connect) : new ComposeTarget(plan, log, connect);
 }
 
-export async function runDeploy(plan: DeployPlan, log: DeployLog): Promise<DeploySummary> {
+/**
+ * Every line the deploy logs may quote a host (a version, stderr, docker output): each passes `hostText` on the
+ * way out, whichever message forgot to, so a host can never issue a workflow command through the log.
+ */
+export function inertLog(log: DeployLog): DeployLog {
+  return {
+    info: (m) => log.info(hostText(m)),
+    warning: (m) => log.warning(hostText(m)),
+    startGroup: (n) => log.startGroup(hostText(n)),
+    endGroup: () => log.endGroup(),
+  };
+}
+
+export async function runDeploy(plan: DeployPlan, givenLog: DeployLog): Promise<DeploySummary> {
   const started = Date.now();
+  const log = inertLog(givenLog);
   const docker = new LocalDocker(plan.secretEnvVars);
   const target = targetFor(plan, log);
   const summary: DeploySummary = {
@@ -53,7 +68,11 @@ export async function runDeploy(plan: DeployPlan, log: DeployLog): Promise<Deplo
     failure = e instanceof Error ? e.message : String(e);
   }
 
-  const tail = failure !== undefined ? await target.recover() : '';
+  // recover() words its own failures; anything it throws still leaves the summary and the error to report.
+  const tail =
+    failure !== undefined
+      ? await target.recover().catch((e: unknown) => `Rollback did not finish: ${(e as Error).message ?? e}`)
+      : '';
   target.close();
 
   const previous = target.previousVersion();
@@ -64,6 +83,6 @@ export async function runDeploy(plan: DeployPlan, log: DeployLog): Promise<Deplo
     summary.deployedHosts = summary.hosts.map((h) => h.host);
     return summary;
   }
-  summary.error = `Deploy of ${plan.version.version} failed: ${failure}\n${tail}`;
+  summary.error = hostText(`Deploy of ${plan.version.version} failed: ${failure}\n${tail}`);
   throw new DeployFailedError(summary.error, summary);
 }

@@ -1,4 +1,6 @@
 /** What a deploy did, per host: the value behind the outputs, the log lines and the job summary. */
+import { hostText, hostWord } from '../util/host-text.js';
+
 export interface StepTiming {
   step: string;
   ms: number;
@@ -70,15 +72,17 @@ export function formatDeploySummary(s: DeploySummary): string {
     `- image: ${s.imageRefs.join(', ')}${s.imageId ? ` (${s.imageId}${s.imageDigest ? `, ${s.imageDigest}` : ''})` : ''}`,
   );
   out.push(`- elapsed: ${seconds(s.elapsedMs)}`);
-  if (s.error) out.push('', '```', s.error, '```');
+  if (s.error) out.push('', '```', hostText(s.error).replace(/```/g, "'''"), '```');
   out.push('', '| host | status | previous | rollback | steps |', '| --- | --- | --- | --- | --- |');
   for (const h of s.hosts) {
     const rb = h.rollback
-      ? `${h.rollback.status}${h.rollback.toVersion ? ` → ${h.rollback.toVersion}` : ''}${h.rollback.detail ? `: ${h.rollback.detail}` : ''}`
+      ? hostText(
+          `${h.rollback.status}${h.rollback.toVersion ? ` → ${h.rollback.toVersion}` : ''}${h.rollback.detail ? `: ${h.rollback.detail}` : ''}`,
+        )
       : '';
     const steps = h.steps.map((t) => `${t.step} ${seconds(t.ms)}`).join(', ');
     out.push(
-      `| ${h.host} | ${h.status} | ${h.previousVersion ?? ''} | ${rb.replace(/\|/g, '\\|').replace(/\n/g, ' ')} | ${steps} |`,
+      `| ${h.host} | ${h.status} | ${hostWord(h.previousVersion ?? '')} | ${rb.replace(/\|/g, '\\|').replace(/\n/g, ' ')} | ${steps} |`,
     );
   }
   return `${out.join('\n')}\n`;

@@ -21,6 +21,16 @@ export interface VersionInfo {
 /** Docker's tag grammar; the version is also a directory name on the host, which this grammar keeps safe. */
 const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 
+/** A version as the tag grammar allows it (what a host-side manifest must hold, too). */
+export function isVersion(s: unknown): s is string {
+  return typeof s === 'string' && IMAGE_TAG.test(s);
+}
+
+/** A release directory name: a version, or a re-run's `<version>.r<ms>` (the same grammar, up to 128 + 16). */
+export function isReleaseName(s: unknown): s is string {
+  return typeof s === 'string' && /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}(?:\.r\d{1,15})?$/.test(s);
+}
+
 export function resolveVersion(event: GitEvent, allowNonTag: boolean): VersionInfo {
   if (!/^[0-9a-f]{7,64}$/i.test(event.sha)) {
     throw new DeployInputError(`GITHUB_SHA "${event.sha}" is not a commit hash`);

@@ -65,9 +65,14 @@ function host(fail: Record<string, (c: Call) => ReturnType<Script>> = {}): Scrip
     if (c.name === 'image-probe') return { stdout: `${LOCAL.id}\n` };
     if (c.name === 'list-releases') {
       return {
-        stdout: records(
-          ['1.0.0', '1.0.1', '1.1.0', '1.2.0', '0.9.0'].map((r, i) => ['release', `${[3, 4, 5, 6, 1][i]}.5 ${r}`]),
-        ),
+        stdout: records([
+          ['now', '100'],
+          ['current', 'releases/1.2.0'],
+          ...['1.0.0', '1.0.1', '1.1.0', '1.2.0', '0.9.0'].map((r, i): [string, string] => [
+            'release',
+            `${[3, 4, 5, 6, 1][i]}.5 ${r}`,
+          ]),
+        ]),
       };
     }
     return undefined;

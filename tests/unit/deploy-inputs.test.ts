@@ -43,7 +43,7 @@ test('hosts: newline-separated, host:port, [v6]:port, bare v6, ssh-port as the d
 test('secrets: values from the environment, byte for byte; bad names and missing variables refused', () => {
   const i = parse();
   expect(i.secrets).toEqual([
-    { name: 'db_password', envVar: 'DB_PASSWORD', value: Buffer.from('line1\nline2 \u00e9') },
+    { name: 'db_password', envVar: 'DB_PASSWORD', value: Buffer.from('line1\nline2 \u00e9'), given: env.DB_PASSWORD },
   ]);
   expect(() => parse({ secrets: '../x=DB_PASSWORD' })).toThrow(/secrets: "\.\.\/x" is not a valid secret name/);
   expect(() => parse({ secrets: 'a/b=DB_PASSWORD' })).toThrow(/not a valid secret name/);

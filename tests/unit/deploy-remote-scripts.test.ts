@@ -5,6 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import {
   chmodSync,
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
@@ -17,7 +18,7 @@ import {
 } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { readDeployPathReport, releasesToPrune } from '../../src/deploy/release/release.js';
+import { readDeployPathReport, readPruneScene, releasesToPrune } from '../../src/deploy/release/release.js';
 import { frame, parseRecords, remoteJoin, tempSuffix, type RemoteScript } from '../../src/deploy/remote/script.js';
 import {
   composeDownScript,
@@ -38,6 +39,7 @@ import {
   listReleasesScript,
   removeCurrentScript,
   removeReleasesScript,
+  STAGING_MARKER,
   switchCurrentScript,
 } from '../../src/deploy/remote/scripts/release.js';
 import {
@@ -131,11 +133,20 @@ test('preflight: the path goes back framed and exact; the live release and its m
   const report = readDeployPathReport(parseRecords(first.stdout), deployPath);
   expect(report).toEqual({ path: deployPath });
   // A live release, with a manifest holding a backslash and a newline: read back byte for byte.
-  const manifest = { version: '1.0.0', note: 'a\\nb\nc' };
+  const manifest = {
+    version: '1.0.0',
+    project: 'doongzi',
+    composeFiles: ['deploy/docker-compose.yml'],
+    image: 'repo/app:1.0.0 sha256:abc',
+    deployedAt: '2026-01-01T00:00:00.000Z',
+  };
+  const text = JSON.stringify({ ...manifest, note: 'a\\nb\nc' }, null, 2);
   mkdirSync(path.join(deployPath, 'releases/1.0.0'));
-  writeFileSync(path.join(deployPath, 'releases/1.0.0', MANIFEST), JSON.stringify(manifest, null, 2));
+  writeFileSync(path.join(deployPath, 'releases/1.0.0', MANIFEST), text);
   ok(switchCurrentScript(deployPath, '1.0.0', 'switch current'));
-  const again = readDeployPathReport(parseRecords(ok(composePreflightScript(deployPath)).stdout), deployPath);
+  const records = parseRecords(ok(composePreflightScript(deployPath)).stdout);
+  expect(records.get('manifest')).toEqual([text]);
+  const again = readDeployPathReport(records, deployPath);
   expect(again.live).toEqual({ dir: '1.0.0', manifest });
   expect(dockerCalls()).toEqual([
     ['version', '--format', '{{.Server.Version}}'],
@@ -202,12 +213,20 @@ test('release directories: created (never the live one), switched atomically, li
   const live = run(createReleaseScript(deployPath, '1.3.0'));
   expect(live.code).toBe(20);
   expect(live.stderr).toContain('releases/1.3.0 is live');
-  const listed = (parseRecords(ok(listReleasesScript(deployPath)).stdout).get('release') ?? []).map((r) => ({
-    mtime: Number(r.slice(0, r.indexOf(' '))),
-    name: r.slice(r.indexOf(' ') + 1),
-  }));
-  expect(listed.map((e) => e.name).sort()).toEqual([...names].sort());
-  const drop = releasesToPrune(listed, 2, '1.3.0');
+  const old = (n: string, i: number) => {
+    for (const p of [path.join(deployPath, 'releases', n, STAGING_MARKER), path.join(deployPath, 'releases', n)]) {
+      if (existsSync(p)) utimesSync(p, 1000 + i, 1000 + i);
+    }
+  };
+  names.forEach(old);
+  // The switch removed 1.3.0's staging marker; the others keep theirs (an hour old, by their mtime).
+  expect(existsSync(path.join(deployPath, 'releases/1.3.0', STAGING_MARKER))).toBe(false);
+  const scene = readPruneScene(parseRecords(ok(listReleasesScript(deployPath)).stdout));
+  expect(scene.entries.map((e) => e.name).sort()).toEqual([...names].sort());
+  expect([...scene.staging.keys()].sort()).toEqual(['-1.1.0', '1.0.0', "1.2.0 it's"]);
+  expect(scene.hostCurrent).toBe('1.3.0');
+  expect(Math.abs(scene.now - Date.now() / 1000)).toBeLessThan(5);
+  const drop = releasesToPrune(scene, 2, '1.3.0', 60_000);
   expect(drop.sort()).toEqual(['-1.1.0', '1.0.0']);
   ok(removeReleasesScript(deployPath, drop, 'prune releases'));
   expect(readdirSync(path.join(deployPath, 'releases')).sort()).toEqual(["1.2.0 it's", '1.3.0']);

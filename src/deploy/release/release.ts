@@ -13,21 +13,18 @@ import {
 } from '../remote/scripts/release.js';
 import { writeFileScript } from '../remote/scripts/upload.js';
 import type { RemoteShell } from '../remote/shell.js';
+import { hostWord } from '../../util/host-text.js';
+import { isReleaseName } from '../version.js';
+import { parseManifest, type ReleaseManifest } from './manifest.js';
 
-export { MANIFEST };
-
-export interface ReleaseManifest {
-  version: string;
-  project: string;
-  composeFiles: string[];
-  image: string;
-  deployedAt: string;
-}
+export { MANIFEST, type ReleaseManifest };
 
 /** The release `current` points at when the deploy starts. */
 export interface LiveRelease {
   dir: string;
   manifest?: ReleaseManifest;
+  /** Why the manifest was not used (absent, or not what a deploy writes): a rollback to it is refused. */
+  manifestProblem?: string;
 }
 
 export interface DeployPathReport {
@@ -54,16 +51,21 @@ export function readDeployPathReport(records: Map<string, string[]>, requested: 
     );
   }
   const current = records.get('current')?.[0];
-  if (!current) return { path };
-  const dir = current.replace(/^.*releases\//, '').replace(/\/$/, '');
-  let manifest: ReleaseManifest | undefined;
-  try {
-    const text = records.get('manifest')?.[0];
-    manifest = text ? (JSON.parse(text) as ReleaseManifest) : undefined;
-  } catch {
-    manifest = undefined;
+  if (current === undefined) return { path };
+  // Only `releases/<name>`, as the deploy writes it: anything else (absolute, `../..`) would steer the rollback
+  // into a directory (and compose project) the deploy never staged.
+  const dir = current.startsWith('releases/') ? current.slice('releases/'.length) : '';
+  if (!isReleaseName(dir)) {
+    throw new Error(
+      `${path}/current points at ${hostWord(JSON.stringify(current))}, not at releases/<release>: ` +
+        'deploy-action only follows links it wrote. Check the host, then point it at a release (or remove it) by hand',
+    );
   }
-  return { path, live: { dir, ...(manifest ? { manifest } : {}) } };
+  const text = records.get('manifest')?.[0] ?? '';
+  if (text === '') return { path, live: { dir, manifestProblem: `releases/${dir} has no ${MANIFEST}` } };
+  const reading = parseManifest(text);
+  if (!reading.ok) return { path, live: { dir, manifestProblem: `releases/${dir}/${MANIFEST}: ${reading.problem}` } };
+  return { path, live: { dir, manifest: reading.manifest } };
 }
 
 /** A re-run of the live version stages beside it, so the running release is never overwritten. */
@@ -76,12 +78,50 @@ export interface ReleaseEntry {
   mtime: number;
 }
 
-/** Everything but `current` and the newest `keep - 1` others: what is left is exactly `keep` directories. */
-export function releasesToPrune(entries: readonly ReleaseEntry[], keep: number, current: string): string[] {
-  const others = entries
-    .filter((e) => e.name !== current)
+export interface PruneScene {
+  entries: readonly ReleaseEntry[];
+  /** Staging markers by release name: their modification time (host clock, seconds). */
+  staging: ReadonlyMap<string, number>;
+  /** The host's clock (seconds) and the release `current` points at there now (another deploy may have moved it). */
+  now: number;
+  hostCurrent?: string;
+}
+
+/**
+ * Everything but this release and the newest `keep - 1` others, so exactly `keep` directories are left; never the
+ * release `current` points at now, nor one being staged by a concurrent deploy (a marker, or the directory, touched
+ * within `stagingMs`: the window one command may take).
+ */
+export function releasesToPrune(scene: PruneScene, keep: number, mine: string, stagingMs: number): string[] {
+  const busy = (e: ReleaseEntry) => {
+    const marked = scene.staging.get(e.name);
+    if (marked === undefined) return false;
+    // Without the host's clock a marker cannot be judged stale: spare it.
+    return !Number.isFinite(scene.now) || (scene.now - Math.max(marked, e.mtime)) * 1000 < stagingMs;
+  };
+  const others = scene.entries
+    .filter((e) => e.name !== mine && e.name !== scene.hostCurrent)
     .sort((a, b) => b.mtime - a.mtime || b.name.localeCompare(a.name));
-  return others.slice(Math.max(keep - 1, 0)).map((e) => e.name);
+  return others
+    .slice(Math.max(keep - 1, 0))
+    .filter((e) => !busy(e))
+    .map((e) => e.name);
+}
+
+/** The records of the list script (`listReleasesScript`) as a prune scene. */
+export function readPruneScene(records: Map<string, string[]>): PruneScene {
+  const timed = (r: string) => {
+    const sp = r.indexOf(' ');
+    return { mtime: Number(r.slice(0, sp)), name: r.slice(sp + 1).replace(/^\.\//, '') };
+  };
+  const current = records.get('current')?.[0];
+  const hostCurrent = current?.startsWith('releases/') ? current.slice('releases/'.length) : undefined;
+  return {
+    entries: (records.get('release') ?? []).map(timed),
+    staging: new Map((records.get('staging') ?? []).map(timed).map((e) => [e.name, e.mtime])),
+    now: Number(records.get('now')?.[0] ?? Number.NaN),
+    ...(hostCurrent ? { hostCurrent } : {}),
+  };
 }
 
 export interface StagedFile {
@@ -141,14 +181,14 @@ export class Release {
     });
   }
 
-  /** Removes all but `keep` release directories (this one and the newest others); returns the removed names. */
+  /**
+   * Removes all but `keep` release directories (this one and the newest others), sparing what another deploy is
+   * staging or has made current; returns the removed names.
+   */
   async prune(keep: number): Promise<string[]> {
     const out = await this.shell().run(listReleasesScript(this.deployPath), { timeoutMs: 60_000 });
-    const entries = (parseRecords(out.stdout).get('release') ?? []).map((r) => {
-      const sp = r.indexOf(' ');
-      return { mtime: Number(r.slice(0, sp)), name: r.slice(sp + 1) };
-    });
-    const drop = releasesToPrune(entries, keep, this.dir);
+    const scene = readPruneScene(parseRecords(out.stdout));
+    const drop = releasesToPrune(scene, keep, this.dir, this.timeoutMs);
     if (drop.length) {
       await this.shell().run(removeReleasesScript(this.deployPath, drop, 'prune releases'), { timeoutMs: 120_000 });
     }

@@ -4,6 +4,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { RemoteScript } from './script.js';
+import { hostText } from '../../util/host-text.js';
 
 export type SshErrorKind = 'host-key' | 'auth' | 'connect' | 'timeout' | 'connection-lost' | 'command';
 
@@ -56,6 +57,7 @@ export function commandFailed(
 ): SshError {
   const why =
     code === null ? (signal ? `killed by signal ${signal}` : 'no exit status (channel closed)') : `exit status ${code}`;
-  const detail = tail(stderr) || tail(stdout);
+  // The host's own words, made inert: they end up in the log, an annotation and the job summary.
+  const detail = hostText(tail(stderr) || tail(stdout));
   return new SshError(`${label} on ${where} failed (${why})${detail ? `:\n${detail}` : ''}`, 'command', code, stderr);
 }

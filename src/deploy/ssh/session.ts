@@ -8,6 +8,7 @@ import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
 import type { RemoteScript } from '../remote/script.js';
 import { SshError, commandFailed, type ExecResult, type RemoteShell, type RunOptions } from '../remote/shell.js';
 import { hostKeyAlgorithms, hostKeyName, pinsForHost, verifyHostKey, type KnownHostKey } from './known-hosts.js';
+import { hostText } from '../../util/host-text.js';
 
 export { SshError, type SshErrorKind } from '../remote/shell.js';
 
@@ -37,7 +38,18 @@ function endpointName(e: SshEndpoint): string {
   return `${e.user}@${e.host.includes(':') ? `[${e.host}]` : e.host}:${e.port}`;
 }
 
-function connectClient(target: SshEndpoint, options: SshOptions, sock?: Readable): Promise<Client> {
+/**
+ * A connected client and where its later errors go. ssh2 may emit `error` more than once (a failed handshake emits
+ * one for the timeout or the algorithm mismatch and another as the socket dies); an `error` with no listener kills
+ * the process. So each client gets one listener at creation that stays for its whole life: before `ready` it settles
+ * the connect, after `ready` it forwards to `onLater` (the session's), and after that it only swallows.
+ */
+interface Connected {
+  client: Client;
+  onLater(handler: (err: Error) => void): void;
+}
+
+function connectClient(target: SshEndpoint, options: SshOptions, sock?: Readable): Promise<Connected> {
   const pins = pinsForHost(options.knownHosts, target.host, target.port);
   const name = hostKeyName(target.host, target.port);
   let refusal: string | undefined;
@@ -71,8 +83,14 @@ function connectClient(target: SshEndpoint, options: SshOptions, sock?: Readable
     },
     ...(sock ? { sock } : {}),
   };
+  let later: (err: Error) => void = () => undefined;
+  // A forwarded channel (the jump host's) may error on its own once the connection is gone: never unheard.
+  sock?.on('error', () => undefined);
   return new Promise((resolve, reject) => {
+    let settled = false;
     const onError = (err: Error & { level?: string; code?: string }) => {
+      if (settled) return later(err);
+      settled = true;
       client.removeListener('ready', onReady);
       client.end();
       if (refusal) return reject(new SshError(refusal, 'host-key'));
@@ -95,16 +113,25 @@ function connectClient(target: SshEndpoint, options: SshOptions, sock?: Readable
         );
       }
       reject(
-        new SshError(`cannot connect to ${where}: ${err.code ?? ''} ${err.message}`.replace(/\s+/g, ' '), 'connect'),
+        new SshError(
+          `cannot connect to ${where}: ${err.code ?? ''} ${hostText(err.message)}`.replace(/\s+/g, ' '),
+          'connect',
+        ),
       );
     };
     const onReady = () => {
-      client.removeListener('error', onError);
-      resolve(client);
+      if (settled) return;
+      settled = true;
+      resolve({ client, onLater: (h) => (later = h) });
     };
     client.once('ready', onReady);
-    client.once('error', onError);
-    client.connect(config);
+    client.on('error', onError);
+    try {
+      client.connect(config);
+    } catch (e) {
+      // ssh2 throws synchronously on a config it cannot use (a key it cannot parse, say).
+      onError(e as Error);
+    }
   });
 }
 
@@ -112,34 +139,40 @@ export class SshSession implements RemoteShell {
   private closedReason: string | undefined;
   private readonly pending = new Set<(err: Error) => void>();
 
+  private readonly client: Client;
+  private readonly jumpClient: Client | undefined;
+
   private constructor(
-    private readonly client: Client,
-    private readonly jumpClient: Client | undefined,
+    target: Connected,
+    jump: Connected | undefined,
     readonly name: string,
   ) {
+    this.client = target.client;
+    this.jumpClient = jump?.client;
     const onGone = (why: string) => {
       if (this.closedReason) return;
       this.closedReason = why;
       for (const fail of this.pending) fail(new SshError(`connection to ${name} lost: ${why}`, 'connection-lost'));
       this.pending.clear();
     };
-    client.on('error', (err: Error) => onGone(err.message));
-    client.on('close', () => onGone('the server closed the connection'));
-    jumpClient?.on('close', () => onGone('the jump host closed the connection'));
+    target.onLater((err) => onGone(hostText(err.message)));
+    jump?.onLater((err) => onGone(`the jump host: ${hostText(err.message)}`));
+    this.client.on('close', () => onGone('the server closed the connection'));
+    this.jumpClient?.on('close', () => onGone('the jump host closed the connection'));
   }
 
   static async open(target: SshEndpoint, options: SshOptions): Promise<SshSession> {
-    let jumpClient: Client | undefined;
+    let jump: Connected | undefined;
     let sock: Readable | undefined;
     if (options.jump) {
-      jumpClient = await connectClient(options.jump, options);
-      const j = jumpClient;
+      jump = await connectClient(options.jump, options);
+      const j = jump.client;
       sock = await new Promise<Readable>((resolve, reject) =>
         j.forwardOut('127.0.0.1', 0, target.host, target.port, (err, stream) =>
           err
             ? reject(
                 new SshError(
-                  `jump host ${endpointName(options.jump!)} cannot reach ${target.host}:${target.port}: ${err.message}`,
+                  `jump host ${endpointName(options.jump!)} cannot reach ${target.host}:${target.port}: ${hostText(err.message)}`,
                   'connect',
                 ),
               )
@@ -151,10 +184,10 @@ export class SshSession implements RemoteShell {
       });
     }
     try {
-      const client = await connectClient(target, options, sock);
-      return new SshSession(client, jumpClient, endpointName(target));
+      const connected = await connectClient(target, options, sock);
+      return new SshSession(connected, jump, endpointName(target));
     } catch (e) {
-      jumpClient?.end();
+      jump?.client.end();
       throw e;
     }
   }
@@ -194,7 +227,7 @@ export class SshSession implements RemoteShell {
         if (opts.stdin instanceof Readable) opts.stdin.destroy();
         finish(
           new SshError(
-            `${opts.label} on ${this.name} failed: ${err.message}`,
+            `${opts.label} on ${this.name} failed: ${hostText(err.message)}`,
             (err as SshError).kind ?? 'connection-lost',
             null,
             stderr,
@@ -221,7 +254,7 @@ export class SshSession implements RemoteShell {
           );
         }, opts.timeoutMs);
       }
-      this.client.exec(command, (err, ch) => {
+      const started = (err: Error | undefined, ch: ClientChannel) => {
         if (err) return fail(err);
         channel = ch;
         ch.on('data', (d: Buffer) => {
@@ -254,7 +287,13 @@ export class SshSession implements RemoteShell {
         } else {
           ch.end();
         }
-      });
+      };
+      try {
+        this.client.exec(command, started);
+      } catch (e) {
+        // ssh2 throws when the connection went away between the check above and now.
+        fail(e as Error);
+      }
     });
   }
 

@@ -18,6 +18,7 @@ import { removeCurrentScript } from '../remote/scripts/release.js';
 import { UPLOAD_EXIT, writeSecretScript } from '../remote/scripts/upload.js';
 import type { RemoteShell, SshError } from '../remote/shell.js';
 import type { HostSummary, RollbackOutcome } from '../summary.js';
+import { hostText } from '../../util/host-text.js';
 
 /** Opens the shell to one host (SSH in production; a scripted shell in unit tests). */
 export type HostConnector = (address: HostAddress) => Promise<RemoteShell>;
@@ -35,7 +36,16 @@ export function composeErrorLines(stderr: string): string {
         ),
     )
     .filter((l) => !/secrets `uid`, `gid` and `mode` are not supported/.test(l));
-  return lines.slice(-8).join('\n');
+  return hostText(lines.slice(-8).join('\n'));
+}
+
+/** Before the one retry of a rollback whose connection died: long enough for a restarting sshd to listen again. */
+const ROLLBACK_RETRY_PAUSE_MS = 2_000;
+
+function isConnectionFailure(e: unknown): boolean {
+  const kind = (e as SshError).kind;
+  const step = e instanceof HostStepError ? e.step : undefined;
+  return kind === 'connection-lost' || kind === 'connect' || kind === 'timeout' || step === 'reconnect';
 }
 
 export class HostDeploy {
@@ -77,6 +87,9 @@ export class HostDeploy {
     const deployPath = await steps.run('preflight', () => this.preflight());
     const prevVersion = this.live?.manifest?.version ?? this.live?.dir;
     if (prevVersion) this.summary.previousVersion = prevVersion;
+    if (this.live?.manifestProblem) {
+      log.warning(`${this.name}: ${this.live.manifestProblem}; a rollback to it would have to be done by hand`);
+    }
     log.info(`${this.name}: deploy path ${deployPath}, current release ${prevVersion ?? '(none)'}`);
 
     const delivery = await steps.run('image', () => deliverImage(plan, local, this.s, docker));
@@ -114,7 +127,7 @@ export class HostDeploy {
     const script = composePreflightScript(this.plan.deployPath);
     const out = await this.s.run(script, { timeoutMs: 60_000 }).catch((e: SshError) => {
       // The script's own message (the last stderr line) names the problem and the way out.
-      if (exitName(script, e.exitCode)) throw new Error((e.stderr ?? '').trim().split('\n').slice(-1)[0]);
+      if (exitName(script, e.exitCode)) throw new Error(hostText((e.stderr ?? '').trim().split('\n').slice(-1)[0]!));
       throw e;
     });
     const report = readDeployPathReport(parseRecords(out.stdout), this.plan.deployPath);
@@ -157,7 +170,7 @@ export class HostDeploy {
 
   private explainSecretFailure(e: unknown): string {
     const err = e as SshError;
-    const stderr = (err.stderr ?? '').trim().split('\n').slice(-5).join('\n');
+    const stderr = hostText((err.stderr ?? '').trim().split('\n').slice(-5).join('\n'));
     const owner = `${this.plan.runtimeUser.uid}:${this.plan.runtimeUser.gid}`;
     const wayOut =
       'Ways out: let the deploy user run docker (the docker group) so the engine sets the owner (secret-owner: engine or auto), ' +
@@ -198,9 +211,23 @@ export class HostDeploy {
 
   /** Bring this host back to the release it ran before (or stop the new one if there was none). */
   async rollback(): Promise<RollbackOutcome> {
-    const outcome = await this.doRollback().catch(
-      (e: Error): RollbackOutcome => ({ status: 'failed', detail: e.message }),
-    );
+    let outcome: RollbackOutcome;
+    try {
+      outcome = await this.doRollback();
+    } catch (e) {
+      // A connection that died during the rollback (sshd restarted, say) gets one more attempt on a new one.
+      if (this.switched && isConnectionFailure(e)) {
+        this.log.warning(`${this.name}: rollback interrupted (${(e as Error).message}); reconnecting to try again`);
+        this.session?.close();
+        this.session = undefined;
+        await this.clock.sleep(ROLLBACK_RETRY_PAUSE_MS);
+        outcome = await this.doRollback().catch(
+          (e2: Error): RollbackOutcome => ({ status: 'failed', detail: e2.message }),
+        );
+      } else {
+        outcome = { status: 'failed', detail: (e as Error).message };
+      }
+    }
     recordRollback(this.summary, outcome);
     return outcome;
   }
@@ -227,11 +254,12 @@ export class HostDeploy {
         return { status: 'stopped', detail: 'there was no previous release; the new one was stopped' };
       }
       const prev = this.live;
-      const files = prev.manifest?.composeFiles;
-      if (!files) throw new Error(`releases/${prev.dir} has no .deploy-action.json; bring it up by hand`);
+      // Only a manifest that passed validation steers the rollback (which compose project, which files).
+      if (!prev.manifest)
+        throw new Error(`${prev.manifestProblem ?? `releases/${prev.dir}: no manifest`}; bring it up by hand`);
       await rel.switchCurrent(prev.dir);
-      await this.up(prev.dir, files, prev.manifest?.project ?? plan.projectName);
-      return { status: 'rolled-back', toVersion: prev.manifest?.version ?? prev.dir };
+      await this.up(prev.dir, prev.manifest.composeFiles, prev.manifest.project);
+      return { status: 'rolled-back', toVersion: prev.manifest.version };
     });
   }
 

@@ -13,7 +13,7 @@ export const LABEL = {
 } as const;
 export const STACK_NAMESPACE = 'com.docker.stack.namespace';
 
-export const PREFLIGHT_EXIT = { noDocker: 10, noCompose: 11, notWritable: 12, notManager: 13 } as const;
+export const PREFLIGHT_EXIT = { noDocker: 10, noCompose: 11, notWritable: 12, notManager: 13, notOwned: 14 } as const;
 
 const dockerUsable = sh`docker version --format '{{.Server.Version}}' >/dev/null || { printf '%s\\n' 'the deploy user cannot use docker (add it to the docker group)' >&2; exit ${PREFLIGHT_EXIT.noDocker}; }`;
 
@@ -23,9 +23,14 @@ function deployPathReport(deployPath: string): ShText {
     sh`p=${deployPath}`,
     sh`{ mkdir -p -- "$p/releases" 2>/dev/null && [ -w "$p/releases" ]; } || { printf 'deploy-path %s is not writable by %s: create it and chown it to that user\\n' "$p" "$(id -un)" >&2; exit ${PREFLIGHT_EXIT.notWritable}; }`,
     raw('cd -P -- "$p"'),
+    // Another user's directory (or link) could be swapped under the deploy: refuse what the deploy user does not own.
+    raw('me=$(id -u)'),
+    sh`for f in . releases current; do { [ -e "$f" ] || [ -L "$f" ]; } || continue; o=$(stat -c %u -- "$f"); [ "$o" = "$me" ] || { printf 'deploy-path %s: %s is owned by uid %s, not by the deploy user %s (uid %s): chown it to that user\\n' "$(pwd -P)" "$f" "$o" "$(id -un)" "$me" >&2; exit ${PREFLIGHT_EXIT.notOwned}; }; done`,
+    sh`if [ -L current ] && [ -e current ] && [ ! -O current ]; then printf 'deploy-path %s: current points at a directory not owned by the deploy user %s\\n' "$(pwd -P)" "$(id -un)" >&2; exit ${PREFLIGHT_EXIT.notOwned}; fi`,
     raw(`printf 'requested=%s\\0' "$p"`),
     raw(`printf 'path=%s\\0' "$(pwd -P)"`),
-    sh`if [ -L current ]; then t=$(readlink current); printf 'current=%s\\0' "$t"; printf 'manifest='; cat -- "$t"/${MANIFEST} 2>/dev/null || true; printf '\\0'; fi`,
+    // The manifest is read only through a link TypeScript will accept (releases/<one name>); TypeScript checks it.
+    sh`if [ -L current ]; then t=$(readlink current); printf 'current=%s\\0' "$t"; printf 'manifest='; case "$t" in releases/*/*|releases/.*) ;; releases/?*) cat -- "$t"/${MANIFEST} 2>/dev/null || true;; esac; printf '\\0'; fi`,
   );
 }
 

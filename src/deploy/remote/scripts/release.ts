@@ -8,6 +8,12 @@ import { SIGNAL_TRAPS } from './upload.js';
 
 export const RELEASE_EXIT = { live: 20, badName: 21 } as const;
 
+/**
+ * Written into a release directory before its first upload and removed when `current` switches to it: a concurrent
+ * deploy's prune leaves a release with a fresh marker alone (it is being staged).
+ */
+export const STAGING_MARKER = '.deploy-action-staging';
+
 /** `releases/<dir>` as `current` holds it (relative, so the deploy directory can move). */
 export function currentTarget(releaseDir: string): string {
   return `releases/${releaseDir}`;
@@ -26,6 +32,7 @@ export function createReleaseScript(deployPath: string, releaseDir: string): Rem
       raw('t=$(readlink current 2>/dev/null || true)'),
       sh`if [ "$t" = "releases/$r" ]; then printf 'releases/%s is live\\n' "$r" >&2; exit ${RELEASE_EXIT.live}; fi`,
       raw('rm -rf -- "releases/$r" && mkdir -m 0700 -- "releases/$r"'),
+      sh`: >"releases/$r"/${STAGING_MARKER}`,
     ),
   );
 }
@@ -53,11 +60,15 @@ export function switchCurrentScript(
       sh`ln -sfn -- ${currentTarget(releaseDir)} "$tmp"`,
       raw('mv -fT -- "$tmp" current'),
       raw('trap - EXIT'),
+      sh`rm -f -- ${`releases/${releaseDir}/${STAGING_MARKER}`}`,
     ),
   );
 }
 
-/** Every release directory with its modification time (seconds, fractional), as `release=<mtime> <name>` records. */
+/**
+ * What prune decides on, in the host's clock: `now=<s>`, `current=<link>`, every release directory with its
+ * modification time (`release=<mtime> <name>`, seconds, fractional) and every staging marker (`staging=<mtime> <name>`).
+ */
 export function listReleasesScript(deployPath: string): RemoteScript {
   return remoteScript(
     'list-releases',
@@ -65,8 +76,12 @@ export function listReleasesScript(deployPath: string): RemoteScript {
     RELEASE_EXIT,
     lines(
       raw('set -eu'),
-      sh`cd -- ${deployPath}/releases`,
+      sh`cd -- ${deployPath}`,
+      raw(`printf 'now=%s\\0' "$(date +%s)"`),
+      raw(`if [ -L current ]; then printf 'current=%s\\0' "$(readlink current)"; fi`),
+      raw('cd releases'),
       raw(`find . -mindepth 1 -maxdepth 1 -type d -printf 'release=%T@ %f\\0'`),
+      sh`find . -mindepth 2 -maxdepth 2 -name ${STAGING_MARKER} -printf 'staging=%T@ %h\\0'`,
     ),
   );
 }
