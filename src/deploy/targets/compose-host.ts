@@ -258,8 +258,21 @@ export class HostDeploy {
       if (!prev.manifest)
         throw new Error(`${prev.manifestProblem ?? `releases/${prev.dir}: no manifest`}; bring it up by hand`);
       await rel.switchCurrent(prev.dir);
-      await this.up(prev.dir, prev.manifest.composeFiles, prev.manifest.project);
-      return { status: 'rolled-back', toVersion: prev.manifest.version };
+      const { composeFiles, project, version } = prev.manifest;
+      try {
+        await this.up(prev.dir, composeFiles, project);
+      } catch (e) {
+        // An `up` killed with its connection can leave containers half made (renamed, or created under the
+        // service's name), and the next `up` then stops at "Conflict … already in use": clear them and try once more.
+        if (!(e instanceof HostStepError) || !/Conflict|already in use/.test(e.message)) throw e;
+        this.log.warning(
+          `${this.name}: containers of the interrupted up are in the way; removing them, then up ${version}`,
+        );
+        const prevAbs = remoteJoin(rel.deployPath, 'releases', prev.dir);
+        await this.s.run(composeDownScript(prevAbs, project, composeFiles), { timeoutMs: plan.commandTimeoutMs });
+        await this.up(prev.dir, composeFiles, project);
+      }
+      return { status: 'rolled-back', toVersion: version };
     });
   }
 
