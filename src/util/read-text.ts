@@ -109,7 +109,8 @@ function describeErrno(code: string | undefined): string {
 
 /**
  * The directory a check may read inside: the runner's workspace when the working directory lies in it, else the
- * nearest enclosing git checkout, else the working directory itself. A monorepo's `../shared/.env` stays readable.
+ * nearest enclosing git checkout, else `/`: with neither there is no repository to keep reads inside (a local run on
+ * one's own files), and the other guards still apply. A monorepo's `../shared/.env` stays readable.
  */
 export function repositoryRootOf(workingDirectory: string, env: NodeJS.ProcessEnv = process.env): string {
   const dir = resolve(workingDirectory);
@@ -117,6 +118,6 @@ export function repositoryRootOf(workingDirectory: string, env: NodeJS.ProcessEn
   if (workspace && isInside(workspace, dir)) return workspace;
   for (let d = dir; ; d = dirname(d)) {
     if (existsSync(join(d, '.git'))) return d;
-    if (dirname(d) === d) return dir;
+    if (dirname(d) === d) return d;
   }
 }

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ReadTextError, readTextFile } from '../../src/util/read-text.js';
+import { ReadTextError, readTextFile, repositoryRootOf } from '../../src/util/read-text.js';
 
 let root: string;
 let outside: string;
@@ -76,5 +76,23 @@ describe('readTextFile', () => {
 
   it('says a missing file is not found', async () => {
     expect(await problemOf(join(root, 'nope.yml'))).toBe('missing: the file: not found');
+  });
+});
+
+describe('repositoryRootOf', () => {
+  it('is the workspace when the working directory is in it, else the git checkout around it, else /', () => {
+    const repo = mkdtempSync(join(tmpdir(), 'read-text-repo-'));
+    try {
+      mkdirSync(join(repo, '.git'));
+      mkdirSync(join(repo, 'backend', 'deploy'), { recursive: true });
+      expect(repositoryRootOf(join(repo, 'backend', 'deploy'), {})).toBe(repo);
+      expect(repositoryRootOf(join(repo, 'backend'), { GITHUB_WORKSPACE: join(repo, 'backend') })).toBe(
+        join(repo, 'backend'),
+      );
+      rmSync(join(repo, '.git'), { recursive: true });
+      expect(repositoryRootOf(join(repo, 'backend'), {})).toBe('/');
+    } finally {
+      rmSync(repo, { recursive: true, force: true });
+    }
   });
 });
