@@ -1,5 +1,5 @@
 /** The SSH connection to one host, as every target opens it: pinned host key, the plan's key and timeouts. */
-import type { HostAddress } from './inputs.js';
+import type { HostAddress } from './host-address.js';
 import type { DeployPlan } from './plan.js';
 import { SshSession } from './ssh/session.js';
 

@@ -3,18 +3,17 @@
  * so the parser is unit-tested as it is. Every error names the input it is about.
  */
 import { DeployInputError } from './input-error.js';
+import {
+  inputLines,
+  parseHostAddress,
+  parseHosts,
+  parsePort,
+  type HostAddress,
+  type JumpHost,
+} from './host-address.js';
 import { secretBytes } from './secret-bytes.js';
 
 export { DEPLOY_INPUT_RULE, DeployInputError } from './input-error.js';
-
-export interface HostAddress {
-  host: string;
-  port: number;
-}
-
-export interface JumpHost extends HostAddress {
-  user: string;
-}
 
 export type ImageDelivery = 'ssh' | 'registry';
 /** Where the release runs: `docker compose` on each host over SSH, or a Swarm stack through a manager. */
@@ -62,66 +61,10 @@ export interface DeployInputs {
 export type GetInput = (name: string) => string;
 export type Env = Readonly<Record<string, string | undefined>>;
 
-const HOST_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/;
-const IPV6 = /^[0-9A-Fa-f:.]+(?:%[A-Za-z0-9._-]+)?$/;
 const SECRET_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const USER_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 const PROJECT_NAME = /^[a-z0-9][a-z0-9_-]*$/;
-
-function lines(text: string): string[] {
-  return text
-    .split(/\r?\n/)
-    .map((l) => l.trim())
-    .filter((l) => l !== '' && !l.startsWith('#'));
-}
-
-function parsePort(text: string, input: string): number {
-  if (!/^\d{1,5}$/.test(text) || Number(text) < 1 || Number(text) > 65535) {
-    throw new DeployInputError(`${input}: port "${text}" is not a number from 1 to 65535`);
-  }
-  return Number(text);
-}
-
-function checkHost(host: string, input: string, raw: string): string {
-  if (HOST_NAME.test(host) || (host.includes(':') && IPV6.test(host))) return host;
-  throw new DeployInputError(`${input}: "${raw}" is not a host name or IP address`);
-}
-
-/** `host`, `host:port`, `[v6]`, `[v6]:port` or a bare IPv6 address. */
-export function parseHostAddress(raw: string, defaultPort: number, input = 'ssh-host'): HostAddress {
-  const bracket = /^\[([^\]]+)\](?::(\d+))?$/.exec(raw);
-  if (bracket) {
-    return { host: checkHost(bracket[1]!, input, raw), port: bracket[2] ? parsePort(bracket[2], input) : defaultPort };
-  }
-  if (raw.includes('@')) {
-    throw new DeployInputError(`${input}: "${raw}" contains a user; set the user with ssh-user`);
-  }
-  const colons = raw.split(':').length - 1;
-  if (colons === 1) {
-    const [host, port] = raw.split(':') as [string, string];
-    return { host: checkHost(host, input, raw), port: parsePort(port, input) };
-  }
-  return { host: checkHost(raw, input, raw), port: defaultPort };
-}
-
-export function parseHosts(text: string, defaultPort: number): HostAddress[] {
-  const hosts = lines(text).map((l) => parseHostAddress(l, defaultPort));
-  if (hosts.length === 0)
-    throw new DeployInputError('ssh-host: give at least one host (`host` or `host:port`, one per line)');
-  const seen = new Set<string>();
-  for (const h of hosts) {
-    const key = `${h.host}:${h.port}`;
-    if (seen.has(key)) throw new DeployInputError(`ssh-host: ${formatHost(h)} is listed twice`);
-    seen.add(key);
-  }
-  return hosts;
-}
-
-export function formatHost(h: HostAddress): string {
-  const host = h.host.includes(':') ? `[${h.host}]` : h.host;
-  return `${host}:${h.port}`;
-}
 
 function parseJumpHost(text: string, defaultUser: string, defaultPort: number): JumpHost | undefined {
   const raw = text.trim();
@@ -143,7 +86,7 @@ export function checkSecretName(name: string, input = 'secrets'): void {
 
 export function parseSecrets(text: string, env: Env): SecretInput[] {
   const out: SecretInput[] = [];
-  for (const line of lines(text)) {
+  for (const line of inputLines(text)) {
     const eq = line.indexOf('=');
     if (eq <= 0) {
       throw new DeployInputError(`secrets: "${line}" is not \`compose_secret_name=ENV_VAR_NAME\``);
@@ -239,7 +182,7 @@ export function parseDeployInputs(getInput: GetInput, env: Env): DeployInputs {
   const passphrase = getInput('ssh-key-passphrase') || undefined;
 
   const knownHosts = getInput('ssh-known-hosts') ?? '';
-  if (lines(knownHosts).length === 0) {
+  if (inputLines(knownHosts).length === 0) {
     throw new DeployInputError(
       'ssh-known-hosts: required; there is no trust on first use. Add the host keys as known_hosts lines ' +
         '(`ssh-keyscan -p PORT HOST`, with the fingerprints checked out of band against `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub`)',

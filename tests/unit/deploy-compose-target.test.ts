@@ -1,6 +1,7 @@
 /** The compose target's state machine (deploy, fail, roll back) against scripted hosts. */
 import { utils } from 'ssh2';
-import { type HostAddress, parseDeployInputs } from '../../src/deploy/inputs.js';
+import type { HostAddress } from '../../src/deploy/host-address.js';
+import { parseDeployInputs } from '../../src/deploy/inputs.js';
 import { buildDeployPlan, type DeploySource } from '../../src/deploy/plan.js';
 import { COMPOSE_EXIT } from '../../src/deploy/remote/scripts/compose.js';
 import { ComposeTarget } from '../../src/deploy/targets/compose.js';

@@ -8,7 +8,8 @@ import { chownSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs'
 import os from 'node:os';
 import path from 'node:path';
 import { utils } from 'ssh2';
-import { type HostAddress, MAX_TIMEOUT_SECONDS, parseDeployInputs } from '../../src/deploy/inputs.js';
+import type { HostAddress } from '../../src/deploy/host-address.js';
+import { MAX_TIMEOUT_SECONDS, parseDeployInputs } from '../../src/deploy/inputs.js';
 import type { LocalDocker } from '../../src/deploy/local-docker.js';
 import { buildDeployPlan, type DeploySource, valuesToMask } from '../../src/deploy/plan.js';
 import { releasesToPrune } from '../../src/deploy/release/release.js';

@@ -1,4 +1,5 @@
-import { parseDeployInputs, parseHostAddress, type DeployInputs } from '../../src/deploy/inputs.js';
+import { parseHostAddress } from '../../src/deploy/host-address.js';
+import { parseDeployInputs, type DeployInputs } from '../../src/deploy/inputs.js';
 
 const base: Record<string, string> = {
   'ssh-host': 'deploy.example.com',

@@ -5,7 +5,7 @@
  */
 import { deliverImage, type LocalImage } from '../deliver-image.js';
 import { describeFailure } from '../diagnose.js';
-import { formatHost, type HostAddress } from '../inputs.js';
+import { formatHost, type HostAddress } from '../host-address.js';
 import type { LocalDocker } from '../local-docker.js';
 import type { DeployPlan } from '../plan.js';
 import type { Clock } from '../release/poll.js';

@@ -6,7 +6,7 @@
  * remove the secrets and releases nothing refers to any more.
  */
 import { deliverImage, type LocalImage } from '../deliver-image.js';
-import { formatHost } from '../inputs.js';
+import { formatHost } from '../host-address.js';
 import type { LocalDocker } from '../local-docker.js';
 import type { DeployPlan, SwarmPlan } from '../plan.js';
 import { systemClock, type Clock } from '../release/poll.js';

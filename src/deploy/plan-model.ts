@@ -1,0 +1,93 @@
+/** The deploy plan's shape: what the check hands to the deploy, and what the targets carry out. */
+import type { HostAddress, JumpHost } from './host-address.js';
+import type { DeployTargetKind, SecretOwnerMode } from './inputs.js';
+import type { KnownHostKey } from './ssh/known-hosts.js';
+import type { GitEvent, VersionInfo } from './version.js';
+
+/** What the check and the compose model hand to the deploy (all paths relative to the project root). */
+export interface DeploySource {
+  /** The compose project name (compose `name:`); the `project-name` input overrides it. */
+  projectName: string;
+  /** The prod compose files in `-f` order, e.g. `deploy/docker-compose.yml`, with their text. */
+  composeFiles: ReadonlyArray<{ path: string; content: string }>;
+  /** Services with `build:`: the override pins them to the delivered image. */
+  buildServices: readonly string[];
+  /** Top-level compose secrets with `file:`, the file resolved relative to the project root (`secrets/db_password.txt`). */
+  secretFiles: ReadonlyArray<{ name: string; file: string }>;
+  /** `env_file` paths of the prod services, relative to the project root (`.env.prod`). */
+  envFiles: readonly string[];
+  /** The image's runtime user, as the check resolved it from the image's own /etc/passwd. */
+  runtimeUser: { uid: number; gid: number };
+  /** The checked image: a local reference, and the repository its release tags go under (`doongzi/backend`). */
+  image: { localRef: string; repository: string };
+  event: GitEvent;
+  /**
+   * The merged prod model, interpolated, in `docker compose config --format json` shape (`$` as `$$`), with each
+   * service's `environment` from the compose files only and its `env_file` paths relative to the project root.
+   * The swarm target renders its stack file from it.
+   */
+  stackConfig?: Record<string, unknown>;
+}
+
+/** What only the swarm target needs; everything else in the plan is shared by both targets. */
+export interface SwarmPlan {
+  /** The stack name (= the compose project name). */
+  stack: string;
+  config: Record<string, unknown>;
+  buildServices: string[];
+  /** Compose secret name → the versioned Docker secret name `<stack>_<name>_<hash>`. */
+  secretNames: Record<string, string>;
+  /** Written at the release root, so relative `env_file` paths resolve as they do for compose. */
+  stackFile: string;
+  /** The env files, relative to the release root (= the project root layout). */
+  envFiles: string[];
+}
+
+export interface PlannedFile {
+  /** Relative to the release directory (= the project root layout). */
+  relativePath: string;
+  content: Buffer;
+  mode: '0644' | '0600';
+}
+
+export interface PlannedSecret {
+  name: string;
+  relativePath: string;
+  value: Buffer;
+}
+
+export interface DeployPlan {
+  target: DeployTargetKind;
+  hosts: HostAddress[];
+  user: string;
+  auth: { privateKey: string; passphrase?: string; keyFingerprint: string };
+  knownHosts: KnownHostKey[];
+  jumpHost?: JumpHost;
+  deployPath: string;
+  projectName: string;
+  version: VersionInfo;
+  image: {
+    localRef: string;
+    /** The release tags (`repo:1.2.3`, `repo:sha-abc1234`), prefixed with the registry for registry delivery. */
+    targetRefs: string[];
+    delivery: 'ssh' | 'registry';
+    registry?: { server: string; username?: string; password?: string };
+  };
+  /** Compose files, the env files and the pinning override, as uploaded. */
+  files: PlannedFile[];
+  /** The `-f` list, relative to the release directory, ending with the override. */
+  composeFiles: string[];
+  secrets: PlannedSecret[];
+  runtimeUser: { uid: number; gid: number };
+  secretOwner: SecretOwnerMode;
+  healthTimeoutSeconds: number;
+  keepReleases: number;
+  connectTimeoutMs: number;
+  commandTimeoutMs: number;
+  /** Environment variables that hold secret values: local child processes (docker) do not inherit them. */
+  secretEnvVars: string[];
+  /** Set for `deploy-target: swarm`. */
+  swarm?: SwarmPlan;
+  /** Warnings found while planning, for the log. */
+  warnings: string[];
+}
