@@ -61974,7 +61974,7 @@ var __spreadArray = (this && this.__spreadArray) || function (to, from, pack) {
 
 /***/ }),
 
-/***/ 4192:
+/***/ 6287:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -65650,7 +65650,8 @@ function describeErrno(code) {
 }
 /**
  * The directory a check may read inside: the runner's workspace when the working directory lies in it, else the
- * nearest enclosing git checkout, else the working directory itself. A monorepo's `../shared/.env` stays readable.
+ * nearest enclosing git checkout, else `/`: with neither there is no repository to keep reads inside (a local run on
+ * one's own files), and the other guards still apply. A monorepo's `../shared/.env` stays readable.
  */
 function repositoryRootOf(workingDirectory, env = process.env) {
     const dir = (0,external_node_path_.resolve)(workingDirectory);
@@ -65661,7 +65662,7 @@ function repositoryRootOf(workingDirectory, env = process.env) {
         if ((0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_.join)(d, '.git')))
             return d;
         if ((0,external_node_path_.dirname)(d) === d)
-            return dir;
+            return d;
     }
 }
 
@@ -71122,11 +71123,8 @@ const posix_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)(
 var posix_default = /*#__PURE__*/__nccwpck_require__.n(posix_namespaceObject);
 // EXTERNAL MODULE: ./node_modules/ssh2/lib/index.js
 var lib = __nccwpck_require__(5472);
-;// CONCATENATED MODULE: ./src/deploy/inputs.ts
-/**
- * The deploy inputs, parsed from a `getInput` function and the step's environment. Pure: no @actions/core here,
- * so the parser is unit-tested as it is. Every error names the input it is about.
- */
+;// CONCATENATED MODULE: ./src/deploy/input-error.ts
+/** The error of a bad deploy input: it names the input, and the entry reports it under DA-DEP-001. */
 
 const DEPLOY_INPUT_RULE = 'DA-DEP-001';
 class DeployInputError extends UserFacingError {
@@ -71135,13 +71133,14 @@ class DeployInputError extends UserFacingError {
         this.name = 'DeployInputError';
     }
 }
+
+;// CONCATENATED MODULE: ./src/deploy/host-address.ts
+/** Host addresses as the `ssh-host` and `ssh-jump-host` inputs give them: `host`, `host:port`, `[v6]:port`. */
+
 const HOST_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/;
 const IPV6 = /^[0-9A-Fa-f:.]+(?:%[A-Za-z0-9._-]+)?$/;
-const SECRET_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const USER_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
-const PROJECT_NAME = /^[a-z0-9][a-z0-9_-]*$/;
-function inputs_lines(text) {
+/** A multi-line input's entries: trimmed, blank lines and `#` comments dropped. */
+function inputLines(text) {
     return text
         .split(/\r?\n/)
         .map((l) => l.trim())
@@ -71175,7 +71174,7 @@ function parseHostAddress(raw, defaultPort, input = 'ssh-host') {
     return { host: checkHost(raw, input, raw), port: defaultPort };
 }
 function parseHosts(text, defaultPort) {
-    const hosts = inputs_lines(text).map((l) => parseHostAddress(l, defaultPort));
+    const hosts = inputLines(text).map((l) => parseHostAddress(l, defaultPort));
     if (hosts.length === 0)
         throw new DeployInputError('ssh-host: give at least one host (`host` or `host:port`, one per line)');
     const seen = new Set();
@@ -71191,6 +71190,46 @@ function formatHost(h) {
     const host = h.host.includes(':') ? `[${h.host}]` : h.host;
     return `${host}:${h.port}`;
 }
+
+;// CONCATENATED MODULE: ./src/deploy/secret-bytes.ts
+/** A secret's value as the bytes to write: UTF-8 text as given, or `base64:` decoded; never silently altered. */
+
+/** Prefix of a secret value given as base64: the only way to carry bytes that are not UTF-8 text. */
+const BASE64_PREFIX = 'base64:';
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+/**
+ * The exact bytes of a secret. Node decodes the environment as UTF-8 and turns every invalid byte into U+FFFD, so
+ * binary bytes arrive already replaced: such a value is refused (never written altered), `base64:` carries them.
+ */
+function secretBytes(name, envVar, text) {
+    if (text.startsWith(BASE64_PREFIX)) {
+        const b64 = text.slice(BASE64_PREFIX.length).replace(/\s+/g, '');
+        if (b64 === '' || !BASE64.test(b64)) {
+            throw new DeployInputError(`secrets: ${name} (${envVar}) starts with ${BASE64_PREFIX} but the rest is not valid base64 (A-Z a-z 0-9 + /, padded with =)`);
+        }
+        return Buffer.from(b64, 'base64');
+    }
+    if (text.includes('\ufffd')) {
+        throw new DeployInputError(`secrets: ${name} (${envVar}) is not valid UTF-8 text (it holds bytes the environment replaced with U+FFFD); ` +
+            `give a binary value as ${BASE64_PREFIX}<base64 of the bytes>, e.g. \`${BASE64_PREFIX}$(base64 -w0 file)\``);
+    }
+    return Buffer.from(text, 'utf8');
+}
+
+;// CONCATENATED MODULE: ./src/deploy/inputs.ts
+/**
+ * The deploy inputs, parsed from a `getInput` function and the step's environment. Pure: no @actions/core here,
+ * so the parser is unit-tested as it is. Every error names the input it is about.
+ */
+
+
+
+
+
+const SECRET_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const USER_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
+const PROJECT_NAME = /^[a-z0-9][a-z0-9_-]*$/;
 function parseJumpHost(text, defaultUser, defaultPort) {
     const raw = text.trim();
     if (raw === '')
@@ -71209,7 +71248,7 @@ function checkSecretName(name, input = 'secrets') {
 }
 function parseSecrets(text, env) {
     const out = [];
-    for (const line of inputs_lines(text)) {
+    for (const line of inputLines(text)) {
         const eq = line.indexOf('=');
         if (eq <= 0) {
             throw new DeployInputError(`secrets: "${line}" is not \`compose_secret_name=ENV_VAR_NAME\``);
@@ -71227,7 +71266,7 @@ function parseSecrets(text, env) {
         if (value === undefined || value === '') {
             throw new DeployInputError(`secrets: ${name} reads the environment variable ${envVar}, which is unset or empty in this step`);
         }
-        out.push({ name, envVar, value: Buffer.from(value, 'utf8') });
+        out.push({ name, envVar, value: secretBytes(name, envVar, value), given: value });
     }
     return out;
 }
@@ -71241,6 +71280,8 @@ function parseBoolean(text, input, fallback) {
         return false;
     throw new DeployInputError(`${input}: "${t}" is not true or false`);
 }
+/** 24 h: far more than any wait needs, and far below Node's 32-bit timer limit (2^31 - 1 ms, about 24.8 days). */
+const MAX_TIMEOUT_SECONDS = 86_400;
 function parsePositiveInt(text, input, fallback, unit = '') {
     // Seconds may be written with a trailing `s` (`120s`), as in compose files.
     const t = unit === 's' ? text.trim().replace(/s$/, '') : text.trim();
@@ -71249,6 +71290,14 @@ function parsePositiveInt(text, input, fallback, unit = '') {
     if (!/^\d+$/.test(t) || Number(t) < 1)
         throw new DeployInputError(`${input}: "${text.trim()}" is not a positive whole number`);
     return Number(t);
+}
+/** A timeout in seconds, bounded: a larger one would overflow the timer and fire at once. */
+function parseTimeout(text, input, fallback) {
+    const n = parsePositiveInt(text, input, fallback, 's');
+    if (n > MAX_TIMEOUT_SECONDS) {
+        throw new DeployInputError(`${input}: "${text.trim()}" is more than the maximum of ${MAX_TIMEOUT_SECONDS} seconds (24 h)`);
+    }
+    return n;
 }
 function checkDeployPath(path) {
     const p = path.replace(/\/+$/, '') || '/';
@@ -71288,7 +71337,7 @@ function parseDeployInputs(getInput, env) {
         throw new DeployInputError('ssh-key: required (the private key text, e.g. `${{ secrets.SSH_KEY }}`)');
     const passphrase = getInput('ssh-key-passphrase') || undefined;
     const knownHosts = getInput('ssh-known-hosts') ?? '';
-    if (inputs_lines(knownHosts).length === 0) {
+    if (inputLines(knownHosts).length === 0) {
         throw new DeployInputError('ssh-known-hosts: required; there is no trust on first use. Add the host keys as known_hosts lines ' +
             '(`ssh-keyscan -p PORT HOST`, with the fingerprints checked out of band against `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub`)');
     }
@@ -71341,13 +71390,13 @@ function parseDeployInputs(getInput, env) {
         imageDelivery,
         ...(registry ? { registry } : {}),
         ...(envFile.trim() !== '' ? { envFile: envFile.endsWith('\n') ? envFile : `${envFile}\n` } : {}),
-        healthTimeoutSeconds: parsePositiveInt(get('health-timeout'), 'health-timeout', 120, 's'),
+        healthTimeoutSeconds: parseTimeout(get('health-timeout'), 'health-timeout', 120),
         allowNonTag: parseBoolean(get('allow-non-tag'), 'allow-non-tag', false),
         ...(projectName ? { projectName } : {}),
         secretOwner,
         keepReleases: parsePositiveInt(get('keep-releases'), 'keep-releases', 5),
-        connectTimeoutSeconds: parsePositiveInt(get('ssh-connect-timeout'), 'ssh-connect-timeout', 30, 's'),
-        commandTimeoutSeconds: parsePositiveInt(get('ssh-command-timeout'), 'ssh-command-timeout', 600, 's'),
+        connectTimeoutSeconds: parseTimeout(get('ssh-connect-timeout'), 'ssh-connect-timeout', 30),
+        commandTimeoutSeconds: parseTimeout(get('ssh-command-timeout'), 'ssh-command-timeout', 600),
     };
 }
 
@@ -71730,6 +71779,14 @@ function verifyHostKey(pins, offered, name) {
 
 /** Docker's tag grammar; the version is also a directory name on the host, which this grammar keeps safe. */
 const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+/** A version as the tag grammar allows it (what a host-side manifest must hold, too). */
+function isVersion(s) {
+    return typeof s === 'string' && IMAGE_TAG.test(s);
+}
+/** A release directory name: a version, or a re-run's `<version>.r<ms>` (the same grammar, up to 128 + 16). */
+function isReleaseName(s) {
+    return typeof s === 'string' && /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}(?:\.r\d{1,15})?$/.test(s);
+}
 function resolveVersion(event, allowNonTag) {
     if (!/^[0-9a-f]{7,64}$/i.test(event.sha)) {
         throw new DeployInputError(`GITHUB_SHA "${event.sha}" is not a commit hash`);
@@ -71764,6 +71821,7 @@ function imageTags(repository, info) {
  * Bad secret names, paths that escape the release, a key that does not parse or a host with no pinned key all
  * stop here.
  */
+
 
 
 
@@ -71969,7 +72027,7 @@ function buildDeployPlan(inputs, source) {
  */
 function valuesToMask(inputs) {
     const raw = [
-        ...inputs.secrets.map((s) => s.value.toString('utf8')),
+        ...inputs.secrets.flatMap((s) => [s.value.toString('utf8'), s.given]),
         inputs.privateKey,
         inputs.passphrase ?? '',
         inputs.registry?.password ?? '',
@@ -72163,6 +72221,7 @@ async function deliverImage(plan, local, shell, docker) {
     const save = docker.save(plan.image.targetRefs);
     const gzip = (0,external_node_zlib_.createGzip)({ level: 1 });
     save.stdout.on('error', (e) => gzip.destroy(e));
+    gzip.on('error', () => undefined); // reported through the load's own failure
     save.stdout.pipe(gzip);
     try {
         await Promise.all([
@@ -72174,13 +72233,63 @@ async function deliverImage(plan, local, shell, docker) {
         ]);
     }
     catch (e) {
-        save.child.kill();
+        await stopSave(save, gzip);
         throw e;
     }
     return 'loaded';
 }
+/** After SIGTERM, SIGKILL follows this much later (src/process); the wait for the exit is bounded by a bit more. */
+const SAVE_EXIT_WAIT_MS = 8_000;
+/**
+ * Ends a `docker save` whose load failed: the pipes destroyed (a writer blocked on a full pipe never reads a
+ * signal's meaning), the process killed for real (SIGTERM, then SIGKILL), and its exit waited for, bounded, so
+ * neither the child nor its pipes keep the step alive.
+ */
+async function stopSave(save, gzip) {
+    save.stdout.unpipe(gzip);
+    // With an error, so a load still reading it fails now instead of waiting for its command timeout.
+    gzip.destroy(new Error('the image stream was stopped'));
+    save.stdout.destroy();
+    save.child.kill();
+    let timer;
+    await Promise.race([
+        save.done.catch(() => undefined),
+        new Promise((resolve) => {
+            timer = setTimeout(resolve, SAVE_EXIT_WAIT_MS);
+            timer.unref();
+        }),
+    ]);
+    clearTimeout(timer);
+}
+
+;// CONCATENATED MODULE: ./src/util/host-text.ts
+/**
+ * Text that came from a host (a manifest value, a command's stderr, docker output) made safe to log and summarise.
+ * The runner reads any stdout line that starts with `::` (after white space) as a workflow command (`::add-mask::`,
+ * `::warning::`, `::stop-commands::`), and control characters rewrite the terminal or the annotation: so every
+ * control character but the line break and tab is shown as `\xNN`/`\uNNNN`, and a leading `::` loses its meaning.
+ * Idempotent, so applying it at the source and again at the sink is harmless.
+ */
+// C0 (but \t and \n), DEL, C1, and the Unicode line/paragraph separators and bidi controls.
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+function visible(c) {
+    const n = c.codePointAt(0);
+    return n <= 0xff ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u${n.toString(16).padStart(4, '0')}`;
+}
+function hostText(text) {
+    return text
+        .replace(CONTROL, visible)
+        .split('\n')
+        .map((line) => line.replace(/^(\s*):(?=:)/, '$1:\u0020'))
+        .join('\n');
+}
+/** One line of host text (a value shown inline): line breaks shown as `\n` too. */
+function hostWord(text) {
+    return hostText(text).replace(/\n/g, '\\n').replace(/\t/g, '\\t');
+}
 
 ;// CONCATENATED MODULE: ./src/deploy/remote/shell.ts
+
 class SshError extends Error {
     kind;
     exitCode;
@@ -72199,7 +72308,8 @@ function shell_tail(text, lines = 20) {
 /** The error of a command that ended with a failing exit status, worded the same for every shell. */
 function commandFailed(label, where, code, signal, stdout, stderr) {
     const why = code === null ? (signal ? `killed by signal ${signal}` : 'no exit status (channel closed)') : `exit status ${code}`;
-    const detail = shell_tail(stderr) || shell_tail(stdout);
+    // The host's own words, made inert: they end up in the log, an annotation and the job summary.
+    const detail = hostText(shell_tail(stderr) || shell_tail(stdout));
     return new SshError(`${label} on ${where} failed (${why})${detail ? `:\n${detail}` : ''}`, 'command', code, stderr);
 }
 
@@ -72209,6 +72319,7 @@ function commandFailed(label, where, code, signal, stdout, stderr) {
  * connect and command timeouts. `exec` checks the exit status and shows stderr on failure; stdin is streamed, which
  * is how image layers and secret values travel (never in a command line or the remote environment).
  */
+
 
 
 
@@ -72253,8 +72364,15 @@ function connectClient(target, options, sock) {
         },
         ...(sock ? { sock } : {}),
     };
+    let later = () => undefined;
+    // A forwarded channel (the jump host's) may error on its own once the connection is gone: never unheard.
+    sock?.on('error', () => undefined);
     return new Promise((resolve, reject) => {
+        let settled = false;
         const onError = (err) => {
+            if (settled)
+                return later(err);
+            settled = true;
             client.removeListener('ready', onReady);
             client.end();
             if (refusal)
@@ -72267,27 +72385,35 @@ function connectClient(target, options, sock) {
             if (err.level === 'client-timeout' || /timed out/i.test(err.message)) {
                 return reject(new SshError(`SSH connection to ${where} timed out after ${options.connectTimeoutMs / 1000}s (during the handshake)`, 'timeout'));
             }
-            reject(new SshError(`cannot connect to ${where}: ${err.code ?? ''} ${err.message}`.replace(/\s+/g, ' '), 'connect'));
+            reject(new SshError(`cannot connect to ${where}: ${err.code ?? ''} ${hostText(err.message)}`.replace(/\s+/g, ' '), 'connect'));
         };
         const onReady = () => {
-            client.removeListener('error', onError);
-            resolve(client);
+            if (settled)
+                return;
+            settled = true;
+            resolve({ client, onLater: (h) => (later = h) });
         };
         client.once('ready', onReady);
-        client.once('error', onError);
-        client.connect(config);
+        client.on('error', onError);
+        try {
+            client.connect(config);
+        }
+        catch (e) {
+            // ssh2 throws synchronously on a config it cannot use (a key it cannot parse, say).
+            onError(e);
+        }
     });
 }
 class SshSession {
-    client;
-    jumpClient;
     name;
     closedReason;
     pending = new Set();
-    constructor(client, jumpClient, name) {
-        this.client = client;
-        this.jumpClient = jumpClient;
+    client;
+    jumpClient;
+    constructor(target, jump, name) {
         this.name = name;
+        this.client = target.client;
+        this.jumpClient = jump?.client;
         const onGone = (why) => {
             if (this.closedReason)
                 return;
@@ -72296,29 +72422,30 @@ class SshSession {
                 fail(new SshError(`connection to ${name} lost: ${why}`, 'connection-lost'));
             this.pending.clear();
         };
-        client.on('error', (err) => onGone(err.message));
-        client.on('close', () => onGone('the server closed the connection'));
-        jumpClient?.on('close', () => onGone('the jump host closed the connection'));
+        target.onLater((err) => onGone(hostText(err.message)));
+        jump?.onLater((err) => onGone(`the jump host: ${hostText(err.message)}`));
+        this.client.on('close', () => onGone('the server closed the connection'));
+        this.jumpClient?.on('close', () => onGone('the jump host closed the connection'));
     }
     static async open(target, options) {
-        let jumpClient;
+        let jump;
         let sock;
         if (options.jump) {
-            jumpClient = await connectClient(options.jump, options);
-            const j = jumpClient;
+            jump = await connectClient(options.jump, options);
+            const j = jump.client;
             sock = await new Promise((resolve, reject) => j.forwardOut('127.0.0.1', 0, target.host, target.port, (err, stream) => err
-                ? reject(new SshError(`jump host ${endpointName(options.jump)} cannot reach ${target.host}:${target.port}: ${err.message}`, 'connect'))
+                ? reject(new SshError(`jump host ${endpointName(options.jump)} cannot reach ${target.host}:${target.port}: ${hostText(err.message)}`, 'connect'))
                 : resolve(stream))).catch((e) => {
                 j.end();
                 throw e;
             });
         }
         try {
-            const client = await connectClient(target, options, sock);
-            return new SshSession(client, jumpClient, endpointName(target));
+            const connected = await connectClient(target, options, sock);
+            return new SshSession(connected, jump, endpointName(target));
         }
         catch (e) {
-            jumpClient?.end();
+            jump?.client.end();
             throw e;
         }
     }
@@ -72356,7 +72483,7 @@ class SshSession {
             const fail = (err) => {
                 if (opts.stdin instanceof external_node_stream_.Readable)
                     opts.stdin.destroy();
-                finish(new SshError(`${opts.label} on ${this.name} failed: ${err.message}`, err.kind ?? 'connection-lost', null, stderr));
+                finish(new SshError(`${opts.label} on ${this.name} failed: ${hostText(err.message)}`, err.kind ?? 'connection-lost', null, stderr));
             };
             this.pending.add(fail);
             if (opts.timeoutMs) {
@@ -72373,7 +72500,7 @@ class SshSession {
                     finish(new SshError(`${opts.label} on ${this.name} timed out after ${Math.round(opts.timeoutMs / 1000)}s`, 'timeout', null, stderr));
                 }, opts.timeoutMs);
             }
-            this.client.exec(command, (err, ch) => {
+            const started = (err, ch) => {
                 if (err)
                     return fail(err);
                 channel = ch;
@@ -72412,7 +72539,14 @@ class SshSession {
                 else {
                     ch.end();
                 }
-            });
+            };
+            try {
+                this.client.exec(command, started);
+            }
+            catch (e) {
+                // ssh2 throws when the connection went away between the check above and now.
+                fail(e);
+            }
         });
     }
     close() {
@@ -72464,6 +72598,8 @@ class LocalDocker {
 }
 
 ;// CONCATENATED MODULE: ./src/deploy/summary.ts
+/** What a deploy did, per host: the value behind the outputs, the log lines and the job summary. */
+
 class DeployFailedError extends Error {
     summary;
     constructor(message, summary) {
@@ -72490,14 +72626,14 @@ function formatDeploySummary(s) {
     out.push(`- image: ${s.imageRefs.join(', ')}${s.imageId ? ` (${s.imageId}${s.imageDigest ? `, ${s.imageDigest}` : ''})` : ''}`);
     out.push(`- elapsed: ${seconds(s.elapsedMs)}`);
     if (s.error)
-        out.push('', '```', s.error, '```');
+        out.push('', '```', hostText(s.error).replace(/```/g, "'''"), '```');
     out.push('', '| host | status | previous | rollback | steps |', '| --- | --- | --- | --- | --- |');
     for (const h of s.hosts) {
         const rb = h.rollback
-            ? `${h.rollback.status}${h.rollback.toVersion ? ` → ${h.rollback.toVersion}` : ''}${h.rollback.detail ? `: ${h.rollback.detail}` : ''}`
+            ? hostText(`${h.rollback.status}${h.rollback.toVersion ? ` → ${h.rollback.toVersion}` : ''}${h.rollback.detail ? `: ${h.rollback.detail}` : ''}`)
             : '';
         const steps = h.steps.map((t) => `${t.step} ${seconds(t.ms)}`).join(', ');
-        out.push(`| ${h.host} | ${h.status} | ${h.previousVersion ?? ''} | ${rb.replace(/\|/g, '\\|').replace(/\n/g, ' ')} | ${steps} |`);
+        out.push(`| ${h.host} | ${h.status} | ${hostWord(h.previousVersion ?? '')} | ${rb.replace(/\|/g, '\\|').replace(/\n/g, ' ')} | ${steps} |`);
     }
     return `${out.join('\n')}\n`;
 }
@@ -72618,6 +72754,7 @@ function healthProbeScript(container) {
 ;// CONCATENATED MODULE: ./src/deploy/diagnose.ts
 /** Why `up --wait` failed: the services that are not running or not healthy, their last log lines and health probes. */
 
+
 function parseComposePs(text) {
     const t = text.trim();
     if (t === '')
@@ -72659,10 +72796,10 @@ async function describeFailure(shell, project, logLines = 20) {
                 parts.push(formatLogTail(text));
             }
         }
-        return parts.join('\n');
+        return hostText(parts.join('\n'));
     }
     catch (e) {
-        return `could not read the service state: ${e.message}`;
+        return `could not read the service state: ${hostText(e.message)}`;
     }
 }
 /** A container's last health probe (`exit N: output`), if it has a healthcheck. */
@@ -72694,11 +72831,15 @@ const LABEL = {
     version: 'com.doongzi.deploy-action.version',
 };
 const STACK_NAMESPACE = 'com.docker.stack.namespace';
-const PREFLIGHT_EXIT = { noDocker: 10, noCompose: 11, notWritable: 12, notManager: 13 };
+const PREFLIGHT_EXIT = { noDocker: 10, noCompose: 11, notWritable: 12, notManager: 13, notOwned: 14 };
 const dockerUsable = sh `docker version --format '{{.Server.Version}}' >/dev/null || { printf '%s\\n' 'the deploy user cannot use docker (add it to the docker group)' >&2; exit ${PREFLIGHT_EXIT.noDocker}; }`;
 /** deploy-path writable; then report the path as received and as the host resolves it, and the live release. */
 function deployPathReport(deployPath) {
-    return sh_lines(sh `p=${deployPath}`, sh `{ mkdir -p -- "$p/releases" 2>/dev/null && [ -w "$p/releases" ]; } || { printf 'deploy-path %s is not writable by %s: create it and chown it to that user\\n' "$p" "$(id -un)" >&2; exit ${PREFLIGHT_EXIT.notWritable}; }`, raw('cd -P -- "$p"'), raw(`printf 'requested=%s\\0' "$p"`), raw(`printf 'path=%s\\0' "$(pwd -P)"`), sh `if [ -L current ]; then t=$(readlink current); printf 'current=%s\\0' "$t"; printf 'manifest='; cat -- "$t"/${MANIFEST} 2>/dev/null || true; printf '\\0'; fi`);
+    return sh_lines(sh `p=${deployPath}`, sh `{ mkdir -p -- "$p/releases" 2>/dev/null && [ -w "$p/releases" ]; } || { printf 'deploy-path %s is not writable by %s: create it and chown it to that user\\n' "$p" "$(id -un)" >&2; exit ${PREFLIGHT_EXIT.notWritable}; }`, raw('cd -P -- "$p"'), 
+    // Another user's directory (or link) could be swapped under the deploy: refuse what the deploy user does not own.
+    raw('me=$(id -u)'), sh `for f in . releases current; do { [ -e "$f" ] || [ -L "$f" ]; } || continue; o=$(stat -c %u -- "$f"); [ "$o" = "$me" ] || { printf 'deploy-path %s: %s is owned by uid %s, not by the deploy user %s (uid %s): chown it to that user\\n' "$(pwd -P)" "$f" "$o" "$(id -un)" "$me" >&2; exit ${PREFLIGHT_EXIT.notOwned}; }; done`, sh `if [ -L current ] && [ -e current ] && [ ! -O current ]; then printf 'deploy-path %s: current points at a directory not owned by the deploy user %s\\n' "$(pwd -P)" "$(id -un)" >&2; exit ${PREFLIGHT_EXIT.notOwned}; fi`, raw(`printf 'requested=%s\\0' "$p"`), raw(`printf 'path=%s\\0' "$(pwd -P)"`), 
+    // The manifest is read only through a link TypeScript will accept (releases/<one name>); TypeScript checks it.
+    sh `if [ -L current ]; then t=$(readlink current); printf 'current=%s\\0' "$t"; printf 'manifest='; case "$t" in releases/*/*|releases/.*) ;; releases/?*) cat -- "$t"/${MANIFEST} 2>/dev/null || true;; esac; printf '\\0'; fi`);
 }
 function composePreflightScript(deployPath) {
     return remoteScript('preflight', 'preflight', PREFLIGHT_EXIT, sh_lines(raw('set -eu'), dockerUsable, sh `docker compose version >/dev/null 2>&1 || { printf '%s\\n' 'docker compose v2 is not installed on the host' >&2; exit ${PREFLIGHT_EXIT.noCompose}; }`, deployPathReport(deployPath)));
@@ -72767,24 +72908,32 @@ function writeSecretScript(w) {
 
 
 const RELEASE_EXIT = { live: 20, badName: 21 };
+/**
+ * Written into a release directory before its first upload and removed when `current` switches to it: a concurrent
+ * deploy's prune leaves a release with a fresh marker alone (it is being staged).
+ */
+const STAGING_MARKER = '.deploy-action-staging';
 /** `releases/<dir>` as `current` holds it (relative, so the deploy directory can move). */
 function currentTarget(releaseDir) {
     return `releases/${releaseDir}`;
 }
 /** A fresh, empty 0700 release directory; refused when `current` points at it (the running release). */
 function createReleaseScript(deployPath, releaseDir) {
-    return remoteScript('create-release', 'create release directory', RELEASE_EXIT, sh_lines(raw('set -eu'), sh `cd -- ${deployPath}`, sh `r=${releaseDir}`, raw('t=$(readlink current 2>/dev/null || true)'), sh `if [ "$t" = "releases/$r" ]; then printf 'releases/%s is live\\n' "$r" >&2; exit ${RELEASE_EXIT.live}; fi`, raw('rm -rf -- "releases/$r" && mkdir -m 0700 -- "releases/$r"')));
+    return remoteScript('create-release', 'create release directory', RELEASE_EXIT, sh_lines(raw('set -eu'), sh `cd -- ${deployPath}`, sh `r=${releaseDir}`, raw('t=$(readlink current 2>/dev/null || true)'), sh `if [ "$t" = "releases/$r" ]; then printf 'releases/%s is live\\n' "$r" >&2; exit ${RELEASE_EXIT.live}; fi`, raw('rm -rf -- "releases/$r" && mkdir -m 0700 -- "releases/$r"'), sh `: >"releases/$r"/${STAGING_MARKER}`));
 }
 /**
  * Point `current` at a release atomically: a new symlink under a temp name, renamed over the old one. The EXIT trap
  * removes the temp link on every way out but success.
  */
 function switchCurrentScript(deployPath, releaseDir, label, suffix = tempSuffix()) {
-    return remoteScript('switch-current', label, RELEASE_EXIT, sh_lines(raw('set -eu'), sh `cd -- ${deployPath}`, sh `tmp=${`.current.tmp-${suffix}`}`, raw(`trap 'rm -f -- "$tmp"' EXIT`), SIGNAL_TRAPS, sh `ln -sfn -- ${currentTarget(releaseDir)} "$tmp"`, raw('mv -fT -- "$tmp" current'), raw('trap - EXIT')));
+    return remoteScript('switch-current', label, RELEASE_EXIT, sh_lines(raw('set -eu'), sh `cd -- ${deployPath}`, sh `tmp=${`.current.tmp-${suffix}`}`, raw(`trap 'rm -f -- "$tmp"' EXIT`), SIGNAL_TRAPS, sh `ln -sfn -- ${currentTarget(releaseDir)} "$tmp"`, raw('mv -fT -- "$tmp" current'), raw('trap - EXIT'), sh `rm -f -- ${`releases/${releaseDir}/${STAGING_MARKER}`}`));
 }
-/** Every release directory with its modification time (seconds, fractional), as `release=<mtime> <name>` records. */
+/**
+ * What prune decides on, in the host's clock: `now=<s>`, `current=<link>`, every release directory with its
+ * modification time (`release=<mtime> <name>`, seconds, fractional) and every staging marker (`staging=<mtime> <name>`).
+ */
 function listReleasesScript(deployPath) {
-    return remoteScript('list-releases', 'list releases', RELEASE_EXIT, sh_lines(raw('set -eu'), sh `cd -- ${deployPath}/releases`, raw(`find . -mindepth 1 -maxdepth 1 -type d -printf 'release=%T@ %f\\0'`)));
+    return remoteScript('list-releases', 'list releases', RELEASE_EXIT, sh_lines(raw('set -eu'), sh `cd -- ${deployPath}`, raw(`printf 'now=%s\\0' "$(date +%s)"`), raw(`if [ -L current ]; then printf 'current=%s\\0' "$(readlink current)"; fi`), raw('cd releases'), raw(`find . -mindepth 1 -maxdepth 1 -type d -printf 'release=%T@ %f\\0'`), sh `find . -mindepth 2 -maxdepth 2 -name ${STAGING_MARKER} -printf 'staging=%T@ %h\\0'`));
 }
 /** Remove release directories by name (names only: a `/` or a dot name is refused). */
 function removeReleasesScript(deployPath, names, label) {
@@ -72798,12 +72947,70 @@ function removeCurrentScript(deployPath) {
     return remoteScript('remove-current', 'remove current', RELEASE_EXIT, sh `rm -f -- ${deployPath}/current`);
 }
 
+;// CONCATENATED MODULE: ./src/deploy/release/manifest.ts
+/**
+ * The manifest a release carries on the host (`.deploy-action.json`), read back for the rollback. The host is not
+ * trusted with it: whoever can write the deploy directory could point a rollback at any compose project, so every
+ * field is held to the grammar the deploy itself writes (project name, compose files inside the release, version by
+ * the tag grammar) before it steers anything or reaches the log.
+ */
+
+
+const manifest_PROJECT_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+const SAFE_TEXT = /^[\u0020-\u007e]{0,300}$/;
+/** A path relative to the release directory and inside it: no leading `/`, no `.`/`..` segment, printable. */
+function isInsideRelease(p) {
+    return (typeof p === 'string' &&
+        p !== '' &&
+        !p.startsWith('/') &&
+        /^[A-Za-z0-9_.@+\-/ ]{1,300}$/.test(p) &&
+        p.split('/').every((seg) => seg !== '' && seg !== '.' && seg !== '..'));
+}
+function parseManifest(text) {
+    let m;
+    try {
+        const v = JSON.parse(text);
+        if (typeof v !== 'object' || v === null || Array.isArray(v))
+            return { ok: false, problem: 'it is not an object' };
+        m = v;
+    }
+    catch {
+        return { ok: false, problem: 'it is not JSON' };
+    }
+    const bad = (field) => ({
+        ok: false,
+        problem: `its ${field} ${hostWord(JSON.stringify(m[field]) ?? 'undefined').slice(0, 120)} is not valid`,
+    });
+    if (!isVersion(m.version))
+        return bad('version');
+    if (typeof m.project !== 'string' || !manifest_PROJECT_NAME.test(m.project))
+        return bad('project');
+    const files = m.composeFiles;
+    if (!Array.isArray(files) || files.length === 0 || files.length > 20 || !files.every(isInsideRelease)) {
+        return bad('composeFiles');
+    }
+    const text_ = (v) => (typeof v === 'string' && SAFE_TEXT.test(v) ? v : '');
+    return {
+        ok: true,
+        manifest: {
+            version: m.version,
+            project: m.project,
+            composeFiles: [...files],
+            image: text_(m.image),
+            deployedAt: text_(m.deployedAt),
+        },
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/deploy/release/release.ts
 /**
  * The release skeleton both targets share: a release directory under `deploy-path/releases` (named for the version,
  * never the live one), its files and manifest, the atomic switch of `current`, and the prune that keeps exactly
  * `keep-releases` directories.
  */
+
+
+
 
 
 
@@ -72824,29 +73031,62 @@ function readDeployPathReport(records, requested) {
         throw new Error(`deploy-path ${requested} resolves on the host to ${JSON.stringify(path)}, not a usable absolute path`);
     }
     const current = records.get('current')?.[0];
-    if (!current)
+    if (current === undefined)
         return { path };
-    const dir = current.replace(/^.*releases\//, '').replace(/\/$/, '');
-    let manifest;
-    try {
-        const text = records.get('manifest')?.[0];
-        manifest = text ? JSON.parse(text) : undefined;
+    // Only `releases/<name>`, as the deploy writes it: anything else (absolute, `../..`) would steer the rollback
+    // into a directory (and compose project) the deploy never staged.
+    const dir = current.startsWith('releases/') ? current.slice('releases/'.length) : '';
+    if (!isReleaseName(dir)) {
+        throw new Error(`${path}/current points at ${hostWord(JSON.stringify(current))}, not at releases/<release>: ` +
+            'deploy-action only follows links it wrote. Check the host, then point it at a release (or remove it) by hand');
     }
-    catch {
-        manifest = undefined;
-    }
-    return { path, live: { dir, ...(manifest ? { manifest } : {}) } };
+    const text = records.get('manifest')?.[0] ?? '';
+    if (text === '')
+        return { path, live: { dir, manifestProblem: `releases/${dir} has no ${MANIFEST}` } };
+    const reading = parseManifest(text);
+    if (!reading.ok)
+        return { path, live: { dir, manifestProblem: `releases/${dir}/${MANIFEST}: ${reading.problem}` } };
+    return { path, live: { dir, manifest: reading.manifest } };
 }
 /** A re-run of the live version stages beside it, so the running release is never overwritten. */
 function releaseDirName(version, liveDir, nowMs) {
     return liveDir === version ? `${version}.r${nowMs}` : version;
 }
-/** Everything but `current` and the newest `keep - 1` others: what is left is exactly `keep` directories. */
-function releasesToPrune(entries, keep, current) {
-    const others = entries
-        .filter((e) => e.name !== current)
+/**
+ * Everything but this release and the newest `keep - 1` others, so exactly `keep` directories are left; never the
+ * release `current` points at now, nor one being staged by a concurrent deploy (a marker, or the directory, touched
+ * within `stagingMs`: the window one command may take).
+ */
+function releasesToPrune(scene, keep, mine, stagingMs) {
+    const busy = (e) => {
+        const marked = scene.staging.get(e.name);
+        if (marked === undefined)
+            return false;
+        // Without the host's clock a marker cannot be judged stale: spare it.
+        return !Number.isFinite(scene.now) || (scene.now - Math.max(marked, e.mtime)) * 1000 < stagingMs;
+    };
+    const others = scene.entries
+        .filter((e) => e.name !== mine && e.name !== scene.hostCurrent)
         .sort((a, b) => b.mtime - a.mtime || b.name.localeCompare(a.name));
-    return others.slice(Math.max(keep - 1, 0)).map((e) => e.name);
+    return others
+        .slice(Math.max(keep - 1, 0))
+        .filter((e) => !busy(e))
+        .map((e) => e.name);
+}
+/** The records of the list script (`listReleasesScript`) as a prune scene. */
+function readPruneScene(records) {
+    const timed = (r) => {
+        const sp = r.indexOf(' ');
+        return { mtime: Number(r.slice(0, sp)), name: r.slice(sp + 1).replace(/^\.\//, '') };
+    };
+    const current = records.get('current')?.[0];
+    const hostCurrent = current?.startsWith('releases/') ? current.slice('releases/'.length) : undefined;
+    return {
+        entries: (records.get('release') ?? []).map(timed),
+        staging: new Map((records.get('staging') ?? []).map(timed).map((e) => [e.name, e.mtime])),
+        now: Number(records.get('now')?.[0] ?? Number.NaN),
+        ...(hostCurrent ? { hostCurrent } : {}),
+    };
 }
 class Release {
     shell;
@@ -72893,14 +73133,14 @@ class Release {
             timeoutMs: this.timeoutMs,
         });
     }
-    /** Removes all but `keep` release directories (this one and the newest others); returns the removed names. */
+    /**
+     * Removes all but `keep` release directories (this one and the newest others), sparing what another deploy is
+     * staging or has made current; returns the removed names.
+     */
     async prune(keep) {
         const out = await this.shell().run(listReleasesScript(this.deployPath), { timeoutMs: 60_000 });
-        const entries = (parseRecords(out.stdout).get('release') ?? []).map((r) => {
-            const sp = r.indexOf(' ');
-            return { mtime: Number(r.slice(0, sp)), name: r.slice(sp + 1) };
-        });
-        const drop = releasesToPrune(entries, keep, this.dir);
+        const scene = readPruneScene(parseRecords(out.stdout));
+        const drop = releasesToPrune(scene, keep, this.dir, this.timeoutMs);
         if (drop.length) {
             await this.shell().run(removeReleasesScript(this.deployPath, drop, 'prune releases'), { timeoutMs: 120_000 });
         }
@@ -72924,6 +73164,7 @@ class Release {
 
 
 
+
 /** compose's stderr without its progress lines and the known `mode` warning: what is left is the reason. */
 function composeErrorLines(stderr) {
     const lines = stderr
@@ -72932,7 +73173,14 @@ function composeErrorLines(stderr) {
         .filter((l) => l.trim() !== '')
         .filter((l) => !/^\s*(Container|Network|Volume) \S+\s+(Recreate|Recreated|Creating|Created|Starting|Started|Waiting|Healthy|Running|Stopping|Stopped|Removing|Removed)$/.test(l))
         .filter((l) => !/secrets `uid`, `gid` and `mode` are not supported/.test(l));
-    return lines.slice(-8).join('\n');
+    return hostText(lines.slice(-8).join('\n'));
+}
+/** Before the one retry of a rollback whose connection died: long enough for a restarting sshd to listen again. */
+const ROLLBACK_RETRY_PAUSE_MS = 2_000;
+function isConnectionFailure(e) {
+    const kind = e.kind;
+    const step = e instanceof HostStepError ? e.step : undefined;
+    return kind === 'connection-lost' || kind === 'connect' || kind === 'timeout' || step === 'reconnect';
 }
 class HostDeploy {
     plan;
@@ -72975,6 +73223,9 @@ class HostDeploy {
         const prevVersion = this.live?.manifest?.version ?? this.live?.dir;
         if (prevVersion)
             this.summary.previousVersion = prevVersion;
+        if (this.live?.manifestProblem) {
+            log.warning(`${this.name}: ${this.live.manifestProblem}; a rollback to it would have to be done by hand`);
+        }
         log.info(`${this.name}: deploy path ${deployPath}, current release ${prevVersion ?? '(none)'}`);
         const delivery = await steps.run('image', () => deliverImage(plan, local, this.s, docker));
         this.summary.imageDelivery = delivery;
@@ -73002,7 +73253,7 @@ class HostDeploy {
         const out = await this.s.run(script, { timeoutMs: 60_000 }).catch((e) => {
             // The script's own message (the last stderr line) names the problem and the way out.
             if (exitName(script, e.exitCode))
-                throw new Error((e.stderr ?? '').trim().split('\n').slice(-1)[0]);
+                throw new Error(hostText((e.stderr ?? '').trim().split('\n').slice(-1)[0]));
             throw e;
         });
         const report = readDeployPathReport(parseRecords(out.stdout), this.plan.deployPath);
@@ -73043,7 +73294,7 @@ class HostDeploy {
     }
     explainSecretFailure(e) {
         const err = e;
-        const stderr = (err.stderr ?? '').trim().split('\n').slice(-5).join('\n');
+        const stderr = hostText((err.stderr ?? '').trim().split('\n').slice(-5).join('\n'));
         const owner = `${this.plan.runtimeUser.uid}:${this.plan.runtimeUser.gid}`;
         const wayOut = 'Ways out: let the deploy user run docker (the docker group) so the engine sets the owner (secret-owner: engine or auto), ' +
             'or deploy as a user allowed to chown (root). The file was removed; nothing was left readable.';
@@ -73077,7 +73328,23 @@ class HostDeploy {
     }
     /** Bring this host back to the release it ran before (or stop the new one if there was none). */
     async rollback() {
-        const outcome = await this.doRollback().catch((e) => ({ status: 'failed', detail: e.message }));
+        let outcome;
+        try {
+            outcome = await this.doRollback();
+        }
+        catch (e) {
+            // A connection that died during the rollback (sshd restarted, say) gets one more attempt on a new one.
+            if (this.switched && isConnectionFailure(e)) {
+                this.log.warning(`${this.name}: rollback interrupted (${e.message}); reconnecting to try again`);
+                this.session?.close();
+                this.session = undefined;
+                await this.clock.sleep(ROLLBACK_RETRY_PAUSE_MS);
+                outcome = await this.doRollback().catch((e2) => ({ status: 'failed', detail: e2.message }));
+            }
+            else {
+                outcome = { status: 'failed', detail: e.message };
+            }
+        }
         recordRollback(this.summary, outcome);
         return outcome;
     }
@@ -73103,12 +73370,25 @@ class HostDeploy {
                 return { status: 'stopped', detail: 'there was no previous release; the new one was stopped' };
             }
             const prev = this.live;
-            const files = prev.manifest?.composeFiles;
-            if (!files)
-                throw new Error(`releases/${prev.dir} has no .deploy-action.json; bring it up by hand`);
+            // Only a manifest that passed validation steers the rollback (which compose project, which files).
+            if (!prev.manifest)
+                throw new Error(`${prev.manifestProblem ?? `releases/${prev.dir}: no manifest`}; bring it up by hand`);
             await rel.switchCurrent(prev.dir);
-            await this.up(prev.dir, files, prev.manifest?.project ?? plan.projectName);
-            return { status: 'rolled-back', toVersion: prev.manifest?.version ?? prev.dir };
+            const { composeFiles, project, version } = prev.manifest;
+            try {
+                await this.up(prev.dir, composeFiles, project);
+            }
+            catch (e) {
+                // An `up` killed with its connection can leave containers half made (renamed, or created under the
+                // service's name), and the next `up` then stops at "Conflict … already in use": clear them and try once more.
+                if (!(e instanceof HostStepError) || !/Conflict|already in use/.test(e.message))
+                    throw e;
+                this.log.warning(`${this.name}: containers of the interrupted up are in the way; removing them, then up ${version}`);
+                const prevAbs = remoteJoin(rel.deployPath, 'releases', prev.dir);
+                await this.s.run(composeDownScript(prevAbs, project, composeFiles), { timeoutMs: plan.commandTimeoutMs });
+                await this.up(prev.dir, composeFiles, project);
+            }
+            return { status: 'rolled-back', toVersion: version };
         });
     }
     close() {
@@ -73799,12 +74079,26 @@ class SwarmTarget {
 
 
 
+
 function targetFor(plan, log) {
     const connect = (address) => openHostSession(plan, address);
     return plan.target === 'swarm' ? new SwarmTarget(plan, log, connect) : new ComposeTarget(plan, log, connect);
 }
-async function runDeploy(plan, log) {
+/**
+ * Every line the deploy logs may quote a host (a version, stderr, docker output): each passes `hostText` on the
+ * way out, whichever message forgot to, so a host can never issue a workflow command through the log.
+ */
+function inertLog(log) {
+    return {
+        info: (m) => log.info(hostText(m)),
+        warning: (m) => log.warning(hostText(m)),
+        startGroup: (n) => log.startGroup(hostText(n)),
+        endGroup: () => log.endGroup(),
+    };
+}
+async function runDeploy(plan, givenLog) {
     const started = Date.now();
+    const log = inertLog(givenLog);
     const docker = new LocalDocker(plan.secretEnvVars);
     const target = targetFor(plan, log);
     const summary = {
@@ -73836,7 +74130,10 @@ async function runDeploy(plan, log) {
     catch (e) {
         failure = e instanceof Error ? e.message : String(e);
     }
-    const tail = failure !== undefined ? await target.recover() : '';
+    // recover() words its own failures; anything it throws still leaves the summary and the error to report.
+    const tail = failure !== undefined
+        ? await target.recover().catch((e) => `Rollback did not finish: ${e.message ?? e}`)
+        : '';
     target.close();
     const previous = target.previousVersion();
     if (previous !== undefined)
@@ -73847,7 +74144,7 @@ async function runDeploy(plan, log) {
         summary.deployedHosts = summary.hosts.map((h) => h.host);
         return summary;
     }
-    summary.error = `Deploy of ${plan.version.version} failed: ${failure}\n${tail}`;
+    summary.error = hostText(`Deploy of ${plan.version.version} failed: ${failure}\n${tail}`);
     throw new DeployFailedError(summary.error, summary);
 }
 
@@ -74553,7 +74850,7 @@ async function run() {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _runtime_globals_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8462);
-/* harmony import */ var _action_main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4192);
+/* harmony import */ var _action_main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6287);
 
 
 await (0,_action_main_js__WEBPACK_IMPORTED_MODULE_1__/* .run */ .e)();

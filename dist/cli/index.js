@@ -16657,7 +16657,8 @@ function describeErrno(code) {
 }
 /**
  * The directory a check may read inside: the runner's workspace when the working directory lies in it, else the
- * nearest enclosing git checkout, else the working directory itself. A monorepo's `../shared/.env` stays readable.
+ * nearest enclosing git checkout, else `/`: with neither there is no repository to keep reads inside (a local run on
+ * one's own files), and the other guards still apply. A monorepo's `../shared/.env` stays readable.
  */
 function repositoryRootOf(workingDirectory, env = process.env) {
     const dir = (0,external_node_path_.resolve)(workingDirectory);
@@ -16668,7 +16669,7 @@ function repositoryRootOf(workingDirectory, env = process.env) {
         if ((0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_.join)(d, '.git')))
             return d;
         if ((0,external_node_path_.dirname)(d) === d)
-            return dir;
+            return d;
     }
 }
 
