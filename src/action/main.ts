@@ -104,10 +104,13 @@ export async function run(): Promise<void> {
     }
     if (deployInputs) await runDeployMode(outcome, inputs, deployInputs);
   } catch (error) {
-    // Bad input and failed deploys reach the user as one clear error annotation, never a stack trace.
-    const message = error instanceof Error ? error.message : String(error);
+    // Bad input and failed deploys reach the user as one clear error annotation, never a stack trace. Anything else
+    // is our bug: said so, with the stack at debug level, never dressed up as the user's input error.
     const ruleId =
       error instanceof UserFacingError ? error.ruleId : error instanceof DeployFailedError ? 'DA-DEP-002' : undefined;
+    const text = error instanceof Error ? error.message : String(error);
+    const message = ruleId ? text : `deploy-action internal error (please report it): ${text}`;
+    if (!ruleId && error instanceof Error && error.stack) core.debug(error.stack);
     const location = error instanceof UserFacingError ? error.location : undefined;
     core.error(message, {
       ...(ruleId ? { title: ruleTitle(ruleId) } : {}),
