@@ -9,6 +9,7 @@ export const RULE_IDS = [
   'DA-DF-003',
   'DA-DF-004',
   'DA-DF-005',
+  'DA-DF-006',
   'DA-IMG-001',
   'DA-IMG-002',
   'DA-IMG-003',

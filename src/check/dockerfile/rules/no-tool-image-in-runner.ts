@@ -1,3 +1,4 @@
+import { expandWord } from '../args.js';
 import { dockerfileRule, instructionAt } from './context.js';
 
 /** Images that exist to build, not to run: copying from them drags tools into the runner. */
@@ -17,8 +18,10 @@ export const noToolImageInRunner = dockerfileRule({
     const stageNames = new Map(ctx.parsed.stages.map((s) => [s.name ?? String(s.index), s]));
     for (const i of ctx.target.instructions) {
       if (i.keyword !== 'COPY' && i.keyword !== 'ADD') continue;
-      const from = i.flags.get('from');
-      if (!from) continue;
+      const written = i.flags.get('from');
+      if (!written) continue;
+      // `--from=$IMAGE` names what the stage's ARGs say, as BuildKit expands it.
+      const from = expandWord(written, i.scope).text;
       const stage = stageNames.get(from.toLowerCase()) ?? stageNames.get(from);
       if (!stage && TOOL_IMAGES.test(from)) {
         report(
