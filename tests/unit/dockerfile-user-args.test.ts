@@ -119,3 +119,24 @@ USER 1000
     expect(parsed.stages[0]!.instructions[1]!.scope.get('E')).toMatchObject({ value: '2', kind: 'env', line: 3 });
   });
 });
+
+describe('DA-DF-004 no-secret-in-arg-env, before the first FROM', () => {
+  const text = `ARG PYTHON_VERSION=3.12
+ARG API_TOKEN=abc123
+ARG NPM_TOKEN
+FROM python:\${PYTHON_VERSION}-slim AS builder
+RUN true
+FROM python:\${PYTHON_VERSION}-slim
+USER 1000
+`;
+  test('catches a global ARG with a secret-like default, at the property', () => {
+    const [f, ...rest] = lint(text);
+    expect(rest).toEqual([]);
+    expect(f).toMatchObject({ ruleId: 'DA-DF-004', location: { file: 'Dockerfile', line: 2, column: 5 } });
+    expect(f!.message).toContain('ARG API_TOKEN');
+    expect(f!.message).not.toContain('abc123');
+  });
+  test('does not catch a global ARG without a default, or a plain version ARG', () => {
+    expect(ids(text.replace('ARG API_TOKEN=abc123\n', ''))).toEqual([]);
+  });
+});

@@ -12,8 +12,10 @@ export const noSecretInArgEnv = dockerfileRule({
     fix: 'Use `RUN --mount=type=secret,id=…` at build time and secret files (`*_FILE`) at run time.',
   },
   check(ctx, report) {
-    for (const stage of ctx.parsed.stages) {
-      for (const i of stage.instructions) {
+    // ARGs before the first FROM land in the history of every stage that redeclares them: checked the same way.
+    const instructions = [ctx.parsed.globalInstructions, ...ctx.parsed.stages.map((s) => s.instructions)];
+    for (const list of instructions) {
+      for (const i of list) {
         if (i.keyword !== 'ENV' && i.keyword !== 'ARG') continue;
         for (const p of i.properties) {
           if (!isSecretLikeKey(p.name)) continue;
