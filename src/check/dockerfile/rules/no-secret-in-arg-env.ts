@@ -1,4 +1,4 @@
-import { isSecretLikeKey } from '../../../rules/secret-names.js';
+import { hasUrlCredentials, isSecretLikeKey } from '../../../rules/secret-names.js';
 import { dockerfileRule } from './context.js';
 
 export const noSecretInArgEnv = dockerfileRule({
@@ -18,12 +18,17 @@ export const noSecretInArgEnv = dockerfileRule({
       for (const i of list) {
         if (i.keyword !== 'ENV' && i.keyword !== 'ARG') continue;
         for (const p of i.properties) {
+          const at = { file: ctx.file, line: p.line, column: p.column };
+          if (p.value && hasUrlCredentials(p.value)) {
+            report(`${i.keyword} ${p.name} holds a URL with a password (user:password@): docker inspect shows it.`, at);
+            continue;
+          }
           if (!isSecretLikeKey(p.name)) continue;
           // An ARG without a default only declares the name; its value comes at build time.
           if (i.keyword === 'ENV' || p.value)
             report(
               `${i.keyword} ${p.name} puts a secret-like value into the image (docker inspect / docker history show it).`,
-              { file: ctx.file, line: p.line, column: p.column },
+              at,
             );
         }
       }
