@@ -44,7 +44,7 @@ describe('a check raises only its own rule', () => {
     // Two Dockerfiles: a USER that is missing (DA-DF-002) and one that hangs on an unset ARG (DA-DF-006) exclude
     // each other in one file.
     const contexts = [
-      'FROM python:3.12-slim\nENV API_TOKEN=x\nCOPY --from=ghcr.io/astral-sh/uv /uv /bin/\n',
+      'FROM python:3.12-slim\nENV API_TOKEN=x\nCOPY --from=ghcr.io/astral-sh/uv /uv /bin/\nRUN echo "app ALL=(ALL) NOPASSWD: ALL" >> /etc/sudoers\n',
       'FROM python:3.12-slim\nARG UID\nUSER $UID\n',
     ].map((text) => {
       const parsed = parseDockerfile(text);

@@ -2,6 +2,7 @@ import type { DockerfileRule } from './context.js';
 import { dockerignore } from './dockerignore.js';
 import { finalStageUser } from './final-stage-user.js';
 import { multiStage } from './multi-stage.js';
+import { noPasswordlessSudo } from './no-passwordless-sudo.js';
 import { noSecretInArgEnv } from './no-secret-in-arg-env.js';
 import { noToolImageInRunner } from './no-tool-image-in-runner.js';
 import { userFromUnsetArg } from './user-from-unset-arg.js';
@@ -14,4 +15,5 @@ export const DOCKERFILE_RULES: readonly DockerfileRule[] = [
   noSecretInArgEnv,
   dockerignore,
   userFromUnsetArg,
+  noPasswordlessSudo,
 ];
