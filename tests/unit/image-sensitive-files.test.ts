@@ -129,10 +129,14 @@ describe('DA-IMG-006 secret-file-baked-in', () => {
     const image = await readSavedImage(streamOf(await legacySave(spec)), proofReadOptions(request));
     expect(proveImage(image, request).findings.filter((f) => f.ruleId === 'DA-IMG-006')).toEqual([]);
     expect(
-      ['.env.example', 'id_rsa.pub', 'etc/ssl/certs/x.pem', 'venv/lib/python3.12/site-packages/certifi/cacert.pem'].map(
-        isSecretFilePath,
-      ),
-    ).toEqual([false, false, false, false]);
+      [
+        '.env.example',
+        'id_rsa.pub',
+        'etc/ssl/certs/x.pem',
+        'venv/lib/python3.12/site-packages/certifi/cacert.pem',
+        'usr/local/lib/python3.12/test/keycert.pem',
+      ].map(isSecretFilePath),
+    ).toEqual([false, false, false, false, false]);
     expect(['srv/.env.production', 'home/app/.ssh/id_ed25519', 'run/secrets/token'].map(isSecretFilePath)).toEqual([
       true,
       true,

@@ -7,7 +7,17 @@ import type { FileEntry } from './save-reader/types.js';
 
 /** Trees of packages and the distribution's own data: certifi's cacert.pem and CA bundles are public, not secrets. */
 const LIBRARY_SEGMENTS = new Set(['site-packages', 'dist-packages', 'node_modules']);
-const DISTRIBUTION_TREES = ['usr/lib/', 'usr/share/', 'usr/include/', 'etc/ssl/', 'etc/pki/', 'etc/ca-certificates/'];
+const DISTRIBUTION_TREES = [
+  'usr/lib/',
+  'usr/share/',
+  'usr/include/',
+  // Runtimes installed under /usr/local (official python images: test certificates of the standard library).
+  'usr/local/lib/',
+  'usr/local/share/',
+  'etc/ssl/',
+  'etc/pki/',
+  'etc/ca-certificates/',
+];
 /** Templates committed on purpose, next to the real `.env`. */
 const DOTENV_TEMPLATES = new Set(['.env.example', '.env.sample', '.env.template', '.env.dist']);
 
