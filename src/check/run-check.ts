@@ -16,6 +16,7 @@ import { buildImage, dockerReachable } from './image/build.js';
 import { verifyImage, type ImageVerification } from './image/verify-image.js';
 
 const BUILDX_MISSING = ruleIn(INPUT_RULES, 'DA-INP-007');
+const PROOFS_NOT_RUN = ruleIn(INPUT_RULES, 'DA-INP-009');
 
 export interface CheckOptions {
   workingDirectory: string;
@@ -163,6 +164,15 @@ export async function runCheck(opts: CheckOptions): Promise<CheckOutcome> {
     } catch (error) {
       findings.push(asFinding(error));
     }
+  }
+  if (!opts.skipImage && !verification) {
+    findings.push(
+      findingOf(
+        PROOFS_NOT_RUN,
+        'The image was not built and read, so no image proof (DA-IMG-*) ran: the absence of image findings proves nothing. Fix the error above and run again.',
+        { file: dockerfileLabel, line: targetStage?.from.line ?? 1 },
+      ),
+    );
   }
 
   const compose = await checkCompose({

@@ -66,6 +66,7 @@ export const RULE_IDS = [
   'DA-INP-006',
   'DA-INP-007',
   'DA-INP-008',
+  'DA-INP-009',
   'DA-CFG-001',
   'DA-CFG-002',
 ] as const;

@@ -11,6 +11,8 @@ export interface Instruction {
   flags: Map<string, string | null>;
   /** ENV/ARG/LABEL pairs; `value` is null for `ARG NAME` without a default. */
   properties: Array<{ name: string; value: string | null; line: number; column: number }>;
+  /** The instruction as written, flags included, continuations joined (`RUN --mount=… uv sync`). */
+  text: string;
   /** The ARGs and ENVs in scope when it runs, with build-args applied (global ARGs only for FROM and before it). */
   scope: ArgScope;
 }
@@ -61,6 +63,7 @@ function toInstruction(ast: AstInstruction, scope: ArgScope): Instruction {
     args: ast.getArguments().map((a) => a.getValue()),
     flags,
     properties,
+    text: ast.getTextContent().replace(/[\\`]\r?\n/g, ' '),
     scope,
   };
 }
