@@ -11,6 +11,7 @@ import { ALL_RULES, ruleById } from './catalog.js';
 import { loadDockerIgnore } from '../docker/dockerignore.js';
 import { ReadTextError, readTextFile, repositoryRootOf } from '../util/read-text.js';
 import { lintDockerfile } from './dockerfile/lint.js';
+import { contextProbes } from './build-context.js';
 import { composeBuildTarget } from './compose-target.js';
 import { findStage, parseDockerfile, type ParsedDockerfile, type Stage } from './dockerfile/parse.js';
 import { buildImage, dockerReachable } from './image/build.js';
@@ -140,6 +141,7 @@ export async function runCheck(opts: CheckOptions): Promise<CheckOutcome> {
         target: targetStage,
         dockerIgnore: ignore,
         dockerIgnorePath: rel(file),
+        mustExclude: await contextProbes(path.resolve(opts.workingDirectory, opts.context), compose.model),
       }),
     );
   } catch (error) {
