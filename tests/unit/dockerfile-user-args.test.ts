@@ -79,7 +79,9 @@ describe('DA-DF-006 user-from-unset-arg', () => {
   test('catches a USER from an ARG with no default and no build-arg, as a warning at the USER line', () => {
     const [f] = lint(NO_DEFAULT);
     expect(f).toMatchObject({ ruleId: 'DA-DF-006', severity: 'warning', location: { line: 6 } });
-    expect(f!.message).toContain('USER $UID depends on UID, which has no default and no build-arg');
+    expect(f!.message).toContain(
+      'USER $UID depends on UID, which this Dockerfile gives no value (no default, no build-arg)',
+    );
     expect(f!.message).toContain('only the image proof (DA-IMG-001) can');
   });
   test('catches a stage ARG whose global has no default either', () => {
@@ -96,7 +98,7 @@ describe('DA-DF-006 user-from-unset-arg', () => {
 });
 
 describe('ARG resolution in FROM and COPY --from', () => {
-  test('a stage ARG names the image COPY --from copies the uv binary from (DA-DF-003)', () => {
+  test('catches COPY --from=$UV_IMAGE when the stage ARG names the uv image (DA-DF-003), not when a build-arg names busybox', () => {
     const text = `ARG UV_IMAGE=ghcr.io/astral-sh/uv:0.5
 FROM python:3.12-slim AS builder
 RUN true

@@ -17,7 +17,7 @@ export const userFromUnsetArg = dockerfileRule({
     if (!found?.user.unknown.length) return;
     const names = found.user.unknown.join(', ');
     report(
-      `USER ${found.raw} depends on ${names}, which has no default and no build-arg: the Dockerfile cannot tell whether the container runs as root, only the image proof (DA-IMG-001) can.`,
+      `USER ${found.raw} depends on ${names}, which this Dockerfile gives no value (no default, no build-arg): the text cannot tell whether the container runs as root, only the image proof (DA-IMG-001) can.`,
       instructionAt(ctx, found.instruction),
     );
   },
