@@ -84,6 +84,12 @@ describe('DA-DF-006 user-from-unset-arg', () => {
     );
     expect(f!.message).toContain('only the image proof (DA-IMG-001) can');
   });
+  test('catches a global ARG UID=0 that the stage never redeclares (BuildKit expands it to nothing there)', () => {
+    const text = fastapi('0').replace('ARG UID\nARG GID\n', '');
+    const [f] = lint(text);
+    expect(f).toMatchObject({ ruleId: 'DA-DF-006', location: { line: 8 } });
+    expect(f!.message).toContain('ARG UID is declared before the first FROM only: redeclare it in this stage.');
+  });
   test('catches a stage ARG whose global has no default either', () => {
     expect(ids(fastapi('1000').replace('ARG UID=1000', 'ARG UID'))).toEqual(['DA-DF-006@10']);
   });

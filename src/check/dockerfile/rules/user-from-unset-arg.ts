@@ -16,8 +16,13 @@ export const userFromUnsetArg = dockerfileRule({
     const found = lastUser(ctx);
     if (!found?.user.unknown.length) return;
     const names = found.user.unknown.join(', ');
+    // A global ARG is not seen after FROM unless redeclared: the usual slip behind an empty USER.
+    const global = found.user.unknown.filter((n) => ctx.parsed.globalArgs.has(n) && !found.instruction.scope.has(n));
+    const hint = global.length
+      ? ` ${global.map((n) => `ARG ${n}`).join(', ')} is declared before the first FROM only: redeclare it in this stage.`
+      : '';
     report(
-      `USER ${found.raw} depends on ${names}, which this Dockerfile gives no value (no default, no build-arg): the text cannot tell whether the container runs as root, only the image proof (DA-IMG-001) can.`,
+      `USER ${found.raw} depends on ${names}, which this Dockerfile gives no value (no default, no build-arg): the text cannot tell whether the container runs as root, only the image proof (DA-IMG-001) can.${hint}`,
       instructionAt(ctx, found.instruction),
     );
   },
