@@ -11,11 +11,14 @@ import { ALL_RULES, ruleById } from './catalog.js';
 import { loadDockerIgnore } from '../docker/dockerignore.js';
 import { ReadTextError, readTextFile, repositoryRootOf } from '../util/read-text.js';
 import { lintDockerfile } from './dockerfile/lint.js';
+import { contextProbes } from './build-context.js';
+import { composeBuildTarget } from './compose-target.js';
 import { findStage, parseDockerfile, type ParsedDockerfile, type Stage } from './dockerfile/parse.js';
 import { buildImage, dockerReachable } from './image/build.js';
 import { verifyImage, type ImageVerification } from './image/verify-image.js';
 
 const BUILDX_MISSING = ruleIn(INPUT_RULES, 'DA-INP-007');
+const PROOFS_NOT_RUN = ruleIn(INPUT_RULES, 'DA-INP-009');
 
 export interface CheckOptions {
   workingDirectory: string;
@@ -79,6 +82,20 @@ export async function runCheck(opts: CheckOptions): Promise<CheckOutcome> {
   let image: ImageFacts | undefined;
   let verification: ImageVerification | undefined;
 
+  // Compose first: with no `target` input, the stage a prod service builds (`build.target`) is the one that ships.
+  const compose = await checkCompose({
+    cwd: opts.workingDirectory,
+    repositoryRoot: root,
+    files: opts.composeFiles,
+    env: opts.env,
+    buildContext: opts.context,
+    dockerfile: opts.dockerfile,
+  });
+  const fromCompose = opts.target
+    ? undefined
+    : composeBuildTarget(compose.model, path.resolve(opts.workingDirectory, opts.dockerfile));
+  const target = opts.target || fromCompose?.stage;
+
   try {
     let text: string;
     try {
@@ -100,17 +117,20 @@ export async function runCheck(opts: CheckOptions): Promise<CheckOutcome> {
         line: 1,
       });
     }
-    targetStage = findStage(parsed, opts.target);
+    targetStage = findStage(parsed, target);
     if (!targetStage) {
       const names =
         parsed.stages
           .map((s) => s.name)
           .filter(Boolean)
           .join(', ') || '(none named)';
+      const source = fromCompose ? ` (build.target of compose service '${fromCompose.service}')` : '';
       throw new UserFacingError(
-        `Target stage '${opts.target}' is not in ${dockerfileLabel}; its stages are: ${names}.`,
+        `Target stage '${target}'${source} is not in ${dockerfileLabel}; its stages are: ${names}.`,
         'DA-INP-003',
-        { file: dockerfileLabel, line: 1 },
+        fromCompose
+          ? { file: rel(fromCompose.origin.file), line: fromCompose.origin.line, column: fromCompose.origin.column }
+          : { file: dockerfileLabel, line: 1 },
       );
     }
     const { ignore, file } = await loadDockerIgnore(opts.context, opts.dockerfile, root);
@@ -121,6 +141,7 @@ export async function runCheck(opts: CheckOptions): Promise<CheckOutcome> {
         target: targetStage,
         dockerIgnore: ignore,
         dockerIgnorePath: rel(file),
+        mustExclude: await contextProbes(path.resolve(opts.workingDirectory, opts.context), compose.model),
       }),
     );
   } catch (error) {
@@ -139,7 +160,7 @@ export async function runCheck(opts: CheckOptions): Promise<CheckOutcome> {
       const built = await buildImage({
         dockerfile: opts.dockerfile,
         context: opts.context,
-        target: opts.target,
+        target,
         buildArgs: opts.buildArgs,
         network: opts.network,
         env: opts.env,
@@ -164,15 +185,16 @@ export async function runCheck(opts: CheckOptions): Promise<CheckOutcome> {
       findings.push(asFinding(error));
     }
   }
+  if (!opts.skipImage && !verification) {
+    findings.push(
+      findingOf(
+        PROOFS_NOT_RUN,
+        'The image was not built and read, so no image proof (DA-IMG-*) ran: the absence of image findings proves nothing. Fix the error above and run again.',
+        { file: dockerfileLabel, line: targetStage?.from.line ?? 1 },
+      ),
+    );
+  }
 
-  const compose = await checkCompose({
-    cwd: opts.workingDirectory,
-    repositoryRoot: root,
-    files: opts.composeFiles,
-    env: opts.env,
-    buildContext: opts.context,
-    dockerfile: opts.dockerfile,
-  });
   findings.push(...compose.findings);
 
   const known = new Set(ALL_RULES.map((r) => r.id));

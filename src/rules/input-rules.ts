@@ -76,6 +76,16 @@ export const INPUT_RULES = defineRules([
     fix: 'Replace the link, FIFO or oversized file with a regular file inside the repository; the message names it.',
   },
   {
+    id: 'DA-INP-009',
+    name: 'image-proofs-not-run',
+    severity: 'warning',
+    area: 'input',
+    summary: 'The image proofs (DA-IMG-*) ran: the image was built and read.',
+    rationale:
+      'When the build or the read fails, no image proof runs; "0 image findings" must not be read as "proven clean".',
+    fix: 'Fix the error reported with it (build failure, engine, image read) and run again.',
+  },
+  {
     id: 'DA-CFG-001',
     name: 'ignore-without-reason',
     severity: 'warning',

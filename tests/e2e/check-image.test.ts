@@ -103,6 +103,26 @@ describe('check mode, image half (dist under Node 24, real engine)', () => {
     expect(run.outputs['runtime-user']).toBe('65532:0');
   });
 
+  test('passwordless sudo, a baked-in key and a setuid helper are each blamed on the line that added them', async () => {
+    const dir = await makeWorkspace(undefined, async (d) => {
+      await copyFile(
+        path.join(FIXTURES, 'dockerfiles', 'sudo-and-secrets.Dockerfile'),
+        path.join(d, 'deploy/Dockerfile'),
+      );
+      await mkdir(path.join(d, 'certs'), { recursive: true });
+      await writeFile(path.join(d, 'certs/server.key'), 'not a real key\n');
+    });
+    workspaces.push(dir);
+    const run = await runAction(dir, {});
+    const at = (id: string) => run.annotations.filter((a) => a.title?.startsWith(id)).map((a) => [a.severity, a.line]);
+    expect(at('DA-IMG-005')).toEqual([['error', dockerfileLine(dir, 'NOPASSWD')]]);
+    expect(at('DA-DF-007')).toEqual([]); // the image proof at the same line supersedes the text rule
+    expect(at('DA-IMG-006')).toEqual([['error', dockerfileLine(dir, 'COPY certs')]]);
+    // Only the helper: the base image's own setuid programs (passwd, su, mount…) are the usual set.
+    expect(at('DA-IMG-007')).toEqual([['warning', dockerfileLine(dir, 'chmod 4755')]]);
+    expect(run.annotations.find((a) => a.title?.startsWith('DA-IMG-006'))!.message).toContain('/app/certs/server.key');
+  });
+
   test('bad input: a missing Dockerfile, an unknown target and a failing build each give one clear error', async () => {
     const missing = await check(undefined, { dockerfile: 'deploy/Nope.Dockerfile' });
     expect(errors(missing.run).filter((a) => a.title?.startsWith('DA-INP-002'))).toHaveLength(1);
@@ -126,5 +146,8 @@ describe('check mode, image half (dist under Node 24, real engine)', () => {
     expect(build).toHaveLength(1);
     expect(build[0]).toMatchObject({ file: 'deploy/Dockerfile', line: dockerfileLine(broken, 'exit 3') });
     expect(build[0]!.message).toContain('exit code: 3');
+    expect(failed.annotations.filter((a) => a.title?.startsWith('DA-INP-009')).map((a) => a.severity)).toEqual([
+      'warning',
+    ]);
   });
 });

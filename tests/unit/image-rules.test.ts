@@ -18,6 +18,9 @@ function image(facts: Partial<Omit<ImageRuleContext, 'configuredUser' | 'user'>>
     userAt: at(6),
     shippedTools: [],
     deletedTools: [],
+    sudoGrants: [],
+    secretFiles: [],
+    setuidFiles: [],
     ...rest,
   };
   return runChecks(IMAGE_RULES, ctx);

@@ -41,20 +41,19 @@ describe('the rule catalog', () => {
 
 describe('a check raises only its own rule', () => {
   test("each Dockerfile rule's findings carry its id and severity, and together they are lintDockerfile's", () => {
-    const parsed = parseDockerfile(
-      'FROM python:3.12-slim\nENV API_TOKEN=x\nCOPY --from=ghcr.io/astral-sh/uv /uv /bin/\n',
-    );
-    const ctx = {
-      file: 'Dockerfile',
-      parsed,
-      target: parsed.stages[0]!,
-      dockerIgnore: undefined,
-      dockerIgnorePath: '',
-    };
-    const all = lintDockerfile(ctx);
+    // Two Dockerfiles: a USER that is missing (DA-DF-002) and one that hangs on an unset ARG (DA-DF-006) exclude
+    // each other in one file.
+    const contexts = [
+      'FROM python:3.12-slim\nENV API_TOKEN=x\nCOPY --from=ghcr.io/astral-sh/uv /uv /bin/\nRUN echo "app ALL=(ALL) NOPASSWD: ALL" >> /etc/sudoers\n',
+      'FROM python:3.12-slim\nARG UID\nUSER $UID\n',
+    ].map((text) => {
+      const parsed = parseDockerfile(text);
+      return { file: 'Dockerfile', parsed, target: parsed.stages[0]!, dockerIgnore: undefined, dockerIgnorePath: '' };
+    });
+    const all = contexts.flatMap((ctx) => lintDockerfile(ctx));
     expect(new Set(all.map((f) => f.ruleId)).size).toBe(DOCKERFILE_RULES.length);
     for (const rule of DOCKERFILE_RULES) {
-      const own = runChecks([rule], ctx);
+      const own = contexts.flatMap((ctx) => runChecks([rule], ctx));
       expect(own.length).toBeGreaterThan(0);
       expect(own.every((f) => f.ruleId === rule.meta.id && f.severity === rule.meta.severity)).toBe(true);
     }

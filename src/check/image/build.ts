@@ -4,6 +4,7 @@ import path from 'node:path';
 import { UserFacingError } from '../../findings/finding.js';
 import { type RunResult as CommandResult, runProcess as runCommand } from '../../process/run.js';
 import { tail } from '../../util/format.js';
+import { failingLine } from './build-failure.js';
 import type { ParsedDockerfile } from '../dockerfile/parse.js';
 
 export interface BuildRequest {
@@ -55,38 +56,7 @@ function gitHubCacheArgs(env: BuildRequest['env'], driver: string): string[] {
   return ['--cache-from', 'type=gha', '--cache-to', 'type=gha,mode=max'];
 }
 
-const squash = (text: string) => text.replace(/\s+/g, ' ').trim();
-
-/**
- * Finds the Dockerfile line a failed build blames. Newer BuildKit prints `Dockerfile:12` above the quoted source;
- * older BuildKit (dockerd 20.10) only names the step, `> [builder 5/5] RUN uv sync:`, and the classic builder
- * `Step 5/12 : RUN uv sync`; those are matched against the parsed instructions of that stage.
- */
-export function failingLine(log: string, dockerfile: string, parsed?: ParsedDockerfile): number | undefined {
-  const base = path.basename(dockerfile);
-  let line: number | undefined;
-  for (const m of log.matchAll(/^(?:#\d+ )?(\S+):(\d+)\s*$/gm)) {
-    if (path.basename(m[1]!) === base) line = Number(m[2]);
-  }
-  if (line !== undefined || !parsed) return line;
-  const step = [...log.matchAll(/^(?:#\d+ )?\s*> \[(?:(\S+) )?\d+\/\d+\] (.+):\s*$/gm)].at(-1);
-  const classic = [...log.matchAll(/^Step \d+\/\d+ : (.+)$/gm)].at(-1);
-  const text = step ? squash(step[2]!) : classic ? squash(classic[1]!) : undefined;
-  if (!text) return undefined;
-  const stageName = step?.[1]?.toLowerCase();
-  const stages = parsed.stages.filter((s) => !stageName || s.name === stageName || `stage-${s.index}` === stageName);
-  for (const stage of stages.length ? stages : parsed.stages) {
-    for (const i of [stage.from, ...stage.instructions]) {
-      if (
-        squash(`${i.keyword} ${i.args.join(' ')}`).startsWith(text) ||
-        text.startsWith(squash(`${i.keyword} ${i.args.join(' ')}`))
-      ) {
-        return i.line;
-      }
-    }
-  }
-  return undefined;
-}
+export { failingLine } from './build-failure.js';
 
 export async function buildImage(req: BuildRequest): Promise<BuildResult> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'deploy-action-build-'));

@@ -11,7 +11,7 @@
 import type { Readable } from 'node:stream';
 import tar from 'tar-stream';
 import { overlayLayers } from './save-reader/filesystem-view.js';
-import { basename, normalisePath } from './save-reader/image-path.js';
+import { basename, dirname, normalisePath } from './save-reader/image-path.js';
 import { detectLayerCompression } from './save-reader/layer-compression.js';
 import { emptySummary, type KeepRules, layerSummarySink } from './save-reader/layer-summary.js';
 import {
@@ -123,12 +123,16 @@ async function readSaveStream(
   return found;
 }
 
-/** Wanted files, and any file that may turn out to hold one's bytes: same name, or a backup like `passwd-`. */
-function wantedFileRules(wanted: readonly string[]): (path: string) => boolean {
+/**
+ * Wanted files, and any file that may turn out to hold one's bytes: same name, or a backup like `passwd-`; and
+ * every file directly inside a wanted directory.
+ */
+function wantedFileRules(wanted: readonly string[], dirs: readonly string[]): (path: string) => boolean {
   const paths = new Set(wanted);
   const names = [...new Set(wanted.map(basename))];
+  const inDirs = new Set(dirs);
   return (path) => {
-    if (paths.has(path)) return true;
+    if (paths.has(path) || inDirs.has(dirname(path))) return true;
     const base = basename(path);
     return names.some((n) => base === n || (base.startsWith(n) && '-.~_'.includes(base.charAt(n.length))));
   };
@@ -140,10 +144,11 @@ export async function readSavedImage(
   options: ReadOptions,
 ): Promise<SavedImage> {
   const wanted = (options.wantContents ?? []).map(normalisePath);
+  const wantedDirs = (options.wantContentsIn ?? []).map(normalisePath);
   const wantedSet = new Set(wanted);
   const rules: KeepRules = {
-    isReported: (path) => wantedSet.has(path) || options.isInteresting(path),
-    mayHoldWantedContents: wantedFileRules(wanted),
+    isReported: (path, mode) => wantedSet.has(path) || options.isInteresting(path, mode),
+    mayHoldWantedContents: wantedFileRules(wanted, wantedDirs),
     maxContentBytes: options.maxContentBytes ?? MiB,
   };
   const found = await readSaveStream(stream, rules, options.maxJsonBytes ?? 16 * MiB);
@@ -173,7 +178,8 @@ export async function readSavedImage(
   });
   const view = overlayLayers(summaries);
   const contents = new Map<string, FileContent>();
-  for (const path of wanted) {
+  const inDirs = wantedDirs.flatMap((dir) => view.list(dir).map((e) => `${dir}/${basename(e.path)}`));
+  for (const path of [...wanted, ...inDirs]) {
     const content = view.contentOf(path);
     if (content) contents.set(path, content);
   }

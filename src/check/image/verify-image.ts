@@ -6,9 +6,11 @@ import { buildToolMatcher } from './build-tools.js';
 import { mapHistoryToInstructions, type HistoryOrigin } from './instruction-map.js';
 import { layerHistory } from './layer-provenance.js';
 import { runtimeBuildTools } from './runtime-tools.js';
-import { readSavedImage, type FileEntry, type SavedImage } from './saved-image.js';
+import { readSavedImage, type FileEntry, type ReadOptions, type SavedImage } from './saved-image.js';
 import { openSaveStream, type SaveStream } from './save-stream.js';
-import type { ImageRuleContext, ToolFile, ToolsAddedBy } from './rules/context.js';
+import type { BlamedFile, ImageRuleContext, ToolFile, ToolsAddedBy } from './rules/context.js';
+import { describeSetuid, isRegularEntry, isSecretFilePath, isSetuidMode, isUnusualSetuid } from './sensitive-files.js';
+import { passwordlessSudo, SUDOERS, SUDOERS_DIR } from './sudoers.js';
 import { IMAGE_RULES } from './rules/image-rules.js';
 
 export interface VerifyRequest {
@@ -59,15 +61,25 @@ function describeOrigin(origin: HistoryOrigin | undefined, label: string): { whe
   };
 }
 
+/** What the reader keeps for the proofs: build tools, secret-looking files, setuid files, accounts, sudoers. */
+export function proofReadOptions(req: Pick<VerifyRequest, 'forbiddenTools' | 'allowedTools'>): ReadOptions {
+  const matcher = buildToolMatcher({ extra: req.forbiddenTools, allowed: req.allowedTools });
+  return {
+    isInteresting: (p, mode) => matcher.isInteresting(p) || isSecretFilePath(p) || isSetuidMode(mode),
+    wantContents: ['etc/passwd', 'etc/group', SUDOERS],
+    wantContentsIn: [SUDOERS_DIR],
+  };
+}
+
 /** Proves from the built image that it runs as non-root and carries no build tools, blaming Dockerfile lines. */
 export async function verifyImage(req: VerifyRequest): Promise<ImageVerification> {
+  const image = await saveAndRead(req.imageId, (stream) => readSavedImage(stream, proofReadOptions(req)));
+  return proveImage(image, req);
+}
+
+/** The image proofs on an image already read (the unit tests read one built in memory). */
+export function proveImage(image: SavedImage, req: VerifyRequest): ImageVerification {
   const matcher = buildToolMatcher({ extra: req.forbiddenTools, allowed: req.allowedTools });
-  const image = await saveAndRead(req.imageId, (stream) =>
-    readSavedImage(stream, {
-      isInteresting: (p) => matcher.isInteresting(p),
-      wantContents: ['etc/passwd', 'etc/group'],
-    }),
-  );
   const label = req.dockerfileLabel;
   const chain = stageChain(req.parsed, req.target);
 
@@ -78,6 +90,12 @@ export async function verifyImage(req: VerifyRequest): Promise<ImageVerification
     chain,
   );
   const layerOrigin = new Map(layerHistory(image.config).map((l) => [l.layerIndex, origins[l.historyIndex]]));
+  const blame = (layerIndex: number) => describeOrigin(layerOrigin.get(layerIndex), label);
+  const blamed = (path: string, detail: string, layerIndex: number): BlamedFile => ({
+    path,
+    detail,
+    ...blame(layerIndex),
+  });
 
   // Runtime user, resolved as the runtime does it, through the image's own account files.
   const configuredUser = image.config.config?.User ?? '';
@@ -101,13 +119,14 @@ export async function verifyImage(req: VerifyRequest): Promise<ImageVerification
     for (const entry of entries) {
       const tool = entry.type === 'directory' ? undefined : nameOf(entry.path);
       if (tool === undefined) continue;
-      const origin = describeOrigin(layerOrigin.get(entry.layerIndex), label);
+      const origin = blame(entry.layerIndex);
       const group = groups.get(origin.location.line) ?? { ...origin, files: [] };
       group.files.push({ path: entry.path, tool, size: entry.size });
       groups.set(origin.location.line, group);
     }
     return [...groups.values()];
   };
+  const regular = image.finalFiles.filter(isRegularEntry);
   const ctx: ImageRuleContext = {
     configuredUser,
     user: resolved,
@@ -115,6 +134,9 @@ export async function verifyImage(req: VerifyRequest): Promise<ImageVerification
     // Shipped: every directory on the image's PATH, through symlinks; deleted: the bin-like directories, as before.
     shippedTools: toolsAddedBy(runtimeBuildTools(image, matcher), (p) => matcher.toolNameAnywhere(p)),
     deletedTools: toolsAddedBy(image.removedFiles, (p) => matcher.toolName(p)),
+    sudoGrants: passwordlessSudo(image.contents).map((g) => blamed(g.path, `line ${g.line}`, g.layerIndex)),
+    secretFiles: regular.filter((e) => isSecretFilePath(e.path)).map((e) => blamed(e.path, '', e.layerIndex)),
+    setuidFiles: regular.filter(isUnusualSetuid).map((e) => blamed(e.path, describeSetuid(e), e.layerIndex)),
   };
 
   return {

@@ -13,6 +13,17 @@ export interface LintContext {
   /** The parsed `.dockerignore`, or undefined when the context has none. */
   dockerIgnore: DockerIgnore | undefined;
   dockerIgnorePath: string;
+  /** Context paths `.dockerignore` must exclude (what is there, what Compose points at); unset: the usual patterns. */
+  mustExclude?: readonly ContextProbe[];
+}
+
+/** A path of the build context that must not reach the builder, the pattern that excludes it, and why. */
+export interface ContextProbe {
+  /** Relative to the context root, `/`-separated. */
+  path: string;
+  pattern: string;
+  /** `.env.prod is in the build context`; empty when it is always demanded. */
+  why: string;
 }
 
 /** A rule read from the Dockerfile text; findings go on the instruction (or property) that breaks it. */

@@ -1,12 +1,19 @@
-import { dockerfileRule } from './context.js';
+import { type ContextProbe, dockerfileRule } from './context.js';
 
-/** What must never reach the build context: dev secrets, prod secrets, the git history. */
-const MUST_EXCLUDE = [
-  { pattern: '.env', probe: '.env' },
-  { pattern: '.env.*', probe: '.env.prod' },
-  { pattern: 'secrets/', probe: 'secrets/db_password.txt' },
-  { pattern: '.git', probe: '.git/config' },
+/** When the context is not known: dev secrets, prod secrets, the git history, as the seed lays them out. */
+const USUAL: readonly ContextProbe[] = [
+  { pattern: '.env', path: '.env', why: '' },
+  { pattern: '.env.*', path: '.env.prod', why: '' },
+  { pattern: 'secrets/', path: 'secrets/db_password.txt', why: '' },
+  { pattern: '.git', path: '.git/config', why: '' },
 ];
+
+/** Each pattern once, with the first reason given for it. */
+function describe(probes: readonly ContextProbe[]): string {
+  const seen = new Map<string, string>();
+  for (const p of probes) if (!seen.has(p.pattern)) seen.set(p.pattern, p.why);
+  return [...seen].map(([pattern, why]) => (why ? `${pattern} (${why})` : pattern)).join(', ');
+}
 
 export const dockerignore = dockerfileRule({
   meta: {
@@ -14,22 +21,25 @@ export const dockerignore = dockerfileRule({
     name: 'dockerignore',
     severity: 'error',
     area: 'dockerfile',
-    summary: '`.dockerignore` exists and excludes `.env`, `.env.*`, `secrets/` and `.git`.',
+    summary:
+      '`.dockerignore` exists and excludes `.git`, and `.env`, `.env.*` and `secrets/` when the context has them or Compose points into them.',
     rationale:
       'Whatever the build context holds can end up in a layer through `COPY . .`; dev passwords live in `.env`.',
     fix: 'Add the missing patterns to `.dockerignore` at the root of the build context.',
   },
   check(ctx, report) {
+    const probes = ctx.mustExclude ?? USUAL;
     const ignore = ctx.dockerIgnore;
     if (!ignore) {
-      report(`No .dockerignore in the build context: .env, secrets/ and .git can be copied into the image.`, {
-        file: ctx.file,
-        line: 1,
-      });
+      if (probes.length)
+        report(`No .dockerignore in the build context: ${describe(probes)} can be copied into the image.`, {
+          file: ctx.file,
+          line: 1,
+        });
       return;
     }
-    const missing = MUST_EXCLUDE.filter((m) => !ignore.excludes(m.probe)).map((m) => m.pattern);
+    const missing = probes.filter((p) => !ignore.excludes(p.path));
     if (missing.length)
-      report(`.dockerignore does not exclude ${missing.join(', ')}.`, { file: ctx.dockerIgnorePath, line: 1 });
+      report(`.dockerignore does not exclude ${describe(missing)}.`, { file: ctx.dockerIgnorePath, line: 1 });
   },
 });

@@ -1,5 +1,5 @@
-import { stageChain } from '../parse.js';
 import { dockerfileRule, instructionAt } from './context.js';
+import { describeSources, lastUser } from './last-user.js';
 
 export const finalStageUser = dockerfileRule({
   meta: {
@@ -7,22 +7,23 @@ export const finalStageUser = dockerfileRule({
     name: 'final-stage-user',
     severity: 'error',
     area: 'dockerfile',
-    summary: 'The final stage sets a non-root `USER`.',
+    summary: 'The final stage sets a non-root `USER` (ARGs and ENVs in it resolved as the build resolves them).',
     rationale: 'A container that runs as root turns an application bug into a host compromise.',
     fix: 'Add `RUN groupadd -r appuser && useradd -r -g appuser appuser` and `USER appuser` to the runner stage.',
   },
   check(ctx, report) {
-    // The last USER of the target or of a stage it is built FROM is the one the container runs as.
-    const lastUser = stageChain(ctx.parsed, ctx.target)
-      .flatMap((s) => s.instructions)
-      .filter((i) => i.keyword === 'USER')
-      .at(-1);
-    if (!lastUser)
+    const found = lastUser(ctx);
+    if (!found) {
       report(
         `Stage '${ctx.target.name ?? ctx.target.index}' sets no USER, so the container runs as root.`,
         instructionAt(ctx, ctx.target.from),
       );
-    else if (/^(root|0)(:|$)/.test(lastUser.args[0] ?? ''))
-      report(`USER ${lastUser.args[0]} runs the container as root.`, instructionAt(ctx, lastUser));
+      return;
+    }
+    if (found.user.unknown.length || !/^(root|0+)$/.test(found.user.text)) return;
+    const via = found.user.used.length
+      ? ` (it resolves to '${found.user.text}' through ${describeSources(found.user)})`
+      : '';
+    report(`USER ${found.raw} runs the container as root${via}.`, instructionAt(ctx, found.instruction));
   },
 });

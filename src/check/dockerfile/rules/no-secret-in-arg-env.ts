@@ -1,4 +1,4 @@
-import { isSecretLikeKey } from '../../../rules/secret-names.js';
+import { hasUrlCredentials, isSecretLikeKey } from '../../../rules/secret-names.js';
 import { dockerfileRule } from './context.js';
 
 export const noSecretInArgEnv = dockerfileRule({
@@ -12,16 +12,23 @@ export const noSecretInArgEnv = dockerfileRule({
     fix: 'Use `RUN --mount=type=secret,id=…` at build time and secret files (`*_FILE`) at run time.',
   },
   check(ctx, report) {
-    for (const stage of ctx.parsed.stages) {
-      for (const i of stage.instructions) {
+    // ARGs before the first FROM land in the history of every stage that redeclares them: checked the same way.
+    const instructions = [ctx.parsed.globalInstructions, ...ctx.parsed.stages.map((s) => s.instructions)];
+    for (const list of instructions) {
+      for (const i of list) {
         if (i.keyword !== 'ENV' && i.keyword !== 'ARG') continue;
         for (const p of i.properties) {
+          const at = { file: ctx.file, line: p.line, column: p.column };
+          if (p.value && hasUrlCredentials(p.value)) {
+            report(`${i.keyword} ${p.name} holds a URL with a password (user:password@): docker inspect shows it.`, at);
+            continue;
+          }
           if (!isSecretLikeKey(p.name)) continue;
           // An ARG without a default only declares the name; its value comes at build time.
           if (i.keyword === 'ENV' || p.value)
             report(
               `${i.keyword} ${p.name} puts a secret-like value into the image (docker inspect / docker history show it).`,
-              { file: ctx.file, line: p.line, column: p.column },
+              at,
             );
         }
       }

@@ -21,6 +21,17 @@ export interface ToolsAddedBy {
   files: readonly ToolFile[];
 }
 
+/** A file of the image, tied to the Dockerfile instruction (or base image) whose layer wrote it. */
+export interface BlamedFile {
+  /** Path inside the image, without the leading `/`. */
+  path: string;
+  /** What about it (`line 3`, `setuid root`). */
+  detail: string;
+  /** `RUN at line 7`, `the base image 'python:3.12-slim'`. */
+  where: string;
+  location: SourceLocation;
+}
+
 /** What the image proofs read: facts of the built image, already tied to Dockerfile lines. */
 export interface ImageRuleContext {
   /** The image config's `User` ('' when unset). */
@@ -33,6 +44,12 @@ export interface ImageRuleContext {
   shippedTools: readonly ToolsAddedBy[];
   /** Tools one layer added and a later one deleted: hidden at runtime, still in every pull. */
   deletedTools: readonly ToolsAddedBy[];
+  /** NOPASSWD lines of /etc/sudoers and /etc/sudoers.d/* (detail: the line in that file). */
+  sudoGrants: readonly BlamedFile[];
+  /** Secret-looking files present at runtime (.env, keys, secrets/…). */
+  secretFiles: readonly BlamedFile[];
+  /** Setuid/setgid files beyond the base distributions' usual set. */
+  setuidFiles: readonly BlamedFile[];
 }
 
 /** A proof from the built image; findings go on the Dockerfile line that caused it. */
@@ -46,4 +63,17 @@ export function imageRule<Id extends ImageRuleId>(rule: ImageRule<Id>): ImageRul
 export function listPaths(files: readonly ToolFile[], describe: (f: ToolFile) => string): string {
   const shown = files.slice(0, 8).map(describe);
   return shown.join(', ') + (files.length > shown.length ? ` and ${files.length - shown.length} more` : '');
+}
+
+/** Files grouped by the instruction that wrote them, in line order: one finding per Dockerfile line. */
+export function groupByInstruction(
+  files: readonly BlamedFile[],
+): Array<{ where: string; location: SourceLocation; files: BlamedFile[] }> {
+  const groups = new Map<number, { where: string; location: SourceLocation; files: BlamedFile[] }>();
+  for (const f of files) {
+    const group = groups.get(f.location.line) ?? { where: f.where, location: f.location, files: [] };
+    group.files.push(f);
+    groups.set(f.location.line, group);
+  }
+  return [...groups.values()].sort((a, b) => a.location.line - b.location.line);
 }

@@ -38,7 +38,7 @@ export interface LayerSummary {
 }
 
 export interface KeepRules {
-  isReported(path: string): boolean;
+  isReported(path: string, mode: number): boolean;
   /** Whether a regular file's bytes may be what a wanted file resolves to. */
   mayHoldWantedContents(path: string): boolean;
   maxContentBytes: number;
@@ -84,7 +84,7 @@ export function layerSummarySink(summary: LayerSummary, rules: KeepRules): Sink 
       else if (!base.startsWith(META_PREFIX)) summary.whiteouts.push(join(dirname(path), base.slice(WHITEOUT.length)));
     } else if (path !== '') {
       summary.written.add(path, type === 'directory');
-      const reported = rules.isReported(path);
+      const reported = rules.isReported(path, header.mode ?? 0);
       const candidate = (isRegular(type) || type === 'link') && rules.mayHoldWantedContents(path);
       if (reported || candidate || type === 'symlink') {
         keep = {

@@ -2,10 +2,15 @@
 import type { HistoryEntry } from '../layer-provenance.js';
 
 export interface ReadOptions {
-  /** Paths (normalised: no leading `/` or `./`, no trailing `/`) the caller wants reported in the runtime view. */
-  isInteresting(path: string): boolean;
+  /**
+   * Paths (normalised: no leading `/` or `./`, no trailing `/`) the caller wants reported in the runtime view; `mode`
+   * is the entry's tar mode, setuid/setgid bits included.
+   */
+  isInteresting(path: string, mode: number): boolean;
   /** Files whose final contents the caller needs, e.g. `etc/passwd`, `etc/group`. */
   wantContents?: readonly string[];
+  /** Directories whose files' final contents the caller needs too, whatever their names (`etc/sudoers.d`). */
+  wantContentsIn?: readonly string[];
   /** Cap on each wanted file's kept contents (default 1 MiB); beyond it the contents are marked truncated. */
   maxContentBytes?: number;
   /** Cap on JSON documents (manifest, index, config) buffered from the stream (default 16 MiB). */
