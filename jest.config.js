@@ -8,7 +8,8 @@ const common = {
 };
 export default {
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/tests/unit/**/*.test.ts'] },
+    // Unit tests share the CI machine with the e2e suites (two workers): a generous timeout keeps load from failing them.
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/tests/unit/**/*.test.ts'], testTimeout: 30_000 },
     { ...common, displayName: 'e2e', testMatch: ['<rootDir>/tests/e2e/**/*.test.ts'], slowTestThreshold: 120, setupFilesAfterEnv: ['<rootDir>/tests/helpers/e2e-setup.ts'] },
   ],
 };
