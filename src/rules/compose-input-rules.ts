@@ -30,7 +30,7 @@ export const COMPOSE_INPUT_RULES = defineRules([
     area: 'input',
     summary: 'A compose file does not expand YAML aliases excessively.',
     rationale:
-      'Nested aliases can expand a small file into billions of nodes ("billion laughs"), exhausting memory; the check refuses such files rather than hang.',
+      'Nested aliases can expand a small file into billions of nodes ("billion laughs"), exhausting memory; the check refuses a file whose aliases expand to more than 200,000 nodes or 16 MiB of text rather than hang. How many aliases a file uses does not matter: large anchor-heavy files pass.',
     fix: 'Use fewer, shallower anchors and aliases, or `extends`, to share configuration.',
   },
   {
