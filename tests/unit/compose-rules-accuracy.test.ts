@@ -1,0 +1,58 @@
+// Prod rules on patterns from real repositories: what each catches and what it does not.
+import { at, byRule, checkSeedWithExtra, cleanup } from './compose-helpers.js';
+
+const dirs: string[] = [];
+afterAll(() => dirs.forEach(cleanup));
+
+async function withExtra(extra: string, files: Record<string, string> = {}, env: Record<string, string> = {}) {
+  const r = await checkSeedWithExtra(extra, files, env);
+  dirs.push(r.dir);
+  return r;
+}
+
+describe('DA-CMP-025 resource-limits: a limit that resolves to 0 is no limit', () => {
+  const zeroLimits = `services:
+  app:
+    deploy:
+      resources:
+        limits:
+          cpus: "\${WEB_CPUS:-0}"
+          memory: "0"
+  worker:
+    image: org/worker:1.0
+    cpus: 0.0
+    mem_limit: 0b
+    restart: unless-stopped
+    healthcheck: { test: ["CMD", "true"] }
+`;
+  test('catches cpus "${WEB_CPUS:-0}", memory "0", cpus 0.0 and mem_limit 0b, each at its line', async () => {
+    const f = byRule((await withExtra(zeroLimits)).findings, 'DA-CMP-025');
+    expect(f.map(at)).toEqual([
+      'deploy/extra.yml:6',
+      'deploy/extra.yml:7',
+      'deploy/extra.yml:10',
+      'deploy/extra.yml:11',
+    ]);
+    expect(f[0]!.message).toContain('cpus: ${WEB_CPUS:-0} (= 0), which resolves to 0 = unlimited');
+    expect(f[3]!.message).toMatch(/mem_limit: 0b.*0 = unlimited: it has no memory limit/);
+  });
+  test('does not catch a non-zero default or value ("${WEB_CPUS:-0.5}", 0.25, 512M)', async () => {
+    const f = byRule(
+      (
+        await withExtra(
+          zeroLimits
+            .replace('${WEB_CPUS:-0}', '${WEB_CPUS:-0.5}')
+            .replace('"0"', '512M')
+            .replace('0.0', '0.25')
+            .replace('0b', '10m'),
+        )
+      ).findings,
+      'DA-CMP-025',
+    );
+    expect(f).toEqual([]);
+  });
+  test('does not catch the interpolated value when the environment sets it non-zero', async () => {
+    const f = byRule((await withExtra(zeroLimits, {}, { WEB_CPUS: '2' })).findings, 'DA-CMP-025');
+    expect(f.map(at)).not.toContain('deploy/extra.yml:6');
+  });
+});
