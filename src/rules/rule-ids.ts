@@ -50,6 +50,7 @@ export const RULE_IDS = [
   'DA-CMP-042',
   'DA-CMP-043',
   'DA-CMP-044',
+  'DA-CMP-045',
   'DA-DEP-001',
   'DA-DEP-002',
   'DA-DEP-003',

@@ -56,3 +56,23 @@ describe('DA-CMP-025 resource-limits: a limit that resolves to 0 is no limit', (
     expect(f.map(at)).not.toContain('deploy/extra.yml:6');
   });
 });
+
+describe('DA-CMP-045 root-group', () => {
+  test('catches user "unit:root" and "1000:0", at the user line', async () => {
+    const named = await withExtra('services:\n  app:\n    user: unit:root\n');
+    expect(byRule(named.findings, 'DA-CMP-045').map(at)).toEqual(['deploy/extra.yml:3']);
+    expect(byRule(named.findings, 'DA-CMP-045')[0]!.message).toContain('group root is the root group');
+    const numeric = await withExtra('services:\n  app:\n    user: "1000:0"\n');
+    expect(byRule(numeric.findings, 'DA-CMP-045').map(at)).toEqual(['deploy/extra.yml:3']);
+    expect(byRule(numeric.findings, 'DA-CMP-037')).toEqual([]);
+  });
+  test('does not catch 1000:1000, a uid alone, or root:root (DA-CMP-037 reports that one)', async () => {
+    for (const user of ['"1000:1000"', '"10001"', 'app:app']) {
+      const r = await withExtra(`services:\n  app:\n    user: ${user}\n`);
+      expect(byRule(r.findings, 'DA-CMP-045')).toEqual([]);
+    }
+    const root = await withExtra('services:\n  app:\n    user: root:root\n');
+    expect(byRule(root.findings, 'DA-CMP-045')).toEqual([]);
+    expect(byRule(root.findings, 'DA-CMP-037').map(at)).toEqual(['deploy/extra.yml:3']);
+  });
+});

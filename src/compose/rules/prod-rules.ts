@@ -11,6 +11,7 @@ import { imageNotPinned } from './image-not-pinned.js';
 import { privileged } from './privileged.js';
 import { resourceLimits } from './resource-limits.js';
 import { restartPolicy } from './restart-policy.js';
+import { rootGroupUser } from './root-group.js';
 import { rootUser } from './root-user.js';
 import { secretExampleMissing } from './secret-example-missing.js';
 import { secretFileInImage } from './secret-file-in-image.js';
@@ -58,4 +59,5 @@ export const PROD_RULES: readonly ComposeRule[] = [
   imageNotPinned,
   restartPolicy,
   healthcheck,
+  rootGroupUser,
 ];
