@@ -76,3 +76,96 @@ describe('DA-CMP-045 root-group', () => {
     expect(byRule(root.findings, 'DA-CMP-037').map(at)).toEqual(['deploy/extra.yml:3']);
   });
 });
+
+/** A monitoring-agent-like service (the pattern of cadvisor / node-exporter stacks): host namespaces and devices. */
+const hostAgent = `services:
+  agent:
+    image: org/agent:2.1.0
+    ipc: host
+    uts: host
+    userns_mode: host
+    cgroup: host
+    security_opt:
+      - seccomp:unconfined
+      - apparmor=unconfined
+      - label:disable
+      - no-new-privileges:true
+    cap_add: [SYS_PTRACE, SYS_MODULE, NET_ADMIN, DAC_READ_SEARCH, CAP_SYS_ADMIN, NET_BIND_SERVICE]
+    devices:
+      - /dev/kmsg:/dev/kmsg
+      - source: /dev/fuse
+        target: /dev/fuse
+        permissions: rwm
+    volumes:
+      - /var/run/docker.sock:/var/run/docker.sock:ro
+`;
+/** The same service confined: its own namespaces, default profiles, a narrow capability. */
+const confinedAgent = `services:
+  agent:
+    image: org/agent:2.1.0
+    ipc: private
+    userns_mode: ""
+    security_opt: [no-new-privileges:true, seccomp=./seccomp.json]
+    cap_add: [NET_BIND_SERVICE]
+`;
+
+describe('DA-CMP-046 host-namespace', () => {
+  test('catches ipc, uts, userns_mode and cgroup: host, each at its line', async () => {
+    const f = byRule((await withExtra(hostAgent)).findings, 'DA-CMP-046');
+    expect(f.map(at)).toEqual([4, 5, 6, 7].map((l) => `deploy/extra.yml:${l}`));
+    expect(f[2]!.message).toContain('userns_mode: host');
+  });
+  test('does not catch ipc: private or an empty userns_mode', async () => {
+    expect(byRule((await withExtra(confinedAgent)).findings, 'DA-CMP-046')).toEqual([]);
+  });
+});
+
+describe('DA-CMP-047 unconfined', () => {
+  test('catches seccomp:unconfined, apparmor=unconfined and label:disable', async () => {
+    const f = byRule((await withExtra(hostAgent)).findings, 'DA-CMP-047');
+    expect(f.map(at)).toEqual([9, 10, 11].map((l) => `deploy/extra.yml:${l}`));
+    expect(f[0]!.message).toContain('switching off the seccomp filter');
+  });
+  test('does not catch no-new-privileges or a custom seccomp profile', async () => {
+    expect(byRule((await withExtra(confinedAgent)).findings, 'DA-CMP-047')).toEqual([]);
+  });
+});
+
+describe('DA-CMP-041 dangerous-capability, the wider list', () => {
+  test('catches SYS_PTRACE, SYS_MODULE, NET_ADMIN, DAC_READ_SEARCH and CAP_SYS_ADMIN, not NET_BIND_SERVICE', async () => {
+    const f = byRule((await withExtra(hostAgent)).findings, 'DA-CMP-041');
+    expect(f.map((x) => x.message.match(/capability (\S+)/)?.[1])).toEqual([
+      'SYS_PTRACE',
+      'SYS_MODULE',
+      'NET_ADMIN',
+      'DAC_READ_SEARCH',
+      'CAP_SYS_ADMIN',
+    ]);
+    expect(f.map(at)).toEqual(Array(5).fill('deploy/extra.yml:13'));
+  });
+  test('does not catch NET_BIND_SERVICE alone', async () => {
+    expect(byRule((await withExtra(confinedAgent)).findings, 'DA-CMP-041')).toEqual([]);
+  });
+});
+
+describe('DA-CMP-048 host-devices', () => {
+  test('catches devices in short and long syntax, each at its entry', async () => {
+    const f = byRule((await withExtra(hostAgent)).findings, 'DA-CMP-048');
+    expect(f.map(at)).toEqual(['deploy/extra.yml:15', 'deploy/extra.yml:16']);
+    expect(f.map((x) => x.message)).toEqual([
+      expect.stringContaining('host device /dev/kmsg'),
+      expect.stringContaining('host device /dev/fuse'),
+    ]);
+  });
+  test('does not catch a service without devices', async () => {
+    expect(byRule((await withExtra(confinedAgent)).findings, 'DA-CMP-048')).toEqual([]);
+  });
+});
+
+describe('DA-CMP-021 docker-socket-mount, read-only', () => {
+  test('catches a :ro socket mount and says it is still root on the host', async () => {
+    const f = byRule((await withExtra(hostAgent)).findings, 'DA-CMP-021');
+    expect(f.map(at)).toEqual(['deploy/extra.yml:20']);
+    expect(f[0]!.message).toMatch(/read-only, which is still root on the host/);
+  });
+});

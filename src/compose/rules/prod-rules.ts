@@ -4,6 +4,8 @@ import { dockerSocketMount } from './docker-socket-mount.js';
 import { envFileMissing } from './env-file-missing.js';
 import { envFileNotGitignored } from './env-file-not-gitignored.js';
 import { healthcheck } from './healthcheck.js';
+import { hostDevices } from './host-devices.js';
+import { hostNamespace } from './host-namespace.js';
 import { hostBindMount } from './host-bind-mount.js';
 import { hostNetwork } from './host-network.js';
 import { hostPid } from './host-pid.js';
@@ -26,6 +28,7 @@ import { secretNotFile } from './secret-not-file.js';
 import { secretTrackedByGit } from './secret-tracked-by-git.js';
 import { sourceCodeMount } from './source-code-mount.js';
 import { statefulService } from './stateful-service.js';
+import { unconfined } from './unconfined.js';
 import { undeclaredNamedVolume } from './undeclared-named-volume.js';
 import { undefinedSecret } from './undefined-secret.js';
 
@@ -60,4 +63,7 @@ export const PROD_RULES: readonly ComposeRule[] = [
   restartPolicy,
   healthcheck,
   rootGroupUser,
+  hostNamespace,
+  unconfined,
+  hostDevices,
 ];
