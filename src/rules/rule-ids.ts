@@ -54,6 +54,7 @@ export const RULE_IDS = [
   'DA-CMP-046',
   'DA-CMP-047',
   'DA-CMP-048',
+  'DA-CMP-049',
   'DA-DEP-001',
   'DA-DEP-002',
   'DA-DEP-003',

@@ -169,3 +169,54 @@ describe('DA-CMP-021 docker-socket-mount, read-only', () => {
     expect(f[0]!.message).toMatch(/read-only, which is still root on the host/);
   });
 });
+
+/** A database and its pooler as quick-start stacks write them: trust auth, empty root passwords. */
+const openDatabases = `services:
+  db:
+    image: org/postgres-custom:16
+    environment:
+      POSTGRES_HOST_AUTH_METHOD: trust
+  mysql:
+    image: org/mysql-custom:8
+    environment:
+      - MYSQL_ALLOW_EMPTY_PASSWORD=yes
+      - MARIADB_ALLOW_EMPTY_ROOT_PASSWORD=1
+  cache:
+    image: org/bitnami-like:7
+    environment:
+      ALLOW_EMPTY_PASSWORD: "yes"
+  pooler:
+    image: org/pgbouncer-custom:1.23
+    env_file: ../pooler.env
+`;
+const poolerEnv = 'DB_HOST=db\nAUTH_TYPE=trust\n';
+const closedDatabases = `services:
+  db:
+    image: org/postgres-custom:16
+    environment:
+      POSTGRES_HOST_AUTH_METHOD: scram-sha-256
+      ALLOW_EMPTY_PASSWORD: "no"
+  pooler:
+    image: org/pgbouncer-custom:1.23
+    env_file: ../pooler.env
+`;
+
+describe('DA-CMP-049 auth-disabled', () => {
+  test('catches trust auth, empty-password switches and a pooler AUTH_TYPE=trust in an env file', async () => {
+    const f = byRule((await withExtra(openDatabases, { 'pooler.env': poolerEnv })).findings, 'DA-CMP-049');
+    expect(f.map(at)).toEqual([
+      'deploy/extra.yml:5',
+      'deploy/extra.yml:9',
+      'deploy/extra.yml:10',
+      'deploy/extra.yml:14',
+      'pooler.env:2',
+    ]);
+    expect(f[0]!.message).toContain('POSTGRES_HOST_AUTH_METHOD=trust');
+    expect(f[4]!.message).toMatch(/env file \.\.\/pooler\.env sets AUTH_TYPE=trust.*pooler/);
+    expect(f.every((x) => x.severity === 'error')).toBe(true);
+  });
+  test('does not catch scram-sha-256, ALLOW_EMPTY_PASSWORD=no or AUTH_TYPE=scram-sha-256', async () => {
+    const r = await withExtra(closedDatabases, { 'pooler.env': 'AUTH_TYPE=scram-sha-256\n' });
+    expect(byRule(r.findings, 'DA-CMP-049')).toEqual([]);
+  });
+});

@@ -1,3 +1,4 @@
+import { authDisabled } from './auth-disabled.js';
 import type { ComposeRule } from './context.js';
 import { dangerousCapability } from './dangerous-capability.js';
 import { dockerSocketMount } from './docker-socket-mount.js';
@@ -66,4 +67,5 @@ export const PROD_RULES: readonly ComposeRule[] = [
   hostNamespace,
   unconfined,
   hostDevices,
+  authDisabled,
 ];
