@@ -1,5 +1,8 @@
 // Prod rules on patterns from real repositories: what each catches and what it does not.
-import { at, byRule, checkSeedWithExtra, cleanup } from './compose-helpers.js';
+import { join } from 'node:path';
+import { loadRuleSettings } from '../../src/findings/suppressions.js';
+import { RULE_IDS } from '../../src/rules/rule-ids.js';
+import { at, byRule, checkSeedWithExtra, cleanup, makeProject } from './compose-helpers.js';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach(cleanup));
@@ -218,5 +221,71 @@ describe('DA-CMP-049 auth-disabled', () => {
   test('does not catch scram-sha-256, ALLOW_EMPTY_PASSWORD=no or AUTH_TYPE=scram-sha-256', async () => {
     const r = await withExtra(closedDatabases, { 'pooler.env': 'AUTH_TYPE=scram-sha-256\n' });
     expect(byRule(r.findings, 'DA-CMP-049')).toEqual([]);
+  });
+});
+
+/** A self-hosted data tier as real stacks pin it: vendor repositories, other registries, and look-alike tools. */
+const dataTier = `services:
+  pg:
+    image: bitnami/postgresql:16.4.0
+  kafka:
+    image: confluentinc/cp-kafka:7.7.1
+  bouncer:
+    image: edoburu/pgbouncer:v1.23.1-p2
+  olap:
+    image: clickhouse/clickhouse-server:24.8
+  s3:
+    image: chrislusf/seaweedfs:3.80
+  search:
+    image: docker.elastic.co/elasticsearch/elasticsearch:8.15.3
+  objects:
+    image: quay.io/minio/minio:RELEASE.2024-10-13T13-34-11Z
+  official:
+    image: docker.io/library/postgres:16
+  exporter:
+    image: prometheuscommunity/postgres-exporter:v0.15.0
+  ui:
+    image: rediscommander/redis-commander:latest
+  kafka-ui:
+    image: provectuslabs/kafka-ui:v0.7.2
+  mirror:
+    image: registry.internal:5000/db/postgres:16
+  own:
+    image: org/redis-sidecar:1.0
+`;
+
+describe('DA-CMP-024 stateful-service, by repository', () => {
+  test('catches vendor repositories and other registries: bitnami, confluentinc, edoburu, clickhouse, seaweedfs, elastic, quay minio', async () => {
+    const f = byRule((await withExtra(dataTier)).findings, 'DA-CMP-024');
+    expect(f.map(at)).toEqual([3, 5, 7, 9, 11, 13, 15, 17].map((l) => `deploy/extra.yml:${l}`));
+    expect(f[2]!.message).toContain('runs a postgres pooler (image edoburu/pgbouncer:v1.23.1-p2)');
+  });
+  test('does not catch look-alike names (postgres-exporter, redis-commander, kafka-ui) or unknown images', async () => {
+    const lines = byRule((await withExtra(dataTier)).findings, 'DA-CMP-024').map(at);
+    for (const l of [19, 21, 23, 25, 27]) expect(lines).not.toContain(`deploy/extra.yml:${l}`);
+  });
+  test('the settings file marks a mirror stateful and a known image stateless', async () => {
+    const settings = 'stateful:\n  - registry.internal:5000/db/postgres\nstateless:\n  - chrislusf/seaweedfs\n';
+    const r = await withExtra(dataTier, { '.github/deploy-action.yml': settings });
+    const lines = byRule(r.findings, 'DA-CMP-024').map(at);
+    expect(lines).toContain('deploy/extra.yml:25');
+    expect(lines).not.toContain('deploy/extra.yml:11');
+    expect(byRule(r.findings, 'DA-CMP-024').find((x) => at(x) === 'deploy/extra.yml:25')!.message).toContain(
+      'runs a stateful image (image registry.internal:5000/db/postgres:16)',
+    );
+  });
+});
+
+describe('the settings file: stateful: and stateless: image lists', () => {
+  test('are read as lists of repositories; anything else under them is an error at its line', async () => {
+    const good = makeProject({ 's.yml': 'rules:\n  DA-CMP-024: warning\nstateful:\n  - org/own-db\nstateless: []\n' });
+    dirs.push(good);
+    const ok = await loadRuleSettings(join(good, 's.yml'), 's.yml', new Set<string>(RULE_IDS), good);
+    expect(ok.images).toEqual({ stateful: ['org/own-db'], stateless: [] });
+    expect(ok.findings).toEqual([]);
+    const bad = makeProject({ 's.yml': 'stateful: org/own-db\nstateless:\n  - { repo: x }\n' });
+    dirs.push(bad);
+    const r = await loadRuleSettings(join(bad, 's.yml'), 's.yml', new Set<string>(RULE_IDS), bad);
+    expect(r.findings.map((x) => `${x.ruleId}@${x.location?.line}`)).toEqual(['DA-CFG-002@1', 'DA-CFG-002@2']);
   });
 });
