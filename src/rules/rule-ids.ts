@@ -55,6 +55,8 @@ export const RULE_IDS = [
   'DA-CMP-047',
   'DA-CMP-048',
   'DA-CMP-049',
+  'DA-CMP-050',
+  'DA-CMP-051',
   'DA-DEP-001',
   'DA-DEP-002',
   'DA-DEP-003',

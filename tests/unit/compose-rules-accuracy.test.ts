@@ -289,3 +289,48 @@ describe('the settings file: stateful: and stateless: image lists', () => {
     expect(r.findings.map((x) => `${x.ruleId}@${x.location?.line}`)).toEqual(['DA-CFG-002@1', 'DA-CFG-002@2']);
   });
 });
+
+/** What real stacks bind-mount: hot-reload code, database data under the repository, a read-only proxy config. */
+const mounts = `services:
+  app:
+    volumes:
+      - ../app:/app/app
+      - ../nginx/nginx.conf:/etc/nginx/nginx.conf:ro
+      - ../.data/mysql:/var/lib/mysql
+      - ../storage:/var/lib/postgresql/data
+      - type: bind
+        source: /srv/pgdata
+        target: /pg
+      - /srv/uploads:/uploads
+`;
+const mountFiles = { 'nginx/nginx.conf': 'events {}\n', 'app/main.py': 'print(1)\n' };
+
+describe('bind mounts by what they hold', () => {
+  test('DA-CMP-022 catches source code under the build context, and nothing else', async () => {
+    const f = byRule((await withExtra(mounts, mountFiles)).findings, 'DA-CMP-022');
+    expect(f.map(at)).toEqual(['deploy/extra.yml:4']);
+  });
+  test('DA-CMP-050 catches host data directories: by name (.data/mysql, pgdata) or by a database data target', async () => {
+    const f = byRule((await withExtra(mounts, mountFiles)).findings, 'DA-CMP-050');
+    expect(f.map(at)).toEqual(['deploy/extra.yml:6', 'deploy/extra.yml:7', 'deploy/extra.yml:8']);
+    expect(f[0]!.message).toContain('keeps data in host directory .data/mysql (at /var/lib/mysql)');
+    expect(f[0]!.message).toContain('named data volume or a managed service');
+    expect(f[0]!.severity).toBe('error');
+  });
+  test('DA-CMP-051 catches a single read-only config file, as a warning', async () => {
+    const f = byRule((await withExtra(mounts, mountFiles)).findings, 'DA-CMP-051');
+    expect(f.map((x) => [at(x), x.severity])).toEqual([['deploy/extra.yml:5', 'warning']]);
+  });
+  test('DA-CMP-020 keeps a plain host path (/srv/uploads), not the data, config or code mounts', async () => {
+    const r = await withExtra(mounts, mountFiles);
+    expect(byRule(r.findings, 'DA-CMP-020').map(at)).toEqual(['deploy/extra.yml:11']);
+  });
+  test('does not call a writable config file or a read-only directory a config file', async () => {
+    const r = await withExtra(
+      'services:\n  app:\n    volumes:\n      - ../nginx/nginx.conf:/etc/nginx/nginx.conf\n      - ../nginx:/etc/nginx:ro\n',
+      mountFiles,
+    );
+    expect(byRule(r.findings, 'DA-CMP-051')).toEqual([]);
+    expect(byRule(r.findings, 'DA-CMP-022').map(at)).toEqual(['deploy/extra.yml:4', 'deploy/extra.yml:5']);
+  });
+});

@@ -5,6 +5,8 @@ import { dockerSocketMount } from './docker-socket-mount.js';
 import { envFileMissing } from './env-file-missing.js';
 import { envFileNotGitignored } from './env-file-not-gitignored.js';
 import { healthcheck } from './healthcheck.js';
+import { configFileMount } from './config-file-mount.js';
+import { hostDataMount } from './host-data-mount.js';
 import { hostDevices } from './host-devices.js';
 import { hostNamespace } from './host-namespace.js';
 import { hostBindMount } from './host-bind-mount.js';
@@ -68,4 +70,6 @@ export const PROD_RULES: readonly ComposeRule[] = [
   unconfined,
   hostDevices,
   authDisabled,
+  hostDataMount,
+  configFileMount,
 ];
