@@ -334,3 +334,22 @@ describe('bind mounts by what they hold', () => {
     expect(byRule(r.findings, 'DA-CMP-022').map(at)).toEqual(['deploy/extra.yml:4', 'deploy/extra.yml:5']);
   });
 });
+
+describe('DA-CMP-027 secret-mode: optional, and right where written', () => {
+  const refs = (modes: string[]) =>
+    `services:\n  app:\n    secrets:\n${modes.map((m, i) => `      - source: db_password\n        target: t${i}\n${m ? `        mode: ${m}\n` : ''}`).join('')}`;
+  test('catches an unquoted decimal 400 (= 0620) with the leading-0 hint, and 0640', async () => {
+    const f = byRule((await withExtra(refs(['400', '0640']))).findings, 'DA-CMP-027');
+    expect(f.map(at)).toEqual(['deploy/extra.yml:6', 'deploy/extra.yml:9']);
+    expect(f[0]!.message).toContain(
+      'mode 400, a decimal number to Compose (= 0620); an octal mode needs its leading 0',
+    );
+    expect(f[1]!.message).toContain('has mode 0640; 0400 or stricter');
+  });
+  test('does not catch a reference without mode, nor 0400', async () => {
+    const r = await withExtra(refs(['', '0400']));
+    expect(byRule(r.findings, 'DA-CMP-027')).toEqual([]);
+    // The notice says the same: the deploy sets 0400, a mode in the file is optional.
+    expect(byRule(r.findings, 'DA-CMP-031')[0]!.message).toContain('a mode in the compose file is optional');
+  });
+});
