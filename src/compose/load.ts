@@ -9,6 +9,7 @@ import { ComposeInputError, type Issue } from './issues.js';
 import { canonicalizeFile } from './canonical.js';
 import { mergeRoot } from './merge.js';
 import { type ParsedFile, parseComposeFile } from './parse.js';
+import { schemaIssues } from './schema.js';
 import { castFile } from './typecast.js';
 import { isMap, isSeq, type Origin, type YMap, type YNode } from './tree.js';
 
@@ -83,6 +84,8 @@ export async function loadCompose(opts: LoadOptions): Promise<LoadResult> {
     }
     if (!parsed.root) return undefined;
     checkTopLevel(parsed.root, issues);
+    // Compose validates the file as written, before interpolation; a violation is reported and the check goes on.
+    issues.push(...schemaIssues(parsed.root));
     const before = issues.length;
     const interpolated = interpolateTree(parsed.root, fileEnv, issues) as YMap;
     // A failed interpolation already names the value; casting its empty stand-in would only add a second error.

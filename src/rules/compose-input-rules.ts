@@ -92,4 +92,14 @@ export const COMPOSE_INPUT_RULES = defineRules([
     rationale: 'Docker Compose refuses such files; the check reports where rather than guess.',
     fix: 'Give the value the documented form (see the Compose file reference) at the reported line.',
   },
+  {
+    id: 'DA-CMP-052',
+    name: 'compose-schema',
+    severity: 'error',
+    area: 'input',
+    summary: 'Every compose file follows the Compose Specification schema (no unknown keys, the right types).',
+    rationale:
+      'Docker Compose validates each file against the schema and refuses one that breaks it; a typo such as `enviroment:` would also hide its content (a password, say) from every other rule.',
+    fix: "Fix the key's spelling or the value's type at the reported line; custom data goes under an `x-` key.",
+  },
 ]);
