@@ -86,6 +86,7 @@ export async function runCheck(opts: CheckOptions): Promise<CheckOutcome> {
   const compose = await checkCompose({
     cwd: opts.workingDirectory,
     repositoryRoot: root,
+    settingsFile: opts.configFile,
     files: opts.composeFiles,
     env: opts.env,
     buildContext: opts.context,

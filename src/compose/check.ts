@@ -1,7 +1,8 @@
 import { isAbsolute, relative, resolve } from 'node:path';
 import { sortFindings, type Finding, type Severity } from '../findings/finding.js';
+import { type ImageLists, loadRuleSettings } from '../findings/suppressions.js';
 import { COMPOSE_INPUT_RULES } from '../rules/compose-input-rules.js';
-import type { ComposeRuleId } from '../rules/rule-ids.js';
+import { type ComposeRuleId, RULE_IDS } from '../rules/rule-ids.js';
 import { dotenvPath } from './dotenv.js';
 import { GitRepo } from './git.js';
 import type { Issue } from './issues.js';
@@ -24,6 +25,11 @@ export interface CheckComposeOptions {
   buildContext?: string;
   /** The Dockerfile (for `<Dockerfile>.dockerignore`), relative to cwd or absolute. */
   dockerfile?: string;
+  /**
+   * The settings file (`stateful:` / `stateless:` images), relative to cwd or absolute; the action's default
+   * `.github/deploy-action.yml` when not given. Its other keys and its errors are the check's (run-check.ts).
+   */
+  settingsFile?: string;
 }
 
 export interface CheckComposeResult {
@@ -59,6 +65,7 @@ export async function checkCompose(opts: CheckComposeOptions): Promise<CheckComp
         cwd,
         buildContexts: opts.buildContext ? [abs(opts.buildContext)!] : [],
         git: await GitRepo.find(model.projectDir),
+        images: await imageLists(abs(opts.settingsFile ?? DEFAULT_SETTINGS_FILE)!, model.repositoryRoot),
       };
       if (ctx.git) {
         const paths = [
@@ -83,6 +90,12 @@ export async function checkCompose(opts: CheckComposeOptions): Promise<CheckComp
     });
   }
   return { findings: toFindings(dedupe(issues), cwd, opts.files[0]), model };
+}
+
+const DEFAULT_SETTINGS_FILE = '.github/deploy-action.yml';
+
+async function imageLists(file: string, root: string): Promise<ImageLists> {
+  return (await loadRuleSettings(file, relative(root, file), new Set<string>(RULE_IDS), root)).images;
 }
 
 function dedupe(issues: Issue[]): Issue[] {

@@ -3,11 +3,13 @@ import { repositoryRootOf } from '../util/read-text.js';
 import { dotenvPath, dotenvToRecord, parseDotenv } from './dotenv.js';
 import { checkEnvFiles, readEnvFileText } from './env-files.js';
 import { applyExtends } from './extends.js';
+import { applyInclude } from './include.js';
 import { interpolate, InterpolationError, type Env } from './interpolate.js';
 import { ComposeInputError, type Issue } from './issues.js';
 import { canonicalizeFile } from './canonical.js';
 import { mergeRoot } from './merge.js';
 import { type ParsedFile, parseComposeFile } from './parse.js';
+import { schemaIssues } from './schema.js';
 import { castFile } from './typecast.js';
 import { isMap, isSeq, type Origin, type YMap, type YNode } from './tree.js';
 
@@ -71,19 +73,21 @@ export async function loadCompose(opts: LoadOptions): Promise<LoadResult> {
   }
   for (const [k, v] of Object.entries(opts.env)) if (v !== undefined) env[k] = v;
 
-  const loadOne = async (file: string, from?: Origin): Promise<YMap | undefined> => {
+  const loadOne = async (file: string, fileEnv: Env, from?: Origin): Promise<YMap | undefined> => {
     let parsed: ParsedFile;
     try {
       parsed = await parseComposeFile(file, repositoryRoot);
     } catch (e) {
       if (e instanceof ComposeInputError && from && e.ruleId === 'DA-CMP-001')
-        throw new ComposeInputError(`extends file ${file}: ${e.message}`, 'DA-CMP-010', from);
+        throw new ComposeInputError(`extended or included file ${file}: ${e.message}`, 'DA-CMP-010', from);
       throw e;
     }
     if (!parsed.root) return undefined;
     checkTopLevel(parsed.root, issues);
+    // Compose validates the file as written, before interpolation; a violation is reported and the check goes on.
+    issues.push(...schemaIssues(parsed.root));
     const before = issues.length;
-    const interpolated = interpolateTree(parsed.root, env, issues) as YMap;
+    const interpolated = interpolateTree(parsed.root, fileEnv, issues) as YMap;
     // A failed interpolation already names the value; casting its empty stand-in would only add a second error.
     const typed = issues.length === before ? castFile(interpolated) : interpolated;
     return canonicalizeFile(typed);
@@ -92,10 +96,17 @@ export async function loadCompose(opts: LoadOptions): Promise<LoadResult> {
   let merged: YMap | undefined;
   for (const file of files) {
     try {
-      const root = await loadOne(file);
+      const root = await loadOne(file, env);
       if (!root) continue;
-      const extended = await applyExtends(root, file, (f, from) => loadOne(f, from));
-      if (!failed) merged = mergeRoot(merged, extended);
+      const extended = await applyExtends(root, file, (f, from) => loadOne(f, env, from));
+      const included = await applyInclude(extended, {
+        workingDir: projectDir,
+        env,
+        repositoryRoot,
+        chain: [file],
+        load: loadOne,
+      });
+      if (!failed) merged = mergeRoot(merged, included);
     } catch (e) {
       if (!(e instanceof ComposeInputError)) throw e;
       issues.push({ ruleId: e.ruleId, message: e.message, origin: e.origin ?? { file, line: 1, column: 1 } });

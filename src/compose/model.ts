@@ -101,6 +101,11 @@ export interface ServiceModel {
   replicas?: Located<number>;
   networkMode?: Located<string>;
   pid?: Located<string>;
+  /** The other namespaces a service can share with the host (`ipc`, `uts`, `userns_mode`, `cgroup`), by key. */
+  namespaces: Partial<Record<'ipc' | 'uts' | 'userns_mode' | 'cgroup', Located<string>>>;
+  securityOpt: Located<string>[];
+  /** `devices:` entries, short (`/dev/x:/dev/y:rwm`) or the source of the long syntax. */
+  devices: Located<string>[];
   capAdd: Located<string>[];
   cpus?: Located<string>;
   memLimit?: Located<string>;

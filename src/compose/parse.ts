@@ -8,6 +8,7 @@ import {
   parseDocument,
   type Document,
   type Node as YamlNode,
+  visit,
 } from 'yaml';
 import { ReadTextError, readRepositoryFile } from '../util/read-text.js';
 import { ComposeInputError } from './issues.js';
@@ -25,9 +26,12 @@ import {
 
 /** Real compose files are kilobytes; anything above this is refused before it is read into memory. */
 export const MAX_COMPOSE_FILE_BYTES = 1024 * 1024;
-/** Same bound the yaml library uses against alias bombs; also caps the nodes our own conversion may create. */
-const MAX_ALIAS_COUNT = 100;
-const MAX_NODES = 200_000;
+/**
+ * Alias expansion is bounded by what it produces, not by how many aliases a file uses: a real 57-service file with
+ * 140 `<<: *defaults` is a few thousand nodes, a billion-laughs file hits these bounds within milliseconds.
+ */
+export const MAX_EXPANDED_NODES = 200_000;
+export const MAX_EXPANDED_BYTES = 16 * 1024 * 1024;
 
 export interface ParsedFile {
   file: string;
@@ -80,22 +84,6 @@ export function parseComposeText(text: string, file: string): YMap | undefined {
     throw new ComposeInputError(`YAML syntax error: ${msg}`, 'DA-CMP-002', pos(err.pos[0]));
   }
   if (doc.contents === null) return undefined;
-  try {
-    // toJS counts alias expansions and throws long before memory is at risk.
-    doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
-  } catch (e) {
-    if (e instanceof ReferenceError || /alias/i.test(String(e)))
-      throw new ComposeInputError(
-        `YAML aliases expand excessively (more than ${MAX_ALIAS_COUNT} per anchor): refused as a resource-exhaustion risk`,
-        'DA-CMP-003',
-        pos(doc.contents.range?.[0]),
-      );
-    throw new ComposeInputError(
-      `YAML error: ${String((e as Error).message ?? e)}`,
-      'DA-CMP-002',
-      pos(doc.contents.range?.[0]),
-    );
-  }
   const root = convert(doc, doc.contents as YamlNode, pos);
   if (root === undefined || (root.kind === 'scalar' && root.value === null)) return undefined;
   if (root.kind !== 'map')
@@ -108,25 +96,31 @@ export function parseComposeText(text: string, file: string): YMap | undefined {
 }
 
 function convert(doc: Document, top: YamlNode, pos: (o: number | undefined) => Origin): YNode | undefined {
-  let budget = MAX_NODES;
-  const spend = (origin: Origin): void => {
-    if (--budget < 0)
-      throw new ComposeInputError(
-        'YAML expands to too many nodes: refused as a resource-exhaustion risk',
-        'DA-CMP-003',
-        origin,
-      );
+  const targets = aliasTargets(doc);
+  let nodes = 0;
+  let bytes = 0;
+  // `aliasAt` is the outermost alias being expanded: an exhausted budget is reported where that alias is used.
+  const spend = (at: Origin, aliasAt: Origin | undefined, scalarBytes: number): void => {
+    nodes++;
+    bytes += scalarBytes;
+    if (nodes <= MAX_EXPANDED_NODES && bytes <= MAX_EXPANDED_BYTES) return;
+    const what = nodes > MAX_EXPANDED_NODES ? `${MAX_EXPANDED_NODES} nodes` : `${MAX_EXPANDED_BYTES} bytes of text`;
+    throw new ComposeInputError(
+      `YAML aliases expand to more than ${what} ("billion laughs"): refused as a resource-exhaustion risk`,
+      'DA-CMP-003',
+      aliasAt ?? at,
+    );
   };
-  const walk = (node: unknown, depth: number, origin?: Origin): YNode => {
+  const walk = (node: unknown, depth: number, origin?: Origin, aliasAt?: Origin): YNode => {
     const at = origin ?? pos((node as YamlNode | null)?.range?.[0]);
-    spend(at);
+    spend(at, aliasAt, isYamlScalar(node) ? String(node.value ?? '').length : 0);
     if (depth > 200) throw new ComposeInputError('YAML nesting is too deep', 'DA-CMP-003', at);
     if (node === null || node === undefined) return scalarNode(at, null);
     if (isAlias(node)) {
-      const target = (node as Alias).resolve(doc);
+      const target = targets.get(node as Alias);
       if (!target) throw new ComposeInputError(`unknown YAML alias *${(node as Alias).source}`, 'DA-CMP-002', at);
       // The aliased value keeps the anchor's positions: that is the line that wrote it.
-      return walk(target, depth + 1);
+      return walk(target, depth + 1, undefined, aliasAt ?? at);
     }
     const tag = mergeTag((node as { tag?: string }).tag, at);
     if (isYamlScalar(node)) {
@@ -138,7 +132,7 @@ function convert(doc: Document, top: YamlNode, pos: (o: number | undefined) => O
     if (isYamlSeq(node)) {
       const n = seqNode(
         at,
-        node.items.map((i) => walk(i, depth + 1)),
+        node.items.map((i) => walk(i, depth + 1, undefined, aliasAt)),
       );
       if (tag) n.tag = tag;
       return n;
@@ -152,7 +146,7 @@ function convert(doc: Document, top: YamlNode, pos: (o: number | undefined) => O
         const keyAt = pos(keyNode?.range?.[0] ?? node.range?.[0]);
         if (isYamlScalar(keyNode) && keyNode.value === '<<' && keyNode.type === 'PLAIN') {
           // YAML merge key: explicit keys win, earlier merged maps win over later ones.
-          const v = walk(pair.value, depth + 1);
+          const v = walk(pair.value, depth + 1, undefined, aliasAt);
           if (v.kind === 'seq') merges.push(...v.items);
           else merges.push(v);
           continue;
@@ -160,12 +154,12 @@ function convert(doc: Document, top: YamlNode, pos: (o: number | undefined) => O
         if (!isYamlScalar(keyNode) && !isAlias(keyNode))
           throw new ComposeInputError('mapping keys must be scalars', 'DA-CMP-010', keyAt);
         const keyValue = isAlias(keyNode)
-          ? (keyNode.resolve(doc) as { value?: unknown } | undefined)?.value
+          ? (targets.get(keyNode) as { value?: unknown } | undefined)?.value
           : keyNode.value;
         const key = keyValue === null || keyValue === undefined ? '' : String(keyValue);
         const valueNode = pair.value as YamlNode | null;
         // A missing value (`key:`) sits on the key's line.
-        const value = walk(valueNode, depth + 1, valueNode ? undefined : keyAt);
+        const value = walk(valueNode, depth + 1, valueNode ? undefined : keyAt, aliasAt);
         m.entries.set(key, { key, keyOrigin: keyAt, value });
       }
       for (const src of merges) {
@@ -178,6 +172,24 @@ function convert(doc: Document, top: YamlNode, pos: (o: number | undefined) => O
     throw new ComposeInputError('unsupported YAML node', 'DA-CMP-002', at);
   };
   return walk(top, 0);
+}
+
+/**
+ * Each alias's anchor (the last one of that name before it), found in one pass: `Alias.resolve` walks the whole
+ * document on every call, which a file of many aliases would turn quadratic.
+ */
+function aliasTargets(doc: Document): Map<Alias, YamlNode> {
+  const last = new Map<string, YamlNode>();
+  const targets = new Map<Alias, YamlNode>();
+  visit(doc, {
+    Node: (_key, node) => {
+      if (isAlias(node)) {
+        const target = last.get(node.source);
+        if (target) targets.set(node, target);
+      } else if (node.anchor) last.set(node.anchor, node);
+    },
+  });
+  return targets;
 }
 
 function mergeTag(tag: string | undefined, at: Origin): MergeTag | undefined {

@@ -34,6 +34,9 @@ export function buildService(
     restart: located(get(node, 'restart')),
     networkMode: located(get(node, 'network_mode')),
     pid: located(get(node, 'pid')),
+    namespaces: {},
+    securityOpt: [],
+    devices: [],
     capAdd: [],
     cpus: located(get(node, 'cpus')),
     memLimit: located(get(node, 'mem_limit')),
@@ -173,12 +176,24 @@ export function buildService(
     svc.healthcheck = { present: !disabled, disabled, origin: hc.keyOrigin };
   }
 
-  const capAdd = get(node, 'cap_add');
-  if (isSeq(capAdd))
-    for (const c of capAdd.items) {
-      const l = located(c);
-      if (l) svc.capAdd.push(l);
+  for (const key of ['ipc', 'uts', 'userns_mode', 'cgroup'] as const) {
+    const l = located(get(node, key));
+    if (l) svc.namespaces[key] = l;
+  }
+  const lists = [
+    ['cap_add', svc.capAdd],
+    ['security_opt', svc.securityOpt],
+    ['devices', svc.devices],
+  ] as const;
+  for (const [key, into] of lists) {
+    const list = get(node, key);
+    if (!isSeq(list)) continue;
+    for (const item of list.items) {
+      // A long-syntax device is a mapping: its source is the host device.
+      const l = located(isMap(item) ? (get(item, 'source') ?? item) : item);
+      if (l) into.push(isMap(item) ? { ...l, origin: item.origin } : l);
     }
+  }
 
   const limits = get(get(get(node, 'deploy'), 'resources'), 'limits');
   if (isMap(limits)) {

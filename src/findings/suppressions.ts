@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { isMap, isScalar, LineCounter, parseDocument } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Scalar } from 'yaml';
 import { findingOf } from './make.js';
 import type { Finding, Severity } from './finding.js';
 import { INPUT_RULES } from '../rules/input-rules.js';
@@ -15,21 +15,29 @@ export type RuleSettings = Map<string, Severity | 'off'>;
 
 const SETTINGS = new Set(['off', 'error', 'warning', 'notice']);
 
+/** `stateful:` / `stateless:` of the settings file: image repositories the stateful-service rule adds or drops. */
+export interface ImageLists {
+  stateful: string[];
+  stateless: string[];
+}
+const IMAGE_LISTS = new Set(['stateful', 'stateless']);
+
 export async function loadRuleSettings(
   file: string,
   label: string,
   knownRules: ReadonlySet<string>,
   root: string,
-): Promise<{ settings: RuleSettings; findings: Finding[] }> {
+): Promise<{ settings: RuleSettings; findings: Finding[]; images: ImageLists }> {
   const settings: RuleSettings = new Map();
   const findings: Finding[] = [];
+  const images: ImageLists = { stateful: [], stateless: [] };
   let text: string;
   try {
     text = await readTextFile(file, { root, label });
   } catch (e) {
     if (e instanceof ReadTextError && e.problem !== 'missing')
       findings.push(findingOf(UNSAFE_FILE, e.message, { file: label, line: 1 }));
-    return { settings, findings }; // The settings file is optional.
+    return { settings, findings, images }; // The settings file is optional.
   }
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true });
@@ -38,18 +46,28 @@ export async function loadRuleSettings(
     findings.push(findingOf(INVALID_CONFIG, message, { file: label, line: lineOf(offset) }));
   if (doc.errors.length) {
     for (const e of doc.errors) bad(`${label}: ${e.message.split('\n')[0]}`, e.pos[0]);
-    return { settings, findings };
+    return { settings, findings, images };
   }
-  if (doc.contents === null) return { settings, findings };
+  if (doc.contents === null) return { settings, findings, images };
   if (!isMap(doc.contents)) {
     bad(`${label} must be a mapping with a 'rules' key.`, doc.contents.range?.[0]);
-    return { settings, findings };
+    return { settings, findings, images };
   }
   for (const pair of doc.contents.items) {
     const key = isScalar(pair.key) ? String(pair.key.value) : '';
+    if (IMAGE_LISTS.has(key)) {
+      const list = isSeq(pair.value) ? pair.value.items : undefined;
+      if (!list?.every((i) => isScalar(i) && typeof i.value === 'string'))
+        bad(
+          `'${key}' must be a list of image repositories (e.g. bitnami/postgresql).`,
+          (pair.key as Scalar).range?.[0],
+        );
+      else images[key as keyof ImageLists].push(...list.map((i) => String((i as Scalar).value)));
+      continue;
+    }
     if (key !== 'rules') {
       bad(
-        `Unknown key '${key}' in ${label}; only 'rules' is read.`,
+        `Unknown key '${key}' in ${label}; only 'rules', 'stateful' and 'stateless' are read.`,
         isScalar(pair.key) ? pair.key.range?.[0] : undefined,
       );
       continue;
@@ -70,7 +88,7 @@ export async function loadRuleSettings(
       else settings.set(id, value as Severity | 'off');
     }
   }
-  return { settings, findings };
+  return { settings, findings, images };
 }
 
 const IGNORE_COMMENT = /#\s*deploy-action\s+ignore=([A-Za-z0-9,-]+)(.*)$/;

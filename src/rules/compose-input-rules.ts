@@ -30,7 +30,7 @@ export const COMPOSE_INPUT_RULES = defineRules([
     area: 'input',
     summary: 'A compose file does not expand YAML aliases excessively.',
     rationale:
-      'Nested aliases can expand a small file into billions of nodes ("billion laughs"), exhausting memory; the check refuses such files rather than hang.',
+      'Nested aliases can expand a small file into billions of nodes ("billion laughs"), exhausting memory; the check refuses a file whose aliases expand to more than 200,000 nodes or 16 MiB of text rather than hang. How many aliases a file uses does not matter: large anchor-heavy files pass.',
     fix: 'Use fewer, shallower anchors and aliases, or `extends`, to share configuration.',
   },
   {
@@ -91,5 +91,15 @@ export const COMPOSE_INPUT_RULES = defineRules([
       'Values have the shape Compose expects and the files merge (e.g. a mapping is not overridden by a list, `extends` names an existing service).',
     rationale: 'Docker Compose refuses such files; the check reports where rather than guess.',
     fix: 'Give the value the documented form (see the Compose file reference) at the reported line.',
+  },
+  {
+    id: 'DA-CMP-052',
+    name: 'compose-schema',
+    severity: 'error',
+    area: 'input',
+    summary: 'Every compose file follows the Compose Specification schema (no unknown keys, the right types).',
+    rationale:
+      'Docker Compose validates each file against the schema and refuses one that breaks it; a typo such as `enviroment:` would also hide its content (a password, say) from every other rule.',
+    fix: "Fix the key's spelling or the value's type at the reported line; custom data goes under an `x-` key.",
   },
 ]);

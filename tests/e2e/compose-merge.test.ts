@@ -53,6 +53,8 @@ describe('merge matches docker compose config', () => {
     const tmp = mkdtempSync(join(tmpdir(), 'da-compose-example-'));
     try {
       cpSync(example, tmp, { recursive: true });
+      // The copy is a checkout of its own (its .env.prod is above deploy/): the check reads no file outside one.
+      mkdirSync(join(tmp, '.git'));
       writeFileSync(join(tmp, '.env.prod'), 'APP_ENV=prod\nDB_HOST=db.internal\n');
       mkdirSync(join(tmp, 'secrets'), { recursive: true });
       writeFileSync(join(tmp, 'secrets/db_password.txt'), 'not-a-real-password\n');

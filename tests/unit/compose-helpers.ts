@@ -89,3 +89,13 @@ export function byRule(findings: Finding[], ruleId: RuleId): Finding[] {
 export function at(f: Finding | undefined): string {
   return f?.location ? `${f.location.file}:${f.location.line}` : '';
 }
+
+/** The seed layout plus `deploy/extra.yml` as the last prod file (and any other files); removed by `cleanup`. */
+export async function checkSeedWithExtra(
+  extra: string,
+  files: Record<string, string> = {},
+  env: Record<string, string> = {},
+): Promise<CheckComposeResult & { dir: string }> {
+  const dir = makeProject(seedLayout({ 'deploy/extra.yml': extra, ...files }));
+  return { dir, ...(await check(dir, [...PROD_FILES, 'deploy/extra.yml'], env)) };
+}

@@ -217,14 +217,15 @@ const secretModes = fixture(() =>
 );
 
 describe('DA-CMP-027 secret-mode', () => {
-  test('catches a missing mode, one looser than 0400 and a quoted "0400" (decimal to Compose)', async () => {
+  // A missing mode (line 4) is no longer caught: the deploy writes every secret at 0400 (one story with DA-CMP-031).
+  test('catches a mode looser than 0400 and a quoted "0400" (decimal to Compose)', async () => {
     const f = byRule((await secretModes()).findings, 'DA-CMP-027');
-    expect(f.map((x) => x.location!.line)).toEqual([4, 8, 14, 23]);
-    expect(f[2]!.message).toContain('decimal (400 = 0620)');
+    expect(f.map((x) => x.location!.line)).toEqual([8, 14, 23]);
+    expect(f[1]!.message).toContain('decimal (400 = 0620)');
   });
-  test('does not catch 0400, 256 or 0o400', async () => {
+  test('does not catch 0400, 256, 0o400 or no mode at all', async () => {
     const lines = byRule((await secretModes()).findings, 'DA-CMP-027').map((x) => x.location!.line);
-    for (const line of [11, 17, 20]) expect(lines).not.toContain(line);
+    for (const line of [4, 11, 17, 20]) expect(lines).not.toContain(line);
   });
 });
 

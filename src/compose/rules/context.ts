@@ -1,6 +1,7 @@
 import { access } from 'node:fs/promises';
 import { relative, sep } from 'node:path';
 import type { RuleModule } from '../../findings/rule-module.js';
+import type { ImageLists } from '../../findings/suppressions.js';
 import type { ComposeRuleId } from '../../rules/rule-ids.js';
 import type { GitRepo } from '../git.js';
 import type { ComposeModel } from '../model.js';
@@ -15,6 +16,8 @@ export interface RuleContext {
   /** Absolute Dockerfile given to the action, if any (for `<Dockerfile>.dockerignore`). */
   dockerfile?: string;
   git?: GitRepo;
+  /** The settings file's `stateful:` / `stateless:` image repositories. */
+  images?: ImageLists;
 }
 
 /** A prod rule of the merged Compose model: findings are placed on the YAML node (or file line) they came from. */

@@ -8,12 +8,18 @@ export const dockerSocketMount = composeRule({
     severity: 'error',
     area: 'compose',
     summary: 'No prod service mounts the Docker socket.',
-    rationale: 'Access to `/var/run/docker.sock` is root on the host: anyone who compromises the app owns the server.',
+    rationale:
+      'Access to `/var/run/docker.sock` is root on the host: anyone who compromises the app owns the server. Mounting it read-only (`:ro`) does not help: `:ro` stops writes to the socket file, not API calls through it.',
     fix: 'Remove the mount; if a tool truly needs the engine, put a restricted socket proxy in front of it.',
   },
   check(ctx, report) {
     for (const m of bindMounts(ctx))
       if (m.kind === 'docker-socket')
-        report(`service "${m.service.name}" mounts the Docker socket ${m.source}`, m.volume.origin);
+        report(
+          m.volume.readOnly
+            ? `service "${m.service.name}" mounts the Docker socket ${m.source} read-only, which is still root on the host: :ro does not limit the API calls made through it`
+            : `service "${m.service.name}" mounts the Docker socket ${m.source}: root on the host`,
+          m.volume.origin,
+        );
   },
 });

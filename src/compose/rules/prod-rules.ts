@@ -1,9 +1,14 @@
+import { authDisabled } from './auth-disabled.js';
 import type { ComposeRule } from './context.js';
 import { dangerousCapability } from './dangerous-capability.js';
 import { dockerSocketMount } from './docker-socket-mount.js';
 import { envFileMissing } from './env-file-missing.js';
 import { envFileNotGitignored } from './env-file-not-gitignored.js';
 import { healthcheck } from './healthcheck.js';
+import { configFileMount } from './config-file-mount.js';
+import { hostDataMount } from './host-data-mount.js';
+import { hostDevices } from './host-devices.js';
+import { hostNamespace } from './host-namespace.js';
 import { hostBindMount } from './host-bind-mount.js';
 import { hostNetwork } from './host-network.js';
 import { hostPid } from './host-pid.js';
@@ -11,6 +16,7 @@ import { imageNotPinned } from './image-not-pinned.js';
 import { privileged } from './privileged.js';
 import { resourceLimits } from './resource-limits.js';
 import { restartPolicy } from './restart-policy.js';
+import { rootGroupUser } from './root-group.js';
 import { rootUser } from './root-user.js';
 import { secretExampleMissing } from './secret-example-missing.js';
 import { secretFileInImage } from './secret-file-in-image.js';
@@ -25,6 +31,7 @@ import { secretNotFile } from './secret-not-file.js';
 import { secretTrackedByGit } from './secret-tracked-by-git.js';
 import { sourceCodeMount } from './source-code-mount.js';
 import { statefulService } from './stateful-service.js';
+import { unconfined } from './unconfined.js';
 import { undeclaredNamedVolume } from './undeclared-named-volume.js';
 import { undefinedSecret } from './undefined-secret.js';
 
@@ -58,4 +65,11 @@ export const PROD_RULES: readonly ComposeRule[] = [
   imageNotPinned,
   restartPolicy,
   healthcheck,
+  rootGroupUser,
+  hostNamespace,
+  unconfined,
+  hostDevices,
+  authDisabled,
+  hostDataMount,
+  configFileMount,
 ];

@@ -1,4 +1,23 @@
+import type { ServiceSecret } from '../model.js';
 import { composeRule } from './context.js';
+
+/** Why a written mode is not 0400-or-stricter, naming the likely slip (quotes, a decimal that reads as octal). */
+function modeProblem(ref: ServiceSecret, service: string): string | undefined {
+  const what = `secret "${ref.source}" of service "${service}"`;
+  const mode = ref.mode;
+  if (mode === undefined) return undefined;
+  if (Number.isNaN(mode))
+    return `${what} has mode ${ref.modeText}, which Compose cannot read; write mode: 0400 or leave it out`;
+  if ((mode & ~0o400) === 0) return undefined;
+  const octal = `0${mode.toString(8)}`;
+  if (ref.modeText !== undefined && /^0o?[0-7]+$/i.test(ref.modeText.trim()))
+    return `${what} has mode "${ref.modeText}" in quotes: Compose reads a quoted mode as decimal (${mode} = ${octal}). Write it unquoted: mode: 0400`;
+  // YAML drops how a number was written: 600 or 644 cannot be permission bits, and 400/440/444 (0620, 0670, 0674)
+  // are modes nobody means, so those are decimals written for octals. 416 may be a YAML 0640: no hint.
+  if (/^[0-7]{3}$/.test(String(mode)) && (mode > 0o777 || [400, 440, 444].includes(mode)))
+    return `${what} has mode ${mode}, a decimal number to Compose (= ${octal}); an octal mode needs its leading 0: mode: 0${mode}`;
+  return `${what} has mode ${octal}; 0400 or stricter keeps it to its owner, read-only`;
+}
 
 export const secretMode = composeRule({
   meta: {
@@ -6,33 +25,17 @@ export const secretMode = composeRule({
     name: 'secret-mode',
     severity: 'error',
     area: 'compose',
-    summary: 'Every secret a service uses has `mode: 0400` or stricter (no group or other bits, no write or execute).',
+    summary:
+      'A secret `mode`, where one is written, is 0400 or stricter (no group or other bits, no write or execute); leaving it out is fine.',
     rationale:
-      'A secret readable by other users in the container is readable by any process that drops privileges or runs as another uid.',
-    fix: 'Set `mode: 0400` unquoted (or `0o400`, or `256`). A quoted `"0400"` is read by Compose as the decimal 400, which is 0620.',
+      'Both deploy targets write each secret at 0400 owned by the runtime uid, so `mode` is optional. A mode that is written claims something and Swarm applies it when the stack is run by hand: a looser one, or a quoted `"0400"` that Compose reads as decimal 400 (= 0620), lets other users in the container read the secret.',
+    fix: 'Write `mode: 0400` unquoted (or `0o400`, or `256`), or leave `mode` out.',
   },
   check(ctx, report) {
-    for (const svc of ctx.model.services) {
-      // A short reference cannot state a mode: DA-CMP-026 reports it instead.
-      for (const ref of svc.secrets.filter((r) => r.long)) {
-        // Judged by what Compose reads, which Swarm applies: a quoted "0400" is the decimal 400 (0620 in octal).
-        const mode = ref.mode;
-        const quotedOctal = ref.modeText !== undefined && /^0o?[0-7]+$/i.test(ref.modeText.trim());
-        if (mode === undefined || Number.isNaN(mode))
-          report(
-            ref.modeText === undefined
-              ? `secret "${ref.source}" of service "${svc.name}" has no mode; set mode: 0400`
-              : `secret "${ref.source}" of service "${svc.name}" has mode ${ref.modeText}, which Compose cannot read; set mode: 0400`,
-            ref.modeOrigin ?? ref.origin,
-          );
-        else if ((mode & ~0o400) !== 0)
-          report(
-            quotedOctal
-              ? `secret "${ref.source}" of service "${svc.name}" has mode "${ref.modeText}" in quotes: Compose reads a quoted mode as decimal (${mode} = 0${mode.toString(8)}). Write it unquoted: mode: 0400`
-              : `secret "${ref.source}" of service "${svc.name}" has mode 0${mode.toString(8)}; 0400 or stricter keeps it to its owner, read-only`,
-            ref.modeOrigin ?? ref.origin,
-          );
+    for (const svc of ctx.model.services)
+      for (const ref of svc.secrets) {
+        const problem = modeProblem(ref, svc.name);
+        if (problem) report(problem, ref.modeOrigin ?? ref.origin);
       }
-    }
   },
 });

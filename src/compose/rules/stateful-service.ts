@@ -1,47 +1,6 @@
 import { composeRule } from './context.js';
 import { parseImageRef } from './image-ref.js';
-
-/** Images of databases, caches, brokers and search engines: prod uses managed services for them. */
-const STATEFUL = [
-  'postgres',
-  'postgresql',
-  'postgis',
-  'timescaledb',
-  'mysql',
-  'mariadb',
-  'percona',
-  'mongo',
-  'mongodb',
-  'redis',
-  'redis-stack',
-  'valkey',
-  'keydb',
-  'dragonfly',
-  'memcached',
-  'rabbitmq',
-  'elasticsearch',
-  'opensearch',
-  'kafka',
-  'zookeeper',
-  'cassandra',
-  'couchdb',
-  'couchbase',
-  'neo4j',
-  'influxdb',
-  'clickhouse',
-  'clickhouse-server',
-  'cockroach',
-  'nats',
-  'etcd',
-  'minio',
-  'mssql-server',
-  'oracle',
-];
-
-function statefulName(image: string): string | undefined {
-  const base = parseImageRef(image).repository.split('/').pop()!.toLowerCase();
-  return STATEFUL.find((s) => base === s || base.startsWith(`${s}-`) || base.startsWith(`${s}_`));
-}
+import { canonicalRepository, statefulKind } from './stateful-images.js';
 
 export const statefulService = composeRule({
   meta: {
@@ -50,15 +9,18 @@ export const statefulService = composeRule({
     severity: 'error',
     area: 'compose',
     summary:
-      'Prod runs no database, cache or broker containers (postgres, mysql, mariadb, mongo, redis, valkey, memcached, rabbitmq, elasticsearch, ...).',
+      'Prod runs no database, cache, broker, pooler or object-store containers (postgres, bitnami/postgresql, mysql, mongo, redis, valkey, confluentinc/cp-kafka, edoburu/pgbouncer, elasticsearch, clickhouse, minio, seaweedfs, ...), known by image repository.',
     rationale:
       'The seed uses managed services (RDS, ElastiCache) in prod: backups, failover and upgrades are not a container on the app host.',
-    fix: "Move the service to the dev override and point the app at the managed service's address via `.env.prod`.",
+    fix: "Move the service to the dev override and point the app at the managed service's address via `.env.prod`. An image the table does not know (a mirror, your own build) goes under `stateful:` in `.github/deploy-action.yml`; one it wrongly knows under `stateless:`.",
   },
   check(ctx, report) {
+    const listed = (list: readonly string[], repo: string) => list.some((r) => canonicalRepository(r) === repo);
     for (const svc of ctx.model.services) {
       if (!svc.image) continue;
-      const kind = statefulName(svc.image.value);
+      const repo = canonicalRepository(parseImageRef(svc.image.value).repository);
+      if (listed(ctx.images?.stateless ?? [], repo)) continue;
+      const kind = statefulKind(repo) ?? (listed(ctx.images?.stateful ?? [], repo) ? 'a stateful image' : undefined);
       if (kind)
         report(
           `service "${svc.name}" runs ${kind} (image ${svc.image.value}) in prod; use a managed service and reach it by address`,
