@@ -118,7 +118,23 @@ function killSshd(h: HostEnv): void {
 }
 const restartSshd = (name: string) => startHost(name);
 
+/** One container of the service, of `version`, healthy. Requests a killed `up` left in flight may still be finishing
+ * in dockerd (a stop, a remove), so the service gets a bounded moment to settle before it is judged. */
 const serving = (version: string) => {
+  const appContainers = () =>
+    docker(undefined, [
+      'ps',
+      '-q',
+      '--filter',
+      `label=com.docker.compose.project=${names.project}`,
+      '--filter',
+      'label=com.docker.compose.service=app',
+    ])
+      .trim()
+      .split('\n')
+      .filter(Boolean);
+  for (let i = 0; i < 30 && appContainers().length !== 1; i++) execFileSync('sleep', ['1']);
+  expect(appContainers()).toHaveLength(1);
   expect(containerOf(names, undefined)).toMatchObject({ image: `${names.repository}:${version}`, health: 'healthy' });
   expect(readlinkSync(path.join(names.deployPath, 'current'))).toBe(`releases/${version}`);
 };
@@ -295,7 +311,11 @@ describe('an image transfer that fails ends the step within seconds, with no doc
       '{{.Id}}',
       'deploy-action-test/doongzi-runner:e2e',
     ]).trim();
+    // The image must be absent on host b for a load to happen: an earlier suite's container there holds it.
+    const users = docker(b, ['ps', '-aq', '--filter', `ancestor=${id}`], { allowFail: true }).trim();
+    if (users) docker(b, ['rm', '-f', ...users.split('\n')], { allowFail: true });
     docker(b, ['rmi', '-f', id], { allowFail: true });
+    expect(docker(b, ['image', 'inspect', id], { allowFail: true }).trim()).toMatch(/^(\[\])?$/);
     proxyPort = await listen(
       net.createServer((s) => {
         const up = net.connect(Number(b.SSH_PORT), '127.0.0.1');
@@ -328,7 +348,8 @@ describe('an image transfer that fails ends the step within seconds, with no doc
       extra: { 'ssh-known-hosts': proxyKnownHosts },
       label: 'load cut',
       onLine: (l) => {
-        if (/connected as/.test(l))
+        // Cut once the image step has begun (after preflight), whatever the steps before it took.
+        if (/: deploy path /.test(l))
           timer = setTimeout(() => {
             for (const s of cut) s.destroy();
           }, 1_500);
