@@ -6,7 +6,15 @@ import { buildDeployPlan, type DeploySource } from '../../src/deploy/plan.js';
 import { COMPOSE_EXIT } from '../../src/deploy/remote/scripts/compose.js';
 import { ComposeTarget } from '../../src/deploy/targets/compose.js';
 import type { LocalDocker } from '../../src/deploy/local-docker.js';
-import { type Call, FakeClock, log, records, type Script, ScriptedShell } from './deploy-scripted-shell.js';
+import {
+  type Call,
+  COMPOSE_SOURCE,
+  FakeClock,
+  log,
+  records,
+  type Script,
+  ScriptedShell,
+} from './deploy-scripted-shell.js';
 
 const keys = utils.generateKeyPairSync('ed25519');
 const hostKey = utils.generateKeyPairSync('ed25519').public;
@@ -30,16 +38,7 @@ const plan = (over: Record<string, string> = {}) =>
     ),
     source,
   );
-const source: DeploySource = {
-  projectName: 'doongzi',
-  composeFiles: [{ path: 'deploy/docker-compose.yml', content: 'services: {app: {image: "doongzi/backend:dev"}}\n' }],
-  buildServices: ['app'],
-  secretFiles: [{ name: 'db_password', file: 'secrets/db_password.txt' }],
-  envFiles: [],
-  runtimeUser: { uid: 999, gid: 999 },
-  image: { localRef: 'sha256:abc', repository: 'doongzi/backend' },
-  event: { eventName: 'push', ref: 'refs/tags/v1.2.0', sha: '0123456789abcdef0123456789abcdef01234567' },
-};
+const source: DeploySource = COMPOSE_SOURCE;
 const LOCAL = { id: 'sha256:abc' };
 // Image already present on every host: delivery never touches the local engine.
 const noDocker = {} as LocalDocker;

@@ -19,21 +19,20 @@ import { inertLog } from '../../src/deploy/run-deploy.js';
 import { formatDeploySummary } from '../../src/deploy/summary.js';
 import { ComposeTarget } from '../../src/deploy/targets/compose.js';
 import { hostText } from '../../src/util/host-text.js';
-import { type Call, FakeClock, log, records, type Script, ScriptedShell } from './deploy-scripted-shell.js';
+import {
+  type Call,
+  COMPOSE_SOURCE,
+  FakeClock,
+  log,
+  records,
+  type Script,
+  ScriptedShell,
+} from './deploy-scripted-shell.js';
 
 const keys = utils.generateKeyPairSync('ed25519');
 const hostKey = utils.generateKeyPairSync('ed25519').public;
 const DEPLOY_PATH = '/srv/app';
-const source: DeploySource = {
-  projectName: 'doongzi',
-  composeFiles: [{ path: 'deploy/docker-compose.yml', content: 'services: {app: {image: "doongzi/backend:dev"}}\n' }],
-  buildServices: ['app'],
-  secretFiles: [{ name: 'db_password', file: 'secrets/db_password.txt' }],
-  envFiles: [],
-  runtimeUser: { uid: 999, gid: 999 },
-  image: { localRef: 'sha256:abc', repository: 'doongzi/backend' },
-  event: { eventName: 'push', ref: 'refs/tags/v1.2.0', sha: '0123456789abcdef0123456789abcdef01234567' },
-};
+const source: DeploySource = COMPOSE_SOURCE;
 const inputs = (hosts: string[], over: Record<string, string> = {}, env: Record<string, string> = {}) =>
   parseDeployInputs(
     (n) =>

@@ -11,6 +11,7 @@ import {
   type RunOptions,
 } from '../../src/deploy/remote/shell.js';
 import type { Clock } from '../../src/deploy/release/poll.js';
+import type { DeploySource } from '../../src/deploy/plan.js';
 
 export interface Call {
   host: string;
@@ -84,4 +85,16 @@ export const log = () => {
     startGroup: (m: string) => lines.push(`group ${m}`),
     endGroup: () => lines.push('endgroup'),
   };
+};
+
+/** The deploy source both compose-target suites plan from: one built service, one file secret. */
+export const COMPOSE_SOURCE: DeploySource = {
+  projectName: 'doongzi',
+  composeFiles: [{ path: 'deploy/docker-compose.yml', content: 'services: {app: {image: "doongzi/backend:dev"}}\n' }],
+  buildServices: ['app'],
+  secretFiles: [{ name: 'db_password', file: 'secrets/db_password.txt' }],
+  envFiles: [],
+  runtimeUser: { uid: 999, gid: 999 },
+  image: { localRef: 'sha256:abc', repository: 'doongzi/backend' },
+  event: { eventName: 'push', ref: 'refs/tags/v1.2.0', sha: '0123456789abcdef0123456789abcdef01234567' },
 };
