@@ -79855,6 +79855,14 @@ function composeArgs(project, files) {
 function composeUpScript(releaseAbs, project, files, timeoutSeconds) {
     return remoteScript('compose-up', 'docker compose up --wait', COMPOSE_EXIT, sh `cd -- ${releaseAbs} && timeout -k 10 ${timeoutSeconds} ${composeArgs(project, files)} up -d --wait --remove-orphans --no-build --force-recreate`);
 }
+/**
+ * Removes the project's containers still under Compose's temporary recreate name (`<id>_<project>-<service>-<n>`).
+ * Compose renames them to the final name as the last step of a recreate; an `up` killed with its connection stops
+ * before that and leaves the new container running beside the one the rollback brings back.
+ */
+function removeHalfRecreatedScript(project) {
+    return remoteScript('compose-remove-half-recreated', 'docker rm of half-recreated containers', COMPOSE_EXIT, sh `docker ps -a --filter ${`label=com.docker.compose.project=${project}`} --format ${'{{.ID}} {{.Names}}'} | while read -r id name; do case $name in [0-9a-f]*_${project}-*) docker rm -f -- "$id" >/dev/null ;; esac; done`);
+}
 function composeDownScript(releaseAbs, project, files) {
     return remoteScript('compose-down', 'docker compose down', COMPOSE_EXIT, sh `cd -- ${releaseAbs} && ${composeArgs(project, files)} down --remove-orphans`);
 }
@@ -80493,7 +80501,9 @@ class HostDeploy {
                 throw new Error(`${prev.manifestProblem ?? `releases/${prev.dir}: no manifest`}; bring it up by hand`);
             await rel.switchCurrent(prev.dir);
             const { composeFiles, project, version } = prev.manifest;
+            const clearHalfRecreated = () => this.s.run(removeHalfRecreatedScript(project), { timeoutMs: plan.commandTimeoutMs });
             try {
+                await clearHalfRecreated();
                 await this.up(prev.dir, composeFiles, project);
             }
             catch (e) {
@@ -80506,6 +80516,8 @@ class HostDeploy {
                 await this.s.run(composeDownScript(prevAbs, project, composeFiles), { timeoutMs: plan.commandTimeoutMs });
                 await this.up(prev.dir, composeFiles, project);
             }
+            // Again after: a request the killed up had in flight may have finished while the rollback ran.
+            await clearHalfRecreated();
             return { status: 'rolled-back', toVersion: version };
         });
     }

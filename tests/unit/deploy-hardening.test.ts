@@ -267,7 +267,12 @@ describe('1: a failed SSH handshake inside a fleet deploy', () => {
       'b.example:22: connect: SSH connection to b.example:22 timed out after 30s (during the handshake)',
     );
     expect(await target.recover()).toBe('Rolled back: a.example:22 (rolled-back to 1.1.0).');
-    expect(on('a.example').slice(-2)).toEqual(['switch-current', 'compose-up']);
+    expect(on('a.example').slice(-4)).toEqual([
+      'switch-current',
+      'compose-remove-half-recreated',
+      'compose-up',
+      'compose-remove-half-recreated',
+    ]);
   });
 
   test('the rollback connection dies: reconnect once and finish the rollback', async () => {

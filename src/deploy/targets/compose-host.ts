@@ -12,7 +12,7 @@ import type { Clock } from '../release/poll.js';
 import { Release, releaseDirName, readDeployPathReport, type LiveRelease } from '../release/release.js';
 import { HostStepError, StepTimer, recordRollback, type DeployLog } from '../release/steps.js';
 import { exitName, frame, parseRecords, remoteJoin } from '../remote/script.js';
-import { composeDownScript, composeUpScript } from '../remote/scripts/compose.js';
+import { composeDownScript, composeUpScript, removeHalfRecreatedScript } from '../remote/scripts/compose.js';
 import { composePreflightScript } from '../remote/scripts/preflight.js';
 import { removeCurrentScript } from '../remote/scripts/release.js';
 import { UPLOAD_EXIT, writeSecretScript } from '../remote/scripts/upload.js';
@@ -259,7 +259,10 @@ export class HostDeploy {
         throw new Error(`${prev.manifestProblem ?? `releases/${prev.dir}: no manifest`}; bring it up by hand`);
       await rel.switchCurrent(prev.dir);
       const { composeFiles, project, version } = prev.manifest;
+      const clearHalfRecreated = () =>
+        this.s.run(removeHalfRecreatedScript(project), { timeoutMs: plan.commandTimeoutMs });
       try {
+        await clearHalfRecreated();
         await this.up(prev.dir, composeFiles, project);
       } catch (e) {
         // An `up` killed with its connection can leave containers half made (renamed, or created under the
@@ -272,6 +275,8 @@ export class HostDeploy {
         await this.s.run(composeDownScript(prevAbs, project, composeFiles), { timeoutMs: plan.commandTimeoutMs });
         await this.up(prev.dir, composeFiles, project);
       }
+      // Again after: a request the killed up had in flight may have finished while the rollback ran.
+      await clearHalfRecreated();
       return { status: 'rolled-back', toVersion: version };
     });
   }

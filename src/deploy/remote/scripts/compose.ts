@@ -27,6 +27,20 @@ export function composeUpScript(
   );
 }
 
+/**
+ * Removes the project's containers still under Compose's temporary recreate name (`<id>_<project>-<service>-<n>`).
+ * Compose renames them to the final name as the last step of a recreate; an `up` killed with its connection stops
+ * before that and leaves the new container running beside the one the rollback brings back.
+ */
+export function removeHalfRecreatedScript(project: string): RemoteScript {
+  return remoteScript(
+    'compose-remove-half-recreated',
+    'docker rm of half-recreated containers',
+    COMPOSE_EXIT,
+    sh`docker ps -a --filter ${`label=com.docker.compose.project=${project}`} --format ${'{{.ID}} {{.Names}}'} | while read -r id name; do case $name in [0-9a-f]*_${project}-*) docker rm -f -- "$id" >/dev/null ;; esac; done`,
+  );
+}
+
 export function composeDownScript(releaseAbs: string, project: string, files: readonly string[]): RemoteScript {
   return remoteScript(
     'compose-down',
