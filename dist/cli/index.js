@@ -21681,6 +21681,10 @@ function resetHint(file, files) {
         ? '; it comes from a file the prod override does not reset (`volumes: !reset []`)'
         : '';
 }
+/** A mount source as the user wrote it relative to the working directory, or absolute when it lies outside. */
+function shownSource(ctx, source) {
+    return source.startsWith(ctx.cwd) ? (0,external_node_path_.relative)(ctx.cwd, source) : source;
+}
 
 ;// CONCATENATED MODULE: ./src/compose/rules/docker-socket-mount.ts
 
@@ -21774,7 +21778,6 @@ const healthcheck = composeRule({
 ;// CONCATENATED MODULE: ./src/compose/rules/config-file-mount.ts
 
 
-
 const configFileMount = composeRule({
     meta: {
         id: 'DA-CMP-051',
@@ -21789,14 +21792,13 @@ const configFileMount = composeRule({
         for (const m of bindMounts(ctx)) {
             if (m.kind !== 'config-file')
                 continue;
-            const shown = m.source.startsWith(ctx.cwd) ? (0,external_node_path_.relative)(ctx.cwd, m.source) : m.source;
+            const shown = shownSource(ctx, m.source);
             report(`service "${m.service.name}" mounts config file ${shown} read-only at ${m.volume.target}; it must exist on the server: bake it into the image or use configs:${resetHint(m.volume.origin.file, ctx.model.files)}`, m.volume.origin);
         }
     },
 });
 
 ;// CONCATENATED MODULE: ./src/compose/rules/host-data-mount.ts
-
 
 
 const hostDataMount = composeRule({
@@ -21813,7 +21815,7 @@ const hostDataMount = composeRule({
         for (const m of bindMounts(ctx)) {
             if (m.kind !== 'host-data')
                 continue;
-            const shown = m.source.startsWith(ctx.cwd) ? (0,external_node_path_.relative)(ctx.cwd, m.source) : m.source;
+            const shown = shownSource(ctx, m.source);
             report(`service "${m.service.name}" keeps data in host directory ${shown} (at ${m.volume.target}); use a named data volume or a managed service${resetHint(m.volume.origin.file, ctx.model.files)}`, m.volume.origin);
         }
     },

@@ -91,3 +91,8 @@ export function resetHint(file: string, files: readonly string[]): string {
     ? '; it comes from a file the prod override does not reset (`volumes: !reset []`)'
     : '';
 }
+
+/** A mount source as the user wrote it relative to the working directory, or absolute when it lies outside. */
+export function shownSource(ctx: RuleContext, source: string): string {
+  return source.startsWith(ctx.cwd) ? relative(ctx.cwd, source) : source;
+}

@@ -1,5 +1,4 @@
-import { relative } from 'node:path';
-import { bindMounts, resetHint } from './bind-mounts.js';
+import { bindMounts, resetHint, shownSource } from './bind-mounts.js';
 import { composeRule } from './context.js';
 
 export const configFileMount = composeRule({
@@ -16,7 +15,7 @@ export const configFileMount = composeRule({
   check(ctx, report) {
     for (const m of bindMounts(ctx)) {
       if (m.kind !== 'config-file') continue;
-      const shown = m.source.startsWith(ctx.cwd) ? relative(ctx.cwd, m.source) : m.source;
+      const shown = shownSource(ctx, m.source);
       report(
         `service "${m.service.name}" mounts config file ${shown} read-only at ${m.volume.target}; it must exist on the server: bake it into the image or use configs:${resetHint(m.volume.origin.file, ctx.model.files)}`,
         m.volume.origin,

@@ -1,5 +1,4 @@
-import { relative } from 'node:path';
-import { bindMounts, resetHint } from './bind-mounts.js';
+import { bindMounts, resetHint, shownSource } from './bind-mounts.js';
 import { composeRule } from './context.js';
 
 export const hostDataMount = composeRule({
@@ -17,7 +16,7 @@ export const hostDataMount = composeRule({
   check(ctx, report) {
     for (const m of bindMounts(ctx)) {
       if (m.kind !== 'host-data') continue;
-      const shown = m.source.startsWith(ctx.cwd) ? relative(ctx.cwd, m.source) : m.source;
+      const shown = shownSource(ctx, m.source);
       report(
         `service "${m.service.name}" keeps data in host directory ${shown} (at ${m.volume.target}); use a named data volume or a managed service${resetHint(m.volume.origin.file, ctx.model.files)}`,
         m.volume.origin,
