@@ -12,6 +12,7 @@ import {
   type JumpHost,
 } from './host-address.js';
 import { secretBytes } from './secret-bytes.js';
+import { parseDurationSeconds } from '../util/duration.js';
 
 export { DEPLOY_INPUT_RULE, DeployInputError } from './input-error.js';
 
@@ -56,6 +57,8 @@ export interface DeployInputs {
   keepReleases: number;
   connectTimeoutSeconds: number;
   commandTimeoutSeconds: number;
+  /** Input `url`, checked to be an http(s) URL. */
+  url?: string;
 }
 
 export type GetInput = (name: string) => string;
@@ -123,24 +126,42 @@ function parseBoolean(text: string, input: string, fallback: boolean): boolean {
 /** 24 h: far more than any wait needs, and far below Node's 32-bit timer limit (2^31 - 1 ms, about 24.8 days). */
 export const MAX_TIMEOUT_SECONDS = 86_400;
 
-function parsePositiveInt(text: string, input: string, fallback: number, unit = ''): number {
-  // Seconds may be written with a trailing `s` (`120s`), as in compose files.
-  const t = unit === 's' ? text.trim().replace(/s$/, '') : text.trim();
+function parsePositiveInt(text: string, input: string, fallback: number): number {
+  const t = text.trim();
   if (t === '') return fallback;
   if (!/^\d+$/.test(t) || Number(t) < 1)
     throw new DeployInputError(`${input}: "${text.trim()}" is not a positive whole number`);
   return Number(t);
 }
 
-/** A timeout in seconds, bounded: a larger one would overflow the timer and fire at once. */
+/** A timeout: seconds or a duration (`30s`, `10m`, `1h`), bounded: a larger one would overflow the timer and fire at once. */
 function parseTimeout(text: string, input: string, fallback: number): number {
-  const n = parsePositiveInt(text, input, fallback, 's');
-  if (n > MAX_TIMEOUT_SECONDS) {
+  if (text.trim() === '') return fallback;
+  const d = parseDurationSeconds(text);
+  if ('problem' in d) throw new DeployInputError(`${input}: "${text.trim()}" is not a timeout: ${d.problem}`);
+  if (d.seconds < 1) throw new DeployInputError(`${input}: "${text.trim()}" must be at least one second`);
+  if (d.seconds > MAX_TIMEOUT_SECONDS) {
     throw new DeployInputError(
       `${input}: "${text.trim()}" is more than the maximum of ${MAX_TIMEOUT_SECONDS} seconds (24 h)`,
     );
   }
-  return n;
+  return d.seconds;
+}
+
+/** The `url` input goes to `environment.url`, which GitHub shows as a link: only an absolute http(s) URL is one. */
+function parseUrl(text: string): string | undefined {
+  const t = text.trim();
+  if (t === '') return undefined;
+  let u: URL;
+  try {
+    u = new URL(t);
+  } catch {
+    throw new DeployInputError(`url: "${t}" is not an absolute URL (e.g. https://app.example.com)`);
+  }
+  if (u.protocol !== 'https:' && u.protocol !== 'http:')
+    throw new DeployInputError(`url: "${t}" must start with https:// or http://`);
+  if (u.username || u.password) throw new DeployInputError('url: must not carry a user name or password');
+  return t;
 }
 
 function checkDeployPath(path: string): string {
@@ -234,6 +255,7 @@ export function parseDeployInputs(getInput: GetInput, env: Env): DeployInputs {
   }
 
   const envFile = getInput('env-file') ?? '';
+  const url = parseUrl(get('url'));
   const jumpHost = parseJumpHost(getInput('ssh-jump-host') ?? '', user, port);
   return {
     deployTarget,
@@ -255,5 +277,6 @@ export function parseDeployInputs(getInput: GetInput, env: Env): DeployInputs {
     keepReleases: parsePositiveInt(get('keep-releases'), 'keep-releases', 5),
     connectTimeoutSeconds: parseTimeout(get('ssh-connect-timeout'), 'ssh-connect-timeout', 30),
     commandTimeoutSeconds: parseTimeout(get('ssh-command-timeout'), 'ssh-command-timeout', 600),
+    ...(url ? { url } : {}),
   };
 }

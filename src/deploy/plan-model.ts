@@ -90,4 +90,6 @@ export interface DeployPlan {
   swarm?: SwarmPlan;
   /** Warnings found while planning, for the log. */
   warnings: string[];
+  /** Input `url`: where the deployed service answers, for the `url` output. */
+  url?: string;
 }

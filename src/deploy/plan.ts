@@ -233,6 +233,7 @@ export function buildDeployPlan(inputs: DeployInputs, source: DeploySource): Dep
     secretEnvVars: inputs.secrets.map((s) => s.envVar),
     ...(swarm ? { swarm } : {}),
     warnings,
+    ...(inputs.url ? { url: inputs.url } : {}),
   };
 }
 

@@ -46,6 +46,7 @@ export async function runDeploy(plan: DeployPlan, givenLog: DeployLog): Promise<
     hosts: target.hosts,
     deployedHosts: [],
     elapsedMs: 0,
+    ...(plan.url ? { url: plan.url } : {}),
   };
   for (const w of plan.warnings) log.warning(w);
 
@@ -78,6 +79,7 @@ export async function runDeploy(plan: DeployPlan, givenLog: DeployLog): Promise<
   const previous = target.previousVersion();
   if (previous !== undefined) summary.previousVersion = previous;
   summary.elapsedMs = Date.now() - started;
+  summary.finishedAt = new Date().toISOString();
   if (failure === undefined) {
     summary.ok = true;
     summary.deployedHosts = summary.hosts.map((h) => h.host);

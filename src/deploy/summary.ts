@@ -22,6 +22,8 @@ export interface HostSummary {
   previousVersion?: string;
   /** How the image got there: `loaded` (streamed over SSH), `pulled`, `already-present`. */
   imageDelivery?: string;
+  /** The release directory on the host (`releases/<release>`), once staged. */
+  release?: string;
   steps: StepTiming[];
   error?: string;
   rollback?: RollbackOutcome;
@@ -39,6 +41,10 @@ export interface DeploySummary {
   deployedHosts: string[];
   error?: string;
   elapsedMs: number;
+  /** When the deploy finished, ISO 8601 (UTC). */
+  finishedAt?: string;
+  /** Input `url`, passed through for `environment.url`. */
+  url?: string;
 }
 
 export class DeployFailedError extends Error {
@@ -51,11 +57,18 @@ export class DeployFailedError extends Error {
   }
 }
 
-export function deployOutputs(s: DeploySummary): Record<'version' | 'previous-version' | 'deployed-hosts', string> {
+export type DeployOutputName = 'version' | 'previous-version' | 'deployed-hosts' | 'release' | 'deployed-at' | 'url';
+
+export function deployOutputs(s: DeploySummary): Record<DeployOutputName, string> {
+  // One line per distinct release name: hosts that already held the version get a suffixed directory of their own.
+  const releases = [...new Set(s.hosts.filter((h) => h.release).map((h) => h.release as string))];
   return {
     version: s.version,
     'previous-version': s.previousVersion ?? '',
     'deployed-hosts': s.deployedHosts.join('\n'),
+    release: s.ok ? releases.join('\n') : '',
+    'deployed-at': s.ok ? (s.finishedAt ?? '') : '',
+    url: s.url ?? '',
   };
 }
 
@@ -72,6 +85,7 @@ export function formatDeploySummary(s: DeploySummary): string {
     `- image: ${s.imageRefs.join(', ')}${s.imageId ? ` (${s.imageId}${s.imageDigest ? `, ${s.imageDigest}` : ''})` : ''}`,
   );
   out.push(`- elapsed: ${seconds(s.elapsedMs)}`);
+  if (s.url) out.push(`- url: ${hostText(s.url)}`);
   if (s.error) out.push('', '```', hostText(s.error).replace(/```/g, "'''"), '```');
   out.push('', '| host | status | previous | rollback | steps |', '| --- | --- | --- | --- | --- |');
   for (const h of s.hosts) {

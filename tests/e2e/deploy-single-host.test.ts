@@ -155,6 +155,9 @@ test('deploys the example: secret 0400 owned by the runtime uid in a 0700 dir, r
     version: '1.0.0',
     'previous-version': '',
     'deployed-hosts': `127.0.0.1:${host.SSH_PORT}`,
+    release: '1.0.0',
+    'deployed-at': expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+    url: '',
   });
   expect(summary.imageRefs).toEqual([
     'deploy-action-test/doongzi-single:1.0.0',

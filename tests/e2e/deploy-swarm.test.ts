@@ -174,6 +174,9 @@ test('deploys the example as a stack: non-root task reads its secret from tmpfs 
     version: '1.0.0',
     'previous-version': '',
     'deployed-hosts': `127.0.0.1:${b.SSH_PORT}`,
+    release: '1.0.0',
+    'deployed-at': expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+    url: '',
   });
   expect(summary.hosts[0]!.steps.map((s) => s.step)).toEqual([
     'connect',

@@ -81,7 +81,9 @@ test('the other inputs, each error naming its input', () => {
   expect(() => parse({ 'image-delivery': 'registry', registry: 'ghcr.io', 'registry-username': 'u' })).toThrow(
     'registry-username and registry-password: give both or neither',
   );
-  expect(() => parse({ 'health-timeout': 'soon' })).toThrow('health-timeout: "soon" is not a positive whole number');
+  expect(() => parse({ 'health-timeout': 'soon' })).toThrow(
+    'health-timeout: "soon" is not a timeout: write seconds (`90`), or a duration such as `30s`, `10m`, `1h`, `1h30m`',
+  );
   expect(parse({ 'health-timeout': '90s' }).healthTimeoutSeconds).toBe(90);
   expect(() => parse({ 'allow-non-tag': 'yes' })).toThrow('allow-non-tag: "yes" is not true or false');
   expect(parse({ 'allow-non-tag': 'true' }).allowNonTag).toBe(true);
@@ -105,4 +107,26 @@ test('the other inputs, each error naming its input', () => {
     'registry-password': 'p',
   });
   expect(reg.registry).toEqual({ server: 'ghcr.io', username: 'u', password: 'p' });
+});
+
+test('timeouts take seconds or durations; zero, fractions and more than a day are refused', () => {
+  expect(parse({ 'health-timeout': '10m' }).healthTimeoutSeconds).toBe(600);
+  expect(parse({ 'ssh-command-timeout': '1h' }).commandTimeoutSeconds).toBe(3600);
+  expect(parse({ 'ssh-connect-timeout': '1m30s' }).connectTimeoutSeconds).toBe(90);
+  expect(parse({ 'health-timeout': ' 45 ' }).healthTimeoutSeconds).toBe(45);
+  expect(() => parse({ 'health-timeout': '0s' })).toThrow('health-timeout: "0s" must be at least one second');
+  expect(() => parse({ 'health-timeout': '1.5m' })).toThrow(/give whole seconds, minutes or hours/);
+  expect(() => parse({ 'health-timeout': '500ms' })).toThrow(/give whole seconds, minutes or hours/);
+  expect(() => parse({ 'health-timeout': '30m1h' })).toThrow(/is not a timeout/);
+  expect(() => parse({ 'ssh-command-timeout': '25h' })).toThrow(/more than the maximum of 86400 seconds/);
+});
+
+test('url: an absolute http(s) URL without credentials, passed through as given', () => {
+  expect(parse().url).toBeUndefined();
+  expect(parse({ url: 'https://api.example.com/health' }).url).toBe('https://api.example.com/health');
+  expect(() => parse({ url: 'api.example.com' })).toThrow('url: "api.example.com" is not an absolute URL');
+  expect(() => parse({ url: 'ftp://api.example.com' })).toThrow(
+    'url: "ftp://api.example.com" must start with https://',
+  );
+  expect(() => parse({ url: 'https://u:p@api.example.com' })).toThrow('url: must not carry a user name or password');
 });

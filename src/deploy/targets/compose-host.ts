@@ -100,6 +100,7 @@ export class HostDeploy {
 
     const dir = releaseDirName(plan.version.version, this.live?.dir, this.clock.now());
     this.release = new Release(() => this.s, deployPath, dir, plan.commandTimeoutMs);
+    this.summary.release = dir;
     await steps.run('upload', () => this.stage(local));
     log.info(`${this.name}: uploaded ${plan.files.length} files to releases/${dir}`);
 

@@ -105,6 +105,7 @@ export class SwarmTarget implements DeployTarget, SwarmContext {
       // Never the directory `current` points at: a re-run of the live version stages beside it.
       const dir = releaseDirName(plan.version.version, previous, this.clock.now());
       this.release = new Release(() => this.shell(), pre.path, dir, plan.commandTimeoutMs);
+      this.summary.release = dir;
       await steps.run('upload', () => this.stage(local));
       log.info(`${this.name}: uploaded the stack file and ${swarm.envFiles.length} env file(s) to releases/${dir}`);
       for (const w of this.stack!.warnings) if (!plan.warnings.includes(w)) log.warning(w);
