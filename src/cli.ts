@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { failsStep } from './action/fail-on.js';
 import { readCheckInputs } from './action/inputs.js';
 import { ACTION_VERSION } from './action/version.js';
+import { IMAGE_INPUT_RULES } from './check/image/source/image-source.js';
 import { runCheck } from './check/run-check.js';
 import { sortFindings, UserFacingError } from './findings/finding.js';
 import { renderJsonReport } from './report/json-report.js';
@@ -16,6 +17,9 @@ const USAGE = `Usage: deploy-action check [--dir DIR] [--format text|json|sarif]
 Runs the same check as the GitHub Action on a local checkout: builds the target stage, proves the image runs as
 non-root with no build tools, lints the Dockerfile and holds the prod Compose files to the prod rules.
 Any input of action.yml can be given as --<input> (e.g. --dockerfile, --target, --compose-files, --fail-on, --network).
+--image IMAGE verifies an image built elsewhere instead of building (an engine image, docker-archive:PATH,
+oci-archive:PATH or oci-layout:DIR; --platforms picks platforms of an OCI index). --no-build runs the Dockerfile and
+Compose rules only, with no Docker engine.
 
 Exit status: 0 no finding at or above --fail-on (default error), 1 findings at or above it, 2 bad usage or input.`;
 
@@ -30,6 +34,8 @@ const INPUTS = [
   'allowed-tools',
   'fail-on',
   'config-file',
+  'image',
+  'platforms',
 ] as const;
 
 function formatText(findings: ReturnType<typeof sortFindings>): string {
@@ -51,6 +57,8 @@ function parseCliArgs(argv: string[]) {
       output: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean' },
+      // `--no-build` is the input `build: false`.
+      'no-build': { type: 'boolean' },
       ...Object.fromEntries(INPUTS.map((name) => [name, { type: 'string' as const }])),
     },
   });
@@ -79,7 +87,10 @@ export async function main(argv: string[]): Promise<number> {
   }
   try {
     const dir = path.resolve(values.dir!);
-    const getInput = (name: string) => ((values as Record<string, unknown>)[name] as string | undefined) ?? '';
+    const getInput = (name: string) =>
+      name === 'build' && values['no-build']
+        ? 'false'
+        : (((values as Record<string, unknown>)[name] as string | undefined) ?? '');
     const inputs = readCheckInputs(getInput, dir);
     const outcome = await runCheck({
       ...inputs,
@@ -96,6 +107,8 @@ export async function main(argv: string[]): Promise<number> {
           : formatText(sortFindings(outcome.findings));
     if (values.output) await writeFile(values.output, `${body}\n`);
     else if (body) process.stdout.write(`${body}\n`);
+    // A bad `image` (missing, unreadable, without the platform asked for) is bad input, as a bad flag is.
+    if (outcome.findings.some((f) => IMAGE_INPUT_RULES.has(f.ruleId))) return 2;
     return failsStep(outcome.findings, inputs.failOn) ? 1 : 0;
   } catch (error) {
     if (error instanceof UserFacingError) {

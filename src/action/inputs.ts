@@ -1,4 +1,10 @@
 import path from 'node:path';
+import {
+  formatPlatform,
+  parseImageSource,
+  parsePlatform,
+  type ImageSource,
+} from '../check/image/source/image-source.js';
 import { UserFacingError } from '../findings/finding.js';
 
 export type Mode = 'check' | 'deploy';
@@ -20,6 +26,12 @@ export interface CheckInputs {
   failOn: FailOn;
   sarifFile: string | undefined;
   configFile: string;
+  /** `image`: an image built elsewhere to verify; nothing is built. */
+  image: ImageSource | undefined;
+  /** `build: false`: Dockerfile and Compose rules only. */
+  build: boolean;
+  /** `platforms`: which platforms of an `image` index to verify (empty: all). */
+  platforms: string[];
 }
 
 export type GetInput = (name: string) => string;
@@ -52,12 +64,49 @@ export function parseBuildArgs(value: string): Map<string, string> {
   return args;
 }
 
+/** A boolean input as the YAML 1.2 core schema spells it (what `core.getBooleanInput` accepts); empty is `fallback`. */
+export function parseBoolean(name: string, value: string, fallback: boolean): boolean {
+  if (!value) return fallback;
+  if (['true', 'True', 'TRUE'].includes(value)) return true;
+  if (['false', 'False', 'FALSE'].includes(value)) return false;
+  throw new UserFacingError(`Input '${name}' must be true or false; got '${value}'.`, 'DA-INP-001');
+}
+
+/**
+ * `image` and `build: false` both say "build nothing" but disagree on the image proofs (run them on the image given,
+ * or run none): rather than silently drop one, the pair is refused.
+ */
+function imageAndBuild(getInput: GetInput, workingDirectory: string) {
+  const image = parseImageSource(getInput('image'), workingDirectory);
+  const build = parseBoolean('build', getInput('build'), true);
+  if (image && !build) {
+    throw new UserFacingError(
+      "Inputs 'image' and 'build: false' cannot be combined: 'image' verifies an image built elsewhere (nothing is built), 'build: false' runs no image proof at all. Keep the one you mean.",
+      'DA-INP-001',
+    );
+  }
+  return { image, build };
+}
+
+/** Deploy ships the checked image from the engine: an archive would have to be loaded first, so it is refused. */
+function deployable(mode: Mode, image: ImageSource | undefined): void {
+  if (mode === 'deploy' && image && image.kind !== 'engine') {
+    throw new UserFacingError(
+      `Input 'image' is ${image.label}: mode 'deploy' delivers an engine image; load the archive first (\`docker load\`) and pass its ID.`,
+      'DA-INP-001',
+    );
+  }
+}
+
 export function readCheckInputs(getInput: GetInput, workspace: string): CheckInputs {
   const workingDirectory = path.resolve(workspace, getInput('working-directory') || '.');
   const inDir = (p: string) => path.resolve(workingDirectory, p);
   const sarif = getInput('sarif-file');
+  const mode = oneOf('mode', getInput('mode') || 'check', ['check', 'deploy'] as const);
+  const source = imageAndBuild(getInput, workingDirectory);
+  deployable(mode, source.image);
   return {
-    mode: oneOf('mode', getInput('mode') || 'check', ['check', 'deploy'] as const),
+    mode,
     workingDirectory,
     dockerfile: inDir(getInput('dockerfile') || 'deploy/Dockerfile'),
     context: inDir(getInput('context') || '.'),
@@ -72,5 +121,8 @@ export function readCheckInputs(getInput: GetInput, workspace: string): CheckInp
     failOn: oneOf('fail-on', getInput('fail-on') || 'error', ['error', 'warning', 'never'] as const),
     sarifFile: sarif ? inDir(sarif) : undefined,
     configFile: inDir(getInput('config-file') || '.github/deploy-action.yml'),
+    ...source,
+    // Checked here so a typo fails before anything runs.
+    platforms: splitList(getInput('platforms')).map((p) => formatPlatform(parsePlatform(p))),
   };
 }

@@ -11,6 +11,8 @@ export interface ImageFacts {
   configuredUser: string;
   builder: string;
   target: string;
+  /** The platforms proven, when the image came from the `image` input. */
+  platforms?: string[];
 }
 
 export interface CheckResult {

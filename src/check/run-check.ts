@@ -16,9 +16,12 @@ import { composeBuildTarget } from './compose-target.js';
 import { findStage, parseDockerfile, type ParsedDockerfile, type Stage } from './dockerfile/parse.js';
 import { buildImage, dockerReachable } from './image/build.js';
 import { verifyImage, type ImageVerification } from './image/verify-image.js';
+import type { ImageSource } from './image/source/image-source.js';
+import { verifySource, type PlatformVerification } from './image/source/verify-source.js';
 
 const BUILDX_MISSING = ruleIn(INPUT_RULES, 'DA-INP-007');
 const PROOFS_NOT_RUN = ruleIn(INPUT_RULES, 'DA-INP-009');
+const PROOFS_SKIPPED = ruleIn(INPUT_RULES, 'DA-INP-023');
 
 export interface CheckOptions {
   workingDirectory: string;
@@ -34,8 +37,14 @@ export interface CheckOptions {
   env: Record<string, string | undefined>;
   /** Build log lines, streamed. */
   log: (text: string) => void;
-  /** Skip the build and image proofs (compose and Dockerfile rules only). */
+  /** Skip the build and image proofs (compose and Dockerfile rules only), silently: the unit tests' static half. */
   skipImage?: boolean;
+  /** `build: false`: Dockerfile and Compose rules only, with a notice that no image proof ran. */
+  build?: boolean;
+  /** `image`: prove this image instead of building one. */
+  image?: ImageSource | undefined;
+  /** `platforms`: which platforms of an `image` index to prove (default all). */
+  platforms?: readonly string[];
   /** Files outside it are never read (default: the workspace or git checkout around the working directory). */
   repositoryRoot?: string;
 }
@@ -68,6 +77,73 @@ function dropSuperseded(findings: Finding[]): Finding[] {
     for (const id of ruleById(f.ruleId)?.supersedes ?? []) proven.add(`${id}@${f.location?.file}:${f.location?.line}`);
   }
   return findings.filter((f) => !proven.has(`${f.ruleId}@${f.location?.file}:${f.location?.line}`));
+}
+
+async function requireEngine(dockerfileLabel: string): Promise<void> {
+  if (await dockerReachable()) return;
+  throw new UserFacingError(
+    'No Docker engine is reachable (docker version failed). The image checks need one.',
+    'DA-INP-004',
+    { file: dockerfileLabel, line: 1 },
+  );
+}
+
+interface ImageStep {
+  findings: Finding[];
+  verification: ImageVerification;
+  image: ImageFacts;
+}
+
+/** Builds the target stage and proves the image; or, with `image`, proves the image given and builds nothing. */
+async function buildAndProve(
+  opts: CheckOptions,
+  at: { parsed: ParsedDockerfile; targetStage: Stage; target: string | undefined; dockerfileLabel: string },
+): Promise<ImageStep> {
+  const { parsed, targetStage, dockerfileLabel } = at;
+  const stageName = targetStage.name ?? String(targetStage.index);
+  const proofs = {
+    parsed,
+    target: targetStage,
+    dockerfileLabel,
+    forbiddenTools: opts.forbiddenTools,
+    allowedTools: opts.allowedTools,
+  };
+  if (opts.image) {
+    // An archive is read from disk: only an engine image (or a build) needs the engine.
+    if (opts.image.kind === 'engine') await requireEngine(dockerfileLabel);
+    const verified = await verifySource(opts.image, proofs, opts.platforms ?? []);
+    const named = opts.image.kind === 'engine' ? opts.image.ref : opts.image.label;
+    return fromSource(verified, `not built (image: ${named})`, stageName);
+  }
+  await requireEngine(dockerfileLabel);
+  const built = await buildImage({
+    dockerfile: opts.dockerfile,
+    context: opts.context,
+    target: at.target,
+    buildArgs: opts.buildArgs,
+    network: opts.network,
+    env: opts.env,
+    dockerfileLabel,
+    parsed,
+    log: opts.log,
+  });
+  const findings: Finding[] = [];
+  if (built.fallbackReason) {
+    findings.push(findingOf(BUILDX_MISSING, `${built.fallbackReason}; built with ${built.builder}.`));
+  }
+  const verification = await verifyImage({ ...proofs, imageId: built.imageId });
+  findings.push(...verification.findings);
+  return { findings, verification, image: { ...verification.facts, builder: built.builder, target: stageName } };
+}
+
+/** The first platform is the one outputs and deploy describe; every platform's findings are kept. */
+function fromSource(verified: PlatformVerification[], builder: string, target: string): ImageStep {
+  const first = verified[0] as PlatformVerification;
+  return {
+    findings: verified.flatMap((v) => v.findings),
+    verification: first,
+    image: { ...first.facts, builder, target, platforms: verified.map((v) => v.platform) },
+  };
 }
 
 /** The whole check: Dockerfile rules, build, image proofs, compose rules, then ignores and settings. */
@@ -149,44 +225,25 @@ export async function runCheck(opts: CheckOptions): Promise<CheckOutcome> {
     findings.push(asFinding(error));
   }
 
-  if (parsed && targetStage && !opts.skipImage) {
+  if (parsed && targetStage && !opts.skipImage && opts.build !== false) {
     try {
-      if (!(await dockerReachable())) {
-        throw new UserFacingError(
-          'No Docker engine is reachable (docker version failed). The image checks need one.',
-          'DA-INP-004',
-          { file: dockerfileLabel, line: 1 },
-        );
-      }
-      const built = await buildImage({
-        dockerfile: opts.dockerfile,
-        context: opts.context,
-        target,
-        buildArgs: opts.buildArgs,
-        network: opts.network,
-        env: opts.env,
-        dockerfileLabel,
-        parsed,
-        log: opts.log,
-      });
-      if (built.fallbackReason) {
-        findings.push(findingOf(BUILDX_MISSING, `${built.fallbackReason}; built with ${built.builder}.`));
-      }
-      verification = await verifyImage({
-        imageId: built.imageId,
-        parsed,
-        target: targetStage,
-        dockerfileLabel,
-        forbiddenTools: opts.forbiddenTools,
-        allowedTools: opts.allowedTools,
-      });
-      findings.push(...verification.findings);
-      image = { ...verification.facts, builder: built.builder, target: targetStage.name ?? String(targetStage.index) };
+      const proven = await buildAndProve(opts, { parsed, targetStage, target, dockerfileLabel });
+      findings.push(...proven.findings);
+      verification = proven.verification;
+      image = proven.image;
     } catch (error) {
       findings.push(asFinding(error));
     }
   }
-  if (!opts.skipImage && !verification) {
+  if (opts.build === false) {
+    findings.push(
+      findingOf(
+        PROOFS_SKIPPED,
+        'build: false: the image was neither built nor read, so no image proof (DA-IMG-*) ran; only the Dockerfile and Compose rules did. Its absence of image findings proves nothing about the image.',
+        { file: dockerfileLabel, line: targetStage?.from.line ?? 1 },
+      ),
+    );
+  } else if (!opts.skipImage && !verification) {
     findings.push(
       findingOf(
         PROOFS_NOT_RUN,

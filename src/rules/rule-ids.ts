@@ -75,6 +75,10 @@ export const RULE_IDS = [
   'DA-INP-007',
   'DA-INP-008',
   'DA-INP-009',
+  'DA-INP-020',
+  'DA-INP-021',
+  'DA-INP-022',
+  'DA-INP-023',
   'DA-CFG-001',
   'DA-CFG-002',
 ] as const;

@@ -8,6 +8,7 @@
  * (gzip/zstd, by magic bytes), layer-summary (one layer on its own), save-layout (docker-archive or OCI layout:
  * where the config and the ordered layers are), filesystem-view (the layers overlaid once the order is known).
  */
+import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import tar from 'tar-stream';
 import { overlayLayers } from './save-reader/filesystem-view.js';
@@ -19,10 +20,11 @@ import {
   isJsonName,
   isLayerName,
   layerSummaryFor,
-  locateImage,
+  locateImages,
   looksLikeJson,
   parseJson,
   type SaveContents,
+  type SaveLayout,
 } from './save-reader/save-layout.js';
 import {
   type ChunkSource,
@@ -48,6 +50,10 @@ export interface SavedImage {
   format: 'docker' | 'oci';
   config: ImageConfig;
   configPath: string;
+  /** `sha256:` of the config's bytes: the image ID. */
+  configDigest: string;
+  /** `os/arch[/variant]`, from the OCI index or else the config. */
+  platform: string;
   repoTags: string[];
   layers: LayerInfo[];
   /** Interesting paths present at runtime, sorted by path. */
@@ -143,6 +149,17 @@ export async function readSavedImage(
   stream: NodeJS.ReadableStream | Readable,
   options: ReadOptions,
 ): Promise<SavedImage> {
+  return (await readSavedImages(stream, options))[0] as SavedImage;
+}
+
+/**
+ * Every image of the stream, one per platform of an OCI index (attestations skipped), from one pass over the bytes:
+ * all layers are summarised as they flow by, then each platform's manifest picks and overlays its own.
+ */
+export async function readSavedImages(
+  stream: NodeJS.ReadableStream | Readable,
+  options: ReadOptions,
+): Promise<SavedImage[]> {
   const wanted = (options.wantContents ?? []).map(normalisePath);
   const wantedDirs = (options.wantContentsIn ?? []).map(normalisePath);
   const wantedSet = new Set(wanted);
@@ -152,8 +169,15 @@ export async function readSavedImage(
     maxContentBytes: options.maxContentBytes ?? MiB,
   };
   const found = await readSaveStream(stream, rules, options.maxJsonBytes ?? 16 * MiB);
+  return locateImages(found).map((where) => imageAt(found, where, wanted, wantedDirs));
+}
 
-  const where = locateImage(found);
+function platformOfConfig(config: ImageConfig): string {
+  return [config.os || 'unknown', config.architecture || 'unknown', config.variant].filter(Boolean).join('/');
+}
+
+/** One image of the stream: its config, its layers in order and their overlaid view. */
+function imageAt(found: SaveContents, where: SaveLayout, wanted: string[], wantedDirs: string[]): SavedImage {
   const config = parseJson<ImageConfig>(found, where.config, 'image config');
   const diffIds = config.rootfs?.diff_ids ?? [];
   const summaries = where.layers.map((path) => layerSummaryFor(found, path));
@@ -187,6 +211,11 @@ export async function readSavedImage(
     format: where.format,
     config,
     configPath: where.config,
+    // The image ID as the engine computes it: the digest of the config's bytes.
+    configDigest: `sha256:${createHash('sha256')
+      .update(found.json.get(where.config) as Buffer)
+      .digest('hex')}`,
+    platform: where.platform ?? platformOfConfig(config),
     repoTags: where.repoTags,
     layers,
     finalFiles: view.finalFiles(),

@@ -30,10 +30,10 @@ export interface ImageVerification {
 }
 
 /** Streams the image's `docker save` tar into the reader: no file on disk, no container started. */
-async function saveAndRead(
+export async function saveAndRead<T = SavedImage>(
   imageId: string,
-  read: (stream: NodeJS.ReadableStream) => Promise<SavedImage>,
-): Promise<SavedImage> {
+  read: (stream: NodeJS.ReadableStream) => Promise<T>,
+): Promise<T> {
   let save: SaveStream | undefined;
   try {
     save = await openSaveStream(imageId);

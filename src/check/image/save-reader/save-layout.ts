@@ -21,6 +21,8 @@ export interface SaveLayout {
   config: string;
   layers: string[];
   repoTags: string[];
+  /** `os/arch[/variant]` as the OCI index names it, when it does. */
+  platform?: string;
 }
 
 export function isLayerName(path: string): boolean {
@@ -68,6 +70,7 @@ interface OciDescriptor {
   mediaType?: string;
   digest?: string;
   annotations?: Record<string, string>;
+  platform?: { os?: string; architecture?: string; variant?: string };
 }
 
 interface OciDocument {
@@ -83,11 +86,26 @@ function blobPath(digest: string): string {
   return `blobs/${algorithm}/${hex}`;
 }
 
+/** buildx puts provenance and SBOM attestations beside the images of an index, as `unknown/unknown` manifests. */
+function isAttestation(d: OciDescriptor): boolean {
+  return (
+    d.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest' ||
+    (d.platform?.os === 'unknown' && d.platform?.architecture === 'unknown')
+  );
+}
+
+function platformOf(d: OciDescriptor): string | undefined {
+  const p = d.platform;
+  if (!p?.os || !p.architecture) return undefined;
+  return [p.os, p.architecture, p.variant].filter(Boolean).join('/');
+}
+
 /**
- * Config path, layer paths and tags, from manifest.json (both formats) or else index.json (pure OCI layout).
- * Compression is not taken from media types: layers are recognised by their bytes (see layer-compression.ts).
+ * Every image (one per platform) in the saved stream, from manifest.json (both formats: docker save writes one) or
+ * else index.json (a pure OCI layout, nested indexes followed). Compression is not taken from media types: layers are
+ * recognised by their bytes (see layer-compression.ts).
  */
-export function locateImage(found: SaveContents): SaveLayout {
+export function locateImages(found: SaveContents): SaveLayout[] {
   const oci = found.json.has('index.json') || [...found.layers.keys()].some((p) => p.startsWith('blobs/'));
   if (found.json.has('manifest.json') || found.oversizedJson.has('manifest.json')) {
     const manifest = parseJson<DockerManifestEntry[]>(found, 'manifest.json', 'manifest');
@@ -95,34 +113,50 @@ export function locateImage(found: SaveContents): SaveLayout {
     if (!first?.Config || !Array.isArray(first.Layers)) {
       throw new SavedImageError('manifest.json in the saved image lists no image (Config and Layers missing)');
     }
-    return {
-      format: oci ? 'oci' : 'docker',
-      config: normalisePath(first.Config),
-      layers: first.Layers.map(normalisePath),
-      repoTags: first.RepoTags ?? [],
-    };
+    return [
+      {
+        format: oci ? 'oci' : 'docker',
+        config: normalisePath(first.Config),
+        layers: first.Layers.map(normalisePath),
+        repoTags: first.RepoTags ?? [],
+      },
+    ];
   }
   if (!found.json.has('index.json'))
     throw new SavedImageError('the saved image has neither manifest.json nor index.json');
-  let doc = parseJson<OciDocument>(found, 'index.json', 'OCI index');
-  const repoTags: string[] = [];
-  for (let depth = 0; depth < 8; depth += 1) {
+  const images: SaveLayout[] = [];
+  const visit = (doc: OciDocument, inherited: { tag?: string; platform?: string }, depth: number): void => {
     if (doc.config?.digest && Array.isArray(doc.layers)) {
-      return {
+      images.push({
         format: 'oci',
         config: blobPath(doc.config.digest),
         layers: doc.layers.map((l) => blobPath(l.digest ?? '')),
-        repoTags,
-      };
+        repoTags: inherited.tag ? [inherited.tag] : [],
+        ...(inherited.platform ? { platform: inherited.platform } : {}),
+      });
+      return;
     }
-    const next = doc.manifests?.find((m) => m.digest) ?? undefined;
-    if (!next?.digest) break;
-    const tag =
-      next.annotations?.['io.containerd.image.name'] ?? next.annotations?.['org.opencontainers.image.ref.name'];
-    if (tag && repoTags.length === 0) repoTags.push(tag);
-    doc = parseJson<OciDocument>(found, blobPath(next.digest), 'OCI manifest');
-  }
-  throw new SavedImageError('index.json in the saved image leads to no image manifest');
+    if (depth >= 8) throw new SavedImageError('index.json in the saved image nests indexes more than 8 deep');
+    for (const next of doc.manifests ?? []) {
+      if (!next.digest || isAttestation(next)) continue;
+      const tag =
+        next.annotations?.['io.containerd.image.name'] ?? next.annotations?.['org.opencontainers.image.ref.name'];
+      const platform = platformOf(next) ?? inherited.platform;
+      visit(
+        parseJson<OciDocument>(found, blobPath(next.digest), 'OCI manifest'),
+        { ...((inherited.tag ?? tag) ? { tag: inherited.tag ?? tag } : {}), ...(platform ? { platform } : {}) },
+        depth + 1,
+      );
+    }
+  };
+  visit(parseJson<OciDocument>(found, 'index.json', 'OCI index'), {}, 0);
+  if (!images.length) throw new SavedImageError('index.json in the saved image leads to no image manifest');
+  return images;
+}
+
+/** The first image of the saved stream (a `docker save` of one image holds one). */
+export function locateImage(found: SaveContents): SaveLayout {
+  return locateImages(found)[0] as SaveLayout;
 }
 
 /** The summary of a layer listed in the manifest, through the links docker writes for a repeated layer. */

@@ -20,6 +20,7 @@ export interface ReadOptions {
 export interface ImageConfig {
   architecture?: string;
   os?: string;
+  variant?: string;
   config?: {
     User?: string;
     Env?: string[] | null;
