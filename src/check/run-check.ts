@@ -14,7 +14,8 @@ import { lintDockerfile } from './dockerfile/lint.js';
 import { contextProbes } from './build-context.js';
 import { composeBuildTarget } from './compose-target.js';
 import { findStage, parseDockerfile, type ParsedDockerfile, type Stage } from './dockerfile/parse.js';
-import { buildImage, dockerReachable } from './image/build.js';
+import { type BuildResult, buildImage, dockerReachable } from './image/build.js';
+import type { BuildOptions } from './image/build-options.js';
 import { verifyImage, type ImageVerification } from './image/verify-image.js';
 
 const BUILDX_MISSING = ruleIn(INPUT_RULES, 'DA-INP-007');
@@ -27,6 +28,8 @@ export interface CheckOptions {
   target: string | undefined;
   buildArgs: ReadonlyMap<string, string>;
   network: string | undefined;
+  /** The build-push-action build inputs; none when absent. */
+  build?: BuildOptions;
   composeFiles: string[];
   forbiddenTools: string[];
   allowedTools: string[];
@@ -46,6 +49,8 @@ export interface CheckOutcome extends CheckResult {
   targetStage: Stage | undefined;
   /** The merged prod Compose model; deploy reads its secrets, env files and build services. */
   compose: ComposeModel | undefined;
+  /** The build's notes, buildx metadata and digest, when it ran. */
+  build?: Pick<BuildResult, 'notes' | 'metadata' | 'digest' | 'platform'>;
 }
 
 function asFinding(error: unknown): Finding {
@@ -81,6 +86,7 @@ export async function runCheck(opts: CheckOptions): Promise<CheckOutcome> {
   let targetStage: Stage | undefined;
   let image: ImageFacts | undefined;
   let verification: ImageVerification | undefined;
+  let build: CheckOutcome['build'];
 
   // Compose first: with no `target` input, the stage a prod service builds (`build.target`) is the one that ships.
   const compose = await checkCompose({
@@ -164,11 +170,13 @@ export async function runCheck(opts: CheckOptions): Promise<CheckOutcome> {
         target,
         buildArgs: opts.buildArgs,
         network: opts.network,
+        ...(opts.build ? { options: opts.build } : {}),
         env: opts.env,
         dockerfileLabel,
         parsed,
         log: opts.log,
       });
+      build = { notes: built.notes, metadata: built.metadata, digest: built.digest, platform: built.platform };
       if (built.fallbackReason) {
         findings.push(findingOf(BUILDX_MISSING, `${built.fallbackReason}; built with ${built.builder}.`));
       }
@@ -207,6 +215,7 @@ export async function runCheck(opts: CheckOptions): Promise<CheckOutcome> {
     verification,
     targetStage,
     compose: compose.model,
+    ...(build ? { build } : {}),
     dockerfile: dockerfileLabel,
     composeFiles: opts.composeFiles.map(rel),
     durationMs: Date.now() - started,
