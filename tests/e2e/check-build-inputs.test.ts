@@ -100,3 +100,37 @@ describe('build inputs (dist under Node 24, real engine)', () => {
     expect(run.outputs.digest ?? '').toBe('');
   });
 });
+
+describe('bad build and deploy-secrets inputs (dist under Node 24)', () => {
+  const dirs: string[] = [];
+  afterAll(async () => {
+    for (const d of dirs) await removeWorkspace(d);
+  });
+
+  test('a secret id without a value and the old deploy `secrets` mapping: one error each, no stack trace', async () => {
+    const dir = await makeWorkspace();
+    dirs.push(dir);
+    const noValue = await runAction(dir, { secrets: 'pip=' });
+    expect(noValue.code).toBe(1);
+    expect(noValue.annotations.filter((a) => a.severity === 'error')).toEqual([
+      expect.objectContaining({ message: "Input 'secrets': secret 'pip' has no value after '='." }),
+    ]);
+    const old = await runAction(
+      dir,
+      {
+        mode: 'deploy',
+        secrets: 'db_password=DB_PASSWORD',
+        'ssh-host': '127.0.0.1',
+        'ssh-user': 'deploy',
+        'ssh-key': 'k',
+        'ssh-known-hosts': 'x',
+      },
+      { DB_PASSWORD: 'unused-value' },
+    );
+    expect(old.code).toBe(1);
+    const errors = old.annotations.filter((a) => a.severity === 'error');
+    expect(errors).toHaveLength(1);
+    expect(errors[0]!.message).toMatch(/^secrets: this input was renamed `deploy-secrets`/);
+    for (const run of [noValue, old]) expect(`${run.stdout}${run.stderr}`).not.toMatch(/\n\s+at .*\.js:\d+/);
+  });
+});
