@@ -37,7 +37,7 @@ echo "[example] deploying $ws as v$version to deployer@127.0.0.1:$SSH_PORT"
   --input-file "ssh-key=$SSH_KEY" \
   --input-file "ssh-known-hosts=$KNOWN_HOSTS" \
   --input deploy-path=/srv/deploy-action-test/example \
-  --input secrets=db_password=DB_PASSWORD \
+  --input deploy-secrets=db_password=DB_PASSWORD \
   --input "env-file=APP_ENV=prod" \
   --env GITHUB_EVENT_NAME=push \
   --env "GITHUB_REF=refs/tags/v$version" \

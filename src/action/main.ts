@@ -19,6 +19,37 @@ import { runDeployMode } from './deploy-mode.js';
 import { readCheckInputs, type CheckInputs } from './inputs.js';
 import { ACTION_VERSION } from './version.js';
 import { logCommandsTo } from '../process/run.js';
+import { scrubFromChildEnv } from '../process/child-env.js';
+import type { BuildOptions } from '../check/image/build-options.js';
+import { readBuildInputs } from './build-inputs.js';
+
+/** The build-push-action inputs: values masked (each line too) and the named variables kept from other children. */
+function readBuildOptions(inputs: CheckInputs, workspace: string): BuildOptions {
+  const build = readBuildInputs((name) => core.getInput(name), {
+    workspace,
+    workingDirectory: inputs.workingDirectory,
+    dockerfile: inputs.dockerfile,
+    env: process.env,
+  });
+  for (const value of build.secretValues) {
+    core.setSecret(value);
+    for (const line of value.split(/\r?\n/)) if (line.trim()) core.setSecret(line);
+  }
+  scrubFromChildEnv(build.secretEnvNames);
+  return build.options;
+}
+
+/** The build's notes go out after the streamed log, where workflow commands work again. */
+function reportBuild(outcome: CheckOutcome): void {
+  if (!outcome.build) return;
+  for (const note of outcome.build.notes) {
+    if (note.level === 'warning') core.warning(note.text);
+    else if (note.level === 'notice') core.notice(note.text);
+    else core.debug(note.text);
+  }
+  if (outcome.build.metadata) core.setOutput('metadata', outcome.build.metadata);
+  if (outcome.build.digest) core.setOutput('digest', outcome.build.digest);
+}
 
 function emit(findings: readonly Finding[], toWorkspacePath: (f: string) => string): void {
   for (const a of planAnnotations(findings, toWorkspacePath)) {
@@ -78,16 +109,18 @@ export async function run(): Promise<void> {
     const inputs = readCheckInputs((name) => core.getInput(name), workspace);
     // Deploy inputs first: their secret values are masked before anything else is printed.
     const deployInputs = inputs.mode === 'deploy' ? readDeployInputs() : undefined;
+    const buildOptions = readBuildOptions(inputs, workspace);
     // The build log is the user's text: stop the runner from reading workflow commands in it while it streams.
     const resume = randomUUID();
     const outcome = await core.group('Check: build and verify', async () => {
       process.stdout.write(`::stop-commands::${resume}\n`);
       try {
-        return await runCheck({ ...inputs, env: process.env, log: (text) => process.stdout.write(text) });
+        return await runCheck({ ...inputs, buildOptions, env: process.env, log: (text) => process.stdout.write(text) });
       } finally {
         process.stdout.write(`\n::${resume}::\n`);
       }
     });
+    reportBuild(outcome);
     await report(outcome, inputs, workspace);
     const counts = countBySeverity(outcome.findings);
     core.info(`deploy-action: ${counts.error} errors, ${counts.warning} warnings, ${counts.notice} notices.`);

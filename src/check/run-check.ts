@@ -14,7 +14,8 @@ import { lintDockerfile } from './dockerfile/lint.js';
 import { contextProbes } from './build-context.js';
 import { composeBuildTarget } from './compose-target.js';
 import { findStage, parseDockerfile, type ParsedDockerfile, type Stage } from './dockerfile/parse.js';
-import { buildImage, dockerReachable } from './image/build.js';
+import { type BuildResult, buildImage, dockerReachable } from './image/build.js';
+import type { BuildOptions } from './image/build-options.js';
 import { verifyImage, type ImageVerification } from './image/verify-image.js';
 import type { ImageSource } from './image/source/image-source.js';
 import { verifySource, type PlatformVerification } from './image/source/verify-source.js';
@@ -30,6 +31,8 @@ export interface CheckOptions {
   target: string | undefined;
   buildArgs: ReadonlyMap<string, string>;
   network: string | undefined;
+  /** The build-push-action build inputs; none when absent. */
+  buildOptions?: BuildOptions;
   composeFiles: string[];
   forbiddenTools: string[];
   allowedTools: string[];
@@ -55,6 +58,8 @@ export interface CheckOutcome extends CheckResult {
   targetStage: Stage | undefined;
   /** The merged prod Compose model; deploy reads its secrets, env files and build services. */
   compose: ComposeModel | undefined;
+  /** The build's notes, buildx metadata and digest, when it ran. */
+  build?: Pick<BuildResult, 'notes' | 'metadata' | 'digest' | 'platform'>;
 }
 
 function asFinding(error: unknown): Finding {
@@ -92,6 +97,7 @@ interface ImageStep {
   findings: Finding[];
   verification: ImageVerification;
   image: ImageFacts;
+  build?: CheckOutcome['build'];
 }
 
 /** Builds the target stage and proves the image; or, with `image`, proves the image given and builds nothing. */
@@ -122,6 +128,7 @@ async function buildAndProve(
     target: at.target,
     buildArgs: opts.buildArgs,
     network: opts.network,
+    ...(opts.buildOptions ? { options: opts.buildOptions } : {}),
     env: opts.env,
     dockerfileLabel,
     parsed,
@@ -133,7 +140,12 @@ async function buildAndProve(
   }
   const verification = await verifyImage({ ...proofs, imageId: built.imageId });
   findings.push(...verification.findings);
-  return { findings, verification, image: { ...verification.facts, builder: built.builder, target: stageName } };
+  return {
+    findings,
+    verification,
+    image: { ...verification.facts, builder: built.builder, target: stageName },
+    build: { notes: built.notes, metadata: built.metadata, digest: built.digest, platform: built.platform },
+  };
 }
 
 /** The first platform is the one outputs and deploy describe; every platform's findings are kept. */
@@ -157,6 +169,7 @@ export async function runCheck(opts: CheckOptions): Promise<CheckOutcome> {
   let targetStage: Stage | undefined;
   let image: ImageFacts | undefined;
   let verification: ImageVerification | undefined;
+  let build: CheckOutcome['build'];
 
   // Compose first: with no `target` input, the stage a prod service builds (`build.target`) is the one that ships.
   const compose = await checkCompose({
@@ -231,6 +244,7 @@ export async function runCheck(opts: CheckOptions): Promise<CheckOutcome> {
       findings.push(...proven.findings);
       verification = proven.verification;
       image = proven.image;
+      if (proven.build) build = proven.build;
     } catch (error) {
       findings.push(asFinding(error));
     }
@@ -264,6 +278,7 @@ export async function runCheck(opts: CheckOptions): Promise<CheckOutcome> {
     verification,
     targetStage,
     compose: compose.model,
+    ...(build ? { build } : {}),
     dockerfile: dockerfileLabel,
     composeFiles: opts.composeFiles.map(rel),
     durationMs: Date.now() - started,

@@ -79,7 +79,7 @@ function parseJumpHost(text: string, defaultUser: string, defaultPort: number): 
 }
 
 /** A secret name becomes a file name on the host: no separators, no traversal, no hidden names. */
-export function checkSecretName(name: string, input = 'secrets'): void {
+export function checkSecretName(name: string, input = 'deploy-secrets'): void {
   if (!SECRET_NAME.test(name) || name.includes('..')) {
     throw new DeployInputError(
       `${input}: "${name}" is not a valid secret name (letters, digits, '_', '-', '.'; no '/', no '..')`,
@@ -92,27 +92,44 @@ export function parseSecrets(text: string, env: Env): SecretInput[] {
   for (const line of inputLines(text)) {
     const eq = line.indexOf('=');
     if (eq <= 0) {
-      throw new DeployInputError(`secrets: "${line}" is not \`compose_secret_name=ENV_VAR_NAME\``);
+      throw new DeployInputError(`deploy-secrets: "${line}" is not \`compose_secret_name=ENV_VAR_NAME\``);
     }
     const name = line.slice(0, eq).trim();
     const envVar = line.slice(eq + 1).trim();
     checkSecretName(name);
     if (!ENV_NAME.test(envVar)) {
       throw new DeployInputError(
-        `secrets: "${envVar}" (for ${name}) is not an environment variable name; the value itself never goes in this input, ` +
+        `deploy-secrets: "${envVar}" (for ${name}) is not an environment variable name; the value itself never goes in this input, ` +
           'put it in the step env (e.g. `env: DB_PASSWORD: ${{ secrets.DB_PASSWORD }}`)',
       );
     }
-    if (out.some((s) => s.name === name)) throw new DeployInputError(`secrets: ${name} is listed twice`);
+    if (out.some((s) => s.name === name)) throw new DeployInputError(`deploy-secrets: ${name} is listed twice`);
     const value = env[envVar];
     if (value === undefined || value === '') {
       throw new DeployInputError(
-        `secrets: ${name} reads the environment variable ${envVar}, which is unset or empty in this step`,
+        `deploy-secrets: ${name} reads the environment variable ${envVar}, which is unset or empty in this step`,
       );
     }
     out.push({ name, envVar, value: secretBytes(name, envVar, value), given: value });
   }
   return out;
+}
+
+/**
+ * `secrets` was this input's name until it was renamed `deploy-secrets` (so `secrets` means build secrets, as in
+ * docker/build-push-action). A workflow not yet changed still passes `compose_secret_name=ENV_VAR_NAME` lines there;
+ * a build secret is `id=value`, and a value that names a variable set in this step, or is a SHOUTING_CASE name, is
+ * far likelier the old mapping than a real secret. Only asked when `deploy-secrets` is empty.
+ */
+export function looksLikeOldSecretsInput(text: string, env: Env): boolean {
+  const lines = inputLines(text);
+  if (lines.length === 0) return false;
+  return lines.every((line) => {
+    const eq = line.indexOf('=');
+    if (eq <= 0 || !SECRET_NAME.test(line.slice(0, eq).trim())) return false;
+    const value = line.slice(eq + 1).trim();
+    return ENV_NAME.test(value) && (env[value] !== undefined || /^[A-Z][A-Z0-9_]*$/.test(value));
+  });
 }
 
 function parseBoolean(text: string, input: string, fallback: boolean): boolean {
@@ -186,6 +203,16 @@ function defaultDeployPath(env: Env): string {
       'deploy-path: not set, and GITHUB_REPOSITORY is not `owner/name` to derive /srv/<name> from',
     );
   return `/srv/${name}`;
+}
+
+function deploySecretsText(getInput: GetInput, env: Env): string {
+  const text = getInput('deploy-secrets') ?? '';
+  if (inputLines(text).length === 0 && looksLikeOldSecretsInput(getInput('secrets') ?? '', env)) {
+    throw new DeployInputError(
+      'secrets: this input was renamed `deploy-secrets` (the `compose_secret_name=ENV_VAR_NAME` lines); `secrets` now takes build secrets (`id=value`, as docker/build-push-action). Rename the input in the workflow.',
+    );
+  }
+  return text;
 }
 
 export function parseDeployInputs(getInput: GetInput, env: Env): DeployInputs {
@@ -266,7 +293,7 @@ export function parseDeployInputs(getInput: GetInput, env: Env): DeployInputs {
     knownHosts,
     ...(jumpHost ? { jumpHost } : {}),
     deployPath: checkDeployPath(get('deploy-path') || defaultDeployPath(env)),
-    secrets: parseSecrets(getInput('secrets') ?? '', env),
+    secrets: parseSecrets(deploySecretsText(getInput, env), env),
     imageDelivery,
     ...(registry ? { registry } : {}),
     ...(envFile.trim() !== '' ? { envFile: envFile.endsWith('\n') ? envFile : `${envFile}\n` } : {}),

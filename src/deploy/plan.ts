@@ -115,7 +115,7 @@ export function buildDeployPlan(inputs: DeployInputs, source: DeploySource): Dep
     if (file === undefined) {
       const known = [...byName.keys()];
       throw new DeployInputError(
-        `secrets: ${s.name} is not a secret of the prod compose files (${known.length ? `they declare ${known.join(', ')}` : 'they declare none'})`,
+        `deploy-secrets: ${s.name} is not a secret of the prod compose files (${known.length ? `they declare ${known.join(', ')}` : 'they declare none'})`,
       );
     }
     secrets.push({ name: s.name, relativePath: checkRelativePath(file, `secret ${s.name} file`), value: s.value });
@@ -123,7 +123,7 @@ export function buildDeployPlan(inputs: DeployInputs, source: DeploySource): Dep
   for (const name of byName.keys()) {
     if (!inputs.secrets.some((s) => s.name === name)) {
       throw new DeployInputError(
-        `secrets: the compose secret ${name} has no value; add a line \`${name}=ENV_VAR_NAME\``,
+        `deploy-secrets: the compose secret ${name} has no value; add a line \`${name}=ENV_VAR_NAME\``,
       );
     }
   }
@@ -171,7 +171,7 @@ export function buildDeployPlan(inputs: DeployInputs, source: DeploySource): Dep
       const name = `${projectName}_${s.name}_${secretVersion(s.value, inputs.privateKey)}`;
       if (name.length > MAX_SECRET_NAME) {
         throw new DeployInputError(
-          `secrets: the Docker secret name ${name} is longer than ${MAX_SECRET_NAME} characters; shorten project-name or the secret name`,
+          `deploy-secrets: the Docker secret name ${name} is longer than ${MAX_SECRET_NAME} characters; shorten project-name or the secret name`,
         );
       }
       secretNames[s.name] = name;

@@ -14,14 +14,14 @@ export function secretBytes(name: string, envVar: string, text: string): Buffer 
     const b64 = text.slice(BASE64_PREFIX.length).replace(/\s+/g, '');
     if (b64 === '' || !BASE64.test(b64)) {
       throw new DeployInputError(
-        `secrets: ${name} (${envVar}) starts with ${BASE64_PREFIX} but the rest is not valid base64 (A-Z a-z 0-9 + /, padded with =)`,
+        `deploy-secrets: ${name} (${envVar}) starts with ${BASE64_PREFIX} but the rest is not valid base64 (A-Z a-z 0-9 + /, padded with =)`,
       );
     }
     return Buffer.from(b64, 'base64');
   }
   if (text.includes('\ufffd')) {
     throw new DeployInputError(
-      `secrets: ${name} (${envVar}) is not valid UTF-8 text (it holds bytes the environment replaced with U+FFFD); ` +
+      `deploy-secrets: ${name} (${envVar}) is not valid UTF-8 text (it holds bytes the environment replaced with U+FFFD); ` +
         `give a binary value as ${BASE64_PREFIX}<base64 of the bytes>, e.g. \`${BASE64_PREFIX}$(base64 -w0 file)\``,
     );
   }

@@ -36,6 +36,11 @@ export interface ProcessOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** Variables to keep out of this child's environment besides the process-wide list. */
   scrub?: readonly string[];
+  /**
+   * Variables for this child alone, set after the process-wide scrub (which would drop a registered name): how a
+   * build secret reaches buildx and no other process. `INPUT_*` names are still refused.
+   */
+  childOnlyEnv?: Readonly<Record<string, string>>;
   /** Until the process is killed (default DEFAULT_TIMEOUT_MS). */
   timeoutMs?: number;
   killGraceMs?: number;
@@ -97,6 +102,10 @@ interface Started {
   kill(): void;
 }
 
+function withoutInputs(env: Readonly<Record<string, string>> = {}): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter(([k]) => !k.toUpperCase().startsWith('INPUT_')));
+}
+
 function destroyPipes(child: ChildProcess): void {
   child.stdin?.destroy();
   child.stdout?.destroy();
@@ -118,7 +127,7 @@ function start(
   debugLog(`[command] ${command}`);
   const child = spawn(program, args, {
     ...(options.cwd ? { cwd: options.cwd } : {}),
-    env: childEnv(options.env, options.scrub),
+    env: { ...childEnv(options.env, options.scrub), ...withoutInputs(options.childOnlyEnv) },
     stdio: [stdin, 'pipe', 'pipe'],
   });
   const grace = options.killGraceMs ?? DEFAULT_KILL_GRACE_MS;

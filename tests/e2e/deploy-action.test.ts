@@ -104,7 +104,7 @@ describe('deploy mode through dist/index.js (Node 24, real sshd and engine)', ()
       'ssh-key': await readFile(hostEnv.SSH_KEY!, 'utf8'),
       'ssh-known-hosts': await readFile(hostEnv.KNOWN_HOSTS!, 'utf8'),
       'deploy-path': DEPLOY_PATH,
-      secrets: 'db_password=DB_PASSWORD',
+      'deploy-secrets': 'db_password=DB_PASSWORD',
     };
     const sha = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ws, encoding: 'utf8' }).trim();
     try {

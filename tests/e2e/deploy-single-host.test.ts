@@ -133,10 +133,12 @@ test('bad input is refused before connecting: unknown secret, ../x, non-tag even
         exampleSource(names, [], event),
       );
 
-  expect(plan({ secrets: 'db_password=DEPLOY_TEST_DB_PASSWORD\napi_key=DEPLOY_TEST_DB_PASSWORD' })).toThrow(
+  expect(plan({ 'deploy-secrets': 'db_password=DEPLOY_TEST_DB_PASSWORD\napi_key=DEPLOY_TEST_DB_PASSWORD' })).toThrow(
     /secrets: api_key is not a secret of the prod compose files \(they declare db_password\)/,
   );
-  expect(plan({ secrets: '../x=DEPLOY_TEST_DB_PASSWORD' })).toThrow(/secrets: "\.\.\/x" is not a valid secret name/);
+  expect(plan({ 'deploy-secrets': '../x=DEPLOY_TEST_DB_PASSWORD' })).toThrow(
+    /secrets: "\.\.\/x" is not a valid secret name/,
+  );
   expect(
     plan({}, { eventName: 'pull_request', ref: 'refs/pull/3/merge', sha: 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678' }),
   ).toThrow(/allow-non-tag: deploy runs on a push of a version tag/);

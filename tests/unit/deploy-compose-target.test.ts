@@ -30,7 +30,7 @@ const plan = (over: Record<string, string> = {}) =>
           'ssh-key': keys.private,
           'ssh-known-hosts': HOSTS.map((h) => `${h} ${hostKey}`).join('\n'),
           'deploy-path': DEPLOY_PATH,
-          secrets: 'db_password=DB_PASSWORD',
+          'deploy-secrets': 'db_password=DB_PASSWORD',
           'keep-releases': '3',
           ...over,
         })[n] ?? '',

@@ -42,7 +42,7 @@ const inputs = (hosts: string[], over: Record<string, string> = {}, env: Record<
         'ssh-key': keys.private,
         'ssh-known-hosts': hosts.map((h) => `${h} ${hostKey}`).join('\n'),
         'deploy-path': DEPLOY_PATH,
-        secrets: 'db_password=DB_PASSWORD',
+        'deploy-secrets': 'db_password=DB_PASSWORD',
         'keep-releases': '1',
         ...over,
       })[n] ?? '',

@@ -6,7 +6,7 @@ const base: Record<string, string> = {
   'ssh-user': 'deployer',
   'ssh-key': '-----BEGIN OPENSSH PRIVATE KEY-----\nx\n-----END OPENSSH PRIVATE KEY-----\n',
   'ssh-known-hosts': 'deploy.example.com ssh-ed25519 AAAA',
-  secrets: 'db_password=DB_PASSWORD',
+  'deploy-secrets': 'db_password=DB_PASSWORD',
 };
 const env = { DB_PASSWORD: 'line1\nline2 \u00e9', GITHUB_REPOSITORY: 'doongzi/doongzi-backend' };
 const parse = (over: Record<string, string> = {}, e: Record<string, string> = env): DeployInputs =>
@@ -46,18 +46,20 @@ test('secrets: values from the environment, byte for byte; bad names and missing
   expect(i.secrets).toEqual([
     { name: 'db_password', envVar: 'DB_PASSWORD', value: Buffer.from('line1\nline2 \u00e9'), given: env.DB_PASSWORD },
   ]);
-  expect(() => parse({ secrets: '../x=DB_PASSWORD' })).toThrow(/secrets: "\.\.\/x" is not a valid secret name/);
-  expect(() => parse({ secrets: 'a/b=DB_PASSWORD' })).toThrow(/not a valid secret name/);
-  expect(() => parse({ secrets: 'a..b=DB_PASSWORD' })).toThrow(/not a valid secret name/);
-  expect(() => parse({ secrets: '.hidden=DB_PASSWORD' })).toThrow(/not a valid secret name/);
-  expect(() => parse({ secrets: 'db_password=hunter2 with spaces' })).toThrow(
+  expect(() => parse({ 'deploy-secrets': '../x=DB_PASSWORD' })).toThrow(
+    /secrets: "\.\.\/x" is not a valid secret name/,
+  );
+  expect(() => parse({ 'deploy-secrets': 'a/b=DB_PASSWORD' })).toThrow(/not a valid secret name/);
+  expect(() => parse({ 'deploy-secrets': 'a..b=DB_PASSWORD' })).toThrow(/not a valid secret name/);
+  expect(() => parse({ 'deploy-secrets': '.hidden=DB_PASSWORD' })).toThrow(/not a valid secret name/);
+  expect(() => parse({ 'deploy-secrets': 'db_password=hunter2 with spaces' })).toThrow(
     /is not an environment variable name; the value itself never goes in this input/,
   );
-  expect(() => parse({ secrets: 'db_password=NOPE' })).toThrow(
+  expect(() => parse({ 'deploy-secrets': 'db_password=NOPE' })).toThrow(
     'secrets: db_password reads the environment variable NOPE, which is unset or empty in this step',
   );
-  expect(() => parse({ secrets: 'db_password' })).toThrow(/is not `compose_secret_name=ENV_VAR_NAME`/);
-  expect(() => parse({ secrets: 'a=DB_PASSWORD\na=DB_PASSWORD' })).toThrow('secrets: a is listed twice');
+  expect(() => parse({ 'deploy-secrets': 'db_password' })).toThrow(/is not `compose_secret_name=ENV_VAR_NAME`/);
+  expect(() => parse({ 'deploy-secrets': 'a=DB_PASSWORD\na=DB_PASSWORD' })).toThrow('secrets: a is listed twice');
 });
 
 test('the other inputs, each error naming its input', () => {
@@ -129,4 +131,15 @@ test('url: an absolute http(s) URL without credentials, passed through as given'
     'url: "ftp://api.example.com" must start with https://',
   );
   expect(() => parse({ url: 'https://u:p@api.example.com' })).toThrow('url: must not carry a user name or password');
+});
+
+test('the old `secrets` mapping is refused with the new name; build secrets in `secrets` pass', () => {
+  const old = { 'deploy-secrets': '', secrets: 'db_password=DB_PASSWORD' };
+  expect(() => parse(old)).toThrow(/secrets: this input was renamed `deploy-secrets`/);
+  // A SHOUTING_CASE name is the old form even when the variable is missing from the step.
+  expect(() => parse({ 'deploy-secrets': '', secrets: 'api_key=API_KEY' })).toThrow(/renamed `deploy-secrets`/);
+  // A real build secret value (not a variable name) is left to the build; deploy-secrets then maps nothing.
+  expect(parse({ 'deploy-secrets': '', secrets: 'pip=s3cr3t-t0ken/with+chars' }).secrets).toEqual([]);
+  // With deploy-secrets given, `secrets` is the build's, whatever it looks like.
+  expect(parse({ secrets: 'db_password=DB_PASSWORD' }).secrets.map((s) => s.name)).toEqual(['db_password']);
 });

@@ -14,7 +14,7 @@ const inputs = (over: Record<string, string> = {}) =>
         'ssh-user': 'deployer',
         'ssh-key': keys.private,
         'ssh-known-hosts': `app1.example ${hostKey}\n[app2.example]:2200 ${hostKey}`,
-        secrets: 'db_password=DB_PASSWORD',
+        'deploy-secrets': 'db_password=DB_PASSWORD',
         'env-file': 'APP_ENV=prod',
         ...over,
       })[n] ?? '',
@@ -77,10 +77,10 @@ test('registry delivery prefixes the registry; project-name overrides the compos
 });
 
 test('refused before connecting: unknown or missing secrets, paths leaving the release, unpinned hosts, bad keys', () => {
-  expect(() => buildDeployPlan(inputs({ secrets: 'db_password=DB_PASSWORD\nother=DB_PASSWORD' }), source())).toThrow(
-    'secrets: other is not a secret of the prod compose files (they declare db_password)',
-  );
-  expect(() => buildDeployPlan(inputs({ secrets: '' }), source())).toThrow(
+  expect(() =>
+    buildDeployPlan(inputs({ 'deploy-secrets': 'db_password=DB_PASSWORD\nother=DB_PASSWORD' }), source()),
+  ).toThrow('secrets: other is not a secret of the prod compose files (they declare db_password)');
+  expect(() => buildDeployPlan(inputs({ 'deploy-secrets': '' }), source())).toThrow(
     'secrets: the compose secret db_password has no value; add a line `db_password=ENV_VAR_NAME`',
   );
   expect(() => buildDeployPlan(inputs(), source({ secretFiles: [{ name: 'db_password', file: '../x' }] }))).toThrow(

@@ -20,7 +20,7 @@ const plan = buildDeployPlan(
         'deploy-path': '/srv/st',
         'deploy-target': 'swarm',
         'health-timeout': '30',
-        secrets: 'db_password=DB_PASSWORD',
+        'deploy-secrets': 'db_password=DB_PASSWORD',
       })[n] ?? '',
     { DB_PASSWORD: 's3cret', GITHUB_REPOSITORY: 'doongzi/app' },
   ),

@@ -22,7 +22,7 @@ const values = (over: Record<string, string>) => (n: string) =>
     'ssh-user': 'deployer',
     'ssh-key': keys.private,
     'ssh-known-hosts': `manager.example ${hostKey}`,
-    secrets: 'db_password=DB_PASSWORD',
+    'deploy-secrets': 'db_password=DB_PASSWORD',
     'deploy-target': 'swarm',
     ...over,
   })[n] ?? '';

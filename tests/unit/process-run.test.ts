@@ -83,6 +83,19 @@ describe('the child environment', () => {
   });
 });
 
+describe('a child-only variable (how a build secret reaches buildx alone)', () => {
+  test('reaches that child even under a registered name, never the next child; INPUT_* stays refused', async () => {
+    const only = { UNIT_DB_PASSWORD: 'for-buildx-only', UNIT_BUILD_SECRET_0: 'also-only', INPUT_SNEAK: 'no' };
+    const first = parseEnviron((await runProcess('cat', ['/proc/self/environ'], { childOnlyEnv: only })).stdout);
+    expect(first.get('UNIT_DB_PASSWORD')).toBe('for-buildx-only');
+    expect(first.get('UNIT_BUILD_SECRET_0')).toBe('also-only');
+    expect(first.has('INPUT_SNEAK')).toBe(false);
+    const next = (await runProcess('cat', ['/proc/self/environ'])).stdout;
+    expect(next).not.toContain('for-buildx-only');
+    expect(next).not.toContain('also-only');
+  });
+});
+
 describe('the debug log', () => {
   test('shows program and arguments, never stdin or an env value', async () => {
     const lines: string[] = [];
