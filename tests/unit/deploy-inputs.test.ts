@@ -130,3 +130,14 @@ test('url: an absolute http(s) URL without credentials, passed through as given'
   );
   expect(() => parse({ url: 'https://u:p@api.example.com' })).toThrow('url: must not carry a user name or password');
 });
+
+test('lock-timeout: 600 s by default, bounded like the other timeouts; the run URL from the step environment', () => {
+  expect(parse().lockTimeoutSeconds).toBe(600);
+  expect(parse({ 'lock-timeout': '30s' }).lockTimeoutSeconds).toBe(30);
+  expect(parse({ 'lock-timeout': '10m' }).lockTimeoutSeconds).toBe(600);
+  expect(() => parse({ 'lock-timeout': '0' })).toThrow('lock-timeout: "0" must be at least one second');
+  expect(() => parse({ 'lock-timeout': '86401' })).toThrow(/lock-timeout: "86401" is more than the maximum/);
+  expect(parse().runUrl).toBeUndefined();
+  const run = { ...env, GITHUB_SERVER_URL: 'https://github.example/', GITHUB_RUN_ID: '77' };
+  expect(parse({}, run).runUrl).toBe('https://github.example/doongzi/doongzi-backend/actions/runs/77');
+});
