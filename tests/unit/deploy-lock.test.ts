@@ -248,5 +248,13 @@ describe('the compose host around the lock', () => {
     // The first lock went with the connection; the second was taken before the rollback's first command.
     expect(holds[0]!.releasedAt).toBe(calls.findIndex((c) => c.name === 'compose-up') + 1);
     expect(calls[holds[1]!.takenAt]!.label).toBe('switch current back');
+    // The whole rollback runs under the second lock, the half-recreated containers' removal included.
+    const after = calls.slice(holds[1]!.takenAt).map((c) => `${c.name} ${c.text.match(/cd -- '([^']+)'/)?.[1] ?? ''}`);
+    expect(after.slice(0, 4)).toEqual([
+      'switch-current /srv/app',
+      'compose-remove-half-recreated ',
+      'compose-up /srv/app/releases/1.1.0',
+      'compose-remove-half-recreated ',
+    ]);
   });
 });
