@@ -51,9 +51,11 @@ configure() {
   if [ ! -f "$dir/password" ]; then
     (umask 077 && head -c 18 /dev/urandom | base64 | tr '+/' '-_' >"$dir/password")
   fi
-  # bcrypt: the only hash the registry's htpasswd backend accepts.
-  htpasswd -Bbn "$user" "$(cat "$dir/password")" >"$dir/htpasswd.new" 2>/dev/null
-  mv "$dir/htpasswd.new" "$dir/htpasswd"
+  # bcrypt: the only hash the registry's htpasswd backend accepts. Written once: the running registry read it at start.
+  if [ ! -s "$dir/htpasswd" ]; then
+    htpasswd -Bbn "$user" "$(cat "$dir/password")" >"$dir/htpasswd.new" 2>/dev/null
+    mv "$dir/htpasswd.new" "$dir/htpasswd"
+  fi
   cat >"$dir/config.yml" <<EOF
 version: 0.1
 log:
