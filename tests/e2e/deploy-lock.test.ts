@@ -117,6 +117,11 @@ test('a deploy that cannot get the lock within lock-timeout fails naming the hol
   expect(r.error!.message).toContain(
     `deploy-path ${DEPLOY_PATH} is locked by another deploy (version 2.0.0, run ${runUrl(201)}, since `,
   );
+  // The holder's start time, as the host's clock wrote it (UTC), within the holder's run.
+  const since = /, since (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)\)/.exec(r.error!.message)?.[1];
+  expect(since).toBeDefined();
+  expect(Date.parse(since!)).toBeGreaterThanOrEqual(Math.floor(held.started / 1000) * 1000);
+  expect(Date.parse(since!)).toBeLessThanOrEqual(held.ended);
   expect(r.error!.message).toContain('still held after lock-timeout (2s); nothing was changed on this host');
   expect(r.error!.message).toContain('No host was switched to the new release.');
   expect(r.summary!.hosts[0]!.status).toBe('unchanged');
