@@ -17,7 +17,10 @@ user=deployer
 deploy_root=/srv/deploy-action-test
 log() { printf '[testbed] %s\n' "$*" >&2; }
 
-alive() { [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null; }
+# A pid file can outlive its process and the pid be reused: alive only if its command line holds what ours does.
+alive() { # pid word
+  [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null && tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -qF -- "$2"
+}
 pid_of() { [ -f "$1" ] && cat "$1" 2>/dev/null || true; }
 
 port_free() { ! ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
@@ -102,7 +105,7 @@ up_a() { # name
   local port; port=$(pick_port "$dir" "$base")
   write_config "$name" "$dir" "$port"
   install -d -o "$user" -g "$user" -m 0755 "$deploy_root"
-  if ! alive "$(pid_of "$dir/sshd.pid")"; then
+  if ! alive "$(pid_of "$dir/sshd.pid")" "$dir/sshd_config"; then
     log "starting sshd $name on 127.0.0.1:$port"
     /usr/sbin/sshd -f "$dir/sshd_config" -E "$dir/sshd.log"
     wait_for_port "$port" "$dir/sshd.log"
@@ -120,7 +123,7 @@ up_b() {
 
   # The namespace holder: host b sees $dir/srv as its /srv. dockerd b and sshd b are entered into it.
   local holder; holder=$(pid_of "$dir/ns.pid")
-  if ! alive "$holder"; then
+  if ! alive "$holder" 'sleep infinity'; then
     log "creating host b's mount namespace"
     unshare --mount --propagation private --fork sh -c "mount --bind '$dir/srv' /srv && exec sleep infinity" \
       </dev/null >"$dir/ns.log" 2>&1 &
@@ -147,7 +150,7 @@ up_b() {
     docker -H "unix://$sock" version >/dev/null 2>&1 || { log "dockerd b did not start:"; tail -n 30 "$dir/dockerd.log" >&2; exit 1; }
   fi
 
-  if ! alive "$(pid_of "$dir/sshd.pid")"; then
+  if ! alive "$(pid_of "$dir/sshd.pid")" "$dir/sshd_config"; then
     log "starting sshd b on 127.0.0.1:$port"
     nsenter -t "$holder" -m -- /usr/sbin/sshd -f "$dir/sshd_config" -E "$dir/sshd.log"
     wait_for_port "$port" "$dir/sshd.log"
@@ -157,11 +160,13 @@ up_b() {
 
 stop_host() {
   local dir="$state/sshd-$1" pid
+  local f word
   for f in sshd.pid dockerd.pid ns.pid; do
     pid=$(pid_of "$dir/$f")
-    if alive "$pid"; then kill "$pid"; fi
+    case $f in sshd.pid) word="$dir/sshd_config" ;; dockerd.pid) word="$dir/data" ;; *) word='sleep infinity' ;; esac
+    if alive "$pid" "$word"; then kill "$pid"; fi
     if [ "$f" = dockerd.pid ]; then
-      for _ in $(seq 1 30); do alive "$pid" || break; sleep 0.5; done
+      for _ in $(seq 1 30); do alive "$pid" "$word" || break; sleep 0.5; done
     fi
   done
   rm -f "$dir/ns.pid"

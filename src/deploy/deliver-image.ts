@@ -1,12 +1,13 @@
 /**
  * Puts the release image on a host. `ssh`: `docker save`, gzip, the SSH channel, the remote `docker load` (which
- * reads gzip): nothing touches a disk in between. `registry`: pushed once from the runner, pulled by each host with a
- * throwaway login whose password goes through stdin. A host that already holds the image ID only gets the tags.
+ * reads gzip): nothing touches a disk in between. `registry`: pushed once from the runner, pulled by each host
+ * (deliver-registry.ts). A host that already holds the image ID only gets the tags.
  */
 import { createGzip } from 'node:zlib';
 import type { DeployPlan } from './plan.js';
 import type { LocalDocker } from './local-docker.js';
-import { imageLoadScript, imageProbeScript, registryPullScript, tagImageScript } from './remote/scripts/image.js';
+import { pullFromRegistry, pushToRegistry } from './deliver-registry.js';
+import { imageLoadScript, imageProbeScript, tagImageScript } from './remote/scripts/image.js';
 import type { RemoteShell } from './remote/shell.js';
 
 export interface LocalImage {
@@ -20,12 +21,7 @@ export async function prepareLocalImage(plan: DeployPlan, docker: LocalDocker): 
   const id = (await docker.run(['image', 'inspect', '--format', '{{.Id}}', plan.image.localRef])).trim();
   for (const ref of plan.image.targetRefs) await docker.run(['tag', id, ref]);
   if (plan.image.delivery !== 'registry') return { id };
-  for (const ref of plan.image.targetRefs) await docker.run(['push', ref]);
-  const digests = JSON.parse(await docker.run(['image', 'inspect', '--format', '{{json .RepoDigests}}', id])) as
-    | string[]
-    | null;
-  const repo = plan.image.targetRefs[0]!.slice(0, plan.image.targetRefs[0]!.lastIndexOf(':'));
-  const digest = digests?.find((d) => d.startsWith(`${repo}@`))?.split('@')[1];
+  const digest = await pushToRegistry(plan, docker, id);
   return { id, ...(digest ? { digest } : {}) };
 }
 
@@ -43,12 +39,7 @@ export async function deliverImage(
     return 'already-present';
   }
   if (plan.image.delivery === 'registry') {
-    const reg = plan.image.registry!;
-    const password = reg.password;
-    await shell.run(registryPullScript(reg.server, reg.username || undefined, plan.image.targetRefs), {
-      ...(password && reg.username ? { stdin: Buffer.from(password) } : {}),
-      timeoutMs: plan.commandTimeoutMs,
-    });
+    await pullFromRegistry(plan, shell, local.digest);
     return 'pulled';
   }
   const save = docker.save(plan.image.targetRefs);

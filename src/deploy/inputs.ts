@@ -59,6 +59,10 @@ export interface DeployInputs {
   commandTimeoutSeconds: number;
   /** Input `url`, checked to be an http(s) URL. */
   url?: string;
+  /** How long a deploy waits for another one on the same deploy-path to finish. */
+  lockTimeoutSeconds: number;
+  /** The workflow run (`GITHUB_SERVER_URL/GITHUB_REPOSITORY/actions/runs/GITHUB_RUN_ID`), recorded by the lock. */
+  runUrl?: string;
 }
 
 export type GetInput = (name: string) => string;
@@ -195,6 +199,11 @@ function checkDeployPath(path: string): string {
   return p;
 }
 
+function runUrl(env: Env): string | undefined {
+  const { GITHUB_SERVER_URL: server, GITHUB_REPOSITORY: repo, GITHUB_RUN_ID: run } = env;
+  return server && repo && run ? `${server.replace(/\/+$/, '')}/${repo}/actions/runs/${run}` : undefined;
+}
+
 function defaultDeployPath(env: Env): string {
   const repo = env.GITHUB_REPOSITORY ?? '';
   const name = repo.split('/')[1];
@@ -305,5 +314,7 @@ export function parseDeployInputs(getInput: GetInput, env: Env): DeployInputs {
     connectTimeoutSeconds: parseTimeout(get('ssh-connect-timeout'), 'ssh-connect-timeout', 30),
     commandTimeoutSeconds: parseTimeout(get('ssh-command-timeout'), 'ssh-command-timeout', 600),
     ...(url ? { url } : {}),
+    lockTimeoutSeconds: parseTimeout(get('lock-timeout'), 'lock-timeout', 600),
+    ...(runUrl(env) ? { runUrl: runUrl(env)! } : {}),
   };
 }

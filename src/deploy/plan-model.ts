@@ -84,6 +84,10 @@ export interface DeployPlan {
   keepReleases: number;
   connectTimeoutMs: number;
   commandTimeoutMs: number;
+  /** How long to wait for the deploy lock of deploy-path, in seconds. */
+  lockTimeoutSeconds: number;
+  /** The workflow run, recorded as the lock's holder; '' when the environment does not name one. */
+  runUrl: string;
   /** Environment variables that hold secret values: local child processes (docker) do not inherit them. */
   secretEnvVars: string[];
   /** Set for `deploy-target: swarm`. */

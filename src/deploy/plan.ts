@@ -230,6 +230,8 @@ export function buildDeployPlan(inputs: DeployInputs, source: DeploySource): Dep
     keepReleases: inputs.keepReleases,
     connectTimeoutMs: inputs.connectTimeoutSeconds * 1000,
     commandTimeoutMs: inputs.commandTimeoutSeconds * 1000,
+    lockTimeoutSeconds: inputs.lockTimeoutSeconds,
+    runUrl: inputs.runUrl ?? '',
     secretEnvVars: inputs.secrets.map((s) => s.envVar),
     ...(swarm ? { swarm } : {}),
     warnings,

@@ -57,7 +57,14 @@ export class DeployFailedError extends Error {
   }
 }
 
-export type DeployOutputName = 'version' | 'previous-version' | 'deployed-hosts' | 'release' | 'deployed-at' | 'url';
+export type DeployOutputName =
+  | 'version'
+  | 'previous-version'
+  | 'deployed-hosts'
+  | 'release'
+  | 'deployed-at'
+  | 'url'
+  | 'image-digest';
 
 export function deployOutputs(s: DeploySummary): Record<DeployOutputName, string> {
   // One line per distinct release name: hosts that already held the version get a suffixed directory of their own.
@@ -69,6 +76,7 @@ export function deployOutputs(s: DeploySummary): Record<DeployOutputName, string
     release: s.ok ? releases.join('\n') : '',
     'deployed-at': s.ok ? (s.finishedAt ?? '') : '',
     url: s.url ?? '',
+    'image-digest': s.imageDigest ?? '',
   };
 }
 

@@ -105,7 +105,20 @@ async function deploy(
 /** This suite's sshd and every per-connection process below it, killed at once (SIGKILL); then started again. */
 function killSshd(h: HostEnv): void {
   const master = Number(readFileSync(h.SSHD_PIDFILE, 'utf8').trim());
-  const all = [master, ...descendants(master, parents())];
+  // Frozen first (a stopped process cannot fork, and its children keep it as parent), until no new one appears:
+  // a process forked while the tree was read (a `docker compose` just starting) would otherwise live on.
+  const all = [master];
+  for (let fresh = [master]; fresh.length > 0; ) {
+    for (const pid of fresh) {
+      try {
+        process.kill(pid, 'SIGSTOP');
+      } catch {
+        /* already gone */
+      }
+    }
+    fresh = descendants(master, parents()).filter((p) => !all.includes(p));
+    all.push(...fresh);
+  }
   for (const pid of all) {
     try {
       process.kill(pid, 'SIGKILL');

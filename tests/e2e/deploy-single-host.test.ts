@@ -168,6 +168,7 @@ test('deploys the example: secret 0400 owned by the runtime uid in a 0700 dir, r
   expect(summary.imageId).toBe(docker(undefined, ['image', 'inspect', '--format', '{{.Id}}', LOCAL_IMAGE]).trim());
   expect(summary.hosts[0]!.steps.map((s) => s.step)).toEqual([
     'connect',
+    'lock',
     'preflight',
     'image',
     'upload',

@@ -128,6 +128,7 @@ test('a deploy to three hosts: each staged, switched, up, then pruned to exactly
   expect(calls.map((c) => c.text).join('\n')).not.toContain('s3cret');
   expect(target.hosts[0]!.steps.map((s) => s.step)).toEqual([
     'connect',
+    'lock',
     'preflight',
     'image',
     'upload',
@@ -206,6 +207,7 @@ test('the connection lost during up: reconnect and roll back to the previous rel
   expect(connects).toEqual(['a.example', 'a.example']);
   expect(target.hosts[0]!.steps.map((s) => s.step)).toEqual([
     'connect',
+    'lock',
     'preflight',
     'image',
     'upload',
@@ -213,6 +215,7 @@ test('the connection lost during up: reconnect and roll back to the previous rel
     'switch',
     'up',
     'reconnect',
+    'lock',
     'rollback',
   ]);
 });

@@ -143,3 +143,14 @@ test('the old `secrets` mapping is refused with the new name; build secrets in `
   // With deploy-secrets given, `secrets` is the build's, whatever it looks like.
   expect(parse({ secrets: 'db_password=DB_PASSWORD' }).secrets.map((s) => s.name)).toEqual(['db_password']);
 });
+
+test('lock-timeout: 600 s by default, bounded like the other timeouts; the run URL from the step environment', () => {
+  expect(parse().lockTimeoutSeconds).toBe(600);
+  expect(parse({ 'lock-timeout': '30s' }).lockTimeoutSeconds).toBe(30);
+  expect(parse({ 'lock-timeout': '10m' }).lockTimeoutSeconds).toBe(600);
+  expect(() => parse({ 'lock-timeout': '0' })).toThrow('lock-timeout: "0" must be at least one second');
+  expect(() => parse({ 'lock-timeout': '86401' })).toThrow(/lock-timeout: "86401" is more than the maximum/);
+  expect(parse().runUrl).toBeUndefined();
+  const run = { ...env, GITHUB_SERVER_URL: 'https://github.example/', GITHUB_RUN_ID: '77' };
+  expect(parse({}, run).runUrl).toBe('https://github.example/doongzi/doongzi-backend/actions/runs/77');
+});

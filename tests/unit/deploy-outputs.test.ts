@@ -24,7 +24,15 @@ test('outputs: one release line for hosts that share it, deployed-at and url pas
     release: '1.4.0',
     'deployed-at': '2026-12-01T14:00:00.000Z',
     url: 'https://api.example.com',
+    'image-digest': '',
   });
+});
+
+test('outputs: the registry digest of the pushed image, as the summary shows it', () => {
+  const digest = `sha256:${'d'.repeat(64)}`;
+  const s = summary({ imageId: `sha256:${'1'.repeat(64)}`, imageDigest: digest });
+  expect(deployOutputs(s)['image-digest']).toBe(digest);
+  expect(formatDeploySummary(s)).toContain(`(sha256:${'1'.repeat(64)}, ${digest})`);
 });
 
 test('outputs: a host that re-ran the live version has its own suffixed release, listed once each', () => {

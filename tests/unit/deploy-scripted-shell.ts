@@ -7,6 +7,8 @@ import {
   SshError,
   commandFailed,
   type ExecResult,
+  type HeldScript,
+  type HoldOptions,
   type RemoteShell,
   type RunOptions,
 } from '../../src/deploy/remote/shell.js';
@@ -26,13 +28,42 @@ export interface Call {
 export type Answer = { code?: number; stdout?: string; stderr?: string; lose?: boolean };
 export type Script = (call: Call) => Answer | undefined;
 
+/** A held script (the deploy lock): where in `calls` it was taken and released (`calls.length` at the time). */
+export interface Hold {
+  host: string;
+  name: string;
+  text: string;
+  takenAt: number;
+  releasedAt?: number;
+}
+
 export class ScriptedShell implements RemoteShell {
   closed = false;
   constructor(
     readonly host: string,
     private readonly script: Script,
     readonly calls: Call[],
+    readonly holds: Hold[] = [],
   ) {}
+
+  /** Answered by the same script (by name); a held script is released on `release` or when the shell closes. */
+  async hold(s: RemoteScript, opts: HoldOptions): Promise<HeldScript> {
+    if (this.closed) throw new SshError(`${s.label} on ${this.host}: the connection is gone`, 'connection-lost');
+    const a = this.script({ host: this.host, name: s.name, label: s.label, text: s.text, exits: s.exits }) ?? {};
+    const code = a.code ?? 0;
+    if (code !== 0) throw commandFailed(s.label, this.host, code, undefined, a.stdout ?? '', a.stderr ?? '');
+    const held: Hold = { host: this.host, name: s.name, text: s.text, takenAt: this.calls.length };
+    this.holds.push(held);
+    this.releaseOnClose.push(held);
+    return {
+      stdout: a.stdout ?? `${opts.ready}`,
+      release: async () => {
+        held.releasedAt ??= this.calls.length;
+      },
+    };
+  }
+
+  private readonly releaseOnClose: Hold[] = [];
 
   async run(s: RemoteScript, opts: RunOptions = {}): Promise<ExecResult> {
     if (this.closed) throw new SshError(`${s.label} on ${this.host}: the connection is gone`, 'connection-lost');
@@ -41,7 +72,7 @@ export class ScriptedShell implements RemoteShell {
     this.calls.push(call);
     const a = this.script(call) ?? {};
     if (a.lose) {
-      this.closed = true;
+      this.close();
       throw new SshError(
         `${s.label} on ${this.host} failed: connection to ${this.host} lost`,
         'connection-lost',
@@ -57,6 +88,7 @@ export class ScriptedShell implements RemoteShell {
 
   close(): void {
     this.closed = true;
+    for (const h of this.releaseOnClose) h.releasedAt ??= this.calls.length;
   }
 }
 

@@ -35,9 +35,29 @@ export interface ExecResult {
   stderr: string;
 }
 
+/** A script that keeps running (holding a lock, say) until its stdin is closed. */
+export interface HeldScript {
+  /** What the script printed up to and including the ready record. */
+  readonly stdout: string;
+  /** Closes the script's stdin and waits (briefly) for it to exit; never throws. */
+  release(): Promise<void>;
+}
+
+export interface HoldOptions {
+  /** The NUL-terminated record that says the script is ready (`locked=1`). */
+  ready: string;
+  /** How long it may take to get ready. */
+  timeoutMs: number;
+}
+
 export interface RemoteShell {
   /** Resolves when the exit code is 0 or in okCodes; otherwise rejects with an `SshError` (kind `command`, its code). */
   run(script: RemoteScript, opts?: RunOptions): Promise<ExecResult>;
+  /**
+   * Starts a script and resolves once it prints `opts.ready`, leaving it running with stdin open; rejects like `run`
+   * when it exits first.
+   */
+  hold(script: RemoteScript, opts: HoldOptions): Promise<HeldScript>;
   readonly closed: boolean;
   close(): void;
 }

@@ -6,7 +6,16 @@
 import { Readable } from 'node:stream';
 import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
 import type { RemoteScript } from '../remote/script.js';
-import { SshError, commandFailed, type ExecResult, type RemoteShell, type RunOptions } from '../remote/shell.js';
+import {
+  SshError,
+  commandFailed,
+  type ExecResult,
+  type HeldScript,
+  type HoldOptions,
+  type RemoteShell,
+  type RunOptions,
+} from '../remote/shell.js';
+import { holdChannel } from './hold.js';
 import { hostKeyAlgorithms, hostKeyName, pinsForHost, verifyHostKey, type KnownHostKey } from './known-hosts.js';
 import { hostText } from '../../util/host-text.js';
 
@@ -200,12 +209,21 @@ export class SshSession implements RemoteShell {
     return this.exec(script.text, { ...opts, label: script.label });
   }
 
+  hold(script: RemoteScript, opts: HoldOptions): Promise<HeldScript> {
+    if (this.closedReason) return Promise.reject(this.gone(script.label));
+    const watch = (fail: (err: Error) => void) => {
+      this.pending.add(fail);
+      return () => void this.pending.delete(fail);
+    };
+    return holdChannel({ client: this.client, where: this.name, label: script.label, watch }, script.text, opts);
+  }
+
+  private gone(label: string): SshError {
+    return new SshError(`${label} on ${this.name}: the connection is gone (${this.closedReason})`, 'connection-lost');
+  }
+
   private exec(command: string, opts: ExecOptions): Promise<ExecResult> {
-    if (this.closedReason) {
-      return Promise.reject(
-        new SshError(`${opts.label} on ${this.name}: the connection is gone (${this.closedReason})`, 'connection-lost'),
-      );
-    }
+    if (this.closedReason) return Promise.reject(this.gone(opts.label));
     const max = opts.maxOutput ?? 1 << 20;
     return new Promise<ExecResult>((resolve, reject) => {
       let stdout = '';

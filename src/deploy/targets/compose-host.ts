@@ -1,7 +1,7 @@
 /**
- * One host's deploy and its rollback under the `compose` target. The steps, in order: connect, preflight, image,
- * stage the release (compose files, env file, pinning override, manifest), secrets, switch `current`, `up --wait`,
- * prune old releases.
+ * One host's deploy and its rollback under the `compose` target. The steps, in order: connect, the deploy lock of
+ * deploy-path (held until the deploy and any rollback of this host are over), preflight, image, stage the release
+ * (compose files, env file, pinning override, manifest), secrets, switch `current`, `up --wait`, prune old releases.
  */
 import { deliverImage, type LocalImage } from '../deliver-image.js';
 import { describeFailure } from '../diagnose.js';
@@ -16,9 +16,10 @@ import { composeDownScript, composeUpScript, removeHalfRecreatedScript } from '.
 import { composePreflightScript } from '../remote/scripts/preflight.js';
 import { removeCurrentScript } from '../remote/scripts/release.js';
 import { UPLOAD_EXIT, writeSecretScript } from '../remote/scripts/upload.js';
-import type { RemoteShell, SshError } from '../remote/shell.js';
+import type { HeldScript, RemoteShell, SshError } from '../remote/shell.js';
 import type { HostSummary, RollbackOutcome } from '../summary.js';
 import { hostText } from '../../util/host-text.js';
+import { takeDeployLock } from './host-lock.js';
 
 /** Opens the shell to one host (SSH in production; a scripted shell in unit tests). */
 export type HostConnector = (address: HostAddress) => Promise<RemoteShell>;
@@ -53,6 +54,7 @@ export class HostDeploy {
   readonly summary: HostSummary;
   private readonly steps: StepTimer;
   private session: RemoteShell | undefined;
+  private lock: HeldScript | undefined;
   private live: LiveRelease | undefined;
   private release: Release | undefined;
   private switched = false;
@@ -83,6 +85,8 @@ export class HostDeploy {
     const { plan, log, steps } = this;
     this.session = await steps.run('connect', () => this.connect(this.address));
     log.info(`${this.name}: connected as ${plan.user}, host key verified`);
+    this.lock = await steps.run('lock', () => takeDeployLock(this.s, plan));
+    log.info(`${this.name}: deploy lock on ${plan.deployPath} held`);
 
     const deployPath = await steps.run('preflight', () => this.preflight());
     const prevVersion = this.live?.manifest?.version ?? this.live?.dir;
@@ -244,6 +248,8 @@ export class HostDeploy {
     if (!this.session || this.session.closed) {
       this.log.info(`${this.name}: reconnecting to roll back`);
       this.session = await this.steps.run('reconnect', () => this.connect(this.address));
+      // The lock went with the old connection: no rollback without it.
+      this.lock = await this.steps.run('lock', () => takeDeployLock(this.s, this.plan));
     }
     return this.steps.time('rollback', async () => {
       const { plan, rel } = this;
@@ -282,7 +288,10 @@ export class HostDeploy {
     });
   }
 
+  /** Ends the lock's script (stdin closed), then the connection; either alone would free the lock. */
   close(): void {
+    void this.lock?.release();
+    this.lock = undefined;
     this.session?.close();
   }
 }

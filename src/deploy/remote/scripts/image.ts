@@ -22,25 +22,36 @@ export function tagImageScript(id: string, refs: readonly string[]): RemoteScrip
   );
 }
 
-/** A throwaway DOCKER_CONFIG: the credentials (password on stdin) do not outlive the pull on the host. */
+/** The pull's own failures: the throwaway login refused, or the pull itself. */
+export const PULL_EXIT = { login: 3, pull: 4 } as const;
+
+/**
+ * A throwaway DOCKER_CONFIG: the credentials (password on stdin) do not outlive the pull on the host. With the
+ * digest the push reported, the pull is by digest (`repo@sha256:…`), so a tag moved meanwhile cannot change what
+ * runs; the release tags then point at it.
+ */
 export function registryPullScript(
   server: string,
   username: string | undefined,
   refs: readonly string[],
+  digest?: string,
 ): RemoteScript {
   const [first, ...rest] = refs as [string, ...string[]];
+  const source = digest ? `${first.slice(0, first.lastIndexOf(':'))}@${digest}` : first;
+  // `docker login` takes the registry host; a server input may carry a namespace path (ghcr.io/org).
+  const host = server.split('/')[0]!;
   return remoteScript(
     'image-pull',
     'docker pull',
-    IMAGE_EXIT,
+    PULL_EXIT,
     lines(
       raw('set -eu'),
       raw('d=$(mktemp -d)'),
       raw(`trap 'rm -rf -- "$d"' EXIT`),
       username !== undefined &&
-        sh`DOCKER_CONFIG="$d" docker login --username ${username} --password-stdin -- ${server} >/dev/null`,
-      sh`DOCKER_CONFIG="$d" docker pull -- ${first} >/dev/null`,
-      ...rest.map((r) => sh`docker tag ${first} ${r}`),
+        sh`DOCKER_CONFIG="$d" docker login --username ${username} --password-stdin -- ${host} >/dev/null || exit ${PULL_EXIT.login}`,
+      sh`DOCKER_CONFIG="$d" docker pull -- ${source} >/dev/null || exit ${PULL_EXIT.pull}`,
+      ...(digest ? refs : rest).map((r) => sh`docker tag ${source} ${r}`),
     ),
   );
 }
