@@ -90,4 +90,4 @@ export const CHECK_FLAGS: readonly CliFlag[] = [
 export const DEPLOY_INPUTS: readonly string[] = ["deploy-target","ssh-host","ssh-port","ssh-user","ssh-key","ssh-key-passphrase","ssh-known-hosts","ssh-jump-host","ssh-connect-timeout","ssh-command-timeout","deploy-path","project-name","secrets","secret-owner","image-delivery","registry","registry-username","registry-password","env-file","health-timeout","keep-releases","allow-non-tag"];
 
 /** Inputs that mean something only in a workflow run (mode, PR comment, job summary, token). */
-export const GITHUB_ONLY_INPUTS: readonly string[] = ["mode","comment","github-token"];
+export const GITHUB_ONLY_INPUTS: readonly string[] = ["mode","comment","comment-key","summary","github-token"];
