@@ -34,8 +34,9 @@ function unknownFlagMessage(name: string): string {
   return `Unknown flag --${name}.`;
 }
 
-export function parseCli(argv: readonly string[]): CliCommand {
-  const known = new Set([...Object.keys(OWN_OPTIONS), ...CHECK_FLAGS.flatMap(flagNames)]);
+/** `flags` is the generated list; tests pass their own to cover inputs action.yml does not have yet. */
+export function parseCli(argv: readonly string[], flags: readonly CliFlag[] = CHECK_FLAGS): CliCommand {
+  const known = new Set([...Object.keys(OWN_OPTIONS), ...flags.flatMap(flagNames)]);
   for (const arg of argv) {
     if (arg === '--') break;
     if (!arg.startsWith('--')) continue;
@@ -45,9 +46,7 @@ export function parseCli(argv: readonly string[]): CliCommand {
   const options = {
     ...OWN_OPTIONS,
     ...Object.fromEntries(
-      CHECK_FLAGS.flatMap((flag) =>
-        flagNames(flag).map((name) => [name, { type: flag.boolean ? 'boolean' : 'string' }]),
-      ),
+      flags.flatMap((flag) => flagNames(flag).map((name) => [name, { type: flag.boolean ? 'boolean' : 'string' }])),
     ),
   } as Record<string, { type: 'string' | 'boolean' }>;
   let parsed: ReturnType<typeof parseArgs>;
@@ -71,7 +70,7 @@ export function parseCli(argv: readonly string[]): CliCommand {
   if (format !== 'text' && format !== 'json' && format !== 'sarif')
     return { kind: 'usage-error', message: `--format must be text, json or sarif; got '${format}'.` };
   const inputs: Record<string, string> = { mode: 'check' };
-  for (const flag of CHECK_FLAGS) {
+  for (const flag of flags) {
     const value = flag.boolean
       ? values[`no-${flag.name}`]
         ? 'false'

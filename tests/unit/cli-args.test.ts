@@ -59,16 +59,28 @@ describe('parseCli', () => {
     expect(parseCli(['check', '--format', 'xml'])).toMatchObject({ kind: 'usage-error' });
   });
 
-  test('a true/false input is a switch: --name and --no-name', () => {
-    const switches = CHECK_FLAGS.filter((f) => f.boolean);
-    for (const flag of switches) {
-      const on = parseCli(['check', `--${flag.name}`]);
-      const off = parseCli(['check', `--no-${flag.name}`]);
-      expect([on.kind === 'check' && on.inputs[flag.name], off.kind === 'check' && off.inputs[flag.name]]).toEqual([
-        'true',
-        'false',
-      ]);
-    }
+  test('a true/false input is a switch: --no-build gives build=false, --build true, neither the default', () => {
+    const flags = [
+      { name: 'build', description: 'Build the image.', default: 'true', boolean: true },
+      { name: 'image', description: 'An image built elsewhere.', default: '', boolean: false },
+    ];
+    const inputs = (argv: string[]) => {
+      const cmd = parseCli(['check', ...argv], flags);
+      if (cmd.kind !== 'check') throw new Error(`expected check, got ${JSON.stringify(cmd)}`);
+      return { build: cmd.inputs.build, image: cmd.inputs.image };
+    };
+    expect(inputs(['--no-build'])).toEqual({ build: 'false', image: '' });
+    expect(inputs(['--build', '--image', 'docker-archive:app.tar'])).toEqual({
+      build: 'true',
+      image: 'docker-archive:app.tar',
+    });
+    expect(inputs([])).toEqual({ build: 'true', image: '' });
+    // A switch takes no value.
+    expect(parseCli(['check', '--no-build=yes'], flags)).toMatchObject({ kind: 'usage-error' });
+    expect(parseCli(['check', '--no-image'], flags)).toEqual({
+      kind: 'usage-error',
+      message: 'Unknown flag --no-image.',
+    });
   });
 
   test('help lists every check flag with its description', () => {
