@@ -1,42 +1,18 @@
 #!/usr/bin/env node
 import './runtime-globals.js';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { failsStep } from './action/fail-on.js';
+import { readBuildInputs } from './action/build-inputs.js';
 import { readCheckInputs } from './action/inputs.js';
 import { ACTION_VERSION } from './action/version.js';
 import { IMAGE_INPUT_RULES } from './check/image/source/image-source.js';
 import { runCheck } from './check/run-check.js';
+import { parseCli, usage } from './cli-args.js';
 import { sortFindings, UserFacingError } from './findings/finding.js';
 import { renderJsonReport } from './report/json-report.js';
+import { scrubFromChildEnv } from './process/child-env.js';
 import { renderSarif } from './report/sarif.js';
-
-const USAGE = `Usage: deploy-action check [--dir DIR] [--format text|json|sarif] [--output FILE] [--<input> VALUE]...
-
-Runs the same check as the GitHub Action on a local checkout: builds the target stage, proves the image runs as
-non-root with no build tools, lints the Dockerfile and holds the prod Compose files to the prod rules.
-Any input of action.yml can be given as --<input> (e.g. --dockerfile, --target, --compose-files, --fail-on, --network).
---image IMAGE verifies an image built elsewhere instead of building (an engine image, docker-archive:PATH,
-oci-archive:PATH or oci-layout:DIR; --platforms picks platforms of an OCI index). --no-build runs the Dockerfile and
-Compose rules only, with no Docker engine.
-
-Exit status: 0 no finding at or above --fail-on (default error), 1 findings at or above it, 2 bad usage or input.`;
-
-const INPUTS = [
-  'dockerfile',
-  'context',
-  'target',
-  'build-args',
-  'network',
-  'compose-files',
-  'forbidden-tools',
-  'allowed-tools',
-  'fail-on',
-  'config-file',
-  'image',
-  'platforms',
-] as const;
 
 function formatText(findings: ReturnType<typeof sortFindings>): string {
   return findings
@@ -47,65 +23,52 @@ function formatText(findings: ReturnType<typeof sortFindings>): string {
     .join('\n');
 }
 
-function parseCliArgs(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      dir: { type: 'string', default: '.' },
-      format: { type: 'string', default: 'text' },
-      output: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-      version: { type: 'boolean' },
-      // `--no-build` is the input `build: false`.
-      'no-build': { type: 'boolean' },
-      ...Object.fromEntries(INPUTS.map((name) => [name, { type: 'string' as const }])),
-    },
-  });
-}
-
 export async function main(argv: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parseCliArgs>;
-  try {
-    parsed = parseCliArgs(argv);
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n\n${USAGE}\n`);
-    return 2;
-  }
-  const { values, positionals } = parsed;
-  if (values.version) {
+  const command = parseCli(argv);
+  if (command.kind === 'version') {
     process.stdout.write(`${ACTION_VERSION}\n`);
     return 0;
   }
-  if (values.help || positionals[0] !== 'check' || positionals.length > 1) {
-    (values.help ? process.stdout : process.stderr).write(`${USAGE}\n`);
-    return values.help ? 0 : 2;
+  if (command.kind === 'help') {
+    process.stdout.write(`${usage()}\n`);
+    return 0;
   }
-  if (!['text', 'json', 'sarif'].includes(values.format!)) {
-    process.stderr.write(`--format must be text, json or sarif\n`);
+  if (command.kind === 'usage-error') {
+    process.stderr.write(`deploy-action: ${command.message}\nRun 'deploy-action --help' for usage.\n`);
     return 2;
   }
   try {
-    const dir = path.resolve(values.dir!);
-    const getInput = (name: string) =>
-      name === 'build' && values['no-build']
-        ? 'false'
-        : (((values as Record<string, unknown>)[name] as string | undefined) ?? '');
+    const dir = path.resolve(command.dir);
+    // The flags carry action.yml's defaults, so every input reads as the runner would pass it.
+    const getInput = (name: string) => command.inputs[name] ?? '';
     const inputs = readCheckInputs(getInput, dir);
+    const build = readBuildInputs(getInput, {
+      workspace: dir,
+      workingDirectory: inputs.workingDirectory,
+      dockerfile: inputs.dockerfile,
+      env: process.env,
+    });
+    // As in the action: the variables named in secret-envs reach buildx only.
+    scrubFromChildEnv(build.secretEnvNames);
     const outcome = await runCheck({
       ...inputs,
+      buildOptions: build.options,
       env: process.env,
       // Build logs go to stderr so stdout stays the report.
       log: (text) => process.stderr.write(text),
     });
     const toPath = (file: string) => file;
     const body =
-      values.format === 'json'
+      command.format === 'json'
         ? renderJsonReport(outcome, toPath)
-        : values.format === 'sarif'
+        : command.format === 'sarif'
           ? renderSarif(outcome, toPath, ACTION_VERSION)
           : formatText(sortFindings(outcome.findings));
-    if (values.output) await writeFile(values.output, `${body}\n`);
+    if (inputs.sarifFile) {
+      await mkdir(path.dirname(inputs.sarifFile), { recursive: true });
+      await writeFile(inputs.sarifFile, renderSarif(outcome, toPath, ACTION_VERSION));
+    }
+    if (command.output) await writeFile(command.output, `${body}\n`);
     else if (body) process.stdout.write(`${body}\n`);
     // A bad `image` (missing, unreadable, without the platform asked for) is bad input, as a bad flag is.
     if (outcome.findings.some((f) => IMAGE_INPUT_RULES.has(f.ruleId))) return 2;

@@ -7,10 +7,10 @@ import { runCheck, type CheckOutcome } from '../check/run-check.js';
 import { UserFacingError, type Finding } from '../findings/finding.js';
 import { planAnnotations } from '../report/annotations.js';
 import { countBySeverity } from '../check/check-result.js';
-import { renderJsonReport } from '../report/json-report.js';
-import { postCheckComment } from '../report/pr-comment.js';
+import { renderJsonReport, reportFileName } from '../report/json-report.js';
+import { commentKey, postCheckComment } from '../report/pr-comment.js';
 import { renderSarif } from '../report/sarif.js';
-import { renderSummary } from '../report/summary.js';
+import { blobLinksFromEnv, countOf, formatCounts, renderSummary } from '../report/summary.js';
 import { failsStep } from './fail-on.js';
 import { readDeployInputs } from './deploy-adapter.js';
 import { DeployFailedError } from '../deploy/summary.js';
@@ -70,19 +70,33 @@ async function report(outcome: CheckOutcome, inputs: CheckInputs, workspace: str
 
   const reportDir = process.env.RUNNER_TEMP || os.tmpdir();
   await mkdir(reportDir, { recursive: true });
-  const reportPath = path.join(reportDir, 'deploy-action-report.json');
+  const reportPath = path.join(
+    reportDir,
+    reportFileName(process.env, () => randomUUID().slice(0, 8)),
+  );
   await writeFile(reportPath, renderJsonReport(outcome, toWorkspacePath));
   if (inputs.sarifFile) {
     await mkdir(path.dirname(inputs.sarifFile), { recursive: true });
     await writeFile(inputs.sarifFile, renderSarif(outcome, toWorkspacePath, ACTION_VERSION));
   }
-  if (process.env.GITHUB_STEP_SUMMARY) {
-    await core.summary.addRaw(renderSummary(outcome, toWorkspacePath)).write();
+  if (process.env.GITHUB_STEP_SUMMARY && core.getBooleanInput('summary')) {
+    const links = blobLinksFromEnv(process.env);
+    await core.summary.addRaw(renderSummary(outcome, toWorkspacePath, { links })).write();
   }
   if (core.getBooleanInput('comment')) {
+    const key = commentKey(core.getInput('comment-key'), {
+      job: process.env.GITHUB_JOB,
+      workingDirectory: toWorkspacePath('.') || '.',
+      dockerfile: toWorkspacePath(inputs.dockerfile),
+    });
     // A fork's pull request gets a read-only token: a failed comment must not fail the check.
     try {
-      const posted = await postCheckComment({ token: core.getInput('github-token'), result: outcome, toWorkspacePath });
+      const posted = await postCheckComment({
+        token: core.getInput('github-token'),
+        result: outcome,
+        toWorkspacePath,
+        key,
+      });
       core.info(
         posted.action === 'skipped'
           ? `PR comment skipped: ${posted.reason}`
@@ -123,15 +137,15 @@ export async function run(): Promise<void> {
     reportBuild(outcome);
     await report(outcome, inputs, workspace);
     const counts = countBySeverity(outcome.findings);
-    core.info(`deploy-action: ${counts.error} errors, ${counts.warning} warnings, ${counts.notice} notices.`);
+    core.info(`deploy-action: ${formatCounts(counts)}.`);
     // The findings are already annotated: the verdict goes to the log, so it takes none of GitHub's ten error slots.
     if (deployInputs && counts.error > 0) {
-      core.info(`Deploy refused: the check found ${counts.error} errors (DA-DEP-003).`);
+      core.info(`Deploy refused: the check found ${countOf(counts.error, 'error')} (DA-DEP-003).`);
       process.exitCode = core.ExitCode.Failure;
       return;
     }
     if (failsStep(outcome.findings, inputs.failOn)) {
-      core.info(`Check failed: ${counts.error} errors, ${counts.warning} warnings (fail-on: ${inputs.failOn}).`);
+      core.info(`Check failed: ${formatCounts(counts)} (fail-on: ${inputs.failOn}).`);
       process.exitCode = core.ExitCode.Failure;
       return;
     }

@@ -1,13 +1,29 @@
 /**
  * The optional sticky PR comment (`comment: true`): the job summary posted once on the pull request and edited in
- * place on later pushes, found again by a hidden marker. No side effects at import: @actions/github reads the event
- * file and the API URL when it is loaded, so it is loaded only when a comment is actually posted.
+ * place on later pushes, found again by a hidden marker carrying its key, so two checks in one pull request (two
+ * jobs, two projects of a monorepo) each keep their own comment. No side effects at import: @actions/github reads the
+ * event file and the API URL when it is loaded, so it is loaded only when a comment is actually posted.
  */
 import { readFile } from 'node:fs/promises';
 import type { CheckResult } from '../check/check-result.js';
-import { renderSummary } from './summary.js';
+import { blobLinksFromEnv, renderSummary } from './summary.js';
 
-export const COMMENT_MARKER = '<!-- deploy-action:check -->';
+/** The hidden marker that opens the comment of `key`. */
+export function commentMarker(key: string): string {
+  return `<!-- deploy-action:${key} -->`;
+}
+
+/**
+ * The comment's key: the `comment-key` input, else the job, working directory and Dockerfile, which tell the checks
+ * of one pull request apart. Kept to characters that cannot end the HTML comment early.
+ */
+export function commentKey(
+  explicit: string,
+  parts: { job?: string; workingDirectory: string; dockerfile: string },
+): string {
+  const raw = explicit.trim() || [parts.job || 'check', parts.workingDirectory || '.', parts.dockerfile].join(':');
+  return raw.replace(/[^\w.:/@+-]/g, '_').replace(/-{2,}/g, '-');
+}
 
 /** GitHub refuses comment bodies over 65536 characters. */
 export const MAX_COMMENT_LENGTH = 65_536;
@@ -29,8 +45,8 @@ export type CommentOutcome = StickyCommentResult | { action: 'skipped'; reason: 
 type Env = Readonly<Record<string, string | undefined>>;
 
 /** The marker, then the summary, cut to GitHub's limit with a pointer to the job summary when it is too long. */
-export function commentBody(summary: string): string {
-  const head = `${COMMENT_MARKER}\n`;
+export function commentBody(summary: string, key: string): string {
+  const head = `${commentMarker(key)}\n`;
   const body = head + summary;
   if (body.length <= MAX_COMMENT_LENGTH) return body;
   const note = '\n\n… cut to fit a comment; the job summary of this run lists every finding.\n';
@@ -54,14 +70,16 @@ export function commentTargetFromEvent(payload: unknown, repository: string | un
 }
 
 /**
- * Creates the comment, or updates the earlier one carrying the marker (the first, if a race made two). Pages through
- * every comment of the PR, since the action's comment sinks below later discussion.
+ * Creates the comment, or updates the earlier one carrying the marker of `key` (the first, if a race made two); the
+ * comments of other keys are left alone. Pages through every comment of the PR, since the action's comment sinks
+ * below later discussion.
  */
 export async function upsertStickyComment(
   token: string,
   target: CommentTarget,
   body: string,
   apiUrl: string,
+  key: string,
 ): Promise<StickyCommentResult> {
   const { getOctokit } = await import('@actions/github');
   const octokit = getOctokit(token, { baseUrl: apiUrl.replace(/\/+$/, '') });
@@ -72,8 +90,9 @@ export async function upsertStickyComment(
     issue_number: issueNumber,
     per_page: 100,
   });
-  // The marker opens the body; a comment quoting it (`> <!-- ...`) is someone else's.
-  const earlier = comments.find((c) => c.body?.startsWith(COMMENT_MARKER));
+  // The marker line opens the body; a comment quoting it (`> <!-- ...`) is someone else's.
+  const marker = `${commentMarker(key)}\n`;
+  const earlier = comments.find((c) => c.body?.startsWith(marker));
   if (earlier) {
     if (earlier.body === body) return { action: 'unchanged', id: earlier.id, url: earlier.html_url };
     const { data } = await octokit.rest.issues.updateComment({ owner, repo, comment_id: earlier.id, body });
@@ -88,6 +107,8 @@ export async function postCheckComment(options: {
   token: string;
   result: CheckResult;
   toWorkspacePath: (file: string) => string;
+  /** From `commentKey`. */
+  key: string;
   env?: Env;
 }): Promise<CommentOutcome> {
   const env = options.env ?? process.env;
@@ -106,6 +127,7 @@ export async function postCheckComment(options: {
   const target = commentTargetFromEvent(payload, env.GITHUB_REPOSITORY);
   if (!target)
     return { action: 'skipped', reason: `the ${env.GITHUB_EVENT_NAME ?? 'current'} event is not about a pull request` };
-  const body = commentBody(renderSummary(options.result, options.toWorkspacePath));
-  return upsertStickyComment(options.token, target, body, env.GITHUB_API_URL || 'https://api.github.com');
+  const links = blobLinksFromEnv(env);
+  const body = commentBody(renderSummary(options.result, options.toWorkspacePath, { links }), options.key);
+  return upsertStickyComment(options.token, target, body, env.GITHUB_API_URL || 'https://api.github.com', options.key);
 }

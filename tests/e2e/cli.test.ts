@@ -56,7 +56,16 @@ describe('local CLI: deploy-action check', () => {
   test('bad usage exits 2 with the usage text', async () => {
     const bad = await cli(['lint'], REPO_ROOT);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('Usage: deploy-action check');
+    expect(bad.stderr).toBe("deploy-action: Unknown command 'lint'.\nRun 'deploy-action --help' for usage.\n");
     expect((await cli(['check', '--format', 'xml'], REPO_ROOT)).code).toBe(2);
+    // Every check input is a flag (generated from action.yml); an unknown one is one clear line, not Node's parser error.
+    const unknown = await cli(['check', '--sarif-fil', 'x'], REPO_ROOT);
+    expect({ code: unknown.code, first: unknown.stderr.split('\n')[0] }).toEqual({
+      code: 2,
+      first: 'deploy-action: Unknown flag --sarif-fil.',
+    });
+    const help = await cli(['--help'], REPO_ROOT);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('--sarif-file VALUE');
   });
 });

@@ -7,7 +7,13 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Finding, RuleId } from '../../src/findings/finding.js';
 import type { CheckResult } from '../../src/check/check-result.js';
-import { COMMENT_MARKER, commentBody, MAX_COMMENT_LENGTH, postCheckComment } from '../../src/report/pr-comment.js';
+import {
+  commentBody,
+  commentKey,
+  commentMarker,
+  MAX_COMMENT_LENGTH,
+  postCheckComment,
+} from '../../src/report/pr-comment.js';
 
 interface StoredComment {
   id: number;
@@ -91,6 +97,10 @@ const result = (findings: Finding[]): CheckResult => ({
 });
 
 let env: Record<string, string>;
+// The default key of a check at the repository root, as the action derives it.
+const KEY = commentKey('', { job: 'check', workingDirectory: '.', dockerfile: 'deploy/Dockerfile' });
+const COMMENT_MARKER = commentMarker(KEY);
+const SHA = '0123456789abcdef0123456789abcdef01234567';
 
 beforeAll(async () => {
   server = http.createServer((req, res) => {
@@ -106,6 +116,8 @@ beforeAll(async () => {
     GITHUB_EVENT_PATH: eventPath,
     GITHUB_EVENT_NAME: 'pull_request',
     GITHUB_REPOSITORY: 'doongzi/backend',
+    GITHUB_SERVER_URL: 'https://github.invalid',
+    GITHUB_SHA: SHA,
   };
   // Discussion that was there before the action ran, including one quoting the marker.
   for (const body of ['LGTM', `> ${COMMENT_MARKER}\n> quoted from the bot`, 'one more thing']) {
@@ -127,6 +139,7 @@ describe('sticky PR comment', () => {
       token: TOKEN,
       result: result([finding('DA-CMP-021', 'docker.sock is mounted')]),
       toWorkspacePath: same,
+      key: KEY,
       env,
     });
     expect(outcome).toMatchObject({ action: 'created' });
@@ -136,6 +149,12 @@ describe('sticky PR comment', () => {
     expect(mine[0]!.id).toBe(firstId);
     expect(mine[0]!.body).toContain('## deploy-action: ❌ Check failed');
     expect(mine[0]!.body).toContain('docker.sock is mounted');
+    // Each finding links its line at the commit, and says how to fix it.
+    expect(mine[0]!.body).toContain(
+      `[\`deploy/docker-compose.prod.yml:4\`](https://github.invalid/doongzi/backend/blob/${SHA}/deploy/docker-compose.prod.yml#L4)`,
+    );
+    expect(mine[0]!.body).toContain('**Fix:**');
+    expect(mine[0]!.body).toContain('1 error, 0 warnings, 0 notices');
     // It looked through every page before deciding to create.
     expect(requests.filter((r) => r.startsWith('GET')).length).toBe(2);
   });
@@ -143,7 +162,7 @@ describe('sticky PR comment', () => {
   test('a later run updates the same comment in place; other comments are untouched', async () => {
     const before = comments.filter((c) => c.id !== firstId).map((c) => ({ ...c }));
     requests.length = 0;
-    const outcome = await postCheckComment({ token: TOKEN, result: result([]), toWorkspacePath: same, env });
+    const outcome = await postCheckComment({ token: TOKEN, result: result([]), toWorkspacePath: same, key: KEY, env });
     expect(outcome).toMatchObject({ action: 'updated', id: firstId });
     expect(requests.some((r) => r === `PATCH /repos/doongzi/backend/issues/comments/${firstId}`)).toBe(true);
     expect(requests.some((r) => r.startsWith('POST'))).toBe(false);
@@ -159,6 +178,7 @@ describe('sticky PR comment', () => {
       token: TOKEN,
       result: result([finding('DA-CMP-038', 'privileged')]),
       toWorkspacePath: same,
+      key: KEY,
       env,
     });
     expect(outcome).toMatchObject({ action: 'updated', id: firstId });
@@ -171,10 +191,40 @@ describe('sticky PR comment', () => {
       token: TOKEN,
       result: result([finding('DA-CMP-038', 'privileged')]),
       toWorkspacePath: same,
+      key: KEY,
       env,
     });
     expect(outcome).toMatchObject({ action: 'unchanged', id: firstId });
     expect(requests.every((r) => r.startsWith('GET'))).toBe(true);
+  });
+
+  test('two keyed checks in one pull request each keep their own comment', async () => {
+    const otherKey = commentKey('', {
+      job: 'check',
+      workingDirectory: 'services/api',
+      dockerfile: 'services/api/deploy/Dockerfile',
+    });
+    expect(otherKey).not.toBe(KEY);
+    const post = (key: string, findings: Finding[]) =>
+      postCheckComment({ token: TOKEN, result: result(findings), toWorkspacePath: same, key, env });
+    const created = await post(otherKey, [finding('DA-CMP-021', 'api mounts docker.sock')]);
+    expect(created).toMatchObject({ action: 'created' });
+    const otherId = (created as { id: number }).id;
+    expect(otherId).not.toBe(firstId);
+    // Updating one key leaves the other's comment as it was.
+    const firstBody = comments.find((c) => c.id === firstId)!.body;
+    expect(await post(otherKey, [])).toMatchObject({ action: 'updated', id: otherId });
+    expect(comments.find((c) => c.id === firstId)!.body).toBe(firstBody);
+    expect(await post(KEY, [finding('DA-CMP-038', 'root key again')])).toMatchObject({
+      action: 'updated',
+      id: firstId,
+    });
+    expect(comments.find((c) => c.id === otherId)!.body).toContain('✅ Check passed');
+    expect(comments.find((c) => c.id === firstId)!.body).toContain('root key again');
+    const ours = comments.filter((c) => c.body.startsWith('<!-- deploy-action:'));
+    expect(ours.map((c) => c.body.split('\n')[0]).sort()).toEqual([commentMarker(KEY), commentMarker(otherKey)].sort());
+    // An explicit key wins, and cannot close the hidden comment early.
+    expect(commentKey('api --> x', { workingDirectory: '.', dockerfile: 'Dockerfile' })).toBe('api_-__x');
   });
 
   test('outside a pull request, or without a token, nothing is posted', async () => {
@@ -186,11 +236,12 @@ describe('sticky PR comment', () => {
         token: TOKEN,
         result: result([]),
         toWorkspacePath: same,
+        key: KEY,
         env: { ...env, GITHUB_EVENT_PATH: pushEvent, GITHUB_EVENT_NAME: 'push' },
       }),
     ).resolves.toEqual({ action: 'skipped', reason: 'the push event is not about a pull request' });
     await expect(
-      postCheckComment({ token: '', result: result([]), toWorkspacePath: same, env }),
+      postCheckComment({ token: '', result: result([]), toWorkspacePath: same, key: KEY, env }),
     ).resolves.toMatchObject({
       action: 'skipped',
     });
@@ -198,7 +249,10 @@ describe('sticky PR comment', () => {
   });
 
   test('a summary too long for a comment is cut at a line end and says so', () => {
-    const body = commentBody(Array.from({ length: 5000 }, (_, i) => `| row ${i} | ${'x'.repeat(20)} |`).join('\n'));
+    const body = commentBody(
+      Array.from({ length: 5000 }, (_, i) => `| row ${i} | ${'x'.repeat(20)} |`).join('\n'),
+      KEY,
+    );
     expect(body.length).toBeLessThanOrEqual(MAX_COMMENT_LENGTH);
     expect(body.startsWith(COMMENT_MARKER)).toBe(true);
     expect(body).toMatch(/\|\n\n… cut to fit a comment/);

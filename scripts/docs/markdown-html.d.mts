@@ -1,0 +1,3 @@
+export function inline(text: string): string;
+export function markdownToHtml(md: string): string;
+export function page(title: string, md: string, width: number): string;
