@@ -11,11 +11,12 @@ import { sortFindings, UserFacingError } from './findings/finding.js';
 import { renderJsonReport } from './report/json-report.js';
 import { renderSarif } from './report/sarif.js';
 
-const USAGE = `Usage: deploy-action check [--dir DIR] [--format text|json|sarif] [--output FILE] [--<input> VALUE]...
+const USAGE = `Usage: deploy-action check [--dir DIR] [--format text|json|sarif] [--output FILE] [--no-build] [--<input> VALUE]...
 
 Runs the same check as the GitHub Action on a local checkout: builds the target stage, proves the image runs as
 non-root with no build tools, lints the Dockerfile and holds the prod Compose files to the prod rules.
 Any input of action.yml can be given as --<input> (e.g. --dockerfile, --target, --compose-files, --fail-on, --network).
+--no-build checks the Dockerfile and Compose files only: no build, so no image proof (DA-IMG-*) runs.
 
 Exit status: 0 no finding at or above --fail-on (default error), 1 findings at or above it, 2 bad usage or input.`;
 
@@ -51,6 +52,7 @@ function parseCliArgs(argv: string[]) {
       output: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean' },
+      'no-build': { type: 'boolean' },
       ...Object.fromEntries(INPUTS.map((name) => [name, { type: 'string' as const }])),
     },
   });
@@ -83,6 +85,7 @@ export async function main(argv: string[]): Promise<number> {
     const inputs = readCheckInputs(getInput, dir);
     const outcome = await runCheck({
       ...inputs,
+      skipImage: values['no-build'] === true,
       env: process.env,
       // Build logs go to stderr so stdout stays the report.
       log: (text) => process.stderr.write(text),
