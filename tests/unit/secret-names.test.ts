@@ -32,6 +32,16 @@ const CASES: Array<[string, string, boolean]> = [
   ['MONKEY', 'patch', false],
   ['PYTHONUNBUFFERED', '1', false],
   ['PASSLIB_BUILTIN_BCRYPT', 'enabled', false],
+  ['REFRESH_TOKEN', 'rt-0042', true],
+  ['MAX_TOKENS', '4096', false],
+  ['MAX_NEW_TOKENS', '512', false],
+  ['ACCESS_TOKEN_EXPIRE_MINUTES', '11520', false],
+  ['PASSWORD_MIN_LENGTH', '12', false],
+  ['JWT_ACCESS_TOKEN_LIFETIME', '300', false],
+  ['ALLOW_EMPTY_PASSWORD', 'yes', false],
+  ['MYSQL_RANDOM_ROOT_PASSWORD', 'yes', false],
+  ['MARIADB_ALLOW_EMPTY_ROOT_PASSWORD', '1', false],
+  ['PASSWORD_AUTH_DISABLED', 'true', false],
 ];
 
 describe('secret names by word', () => {
