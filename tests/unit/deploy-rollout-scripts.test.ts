@@ -26,8 +26,8 @@ beforeEach(() => {
       'case "$1" in',
       // One state per inspect of the status; the health log for the failure message.
       '  inspect) case "$3" in *State.Health.Log*) printf "exit 1: refused\\n";; *) n=$(cat "$DIR/n" 2>/dev/null || echo 1); sed -n "${n}p" "$DIR/states"; echo $((n + 1)) >"$DIR/n";; esac;;',
-      '  compose) case "$*" in *"config --hash"*) printf "app h2\\nworker w2\\n";; *up*) exit "${UP_CODE:-0}";; esac;;',
-      '  ps) case "$*" in *-q*) printf "old1\\nnew2\\n";; *) printf "old1 app running h1\\n";; esac;;',
+      '  compose) case "$*" in *"config --services"*) printf "app\\nworker\\n";; *--dry-run*) printf " DRY-RUN MODE -  Container p-app-1  Recreate\\n" >&2;; *up*) exit "${UP_CODE:-0}";; esac;;',
+      '  ps) case "$*" in *-q*) printf "old1\\nnew2\\n";; *) printf "old1 app running p-app-1\\n";; esac;;',
       'esac',
       'exit 0',
     ].join('\n'),
@@ -73,10 +73,12 @@ test('wait: still starting when the time is up → 124', () => {
   });
 });
 
-test('probe and start: hashes and containers as records; start lists the containers even when up failed', () => {
+test('probe and start: services, dry run and containers as records; start lists the containers even when up failed', () => {
   const probe = parseRecords(run(rolloutProbeScript(tmp, 'p', ['a.yml'])).stdout);
-  expect(probe.get('hashes')).toEqual(['app h2\nworker w2']);
-  expect(probe.get('containers')).toEqual(['old1 app running h1']);
+  expect(probe.get('services')).toEqual(['app\nworker']);
+  // The dry run's progress goes to stderr; the probe keeps it.
+  expect(probe.get('dryrun')).toEqual([' DRY-RUN MODE -  Container p-app-1  Recreate']);
+  expect(probe.get('containers')).toEqual(['old1 app running p-app-1']);
   const start = run(rolloutStartScript(tmp, 'p', ['a.yml'], 'app', 30), [], { UP_CODE: '1' });
   expect(start.code).toBe(ROLLOUT_EXIT.failed);
   expect(parseRecords(start.stdout).get('container')).toEqual(['old1', 'new2']);

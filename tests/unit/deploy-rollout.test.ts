@@ -39,12 +39,12 @@ const inputs = (over: Record<string, string>) =>
   );
 
 /**
- * A host running 1.1.0 (app as OLD, worker as WORKER). Compose's config hashes: `app-v2`/`worker-v2` for the new
- * release, `app-v1`/`worker-v1` for 1.1.0, which the running containers carry.
+ * A host running 1.1.0 (app as OLD, worker as WORKER). Compose's dry run of the new release would recreate both;
+ * of 1.1.0 (the rollback), only worker, which the plain `up` of the failed deploy replaced.
  */
 function setup(over: Record<string, string> = {}, wait: () => { code?: number; stderr?: string } = () => ({})) {
   const calls: Call[] = [];
-  const containers = [`${OLD} app running app-v1`, `${WORKER} worker running worker-v1`];
+  const containers = [`${OLD} app running doongzi-app-1`, `${WORKER} worker running doongzi-worker-1`];
   const answer = (c: Call) => {
     switch (c.name) {
       case 'preflight':
@@ -62,10 +62,15 @@ function setup(over: Record<string, string> = {}, wait: () => { code?: number; s
       case 'image-probe':
         return { stdout: 'sha256:abc\n' };
       case 'rollout-probe': {
-        const v = c.text.includes('releases/1.2.0') ? 'v2' : 'v1';
+        const app = c.text.includes('releases/1.2.0') ? 'Recreate' : 'Running';
+        const dryrun = [
+          ` DRY-RUN MODE -  Container doongzi-app-1  ${app}`,
+          ' DRY-RUN MODE -  Container doongzi-worker-1  Recreate',
+        ];
         return {
           stdout: records([
-            ['hashes', `app app-${v}\nworker worker-${v}`],
+            ['services', 'app\nworker'],
+            ['dryrun', dryrun.join('\n')],
             ['containers', containers.join('\n')],
           ]),
         };

@@ -42,28 +42,33 @@ interface Container {
   id: string;
   service: string;
   state: string;
-  hash: string;
+  name: string;
 }
 
-function parseProbe(stdout: string): { hashes: Map<string, string>; containers: Container[] } {
+function parseProbe(stdout: string): { services: string[]; recreate: Set<string>; containers: Container[] } {
   const rec = parseRecords(stdout);
-  const hashes = new Map<string, string>();
-  for (const line of (rec.get('hashes')?.[0] ?? '').split('\n')) {
-    const [service, hash] = line.trim().split(/\s+/);
-    if (service && hash) hashes.set(service, hash);
+  const services = (rec.get('services')?.[0] ?? '')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+  // `DRY-RUN MODE -  Container <name>  Recreate`: the containers whose config differs from the release's.
+  const recreate = new Set<string>();
+  for (const line of (rec.get('dryrun')?.[0] ?? '').split('\n')) {
+    const m = /Container (\S+)\s+Recreate$/.exec(line.trim());
+    if (m) recreate.add(m[1]!);
   }
   const containers: Container[] = [];
   for (const line of (rec.get('containers')?.[0] ?? '').split('\n')) {
-    const [id, service, state, hash] = line.trim().split(/\s+/);
-    if (id && service) containers.push({ id, service, state: state ?? '', hash: hash ?? '' });
+    const [id, service, state, name] = line.trim().split(/\s+/);
+    if (id && service) containers.push({ id, service, state: state ?? '', name: name ?? '' });
   }
-  return { hashes, containers };
+  return { services, recreate, containers };
 }
 
 /**
- * Sorts the release's services. A start-first service rolls when it runs as exactly one container whose config
- * differs from the release's; with `keepUnchanged` (a rollback) one whose container already matches is left alone,
- * so the old container that kept serving through a failed rollout is not restarted. Everything else goes to `up`.
+ * Sorts the release's services. A start-first service rolls when it runs as exactly one container that Compose
+ * would recreate; with `keepUnchanged` (a rollback) one that Compose would leave is left alone, so the old container
+ * that kept serving through a failed rollout is not restarted. Everything else goes to `up`.
  */
 export async function planHostRollout(
   h: RolloutHost,
@@ -78,21 +83,21 @@ export async function planHostRollout(
     throw e;
   });
   if (!out) return undefined;
-  const { hashes, containers } = parseProbe(out.stdout);
+  const { services, recreate, containers } = parseProbe(out.stdout);
   const steps: RolloutSteps = { roll: [], keep: [], plain: [] };
-  for (const [service, hash] of hashes) {
+  for (const service of services) {
     const mine = containers.filter((c) => c.service === service);
     const one = mine.length === 1 && mine[0]!.state === 'running' ? mine[0]! : undefined;
-    const changed = !mine.length || mine.some((c) => c.hash !== hash);
+    const changed = mine.some((c) => recreate.has(c.name));
     if (plan.startFirst.includes(service) && one) {
-      if (one.hash !== hash) steps.roll.push({ service, oldId: one.id });
+      if (changed) steps.roll.push({ service, oldId: one.id });
       else if (keepUnchanged) steps.keep.push(service);
       else steps.plain.push(service);
       continue;
     }
     steps.plain.push(service);
     const stopFirst = plan.stopFirst.find((s) => s.service === service);
-    if (stopFirst && mine.length && changed) {
+    if (stopFirst && changed) {
       h.log.info(
         `${h.name}: ${service} is replaced stop-first (down while its new container starts): ${stopFirst.reason}`,
       );

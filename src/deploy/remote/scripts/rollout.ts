@@ -22,21 +22,23 @@ const HEALTH_LOG =
   '{{if .State.Health}}{{range .State.Health.Log}}exit {{.ExitCode}}: {{.Output}}{{"\\n"}}{{end}}{{end}}';
 
 /**
- * Each service's config hash as Compose computes it for this release (`hashes`: `service hash` lines), and the
- * project's containers (`containers`: `id service state hash` lines, hash from the label Compose set when it made
- * the container). A service whose container carries its new hash is unchanged: `up` would leave it as it is.
+ * The release's services (`services`: one a line), what `up` would do to each container (`dryrun`: compose's own
+ * `--dry-run` of `up`, so a container counts as changed exactly when Compose would recreate it; its config hash
+ * label cannot be compared with `config --hash`, which hashes `env_file` differently), and the project's containers
+ * (`containers`: `id service state name` lines).
  */
 export function rolloutProbeScript(releaseAbs: string, project: string, files: readonly string[]): RemoteScript {
-  const format =
-    '{{.ID}} {{.Label "com.docker.compose.service"}} {{.State}} {{.Label "com.docker.compose.config-hash"}}';
+  const format = '{{.ID}} {{.Label "com.docker.compose.service"}} {{.State}} {{.Names}}';
   return remoteScript(
     'rollout-probe',
-    'compose config --hash',
+    'compose up --dry-run',
     ROLLOUT_EXIT,
     lines(
       sh`cd -- ${releaseAbs} || exit 3`,
-      sh`h=$(${compose(project, files)} config --hash ${'*'}) || exit 3`,
-      sh`printf 'hashes=%s\\0' "$h"`,
+      sh`s=$(${compose(project, files)} config --services) || exit 3`,
+      sh`printf 'services=%s\\0' "$s"`,
+      sh`d=$(docker compose --dry-run -p ${project} ${files.flatMap((f) => ['-f', f])} up -d --no-build 2>&1) || exit 3`,
+      sh`printf 'dryrun=%s\\0' "$d"`,
       sh`c=$(docker ps -a --no-trunc ${projectFilter(project)} --filter label=com.docker.compose.oneoff=False --format ${format}) || exit 3`,
       sh`printf 'containers=%s\\0' "$c"`,
     ),
