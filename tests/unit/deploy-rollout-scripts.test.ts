@@ -3,7 +3,7 @@
  * argv and answers `inspect` with the next state of a scripted sequence (the engine itself is the e2e suite's).
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseRecords, type RemoteScript } from '../../src/deploy/remote/script.js';
@@ -26,7 +26,7 @@ beforeEach(() => {
       'case "$1" in',
       // One state per inspect of the status; the health log for the failure message.
       '  inspect) case "$3" in *State.Health.Log*) printf "exit 1: refused\\n";; *) n=$(cat "$DIR/n" 2>/dev/null || echo 1); sed -n "${n}p" "$DIR/states"; echo $((n + 1)) >"$DIR/n";; esac;;',
-      '  compose) case "$*" in *"config --services"*) printf "app\\nworker\\n";; *--dry-run*) printf " DRY-RUN MODE -  Container p-app-1  Recreate\\n" >&2;; *up*) exit "${UP_CODE:-0}";; esac;;',
+      '  compose) case "$*" in *"config --services"*) printf "app\\nworker\\n";; *--dry-run*) printf "config %s\\n" "${DOCKER_CONFIG:-unset}" >>"$DIR/calls"; printf " DRY-RUN MODE -  Container p-app-1  Recreate\\n" >&2;; *up*) exit "${UP_CODE:-0}";; esac;;',
       '  ps) case "$*" in *-q*) printf "old1\\nnew2\\n";; *) printf "old1 app running p-app-1\\n";; esac;;',
       'esac',
       'exit 0',
@@ -42,7 +42,7 @@ function run(s: RemoteScript, states: string[] = [], env: Record<string, string>
   rmSync(path.join(tmp, 'calls'), { force: true });
   const r = spawnSync('/bin/sh', ['-c', s.text], {
     cwd: tmp,
-    env: { PATH: `${tmp}:${process.env.PATH}`, DIR: tmp, ...env },
+    env: { PATH: `${tmp}:${process.env.PATH}`, DIR: tmp, HOME: tmp, ...env },
   });
   const calls = (() => {
     try {
@@ -87,4 +87,14 @@ test('probe and start: services, dry run and containers as records; start lists 
     'stop -- new2',
     'rm -- new2',
   ]);
+});
+
+test('probe: a deploy user whose home cannot hold ~/.docker gets a throwaway DOCKER_CONFIG for the dry run', () => {
+  const usual = run(rolloutProbeScript(tmp, 'p', ['a.yml']));
+  expect(usual.calls).toContain('config unset');
+  const r = run(rolloutProbeScript(tmp, 'p', ['a.yml']), [], { HOME: '/proc/self/no-home' });
+  expect(r.code).toBe(0);
+  const cfg = r.calls.find((c) => c.startsWith('config '))!.slice('config '.length);
+  expect(cfg).toMatch(/^\/tmp\/tmp\./);
+  expect(existsSync(cfg)).toBe(false);
 });

@@ -4,7 +4,7 @@
  * one's healthcheck, then remove the old one; or remove the new one and leave the old one serving.
  */
 import { remoteScript, type RemoteScript } from '../script.js';
-import { lines, sh, type ShText } from '../sh.js';
+import { lines, raw, sh, type ShText } from '../sh.js';
 
 /**
  * `failed`: a docker or compose command failed. `unhealthy`: the healthcheck failed its retries. `exited`: the new
@@ -37,7 +37,13 @@ export function rolloutProbeScript(releaseAbs: string, project: string, files: r
       sh`cd -- ${releaseAbs} || exit 3`,
       sh`s=$(${compose(project, files)} config --services) || exit 3`,
       sh`printf 'services=%s\\0' "$s"`,
-      sh`d=$(docker compose --dry-run -p ${project} ${files.flatMap((f) => ['-f', f])} up -d --no-build 2>&1) || exit 3`,
+      // The dry run writes buildx state under the docker config dir; a deploy user whose home is not writable gets a
+      // throwaway one (there was no config in it to lose).
+      raw(
+        `if ! mkdir -p -- "\${DOCKER_CONFIG:-$HOME/.docker}" 2>/dev/null; then DOCKER_CONFIG=$(mktemp -d) || exit 3; export DOCKER_CONFIG; trap 'rm -rf -- "$DOCKER_CONFIG"' EXIT; fi`,
+      ),
+      // --pull never: a dry run would query a registry for a missing image; then it fails and plain `up` runs.
+      sh`d=$(docker compose --dry-run -p ${project} ${files.flatMap((f) => ['-f', f])} up -d --no-build --pull never 2>&1) || exit 3`,
       sh`printf 'dryrun=%s\\0' "$d"`,
       sh`c=$(docker ps -a --no-trunc ${projectFilter(project)} --filter label=com.docker.compose.oneoff=False --format ${format}) || exit 3`,
       sh`printf 'containers=%s\\0' "$c"`,
