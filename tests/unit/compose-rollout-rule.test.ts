@@ -27,16 +27,18 @@ test('a fixed host port: a notice at the service, naming the port; an unpublishe
   expect(byRule(ephemeral.findings, 'DA-CMP-053')).toEqual([]);
 });
 
-test('container_name, host network and scale 2 each block it, with their reason', async () => {
+test('container_name and scale 2 each block it, with their reason', async () => {
   const name = await withExtra('services:\n  app:\n    container_name: backend\n');
   expect(byRule(name.findings, 'DA-CMP-053')[0]!.message).toContain('it sets container_name "backend"');
-  const net = await withExtra('services:\n  app:\n    network_mode: host\n');
-  expect(byRule(net.findings, 'DA-CMP-053')[0]!.message).toContain("it uses the host's network");
   const scale = await withExtra('services:\n  app:\n    scale: 2\n');
   expect(byRule(scale.findings, 'DA-CMP-053')[0]!.message).toContain('it runs 2 replicas');
 });
 
-test('no healthcheck and a database are blocked for the deploy but left to DA-CMP-044 and DA-CMP-024', async () => {
+test('no healthcheck, a database and the host network block the deploy but are left to DA-CMP-044, 024, 039', async () => {
+  const net = await withExtra('services:\n  app:\n    network_mode: host\n');
+  expect(rolloutBlocker(net.model!.services.find((s) => s.name === 'app')!)?.kind).toBe('host-network');
+  expect(byRule(net.findings, 'DA-CMP-053')).toEqual([]);
+  expect(byRule(net.findings, 'DA-CMP-039')).toHaveLength(1);
   const r = await withExtra(
     'services:\n  worker:\n    image: org/worker:1\n    restart: always\n  db:\n    image: postgres:16\n    restart: always\n    healthcheck: {test: ["CMD", "pg_isready"]}\n',
   );
