@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { CheckOutcome } from '../check/run-check.js';
 import type { ComposeModel } from '../compose/model.js';
 import { toComposeConfigJson } from '../compose/project.js';
+import { rolloutBlocker } from '../compose/rollout-capability.js';
 import { UserFacingError } from '../findings/finding.js';
 import { deployFromAction } from './deploy-adapter.js';
 import type { DeploySource } from '../deploy/plan.js';
@@ -93,6 +94,10 @@ export async function deploySource(
     envFiles: [...new Set(model.services.flatMap((s) => s.envFiles.map((f) => fromRoot(f.resolvedPath))))],
     runtimeUser: user,
     image: { localRef: outcome.image.imageId, repository: imageRepository(imageName) },
+    services: model.services.map((s) => {
+      const blocker = rolloutBlocker(s);
+      return { name: s.name, ...(blocker ? { rolloutBlocker: blocker.reason } : {}) };
+    }),
     event: { eventName: env.GITHUB_EVENT_NAME ?? '', ref: env.GITHUB_REF ?? '', sha: env.GITHUB_SHA ?? '' },
     ...(opts.stack ? { stackConfig: await stackConfig(model, fromRoot) } : {}),
   };

@@ -21,6 +21,8 @@ export type ImageDelivery = 'ssh' | 'registry';
 export type DeployTargetKind = 'compose' | 'swarm';
 /** How secret files get their owner: `chown` as the deploy user, `engine` (a root container does it), or `auto`. */
 export type SecretOwnerMode = 'auto' | 'chown' | 'engine';
+/** How a changed compose service is replaced: start-first where it can be (`auto`), always, or never. */
+export type RolloutMode = 'auto' | 'start-first' | 'stop-first';
 
 export interface SecretInput {
   /** The compose top-level secret name. */
@@ -54,6 +56,7 @@ export interface DeployInputs {
   allowNonTag: boolean;
   projectName?: string;
   secretOwner: SecretOwnerMode;
+  rollout: RolloutMode;
   keepReleases: number;
   connectTimeoutSeconds: number;
   commandTimeoutSeconds: number;
@@ -280,6 +283,11 @@ export function parseDeployInputs(getInput: GetInput, env: Env): DeployInputs {
     throw new DeployInputError(`secret-owner: "${secretOwner}" must be \`auto\`, \`chown\` or \`engine\``);
   }
 
+  const rollout = (get('rollout') || 'auto') as RolloutMode;
+  if (!['auto', 'start-first', 'stop-first'].includes(rollout)) {
+    throw new DeployInputError(`rollout: "${rollout}" must be \`auto\`, \`start-first\` or \`stop-first\``);
+  }
+
   const deployTarget = (get('deploy-target') || 'compose') as DeployTargetKind;
   if (deployTarget !== 'compose' && deployTarget !== 'swarm') {
     throw new DeployInputError(`deploy-target: "${deployTarget}" must be \`compose\` or \`swarm\``);
@@ -310,6 +318,7 @@ export function parseDeployInputs(getInput: GetInput, env: Env): DeployInputs {
     allowNonTag: parseBoolean(get('allow-non-tag'), 'allow-non-tag', false),
     ...(projectName ? { projectName } : {}),
     secretOwner,
+    rollout,
     keepReleases: parsePositiveInt(get('keep-releases'), 'keep-releases', 5),
     connectTimeoutSeconds: parseTimeout(get('ssh-connect-timeout'), 'ssh-connect-timeout', 30),
     commandTimeoutSeconds: parseTimeout(get('ssh-command-timeout'), 'ssh-command-timeout', 600),

@@ -1,6 +1,6 @@
 /** The deploy plan's shape: what the check hands to the deploy, and what the targets carry out. */
 import type { HostAddress, JumpHost } from './host-address.js';
-import type { DeployTargetKind, SecretOwnerMode } from './inputs.js';
+import type { DeployTargetKind, RolloutMode, SecretOwnerMode } from './inputs.js';
 import type { KnownHostKey } from './ssh/known-hosts.js';
 import type { GitEvent, VersionInfo } from './version.js';
 
@@ -21,6 +21,8 @@ export interface DeploySource {
   /** The checked image: a local reference, and the repository its release tags go under (`doongzi/backend`). */
   image: { localRef: string; repository: string };
   event: GitEvent;
+  /** The prod services, each with the reason it cannot roll out start-first (none when it can). */
+  services?: ReadonlyArray<{ name: string; rolloutBlocker?: string }>;
   /**
    * The merged prod model, interpolated, in `docker compose config --format json` shape (`$` as `$$`), with each
    * service's `environment` from the compose files only and its `env_file` paths relative to the project root.
@@ -41,6 +43,13 @@ export interface SwarmPlan {
   stackFile: string;
   /** The env files, relative to the release root (= the project root layout). */
   envFiles: string[];
+}
+
+/** Which compose services roll out start-first; the others are stopped before their new container starts. */
+export interface RolloutPlan {
+  mode: RolloutMode;
+  startFirst: string[];
+  stopFirst: Array<{ service: string; reason: string }>;
 }
 
 export interface PlannedFile {
@@ -80,6 +89,7 @@ export interface DeployPlan {
   secrets: PlannedSecret[];
   runtimeUser: { uid: number; gid: number };
   secretOwner: SecretOwnerMode;
+  rollout: RolloutPlan;
   healthTimeoutSeconds: number;
   keepReleases: number;
   connectTimeoutMs: number;

@@ -10,6 +10,7 @@ import { stringify } from 'yaml';
 import { formatHost } from './host-address.js';
 import { DeployInputError, checkSecretName, type DeployInputs } from './inputs.js';
 import type { DeployPlan, DeploySource, PlannedFile, PlannedSecret, SwarmPlan } from './plan-model.js';
+import { planRollout } from './rollout-plan.js';
 import { renderStackFile } from './stack-file.js';
 import { fingerprint, parseKnownHosts, pinsForHost } from './ssh/known-hosts.js';
 import { imageTags, resolveVersion } from './version.js';
@@ -226,6 +227,8 @@ export function buildDeployPlan(inputs: DeployInputs, source: DeploySource): Dep
     secrets,
     runtimeUser: { uid, gid },
     secretOwner: inputs.secretOwner,
+    // Swarm replaces tasks by its own `update_config`; `rollout` is the compose target's.
+    rollout: planRollout(inputs.deployTarget === 'compose' ? inputs.rollout : 'stop-first', source.services),
     healthTimeoutSeconds: inputs.healthTimeoutSeconds,
     keepReleases: inputs.keepReleases,
     connectTimeoutMs: inputs.connectTimeoutSeconds * 1000,

@@ -63,6 +63,7 @@ export const RULE_IDS = [
   'DA-CMP-050',
   'DA-CMP-051',
   'DA-CMP-052',
+  'DA-CMP-053',
   'DA-DEP-001',
   'DA-DEP-002',
   'DA-DEP-003',

@@ -74,11 +74,21 @@ describe('deploy mode through dist/index.js (Node 24, real sshd and engine)', ()
     // Printed nowhere: the local runner shows masked values as ***, as the runner does.
     expect(result.out).not.toContain(secret);
 
-    const status = docker('inspect', '--format', '{{.State.Health.Status}} {{.Config.User}}', 'doongzi-app-1');
+    // Found by its labels: a start-first rollout numbers the new container on (doongzi-app-2, -3, ...).
+    const app = docker(
+      'ps',
+      '-q',
+      '--filter',
+      'label=com.docker.compose.project=doongzi',
+      '--filter',
+      'label=com.docker.compose.service=app',
+    );
+    expect(app).toMatch(/^[0-9a-f]{12}$/);
+    const status = docker('inspect', '--format', '{{.State.Health.Status}} {{.Config.User}}', app);
     expect(status).toBe('healthy appuser');
-    expect(docker('exec', 'doongzi-app-1', 'cat', '/run/secrets/db_password')).toBe(secret);
-    expect(docker('exec', 'doongzi-app-1', 'id', '-u')).toBe('999');
-    expect(docker('inspect', 'doongzi-app-1')).not.toContain(secret);
+    expect(docker('exec', app, 'cat', '/run/secrets/db_password')).toBe(secret);
+    expect(docker('exec', app, 'id', '-u')).toBe('999');
+    expect(docker('inspect', app)).not.toContain(secret);
 
     const file = path.join(DEPLOY_PATH, 'current/secrets/db_password.txt');
     const st = await stat(file);

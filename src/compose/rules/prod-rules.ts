@@ -18,6 +18,7 @@ import { resourceLimits } from './resource-limits.js';
 import { restartPolicy } from './restart-policy.js';
 import { rootGroupUser } from './root-group.js';
 import { rootUser } from './root-user.js';
+import { rolloutDowntime } from './rollout-downtime.js';
 import { secretExampleMissing } from './secret-example-missing.js';
 import { secretFileInImage } from './secret-file-in-image.js';
 import { secretFileMissing } from './secret-file-missing.js';
@@ -72,4 +73,5 @@ export const PROD_RULES: readonly ComposeRule[] = [
   authDisabled,
   hostDataMount,
   configFileMount,
+  rolloutDowntime,
 ];

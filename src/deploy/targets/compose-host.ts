@@ -4,7 +4,6 @@
  * (compose files, env file, pinning override, manifest), secrets, switch `current`, `up --wait`, prune old releases.
  */
 import { deliverImage, type LocalImage } from '../deliver-image.js';
-import { describeFailure } from '../diagnose.js';
 import { formatHost, type HostAddress } from '../host-address.js';
 import type { LocalDocker } from '../local-docker.js';
 import type { DeployPlan } from '../plan.js';
@@ -12,11 +11,13 @@ import type { Clock } from '../release/poll.js';
 import { Release, releaseDirName, readDeployPathReport, type LiveRelease } from '../release/release.js';
 import { HostStepError, StepTimer, recordRollback, type DeployLog } from '../release/steps.js';
 import { exitName, frame, parseRecords, remoteJoin } from '../remote/script.js';
-import { composeDownScript, composeUpScript, removeHalfRecreatedScript } from '../remote/scripts/compose.js';
+import { composeDownScript, removeHalfRecreatedScript } from '../remote/scripts/compose.js';
 import { composePreflightScript } from '../remote/scripts/preflight.js';
 import { removeCurrentScript } from '../remote/scripts/release.js';
 import { UPLOAD_EXIT, writeSecretScript } from '../remote/scripts/upload.js';
 import type { HeldScript, RemoteShell, SshError } from '../remote/shell.js';
+import { composeUp } from './compose-up.js';
+import { planHostRollout, removeOrphans, rollOut } from './rollout.js';
 import type { HostSummary, RollbackOutcome } from '../summary.js';
 import { hostText } from '../../util/host-text.js';
 import { takeDeployLock } from './host-lock.js';
@@ -24,21 +25,7 @@ import { takeDeployLock } from './host-lock.js';
 /** Opens the shell to one host (SSH in production; a scripted shell in unit tests). */
 export type HostConnector = (address: HostAddress) => Promise<RemoteShell>;
 
-/** compose's stderr without its progress lines and the known `mode` warning: what is left is the reason. */
-export function composeErrorLines(stderr: string): string {
-  const lines = stderr
-    .split('\n')
-    .map((l) => l.trimEnd())
-    .filter((l) => l.trim() !== '')
-    .filter(
-      (l) =>
-        !/^\s*(Container|Network|Volume) \S+\s+(Recreate|Recreated|Creating|Created|Starting|Started|Waiting|Healthy|Running|Stopping|Stopped|Removing|Removed)$/.test(
-          l,
-        ),
-    )
-    .filter((l) => !/secrets `uid`, `gid` and `mode` are not supported/.test(l));
-  return hostText(lines.slice(-8).join('\n'));
-}
+export { composeErrorLines } from './compose-up.js';
 
 /** Before the one retry of a rollback whose connection died: long enough for a restarting sshd to listen again. */
 const ROLLBACK_RETRY_PAUSE_MS = 2_000;
@@ -192,26 +179,28 @@ export class HostDeploy {
     }
   }
 
-  private async up(releaseDir: string, composeFiles: readonly string[], project: string): Promise<void> {
-    const timeout = this.plan.healthTimeoutSeconds;
-    const script = composeUpScript(
-      remoteJoin(this.rel.deployPath, 'releases', releaseDir),
+  /**
+   * `up` of a release: start-first services that changed roll out one by one (after `up` of the others); with none,
+   * plain `up` of the whole project. `keepUnchanged` (the rollback) leaves alone a start-first service whose
+   * container already runs this release's config.
+   */
+  private async up(releaseDir: string, composeFiles: readonly string[], project: string, keepUnchanged = false) {
+    const { plan } = this;
+    const h = {
+      shell: this.s,
+      name: this.name,
+      releaseAbs: remoteJoin(this.rel.deployPath, 'releases', releaseDir),
       project,
       composeFiles,
-      timeout,
-    );
-    try {
-      await this.s.run(script, { timeoutMs: (timeout + 60) * 1000 });
-    } catch (e) {
-      const err = e as SshError;
-      if (err.kind === 'connection-lost' || !this.session || this.session.closed) throw e;
-      const reason =
-        exitName(script, err.exitCode) === 'healthTimeout'
-          ? `the services were not healthy within health-timeout (${timeout}s)`
-          : `docker compose up failed: ${composeErrorLines(err.stderr ?? err.message)}`;
-      const detail = await describeFailure(this.s, project);
-      throw new HostStepError('up', `${this.name}: ${reason}\n${detail}`);
-    }
+      healthTimeoutSeconds: plan.healthTimeoutSeconds,
+      commandTimeoutMs: plan.commandTimeoutMs,
+      log: this.log,
+    };
+    const steps = await planHostRollout(h, plan.rollout, keepUnchanged);
+    if (!steps || (!steps.roll.length && !steps.keep.length)) return composeUp(h);
+    if (steps.plain.length) await composeUp(h, steps.plain);
+    else await removeOrphans(h, [...steps.roll.map((r) => r.service), ...steps.keep]);
+    for (const r of steps.roll) await rollOut(h, r.service, r.oldId);
   }
 
   /** Bring this host back to the release it ran before (or stop the new one if there was none). */
@@ -270,7 +259,7 @@ export class HostDeploy {
         this.s.run(removeHalfRecreatedScript(project), { timeoutMs: plan.commandTimeoutMs });
       try {
         await clearHalfRecreated();
-        await this.up(prev.dir, composeFiles, project);
+        await this.up(prev.dir, composeFiles, project, true);
       } catch (e) {
         // An `up` killed with its connection can leave containers half made (renamed, or created under the
         // service's name), and the next `up` then stops at "Conflict … already in use": clear them and try once more.
@@ -280,7 +269,7 @@ export class HostDeploy {
         );
         const prevAbs = remoteJoin(rel.deployPath, 'releases', prev.dir);
         await this.s.run(composeDownScript(prevAbs, project, composeFiles), { timeoutMs: plan.commandTimeoutMs });
-        await this.up(prev.dir, composeFiles, project);
+        await this.up(prev.dir, composeFiles, project, true);
       }
       // Again after: a request the killed up had in flight may have finished while the rollback ran.
       await clearHalfRecreated();

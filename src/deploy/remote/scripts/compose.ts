@@ -18,12 +18,15 @@ export function composeUpScript(
   project: string,
   files: readonly string[],
   timeoutSeconds: number,
+  services: readonly string[] = [],
 ): RemoteScript {
+  // Only these services (a rollout replaces the others itself); none given: the whole project, as always.
+  const only = services.length ? sh` --no-deps -- ${services}` : sh``;
   return remoteScript(
     'compose-up',
     'docker compose up --wait',
     COMPOSE_EXIT,
-    sh`cd -- ${releaseAbs} && timeout -k 10 ${timeoutSeconds} ${composeArgs(project, files)} up -d --wait --remove-orphans --no-build --force-recreate`,
+    sh`cd -- ${releaseAbs} && timeout -k 10 ${timeoutSeconds} ${composeArgs(project, files)} up -d --wait --remove-orphans --no-build --force-recreate${only}`,
   );
 }
 
