@@ -2,7 +2,6 @@
  * Files written on the host from a framed payload on stdin: non-secret files (atomic: same-dir temp name, fsync,
  * rename) and secret files (0400, owned by the runtime user, never readable by anyone else on the way).
  */
-import type { SecretOwnerMode } from '../../inputs.js';
 import { remoteScript, tempSuffix, type RemoteScript } from '../script.js';
 import { bindMount, lines, raw, sh, type ShText } from '../sh.js';
 
@@ -67,36 +66,72 @@ export function writeFileScript(
   );
 }
 
+/** How a secret file gets its owner: `chown` by the deploy user, or `engine`: dockerd extracts it already owned. */
+export type SecretRoute = 'chown' | 'engine';
+
 export interface SecretWrite {
-  /** Absolute path of the secret file on the host. */
-  absPath: string;
+  /** The secret store directory (absolute) and the file's final name in it. */
+  dir: string;
+  fileName: string;
   uid: number;
   gid: number;
-  owner: SecretOwnerMode;
-  /** The delivered image, used by the engine to chown (it runs `chown` as root in a throwaway container). */
+  route: SecretRoute;
+  /** The delivered image: the engine route creates (never starts) a container of it to copy into. */
   image: string;
   label: string;
-  suffix?: string;
+  /** The temp name's suffix; for the engine route the tar entry (`engineTempName`) must carry the same one. */
+  suffix: string;
 }
 
-/** Where the engine sees the secret directory inside its throwaway container. */
+/** Where the engine sees the secret directory inside its container. */
 export const ENGINE_MOUNT = '/deploy-action-secrets';
 
+/** The temp name a secret is written under before the rename (in the same directory, hidden). */
+export function secretTempName(fileName: string, suffix: string): string {
+  return `.${fileName}.tmp-${suffix}`;
+}
+
+/** Owner and mode must be exactly these before the rename; a user-namespaced engine maps root elsewhere. */
+function checkOwner(owner: string): ShText {
+  return sh`got=$(stat -c '%u:%g %a' -- "$tmp"); [ "$got" = ${`${owner} 400`} ] || { printf 'deploy-action: the file is owned by %s, not %s mode 400 (user-namespaced engine?)\\n' "$got" ${owner} >&2; exit ${UPLOAD_EXIT.ownerWrong}; }`;
+}
+
 /**
- * Write one secret: temp name in the same 0700 directory, fsync, chmod 0400, chown to the runtime user (as the deploy
- * user, or through the engine), check the owner, rename into place, fsync the directory. Never world-readable: the
- * temp file is created under umask 077 and removed on any failure.
+ * The engine route: stdin is a framed tar stream of one entry (the temp name, uid:gid, mode 0400). `docker create`
+ * (never started, so nothing in the image runs: scratch and distroless images work) with the store bind-mounted,
+ * then `docker cp -a` extracts the entry through the mount with the header's owner and mode; the container goes.
+ * The value exists on the host only as that file, created 0400 by dockerd inside the deploy user's 0700 directory.
+ */
+function engineWrite(w: SecretWrite, tmpPath: string): ShText {
+  return lines(
+    sh`tmp=${tmpPath}`,
+    raw(`cid=''`),
+    raw(`trap 'rm -f -- "$tmp"; [ -z "$cid" ] || docker rm -f -- "$cid" >/dev/null 2>&1 || true' EXIT`),
+    SIGNAL_TRAPS,
+    raw("IFS= read -r n || n=''"),
+    sh`case "$n" in ''|*[!0-9]*) printf '%s\\n' 'deploy-action: no length header on stdin' >&2; exit ${UPLOAD_EXIT.noLength};; esac`,
+    sh`cid=$(docker create --network none --label deploy-action.secret-writer=1 --entrypoint /deploy-action-never-started --mount ${bindMount(w.dir, ENGINE_MOUNT)} -- ${w.image}) || exit ${UPLOAD_EXIT.engineFailed}`,
+    sh`head -c "$n" | docker cp -a - "$cid":${ENGINE_MOUNT} >&2 || exit ${UPLOAD_EXIT.engineFailed}`,
+    sh`[ -f "$tmp" ] || { printf 'deploy-action: docker cp left no file (stdin cut?)\\n' >&2; exit ${UPLOAD_EXIT.shortInput}; }`,
+  );
+}
+
+/**
+ * Write one secret into the store: temp name in the same 0700 directory, 0400, owned by the runtime user (chown by
+ * the deploy user, or extracted owned by the engine), owner checked, renamed into place, directory fsynced. Never
+ * readable by anyone else: the temp file is created under umask 077 (or 0400 by the engine) and removed on any failure.
  */
 export function writeSecretScript(w: SecretWrite): RemoteScript {
-  const { dir, base } = split(w.absPath);
-  const tmpBase = `.${base}.tmp-${w.suffix ?? tempSuffix()}`;
+  const tmpPath = `${w.dir}/${secretTempName(w.fileName, w.suffix)}`;
   const owner = `${w.uid}:${w.gid}`;
-  const engine = sh`docker run --rm --network none --user 0:0 --entrypoint chown --mount ${bindMount(dir, ENGINE_MOUNT)} ${w.image} ${owner} ${`${ENGINE_MOUNT}/${tmpBase}`}`;
-  const chown: Record<SecretOwnerMode, ShText> = {
-    chown: sh`chown ${owner} "$tmp" || exit ${UPLOAD_EXIT.chownDenied}`,
-    engine: sh`${engine} >&2 || exit ${UPLOAD_EXIT.engineFailed}`,
-    auto: sh`if ! chown ${owner} "$tmp" 2>/dev/null; then ${engine} >&2 || exit ${UPLOAD_EXIT.engineFailed}; fi`,
-  };
+  const write =
+    w.route === 'chown'
+      ? lines(
+          receiveInto(tmpPath),
+          raw('chmod 0400 "$tmp"'),
+          sh`chown ${owner} "$tmp" || exit ${UPLOAD_EXIT.chownDenied}`,
+        )
+      : engineWrite(w, tmpPath);
   return remoteScript(
     'write-secret',
     w.label,
@@ -104,15 +139,14 @@ export function writeSecretScript(w: SecretWrite): RemoteScript {
     lines(
       raw('set -eu'),
       raw('umask 077'),
-      sh`mkdir -p -- ${dir}`,
-      sh`chmod 0700 -- ${dir}`,
-      receiveInto(`${dir}/${tmpBase}`),
-      raw('chmod 0400 "$tmp"'),
-      chown[w.owner],
-      sh`got=$(stat -c %u:%g -- "$tmp"); [ "$got" = ${owner} ] || { printf 'deploy-action: the file is owned by %s, not %s (user-namespaced engine?)\\n' "$got" ${owner} >&2; exit ${UPLOAD_EXIT.ownerWrong}; }`,
-      sh`mv -f -- "$tmp" ${w.absPath}`,
+      sh`mkdir -p -- ${w.dir}`,
+      sh`chmod 0700 -- ${w.dir}`,
+      write,
+      checkOwner(owner),
+      sh`mv -f -- "$tmp" ${`${w.dir}/${w.fileName}`}`,
+      raw('[ -z "${cid:-}" ] || docker rm -f -- "$cid" >/dev/null'),
       raw('trap - EXIT'),
-      sh`sync -- ${dir} 2>/dev/null || true`,
+      sh`sync -- ${w.dir} 2>/dev/null || true`,
     ),
   );
 }
