@@ -133,7 +133,7 @@ test('auto on a host that may not chown: the engine route gets one 0400 tar entr
   const hash = expectedHash('s3cret');
   const script = r.calls.find((c) => c.name === 'write-secret')!;
   expect(script.text).toContain('docker create --network none');
-  expect(script.text).toContain('docker cp -a -');
+  expect(script.text).toContain('docker cp -');
   expect(script.text).not.toContain('s3cret');
   const [entry, ...more] = await tarEntries(r.secretStdin[0]!);
   expect(more).toEqual([]);
@@ -166,7 +166,7 @@ test('auto on a host that may chown: the value goes framed to the chown route; s
   expect(r.secretStdin.map(String)).toEqual(['s3cret']);
   expect(r.calls.find((c) => c.name === 'write-secret')!.text).toContain("chown '999:999'");
   const forced = await deploy({ chown: true, have: [] }, 's3cret', { 'secret-owner': 'engine' });
-  expect(forced.calls.find((c) => c.name === 'write-secret')!.text).toContain('docker cp -a -');
+  expect(forced.calls.find((c) => c.name === 'write-secret')!.text).toContain('docker cp -');
 });
 
 test('an unchanged redeploy stages nothing and ups the live release; a rotated secret stages a new one with a new label', async () => {

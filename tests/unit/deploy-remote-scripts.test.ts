@@ -97,7 +97,7 @@ beforeEach(() => {
       '  "secret ls") printf "st_a_1\\nst_b_2\\n";;',
       '  "image inspect") printf "sha256:abc\\n";;',
       '  "create --network") printf "cid123\\n";;',
-      '  "cp -a") tar -xpf - -C "$CP_DEST";;',
+      '  "cp -") tar -xpf - -C "$CP_DEST";;',
       '  "load "|"login --username") cat >"$f.stdin";;',
       'esac',
       'exit 0',
@@ -279,7 +279,7 @@ test('files and secrets: atomic, 0400 and owned by either route, a cut upload le
   const engine = dockerCalls();
   expect(engine.map((c) => c.slice(0, 2))).toEqual([
     ['create', '--network'],
-    ['cp', '-a'],
+    ['cp', '-'],
     ['rm', '-f'],
   ]);
   expect(engine[0]).toEqual([
@@ -295,7 +295,7 @@ test('files and secrets: atomic, 0400 and owned by either route, a cut upload le
     '--',
     'repo/app:1',
   ]);
-  expect(engine[1]).toEqual(['cp', '-a', '-', `cid123:${ENGINE_MOUNT}`]);
+  expect(engine[1]).toEqual(['cp', '-', `cid123:${ENGINE_MOUNT}`]);
   expect(engine[2]).toEqual(['rm', '-f', '--', 'cid123']);
   // docker reads --mount as one CSV record: decoded, the source is the directory exactly.
   expect(csvRecord(engine[0]![8]!)).toEqual(['type=bind', `source=${store}`, `target=${ENGINE_MOUNT}`]);

@@ -55,7 +55,7 @@ export function storeHolds(store: SecretStore, p: PlacedSecret, owner: { uid: nu
   return store.have.get(p.fileName) === `${owner.uid}:${owner.gid} 400`;
 }
 
-/** One tar entry whose header carries the owner and mode 0400: what `docker cp -a` extracts as it says. */
+/** One tar entry whose header carries the owner and mode 0400: what `docker cp` (without `-a`) extracts as it says. */
 export async function secretTar(name: string, value: Buffer, owner: { uid: number; gid: number }): Promise<Buffer> {
   const pack = tar.pack();
   const chunks: Buffer[] = [];
@@ -120,7 +120,7 @@ export function explainSecretFailure(e: unknown, plan: DeployPlan, route: Secret
     case UPLOAD_EXIT.chownDenied:
       return `the deploy user ${plan.user} may not chown the file to ${owner} (secret-owner: chown). ${wayOut}\n${stderr}`;
     case UPLOAD_EXIT.engineFailed:
-      return `the engine could not write the file owned by ${owner} (docker create of ${plan.image.targetRefs[0]}, then docker cp -a into it). ${wayOut}\n${stderr}`;
+      return `the engine could not write the file owned by ${owner} (docker create of ${plan.image.targetRefs[0]}, then docker cp into it). ${wayOut}\n${stderr}`;
     case UPLOAD_EXIT.ownerWrong:
       return `the file did not get owner ${owner} and mode 0400 by ${route} (${stderr}). A user-namespaced or rootless engine maps root elsewhere; deploy as a user allowed to chown (secret-owner: chown).`;
     default:

@@ -99,8 +99,10 @@ function checkOwner(owner: string): ShText {
 /**
  * The engine route: stdin is a framed tar stream of one entry (the temp name, uid:gid, mode 0400). `docker create`
  * (never started, so nothing in the image runs: scratch and distroless images work) with the store bind-mounted,
- * then `docker cp -a` extracts the entry through the mount with the header's owner and mode; the container goes.
- * The value exists on the host only as that file, created 0400 by dockerd inside the deploy user's 0700 directory.
+ * then `docker cp -` extracts the entry through the mount keeping the header's owner and mode; the container goes.
+ * Not `cp -a`: with it dockerd chowns to the container's USER looked up in the host's passwd ("getent unable to
+ * find entry" for a numeric USER, dockerd 20.10). The value exists on the host only as that file, created 0400 by
+ * dockerd inside the deploy user's 0700 directory.
  */
 function engineWrite(w: SecretWrite, tmpPath: string): ShText {
   return lines(
@@ -111,7 +113,7 @@ function engineWrite(w: SecretWrite, tmpPath: string): ShText {
     raw("IFS= read -r n || n=''"),
     sh`case "$n" in ''|*[!0-9]*) printf '%s\\n' 'deploy-action: no length header on stdin' >&2; exit ${UPLOAD_EXIT.noLength};; esac`,
     sh`cid=$(docker create --network none --label deploy-action.secret-writer=1 --entrypoint /deploy-action-never-started --mount ${bindMount(w.dir, ENGINE_MOUNT)} -- ${w.image}) || exit ${UPLOAD_EXIT.engineFailed}`,
-    sh`head -c "$n" | docker cp -a - "$cid":${ENGINE_MOUNT} >&2 || exit ${UPLOAD_EXIT.engineFailed}`,
+    sh`head -c "$n" | docker cp - "$cid":${ENGINE_MOUNT} >&2 || exit ${UPLOAD_EXIT.engineFailed}`,
     sh`[ -f "$tmp" ] || { printf 'deploy-action: docker cp left no file (stdin cut?)\\n' >&2; exit ${UPLOAD_EXIT.shortInput}; }`,
   );
 }
