@@ -209,3 +209,23 @@ test('an unchanged redeploy stages nothing and ups the live release; a rotated s
   expect(calls.map((c) => c.name)).toContain('create-release');
   expect(calls.map((c) => c.name)).not.toContain('write-secret');
 });
+
+test('a live manifest whose digest or store names are not what a deploy writes is never taken as unchanged', async () => {
+  const first = await deploy({ chown: false, have: [] }, 's3cret');
+  const m = JSON.parse(first.manifest!) as Record<string, unknown>;
+  const hash = expectedHash('s3cret');
+  for (const bad of [
+    { ...m, digest: String(m['digest']).toUpperCase() },
+    { ...m, digest: 42 },
+  ]) {
+    const live = { dir: '1.2.0', manifest: JSON.stringify(bad) };
+    const r = await deploy({ chown: false, have: [`db_password.${hash}`], current: live }, 's3cret');
+    expect(r.names).toContain('create-release');
+  }
+  // Store names outside the grammar are dropped from the manifest reading (the prune only ever greps for them).
+  const { parseManifest } = await import('../../src/deploy/release/manifest.js');
+  const reading = parseManifest(JSON.stringify({ ...m, secretFiles: ['../../etc/passwd'] }));
+  expect(reading.ok && reading.manifest.secretFiles).toBeUndefined();
+  const good = parseManifest(first.manifest!);
+  expect(good.ok && good.manifest.secretFiles).toEqual([`db_password.${hash}`]);
+});
