@@ -263,19 +263,35 @@ test('files and secrets: atomic, 0400 and owned by either route, a cut upload le
   const store = path.join(deployPath, SECRET_STORE);
   cpDest = store;
   const value = Buffer.from('pa$$ \\n word\n\u0001end');
+  const other = Buffer.from('second');
   for (const route of ['chown', 'engine'] as const) {
-    const fileName = `db.${route}`;
-    const w = { dir: store, fileName, uid, gid, route, image: 'repo/app:1', label: 'secret', suffix: 'abc' };
+    // The engine route writes all of a deploy's files through one container.
+    const fileNames = route === 'chown' ? ['db.chown'] : ['db.engine', 'other.engine'];
+    const w = { dir: store, fileNames, uid, gid, route, image: 'repo/app:1', label: 'secret', suffix: 'abc' };
     const s = writeSecretScript(w);
     expect(s.text).not.toContain('pa$$');
-    const payload = route === 'chown' ? value : await secretTar(secretTempName(fileName, 'abc'), value, { uid, gid });
-    ok(s, frame(payload));
-    const st = statSync(path.join(store, fileName));
-    expect(readFileSync(path.join(store, fileName))).toEqual(value);
-    expect([(st.mode & 0o777).toString(8), st.uid, st.gid]).toEqual(['400', uid, gid]);
+    const entries = fileNames.map((f, i) => ({ name: secretTempName(f, 'abc'), value: i === 0 ? value : other }));
+    ok(s, frame(route === 'chown' ? value : await secretTar(entries, { uid, gid })));
+    for (const [i, f] of fileNames.entries()) {
+      const st = statSync(path.join(store, f));
+      expect(readFileSync(path.join(store, f))).toEqual(i === 0 ? value : other);
+      expect([(st.mode & 0o777).toString(8), st.uid, st.gid]).toEqual(['400', uid, gid]);
+    }
     expect((statSync(store).mode & 0o777).toString(8)).toBe('700');
   }
-  expect(readdirSync(store).sort()).toEqual(['db.chown', 'db.engine']);
+  expect(readdirSync(store).sort()).toEqual(['db.chown', 'db.engine', 'other.engine']);
+  expect(() =>
+    writeSecretScript({
+      dir: store,
+      fileNames: ['a', 'b'],
+      uid,
+      gid,
+      route: 'chown',
+      image: 'i',
+      label: 'x',
+      suffix: 's',
+    }),
+  ).toThrow(/2 files for the chown route/);
   const engine = dockerCalls();
   expect(engine.map((c) => c.slice(0, 2))).toEqual([
     ['create', '--network'],
@@ -303,7 +319,7 @@ test('files and secrets: atomic, 0400 and owned by either route, a cut upload le
   const full = frame(Buffer.from('0123456789abcdef'));
   const s = writeSecretScript({
     dir: store,
-    fileName: 'x',
+    fileNames: ['x'],
     uid,
     gid,
     route: 'chown',
@@ -317,14 +333,27 @@ test('files and secrets: atomic, 0400 and owned by either route, a cut upload le
     'deploy-action: stdin ended after 11 of 16 bytes (connection cut?)\n',
   ]);
   expect(run(s).code).toBe(UPLOAD_EXIT.noLength);
-  // The engine route with a tar whose header names another owner: refused, the temp file and the container removed.
-  const e = { dir: store, fileName: 'y', uid, gid, route: 'engine' as const, image: 'i', label: 'y', suffix: 't' };
-  const wrong = await secretTar(secretTempName('y', 't'), Buffer.from('v'), { uid: uid + 1, gid });
+  // The engine route with one entry of two owned otherwise: refused before any rename, temps and container removed.
+  const e = {
+    dir: store,
+    fileNames: ['y', 'z'],
+    uid,
+    gid,
+    route: 'engine' as const,
+    image: 'i',
+    label: 'y',
+    suffix: 't',
+  };
+  const v = Buffer.from('v');
+  const wrong = Buffer.concat([
+    (await secretTar([{ name: secretTempName('y', 't'), value: v }], { uid, gid })).subarray(0, 1024),
+    await secretTar([{ name: secretTempName('z', 't'), value: v }], { uid: uid + 1, gid }),
+  ]);
   expect(run(writeSecretScript(e), frame(wrong)).code).toBe(UPLOAD_EXIT.ownerWrong);
   expect(dockerCalls().at(-1)).toEqual(['rm', '-f', '--', 'cid123']);
-  // A tar that names no temp file (stdin cut before the entry): nothing renamed.
+  // A tar that names no temp file (stdin cut before the entries): nothing renamed.
   expect(run(writeSecretScript(e), frame(Buffer.alloc(1024))).code).toBe(UPLOAD_EXIT.shortInput);
-  expect(readdirSync(store).sort()).toEqual(['db.chown', 'db.engine']);
+  expect(readdirSync(store).sort()).toEqual(['db.chown', 'db.engine', 'other.engine']);
 });
 
 test('secret store: the key made once (0600, 64 hex), the chown probe, stored files listed; prune keeps what a manifest names', () => {

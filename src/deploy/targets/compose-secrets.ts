@@ -55,8 +55,11 @@ export function storeHolds(store: SecretStore, p: PlacedSecret, owner: { uid: nu
   return store.have.get(p.fileName) === `${owner.uid}:${owner.gid} 400`;
 }
 
-/** One tar entry whose header carries the owner and mode 0400: what `docker cp` (without `-a`) extracts as it says. */
-export async function secretTar(name: string, value: Buffer, owner: { uid: number; gid: number }): Promise<Buffer> {
+/** Tar entries whose headers carry the owner and mode 0400: what `docker cp` (without `-a`) extracts as they say. */
+export async function secretTar(
+  entries: ReadonlyArray<{ name: string; value: Buffer }>,
+  owner: { uid: number; gid: number },
+): Promise<Buffer> {
   const pack = tar.pack();
   const chunks: Buffer[] = [];
   const done = new Promise<Buffer>((resolve, reject) => {
@@ -64,7 +67,12 @@ export async function secretTar(name: string, value: Buffer, owner: { uid: numbe
     pack.on('end', () => resolve(Buffer.concat(chunks)));
     pack.on('error', reject);
   });
-  pack.entry({ name, type: 'file', mode: 0o400, uid: owner.uid, gid: owner.gid, mtime: new Date(0) }, value);
+  for (const e of entries) {
+    pack.entry(
+      { name: e.name, type: 'file', mode: 0o400, uid: owner.uid, gid: owner.gid, mtime: new Date(0) },
+      e.value,
+    );
+  }
   pack.finalize();
   return done;
 }
@@ -84,29 +92,36 @@ export async function writeStoreSecrets(
   const { plan, store } = ctx;
   const owner = plan.runtimeUser;
   const route = secretRoute(plan.secretOwner, store.canChown);
-  let written = 0;
-  for (const p of placed) {
-    if (storeHolds(store, p, owner)) continue;
+  const missing = placed.filter((p) => !storeHolds(store, p, owner));
+  // chown: one script per file (the value itself on stdin); engine: one container for all of them (one tar).
+  const batches = route === 'chown' ? missing.map((p) => [p]) : missing.length ? [missing] : [];
+  for (const batch of batches) {
     const suffix = tempSuffix();
     const script = writeSecretScript({
       dir: store.abs,
-      fileName: p.fileName,
+      fileNames: batch.map((p) => p.fileName),
       ...owner,
       route,
       image: plan.image.targetRefs[0]!,
-      label: `write secret ${p.name}`,
+      label: `write secret ${batch.map((p) => p.name).join(', ')}`,
       suffix,
     });
-    const payload = route === 'chown' ? p.value : await secretTar(secretTempName(p.fileName, suffix), p.value, owner);
+    const payload =
+      route === 'chown'
+        ? batch[0]!.value
+        : await secretTar(
+            batch.map((p) => ({ name: secretTempName(p.fileName, suffix), value: p.value })),
+            owner,
+          );
     try {
       await ctx.shell.run(script, { stdin: frame(payload), timeoutMs: 120_000 });
     } catch (e) {
-      throw new HostStepError('secrets', `${ctx.host}: secret ${p.name}: ${explainSecretFailure(e, plan, route)}`);
+      const which = batch.map((p) => p.name).join(', ');
+      throw new HostStepError('secrets', `${ctx.host}: secret ${which}: ${explainSecretFailure(e, plan, route)}`);
     }
-    store.have.set(p.fileName, `${owner.uid}:${owner.gid} 400`);
-    written++;
+    for (const p of batch) store.have.set(p.fileName, `${owner.uid}:${owner.gid} 400`);
   }
-  return { written, route };
+  return { written: missing.length, route };
 }
 
 export function explainSecretFailure(e: unknown, plan: DeployPlan, route: SecretRoute): string {

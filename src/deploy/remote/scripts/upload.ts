@@ -70,16 +70,16 @@ export function writeFileScript(
 export type SecretRoute = 'chown' | 'engine';
 
 export interface SecretWrite {
-  /** The secret store directory (absolute) and the file's final name in it. */
+  /** The secret store directory (absolute) and the files' final names in it (exactly one for `chown`). */
   dir: string;
-  fileName: string;
+  fileNames: readonly string[];
   uid: number;
   gid: number;
   route: SecretRoute;
   /** The delivered image: the engine route creates (never starts) a container of it to copy into. */
   image: string;
   label: string;
-  /** The temp name's suffix; for the engine route the tar entry (`engineTempName`) must carry the same one. */
+  /** The temp names' suffix (`secretTempName`); the engine route's tar entries must carry the same one. */
   suffix: string;
 }
 
@@ -97,24 +97,27 @@ function checkOwner(owner: string): ShText {
 }
 
 /**
- * The engine route: stdin is a framed tar stream of one entry (the temp name, uid:gid, mode 0400). `docker create`
- * (never started, so nothing in the image runs: scratch and distroless images work) with the store bind-mounted,
- * then `docker cp -` extracts the entry through the mount keeping the header's owner and mode; the container goes.
- * Not `cp -a`: with it dockerd chowns to the container's USER looked up in the host's passwd ("getent unable to
- * find entry" for a numeric USER, dockerd 20.10). The value exists on the host only as that file, created 0400 by
- * dockerd inside the deploy user's 0700 directory.
+ * The engine route: stdin is a framed tar stream, one entry per file (its temp name, uid:gid, mode 0400). One
+ * `docker create` (never started, so nothing in the image runs: scratch and distroless images work; one for all the
+ * files, since on vfs each create copies the image) with the store bind-mounted, then `docker cp -` extracts the
+ * entries through the mount keeping the headers' owner and mode; the container goes. Not `cp -a`: with it dockerd
+ * chowns to the container's USER looked up in the host's passwd ("getent unable to find entry" for a numeric USER,
+ * dockerd 20.10). A value exists on the host only as its file, created 0400 by dockerd in the deploy user's 0700
+ * directory.
  */
-function engineWrite(w: SecretWrite, tmpPath: string): ShText {
+function engineWrite(w: SecretWrite): ShText {
   return lines(
-    sh`tmp=${tmpPath}`,
     raw(`cid=''`),
-    raw(`trap 'rm -f -- "$tmp"; [ -z "$cid" ] || docker rm -f -- "$cid" >/dev/null 2>&1 || true' EXIT`),
+    raw(`trap 'rm -f -- "$d"/.*.tmp-"$sfx"; [ -z "$cid" ] || docker rm -f -- "$cid" >/dev/null 2>&1 || true' EXIT`),
     SIGNAL_TRAPS,
     raw("IFS= read -r n || n=''"),
     sh`case "$n" in ''|*[!0-9]*) printf '%s\\n' 'deploy-action: no length header on stdin' >&2; exit ${UPLOAD_EXIT.noLength};; esac`,
     sh`cid=$(docker create --network none --label deploy-action.secret-writer=1 --entrypoint /deploy-action-never-started --mount ${bindMount(w.dir, ENGINE_MOUNT)} -- ${w.image}) || exit ${UPLOAD_EXIT.engineFailed}`,
     sh`head -c "$n" | docker cp - "$cid":${ENGINE_MOUNT} >&2 || exit ${UPLOAD_EXIT.engineFailed}`,
-    sh`[ -f "$tmp" ] || { printf 'deploy-action: docker cp left no file (stdin cut?)\\n' >&2; exit ${UPLOAD_EXIT.shortInput}; }`,
+    ...w.fileNames.map(
+      (f) =>
+        sh`tmp=${`${w.dir}/${secretTempName(f, w.suffix)}`}; [ -f "$tmp" ] || { printf 'deploy-action: docker cp left no file %s (stdin cut?)\\n' ${f} >&2; exit ${UPLOAD_EXIT.shortInput}; }`,
+    ),
   );
 }
 
@@ -124,16 +127,19 @@ function engineWrite(w: SecretWrite, tmpPath: string): ShText {
  * readable by anyone else: the temp file is created under umask 077 (or 0400 by the engine) and removed on any failure.
  */
 export function writeSecretScript(w: SecretWrite): RemoteScript {
-  const tmpPath = `${w.dir}/${secretTempName(w.fileName, w.suffix)}`;
+  if (w.fileNames.length === 0 || (w.route === 'chown' && w.fileNames.length !== 1)) {
+    throw new Error(`writeSecretScript: ${w.fileNames.length} files for the ${w.route} route`);
+  }
   const owner = `${w.uid}:${w.gid}`;
+  const tmpOf = (f: string) => `${w.dir}/${secretTempName(f, w.suffix)}`;
   const write =
     w.route === 'chown'
       ? lines(
-          receiveInto(tmpPath),
+          receiveInto(tmpOf(w.fileNames[0]!)),
           raw('chmod 0400 "$tmp"'),
           sh`chown ${owner} "$tmp" || exit ${UPLOAD_EXIT.chownDenied}`,
         )
-      : engineWrite(w, tmpPath);
+      : engineWrite(w);
   return remoteScript(
     'write-secret',
     w.label,
@@ -141,14 +147,16 @@ export function writeSecretScript(w: SecretWrite): RemoteScript {
     lines(
       raw('set -eu'),
       raw('umask 077'),
-      sh`mkdir -p -- ${w.dir}`,
-      sh`chmod 0700 -- ${w.dir}`,
+      sh`d=${w.dir}; sfx=${w.suffix}`,
+      raw('mkdir -p -- "$d"'),
+      raw('chmod 0700 -- "$d"'),
       write,
-      checkOwner(owner),
-      sh`mv -f -- "$tmp" ${`${w.dir}/${w.fileName}`}`,
+      // Every file owned as it must be before any is renamed into place.
+      ...w.fileNames.map((f) => lines(sh`tmp=${tmpOf(f)}`, checkOwner(owner))),
+      ...w.fileNames.map((f) => sh`mv -f -- ${tmpOf(f)} ${`${w.dir}/${f}`}`),
       raw('[ -z "${cid:-}" ] || docker rm -f -- "$cid" >/dev/null'),
       raw('trap - EXIT'),
-      sh`sync -- ${w.dir} 2>/dev/null || true`,
+      raw('sync -- "$d" 2>/dev/null || true'),
     ),
   );
 }
