@@ -1,7 +1,8 @@
 /**
  * One host's deploy and its rollback under the `compose` target. The steps, in order: connect, preflight, image,
- * stage the release (compose files, env file, pinning override, manifest), secrets, switch `current`, `up --wait`,
- * prune old releases.
+ * stage the release (open the host's secret store, compose files, env file, this host's pinning override, manifest),
+ * secrets (only those the store lacks), switch `current`, `up --wait`, prune old releases and stored secrets. When the
+ * live release already is this one (same keyed digest), nothing is staged: only `up` runs there.
  */
 import { deliverImage, type LocalImage } from '../deliver-image.js';
 import { describeFailure } from '../diagnose.js';
