@@ -89,7 +89,17 @@ export async function deploySource(
     ),
     buildServices: built.map((s) => s.name),
     secretFiles: Object.values(model.secrets).flatMap((s) =>
-      s.resolvedFile ? [{ name: s.name, file: fromRoot(s.resolvedFile) }] : [],
+      s.resolvedFile
+        ? [
+            {
+              name: s.name,
+              file: fromRoot(s.resolvedFile),
+              services: model.services
+                .filter((svc) => svc.secrets.some((r) => r.source === s.name))
+                .map((svc) => svc.name),
+            },
+          ]
+        : [],
     ),
     envFiles: [...new Set(model.services.flatMap((s) => s.envFiles.map((f) => fromRoot(f.resolvedPath))))],
     runtimeUser: user,

@@ -12,8 +12,11 @@ export interface DeploySource {
   composeFiles: ReadonlyArray<{ path: string; content: string }>;
   /** Services with `build:`: the override pins them to the delivered image. */
   buildServices: readonly string[];
-  /** Top-level compose secrets with `file:`, the file resolved relative to the project root (`secrets/db_password.txt`). */
-  secretFiles: ReadonlyArray<{ name: string; file: string }>;
+  /**
+   * Top-level compose secrets with `file:`, the file resolved relative to the project root (`secrets/db_password.txt`),
+   * and the services that use each (they are recreated when its value changes).
+   */
+  secretFiles: ReadonlyArray<{ name: string; file: string; services: readonly string[] }>;
   /** `env_file` paths of the prod services, relative to the project root (`.env.prod`). */
   envFiles: readonly string[];
   /** The image's runtime user, as the check resolved it from the image's own /etc/passwd. */
@@ -63,6 +66,8 @@ export interface PlannedSecret {
   name: string;
   relativePath: string;
   value: Buffer;
+  /** The compose services that use it. */
+  services: string[];
 }
 
 export interface DeployPlan {
@@ -86,6 +91,11 @@ export interface DeployPlan {
   files: PlannedFile[];
   /** The `-f` list, relative to the release directory, ending with the override. */
   composeFiles: string[];
+  /**
+   * The pinning override: its path in the release and the services pinned to the delivered image. The compose target
+   * renders it again per host, with each secret's file in the host's store and its keyed-hash labels.
+   */
+  override: { relativePath: string; pinned: Record<string, string> };
   secrets: PlannedSecret[];
   runtimeUser: { uid: number; gid: number };
   secretOwner: SecretOwnerMode;

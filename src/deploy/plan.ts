@@ -6,11 +6,11 @@
 import { createHash, createHmac } from 'node:crypto';
 import path from 'node:path/posix';
 import { utils as sshUtils } from 'ssh2';
-import { stringify } from 'yaml';
 import { formatHost } from './host-address.js';
 import { DeployInputError, checkSecretName, type DeployInputs } from './inputs.js';
 import type { DeployPlan, DeploySource, PlannedFile, PlannedSecret, SwarmPlan } from './plan-model.js';
 import { planRollout } from './rollout-plan.js';
+import { renderOverride } from './release/secret-store.js';
 import { renderStackFile } from './stack-file.js';
 import { fingerprint, parseKnownHosts, pinsForHost } from './ssh/known-hosts.js';
 import { imageTags, resolveVersion } from './version.js';
@@ -100,15 +100,12 @@ export function buildDeployPlan(inputs: DeployInputs, source: DeploySource): Dep
   if (source.buildServices.length === 0) {
     warnings.push('no compose service has `build:`; no service is pinned to the delivered image');
   }
-  const override = {
-    services: Object.fromEntries(source.buildServices.map((s) => [s, { image: targetRefs[0] }])),
-  };
-  const overrideText =
-    '# Written by deploy-action: the services built from the Dockerfile run the delivered image.\n' +
-    stringify(override);
+  const pinnedImages = Object.fromEntries(source.buildServices.map((s) => [s, targetRefs[0]!]));
+  const overrideText = renderOverride(pinnedImages);
 
   // Secrets: every name given must be a compose secret, and every compose file secret must get a value.
   const byName = new Map(source.secretFiles.map((s) => [s.name, s.file]));
+  const usedBy = new Map(source.secretFiles.map((s) => [s.name, [...s.services]]));
   const secrets: PlannedSecret[] = [];
   for (const s of inputs.secrets) {
     checkSecretName(s.name);
@@ -119,7 +116,12 @@ export function buildDeployPlan(inputs: DeployInputs, source: DeploySource): Dep
         `deploy-secrets: ${s.name} is not a secret of the prod compose files (${known.length ? `they declare ${known.join(', ')}` : 'they declare none'})`,
       );
     }
-    secrets.push({ name: s.name, relativePath: checkRelativePath(file, `secret ${s.name} file`), value: s.value });
+    secrets.push({
+      name: s.name,
+      relativePath: checkRelativePath(file, `secret ${s.name} file`),
+      value: s.value,
+      services: usedBy.get(s.name) ?? [],
+    });
   }
   for (const name of byName.keys()) {
     if (!inputs.secrets.some((s) => s.name === name)) {
@@ -224,6 +226,7 @@ export function buildDeployPlan(inputs: DeployInputs, source: DeploySource): Dep
     },
     files,
     composeFiles: [...composeFiles.map((f) => f.path), overridePath],
+    override: { relativePath: overridePath, pinned: pinnedImages },
     secrets,
     runtimeUser: { uid, gid },
     secretOwner: inputs.secretOwner,

@@ -1,7 +1,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { copyFile, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { ProcSampler } from '../helpers/deploy-testbed.js';
+import { ProcSampler, storedSecretFile } from '../helpers/deploy-testbed.js';
 import { FIXTURES, REPO_ROOT } from '../helpers/paths.js';
 import { runAction } from '../helpers/run-action.js';
 import { makeWorkspace, removeWorkspace } from '../helpers/workspace.js';
@@ -90,7 +90,7 @@ describe('deploy mode through dist/index.js (Node 24, real sshd and engine)', ()
     expect(docker('exec', app, 'id', '-u')).toBe('999');
     expect(docker('inspect', app)).not.toContain(secret);
 
-    const file = path.join(DEPLOY_PATH, 'current/secrets/db_password.txt');
+    const file = storedSecretFile(DEPLOY_PATH, 'db_password');
     const st = await stat(file);
     expect([st.mode & 0o777, st.uid, st.gid]).toEqual([0o400, 999, 999]);
     expect((await stat(path.dirname(file))).mode & 0o777).toBe(0o700);

@@ -26,6 +26,7 @@ import {
   recordingLog,
   removeReleaseTags,
   startHost,
+  storedSecretFile,
   tagEvent,
   type HostEnv,
 } from '../helpers/deploy-testbed.js';
@@ -90,7 +91,8 @@ async function deploy(
   }
 }
 
-const secretFile = (v: string) => path.join(DEPLOY_PATH, 'releases', v, 'secrets/db_password.txt');
+const secretFile = (v: string) => storedSecretFile(DEPLOY_PATH, 'db_password', `releases/${v}`);
+const secretStore = path.join(DEPLOY_PATH, '.deploy-action-secrets');
 const sshdLogSize = () => statSync(host.SSHD_LOG).size;
 const sshdLogSince = (offset: number) => readFileSync(host.SSHD_LOG, 'utf8').slice(offset);
 
@@ -149,7 +151,7 @@ test('bad input is refused before connecting: unknown secret, ../x, non-tag even
   expect(sshdLogSince(before)).toBe('');
 });
 
-test('deploys the example: secret 0400 owned by the runtime uid in a 0700 dir, read by the container, healthy', async () => {
+test('deploys the example: secret 0400 owned by the runtime uid in the 0700 store, read by the container, healthy', async () => {
   const { summary, error, log } = await deploy('1.0.0');
   expect(error).toBeUndefined();
   expect(summary.ok).toBe(true);
@@ -184,7 +186,9 @@ test('deploys the example: secret 0400 owned by the runtime uid in a 0700 dir, r
   expect([file.uid, file.gid]).toEqual([999, 999]);
   expect((statSync(path.dirname(secretFile('1.0.0'))).mode & 0o777).toString(8)).toBe('700');
   expect(readFileSync(secretFile('1.0.0'), 'utf8')).toBe(SECRET);
-  expect(readdirSync(path.dirname(secretFile('1.0.0')))).toEqual(['db_password.txt']);
+  expect(readdirSync(secretStore).sort()).toEqual([path.basename(secretFile('1.0.0')), 'key']);
+  // The release itself holds no secret: the override points compose at the store.
+  expect(existsSync(path.join(DEPLOY_PATH, 'releases/1.0.0/secrets'))).toBe(false);
   expect(readlinkSync(path.join(DEPLOY_PATH, 'current'))).toBe('releases/1.0.0');
   expect(readFileSync(path.join(DEPLOY_PATH, 'releases/1.0.0/.env.prod'), 'utf8')).toBe(
     'APP_ENV=prod\nDB_HOST=db.internal\n',
@@ -274,7 +278,8 @@ test('a wrong private key gives a clear error', async () => {
 test('sshd killed mid-deploy: clear error, no partial secret file, 1.0.0 still running', async () => {
   // A large secret keeps the upload in flight long enough to cut it.
   const big = `pw-${token}-big-${randomBytes(9 * 1024 * 1024).toString('base64')}`;
-  const secretsDir = path.dirname(secretFile('1.2.0'));
+  const secretsDir = secretStore;
+  const storedBefore = readdirSync(secretsDir).sort();
   let killed = false;
   const watcher = setInterval(() => {
     if (killed || !existsSync(secretsDir)) return;
@@ -307,8 +312,9 @@ test('sshd killed mid-deploy: clear error, no partial secret file, 1.0.0 still r
   expect(result.summary.hosts[0]!.rollback).toMatchObject({ status: 'not-needed' });
 
   // The interrupted upload's temp file is removed by its own trap; give the orphaned remote shell a moment.
-  for (let i = 0; i < 50 && readdirSync(secretsDir).length > 0; i++) await new Promise((r) => setTimeout(r, 100));
-  expect(readdirSync(secretsDir)).toEqual([]);
+  const temps = () => readdirSync(secretsDir).filter((f) => f.includes('.tmp-'));
+  for (let i = 0; i < 50 && temps().length > 0; i++) await new Promise((r) => setTimeout(r, 100));
+  expect(readdirSync(secretsDir).sort()).toEqual(storedBefore);
   expect(readlinkSync(path.join(DEPLOY_PATH, 'current'))).toBe('releases/1.0.0');
   const c = containerOf(names, undefined)!;
   expect(c.image).toBe('deploy-action-test/doongzi-single:1.0.0');

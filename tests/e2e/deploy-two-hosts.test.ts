@@ -153,6 +153,7 @@ test('a failure on the second host rolls back both; both run 1.0.0 and the summa
 });
 
 test('through a jump host (host a forwards to host b), pinned the same way; re-running the live version', async () => {
+  const before = containerOf(names, b);
   const { summary, error } = await deploy('1.0.0', [b], [], {
     'ssh-jump-host': `${a.SSH_USER}@127.0.0.1:${a.SSH_PORT}`,
     'ssh-known-hosts': readFileSync(a.KNOWN_HOSTS, 'utf8') + readFileSync(b.KNOWN_HOSTS, 'utf8'),
@@ -164,7 +165,9 @@ test('through a jump host (host a forwards to host b), pinned the same way; re-r
     previousVersion: '1.0.0',
     imageDelivery: 'already-present',
   });
-  // The live release is not overwritten: the re-run stages beside it.
-  expect(readlinkSync(onHost(b, path.join(DEPLOY_PATH, 'current')))).toMatch(/^releases\/1\.0\.0\.r\d+$/);
+  // The live release already is this one (same files, image id and secrets): nothing staged, nothing recreated.
+  expect(readlinkSync(onHost(b, path.join(DEPLOY_PATH, 'current')))).toBe('releases/1.0.0');
+  expect(summary.hosts[0]!.steps.map((s) => s.step)).toEqual(['connect', 'preflight', 'image', 'upload', 'up']);
+  expect(containerOf(names, b)!.id).toBe(before!.id);
   expect(containerOf(names, b)).toMatchObject({ image: 'deploy-action-test/doongzi-fleet:1.0.0', health: 'healthy' });
 });

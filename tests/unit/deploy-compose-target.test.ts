@@ -103,6 +103,7 @@ test('a deploy to three hosts: each staged, switched, up, then pruned to exactly
     'preflight',
     'image-probe',
     'image-tag',
+    'secret-store',
     'create-release',
     'write-file',
     'write-file',
@@ -112,6 +113,7 @@ test('a deploy to three hosts: each staged, switched, up, then pruned to exactly
     'compose-up',
     'list-releases',
     'remove-releases',
+    'secret-store-prune',
   ]);
   expect(target.hosts.map((h) => h.status)).toEqual(['deployed', 'deployed', 'deployed']);
   expect(target.previousVersion()).toBe('1.1.0');
@@ -123,8 +125,8 @@ test('a deploy to three hosts: each staged, switched, up, then pruned to exactly
     version: '1.2.0',
     project: 'doongzi',
   });
-  // The secret value travels on stdin, framed; never in a script.
-  expect(calls.find((c) => c.name === 'write-secret')!.stdin!.toString()).toBe('6\ns3cret');
+  // The secret value travels on stdin (a tar for the engine route: this host may not chown); never in a script.
+  expect(calls.find((c) => c.name === 'write-secret')!.stdin!.toString()).toContain('s3cret');
   expect(calls.map((c) => c.text).join('\n')).not.toContain('s3cret');
   expect(target.hosts[0]!.steps.map((s) => s.step)).toEqual([
     'connect',
@@ -224,11 +226,14 @@ test('a failure before the switch only drops the staged release; a host without 
   const denied = {
     'write-secret': (c: Call) => ({ code: c.exits.chownDenied, stderr: 'chown: Operation not permitted' }),
   };
-  const first = setup({
-    'a.example': host(denied),
-    'b.example': host(),
-    'c.example': host(),
-  });
+  const first = setup(
+    {
+      'a.example': host(denied),
+      'b.example': host(),
+      'c.example': host(),
+    },
+    { 'secret-owner': 'chown' },
+  );
   const err = (await first.target.deploy(LOCAL, noDocker).catch((e: Error) => e)) as Error;
   expect(err.message).toContain(
     'a.example:22: secret db_password: the deploy user deployer may not chown the file to 999:999 (secret-owner: chown)',

@@ -30,7 +30,7 @@ const source = (over: Partial<DeploySource> = {}): DeploySource => ({
     { path: 'deploy/docker-compose.prod.yml', content: 'secrets: {db_password: {file: ../secrets/db_password.txt}}\n' },
   ],
   buildServices: ['app'],
-  secretFiles: [{ name: 'db_password', file: 'secrets/db_password.txt' }],
+  secretFiles: [{ name: 'db_password', file: 'secrets/db_password.txt', services: ['app'] }],
   envFiles: ['.env.prod'],
   runtimeUser: { uid: 999, gid: 999 },
   image: { localRef: 'sha256:abc', repository: 'doongzi/backend' },
@@ -56,7 +56,12 @@ test('the plan mirrors the project layout and pins the built service to the rele
   expect(parse(plan.files[2]!.content.toString())).toEqual({ services: { app: { image: 'doongzi/backend:1.2.3' } } });
   expect(plan.files[3]!.content.toString()).toBe('APP_ENV=prod\n');
   expect(plan.secrets).toEqual([
-    { name: 'db_password', relativePath: 'secrets/db_password.txt', value: Buffer.from(env.DB_PASSWORD) },
+    {
+      name: 'db_password',
+      relativePath: 'secrets/db_password.txt',
+      value: Buffer.from(env.DB_PASSWORD),
+      services: ['app'],
+    },
   ]);
   expect(plan.secretEnvVars).toEqual(['DB_PASSWORD']);
   expect(plan.auth.keyFingerprint).toMatch(/^ssh-ed25519 SHA256:/);
@@ -83,11 +88,11 @@ test('refused before connecting: unknown or missing secrets, paths leaving the r
   expect(() => buildDeployPlan(inputs({ 'deploy-secrets': '' }), source())).toThrow(
     'secrets: the compose secret db_password has no value; add a line `db_password=ENV_VAR_NAME`',
   );
-  expect(() => buildDeployPlan(inputs(), source({ secretFiles: [{ name: 'db_password', file: '../x' }] }))).toThrow(
-    'secret db_password file: "../x" leaves the release directory',
-  );
   expect(() =>
-    buildDeployPlan(inputs(), source({ secretFiles: [{ name: 'db_password', file: '/etc/shadow' }] })),
+    buildDeployPlan(inputs(), source({ secretFiles: [{ name: 'db_password', file: '../x', services: [] }] })),
+  ).toThrow('secret db_password file: "../x" leaves the release directory');
+  expect(() =>
+    buildDeployPlan(inputs(), source({ secretFiles: [{ name: 'db_password', file: '/etc/shadow', services: [] }] })),
   ).toThrow(/must be a plain path relative/);
   expect(() => buildDeployPlan(inputs(), source({ envFiles: ['deploy/../../.env'] }))).toThrow(
     'env_file: "deploy/../../.env" leaves the release directory',

@@ -55,9 +55,13 @@ import {
 import {
   ENGINE_MOUNT,
   UPLOAD_EXIT,
+  secretTempName,
   writeFileScript,
   writeSecretScript,
 } from '../../src/deploy/remote/scripts/upload.js';
+import { openSecretStoreScript, pruneSecretStoreScript } from '../../src/deploy/remote/scripts/secret-store.js';
+import { SECRET_STORE, parseStoreKey } from '../../src/deploy/release/secret-store.js';
+import { secretTar } from '../../src/deploy/targets/compose-secrets.js';
 import { bindMount, raw, sh } from '../../src/deploy/remote/sh.js';
 import { readSwarmPreflight } from '../../src/deploy/swarm-state.js';
 
@@ -68,7 +72,10 @@ let tmp: string;
 let deployPath: string;
 let calls: string;
 let bin: string;
+/** Where the shim's `docker cp` extracts (the bind mount's source). */
+let cpDest: string;
 beforeEach(() => {
+  cpDest = os.tmpdir();
   tmp = mkdtempSync(path.join(os.tmpdir(), 'deploy-action-scripts-'));
   deployPath = path.join(tmp, HOSTILE, 'srv');
   calls = path.join(tmp, 'calls');
@@ -89,6 +96,8 @@ beforeEach(() => {
       '  "secret create") cat >"$f.stdin"; printf "id\\n";;',
       '  "secret ls") printf "st_a_1\\nst_b_2\\n";;',
       '  "image inspect") printf "sha256:abc\\n";;',
+      '  "create --network") printf "cid123\\n";;',
+      '  "cp -") tar -xpf - -C "$CP_DEST";;',
       '  "load "|"login --username") cat >"$f.stdin";;',
       'esac',
       'exit 0',
@@ -102,7 +111,7 @@ function run(s: RemoteScript, stdin: Buffer = Buffer.alloc(0)) {
   const r = spawnSync('/bin/sh', ['-c', s.text], {
     input: stdin,
     cwd: tmp,
-    env: { PATH: `${bin}:${process.env.PATH}`, CALLS: calls, HOME: '/nonexistent' },
+    env: { PATH: `${bin}:${process.env.PATH}`, CALLS: calls, HOME: '/nonexistent', CP_DEST: cpDest },
   });
   return { code: r.status, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
 }
@@ -242,70 +251,132 @@ test('a failed switch of current leaves no .current.tmp-* behind', () => {
   expect(readdirSync(deployPath)).toEqual(['current']);
 });
 
-test('files and secrets: atomic, 0400 and owned, a cut upload leaves nothing; the engine mount is CSV-quoted', () => {
+test('files and secrets: atomic, 0400 and owned by either route, a cut upload leaves nothing; the mount is CSV-quoted', async () => {
   const rel = remoteJoin(deployPath, 'releases', '1.0.0');
   const file = path.join(rel, 'deploy/docker-compose.yml');
   ok(writeFileScript(file, '0644', 'upload'), frame(Buffer.from('services: {}\n')));
   expect(readFileSync(file, 'utf8')).toBe('services: {}\n');
   expect((statSync(file).mode & 0o777).toString(8)).toBe('644');
-  const uid = process.getuid!();
-  const gid = process.getgid!();
-  const secret = path.join(rel, 'secrets/db.txt');
+  // Root here: chown works, and the shim's `docker cp` (GNU tar as root) keeps the header's owner and mode as dockerd does.
+  const uid = 10001;
+  const gid = 10002;
+  const store = path.join(deployPath, SECRET_STORE);
+  cpDest = store;
   const value = Buffer.from('pa$$ \\n word\n\u0001end');
-  for (const owner of ['chown', 'engine', 'auto'] as const) {
-    const s = writeSecretScript({
-      absPath: secret,
+  const other = Buffer.from('second');
+  for (const route of ['chown', 'engine'] as const) {
+    // The engine route writes all of a deploy's files through one container.
+    const fileNames = route === 'chown' ? ['db.chown'] : ['db.engine', 'other.engine'];
+    const w = { dir: store, fileNames, uid, gid, route, image: 'repo/app:1', label: 'secret', suffix: 'abc' };
+    const s = writeSecretScript(w);
+    expect(s.text).not.toContain('pa$$');
+    const entries = fileNames.map((f, i) => ({ name: secretTempName(f, 'abc'), value: i === 0 ? value : other }));
+    ok(s, frame(route === 'chown' ? value : await secretTar(entries, { uid, gid })));
+    for (const [i, f] of fileNames.entries()) {
+      const st = statSync(path.join(store, f));
+      expect(readFileSync(path.join(store, f))).toEqual(i === 0 ? value : other);
+      expect([(st.mode & 0o777).toString(8), st.uid, st.gid]).toEqual(['400', uid, gid]);
+    }
+    expect((statSync(store).mode & 0o777).toString(8)).toBe('700');
+  }
+  expect(readdirSync(store).sort()).toEqual(['db.chown', 'db.engine', 'other.engine']);
+  expect(() =>
+    writeSecretScript({
+      dir: store,
+      fileNames: ['a', 'b'],
       uid,
       gid,
-      owner,
-      image: 'repo/app:1',
-      label: 'secret',
-      suffix: 'abc',
-    });
-    expect(s.text).not.toContain('pa$$');
-    ok(s, frame(value));
-    expect(readFileSync(secret)).toEqual(value);
-    expect((statSync(secret).mode & 0o777).toString(8)).toBe('400');
-    expect((statSync(path.dirname(secret)).mode & 0o777).toString(8)).toBe('700');
-    expect(readdirSync(path.dirname(secret))).toEqual(['db.txt']);
-  }
-  const run1 = dockerCalls().find((c) => c[0] === 'run')!;
-  expect(run1).toEqual([
-    'run',
-    '--rm',
+      route: 'chown',
+      image: 'i',
+      label: 'x',
+      suffix: 's',
+    }),
+  ).toThrow(/2 files for the chown route/);
+  const engine = dockerCalls();
+  expect(engine.map((c) => c.slice(0, 2))).toEqual([
+    ['create', '--network'],
+    ['cp', '-'],
+    ['rm', '-f'],
+  ]);
+  expect(engine[0]).toEqual([
+    'create',
     '--network',
     'none',
-    '--user',
-    '0:0',
+    '--label',
+    'deploy-action.secret-writer=1',
     '--entrypoint',
-    'chown',
+    '/deploy-action-never-started',
     '--mount',
-    bindMount(path.dirname(secret), ENGINE_MOUNT),
+    bindMount(store, ENGINE_MOUNT),
+    '--',
     'repo/app:1',
-    `${uid}:${gid}`,
-    `${ENGINE_MOUNT}/.db.txt.tmp-abc`,
   ]);
+  expect(engine[1]).toEqual(['cp', '-', `cid123:${ENGINE_MOUNT}`]);
+  expect(engine[2]).toEqual(['rm', '-f', '--', 'cid123']);
   // docker reads --mount as one CSV record: decoded, the source is the directory exactly.
-  expect(csvRecord(run1[9]!)).toEqual(['type=bind', `source=${path.dirname(secret)}`, `target=${ENGINE_MOUNT}`]);
+  expect(csvRecord(engine[0]![8]!)).toEqual(['type=bind', `source=${store}`, `target=${ENGINE_MOUNT}`]);
+
   const full = frame(Buffer.from('0123456789abcdef'));
-  const s = writeSecretScript({ absPath: path.join(rel, 's/x'), uid, gid, owner: 'chown', image: 'i', label: 'x' });
+  const s = writeSecretScript({
+    dir: store,
+    fileNames: ['x'],
+    uid,
+    gid,
+    route: 'chown',
+    image: 'i',
+    label: 'x',
+    suffix: 's',
+  });
   const cut = run(s, full.subarray(0, full.length - 5));
   expect([cut.code, cut.stderr]).toEqual([
     UPLOAD_EXIT.shortInput,
     'deploy-action: stdin ended after 11 of 16 bytes (connection cut?)\n',
   ]);
-  expect(readdirSync(path.join(rel, 's'))).toEqual([]);
   expect(run(s).code).toBe(UPLOAD_EXIT.noLength);
-  const wrongOwner = writeSecretScript({
-    absPath: path.join(rel, 's/x'),
-    uid: uid + 1,
+  // The engine route with one entry of two owned otherwise: refused before any rename, temps and container removed.
+  const e = {
+    dir: store,
+    fileNames: ['y', 'z'],
+    uid,
     gid,
-    owner: 'engine',
+    route: 'engine' as const,
     image: 'i',
-    label: 'x',
-  });
-  expect(run(wrongOwner, frame(Buffer.from('v'))).code).toBe(UPLOAD_EXIT.ownerWrong);
-  expect(readdirSync(path.join(rel, 's'))).toEqual([]);
+    label: 'y',
+    suffix: 't',
+  };
+  const v = Buffer.from('v');
+  const wrong = Buffer.concat([
+    (await secretTar([{ name: secretTempName('y', 't'), value: v }], { uid, gid })).subarray(0, 1024),
+    await secretTar([{ name: secretTempName('z', 't'), value: v }], { uid: uid + 1, gid }),
+  ]);
+  expect(run(writeSecretScript(e), frame(wrong)).code).toBe(UPLOAD_EXIT.ownerWrong);
+  expect(dockerCalls().at(-1)).toEqual(['rm', '-f', '--', 'cid123']);
+  // A tar that names no temp file (stdin cut before the entries): nothing renamed.
+  expect(run(writeSecretScript(e), frame(Buffer.alloc(1024))).code).toBe(UPLOAD_EXIT.shortInput);
+  expect(readdirSync(store).sort()).toEqual(['db.chown', 'db.engine', 'other.engine']);
+});
+
+test('secret store: the key made once (0600, 64 hex), the chown probe, stored files listed; prune keeps what a manifest names', () => {
+  mkdirSync(path.join(deployPath, 'releases', '1.0.0'), { recursive: true });
+  const owner = { uid: 10001, gid: 10001 };
+  const first = parseRecords(ok(openSecretStoreScript(deployPath, owner)).stdout);
+  const key = first.get('key')![0]!;
+  expect(parseStoreKey(key)).toHaveLength(32);
+  expect(first.get('chown')).toEqual(['yes']);
+  const store = path.join(deployPath, SECRET_STORE);
+  expect((statSync(path.join(store, 'key')).mode & 0o777).toString(8)).toBe('600');
+  expect((statSync(store).mode & 0o777).toString(8)).toBe('700');
+  const hash = 'a'.repeat(32);
+  writeFileSync(path.join(store, `db.${hash}`), 'v', { mode: 0o400 });
+  writeFileSync(path.join(store, `old.${hash}`), 'v', { mode: 0o400 });
+  const again = parseRecords(ok(openSecretStoreScript(deployPath, owner)).stdout);
+  expect(again.get('key')).toEqual([key]);
+  expect(again.get('have')!.sort()).toEqual([`db.${hash} 0:0 400`, `old.${hash} 0:0 400`]);
+  expect(readdirSync(store).sort()).toEqual([`db.${hash}`, 'key', `old.${hash}`]);
+  writeFileSync(path.join(deployPath, 'releases', '1.0.0', MANIFEST), JSON.stringify({ secretFiles: [`db.${hash}`] }));
+  ok(pruneSecretStoreScript(deployPath));
+  expect(readdirSync(store).sort()).toEqual([`db.${hash}`, 'key']);
+  expect(() => parseStoreKey('')).toThrow(/not 64 hex characters; remove it/);
 });
 
 /** Docker's reading of a --mount value (Go encoding/csv, one record). */
@@ -377,7 +448,6 @@ test('compose, image and swarm scripts hand docker every value as one argument',
       '--wait',
       '--remove-orphans',
       '--no-build',
-      '--force-recreate',
     ],
     ['compose', '-p', 'proj', '-f', 'deploy/a b.yml', '-f', '-x.yml', 'down', '--remove-orphans'],
     ['compose', '-p', 'proj', 'ps', '-a', '--format', 'json'],

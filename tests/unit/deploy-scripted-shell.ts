@@ -70,7 +70,7 @@ export class ScriptedShell implements RemoteShell {
     const call: Call = { host: this.host, name: s.name, label: s.label, text: s.text, exits: s.exits };
     if (Buffer.isBuffer(opts.stdin)) call.stdin = opts.stdin;
     this.calls.push(call);
-    const a = this.script(call) ?? {};
+    const a = this.script(call) ?? DEFAULT_ANSWERS[s.name] ?? {};
     if (a.lose) {
       this.close();
       throw new SshError(
@@ -91,6 +91,14 @@ export class ScriptedShell implements RemoteShell {
     for (const h of this.releaseOnClose) h.releasedAt ??= this.calls.length;
   }
 }
+
+/** The store key every scripted host has unless a test answers `secret-store` itself. */
+export const STORE_KEY = '5e'.repeat(32);
+
+/** Answers for scripts a test does not script itself: the secret store opens (may not chown, holds nothing). */
+const DEFAULT_ANSWERS: Record<string, Answer> = {
+  'secret-store': { stdout: `chown=no\0key=${STORE_KEY}\0` },
+};
 
 /** A clock that only moves when the code under test sleeps. */
 export class FakeClock implements Clock {
@@ -124,7 +132,7 @@ export const COMPOSE_SOURCE: DeploySource = {
   projectName: 'doongzi',
   composeFiles: [{ path: 'deploy/docker-compose.yml', content: 'services: {app: {image: "doongzi/backend:dev"}}\n' }],
   buildServices: ['app'],
-  secretFiles: [{ name: 'db_password', file: 'secrets/db_password.txt' }],
+  secretFiles: [{ name: 'db_password', file: 'secrets/db_password.txt', services: ['app'] }],
   envFiles: [],
   runtimeUser: { uid: 999, gid: 999 },
   image: { localRef: 'sha256:abc', repository: 'doongzi/backend' },

@@ -30,7 +30,7 @@ const source: DeploySource = {
   projectName: 'doongzi',
   composeFiles: [{ path: 'deploy/docker-compose.yml', content: 'services: {}\n' }],
   buildServices: ['app'],
-  secretFiles: [{ name: 'db_password', file: 'secrets/db_password.txt' }],
+  secretFiles: [{ name: 'db_password', file: 'secrets/db_password.txt', services: ['app'] }],
   envFiles: ['.env.prod'],
   runtimeUser: { uid: 999, gid: 999 },
   image: { localRef: 'sha256:abc', repository: 'doongzi/backend' },

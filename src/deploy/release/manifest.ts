@@ -6,6 +6,7 @@
  */
 import { hostWord } from '../../util/host-text.js';
 import { isVersion } from '../version.js';
+import { STORED_SECRET_NAME } from './secret-store.js';
 
 export interface ReleaseManifest {
   version: string;
@@ -13,6 +14,10 @@ export interface ReleaseManifest {
   composeFiles: string[];
   image: string;
   deployedAt: string;
+  /** Keyed digest of what the release is (files, image id, owner, secrets): equal digests, nothing to do. */
+  digest?: string;
+  /** The secret store files the release's override names (kept while the release is). */
+  secretFiles?: string[];
 }
 
 const PROJECT_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
@@ -51,6 +56,15 @@ export function parseManifest(text: string): ManifestReading {
     return bad('composeFiles');
   }
   const text_ = (v: unknown) => (typeof v === 'string' && SAFE_TEXT.test(v) ? v : '');
+  // Optional (older releases lack them); a malformed one is dropped: the release then never counts as unchanged.
+  const digest = typeof m.digest === 'string' && /^[0-9a-f]{64}$/.test(m.digest) ? m.digest : undefined;
+  const stored = m.secretFiles;
+  const secretFiles =
+    Array.isArray(stored) &&
+    stored.length <= 100 &&
+    stored.every((f) => typeof f === 'string' && STORED_SECRET_NAME.test(f))
+      ? (stored as string[])
+      : undefined;
   return {
     ok: true,
     manifest: {
@@ -59,6 +73,8 @@ export function parseManifest(text: string): ManifestReading {
       composeFiles: [...files],
       image: text_(m.image),
       deployedAt: text_(m.deployedAt),
+      ...(digest ? { digest } : {}),
+      ...(secretFiles ? { secretFiles: [...secretFiles] } : {}),
     },
   };
 }

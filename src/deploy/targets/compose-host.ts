@@ -1,7 +1,10 @@
 /**
  * One host's deploy and its rollback under the `compose` target. The steps, in order: connect, the deploy lock of
  * deploy-path (held until the deploy and any rollback of this host are over), preflight, image, stage the release
- * (compose files, env file, pinning override, manifest), secrets, switch `current`, `up --wait`, prune old releases.
+ * (open the host's secret store, compose files, env file, this host's pinning override, manifest), secrets (only
+ * those the store lacks), switch `current`, `up` (start-first rollout where a service can run twice), prune old
+ * releases and stored secrets. When the live release already is this one (same keyed digest), nothing is staged:
+ * only `up` runs there.
  */
 import { deliverImage, type LocalImage } from '../deliver-image.js';
 import { formatHost, type HostAddress } from '../host-address.js';
@@ -10,11 +13,13 @@ import type { DeployPlan } from '../plan.js';
 import type { Clock } from '../release/poll.js';
 import { Release, releaseDirName, readDeployPathReport, type LiveRelease } from '../release/release.js';
 import { HostStepError, StepTimer, recordRollback, type DeployLog } from '../release/steps.js';
-import { exitName, frame, parseRecords, remoteJoin } from '../remote/script.js';
+import { exitName, parseRecords, remoteJoin } from '../remote/script.js';
 import { composeDownScript, removeHalfRecreatedScript } from '../remote/scripts/compose.js';
 import { composePreflightScript } from '../remote/scripts/preflight.js';
 import { removeCurrentScript } from '../remote/scripts/release.js';
-import { UPLOAD_EXIT, writeSecretScript } from '../remote/scripts/upload.js';
+import { pruneSecretStoreScript } from '../remote/scripts/secret-store.js';
+import { placeSecrets, releaseDigest, renderOverride, type PlacedSecret } from '../release/secret-store.js';
+import { openSecretStore, storeHolds, writeStoreSecrets, type SecretStore } from './compose-secrets.js';
 import type { HeldScript, RemoteShell, SshError } from '../remote/shell.js';
 import { composeUp } from './compose-up.js';
 import { planHostRollout, removeOrphans, rollOut } from './rollout.js';
@@ -44,6 +49,8 @@ export class HostDeploy {
   private lock: HeldScript | undefined;
   private live: LiveRelease | undefined;
   private release: Release | undefined;
+  private store: SecretStore | undefined;
+  private placed: PlacedSecret[] = [];
   private switched = false;
 
   constructor(
@@ -89,29 +96,37 @@ export class HostDeploy {
       `${this.name}: image ${plan.image.targetRefs[0]} ${delivery === 'already-present' ? 'already present, tagged' : delivery}`,
     );
 
-    const dir = releaseDirName(plan.version.version, this.live?.dir, this.clock.now());
-    this.release = new Release(() => this.s, deployPath, dir, plan.commandTimeoutMs);
+    const reused = await steps.run('upload', () => this.stage(deployPath, local));
+    const dir = this.rel.dir;
     this.summary.release = dir;
-    await steps.run('upload', () => this.stage(local));
-    log.info(`${this.name}: uploaded ${plan.files.length} files to releases/${dir}`);
-
-    await steps.run('secrets', () => this.writeSecrets());
-    if (plan.secrets.length) {
+    if (reused) {
       log.info(
-        `${this.name}: wrote ${plan.secrets.length} secret file(s), 0400, owner ${plan.runtimeUser.uid}:${plan.runtimeUser.gid}`,
+        `${this.name}: releases/${dir} already holds ${plan.version.version} with the same files, image and secrets; nothing uploaded`,
       );
+    } else {
+      log.info(`${this.name}: uploaded ${plan.files.length} files to releases/${dir}`);
+      const wrote = await steps.run('secrets', () => this.writeSecrets());
+      if (plan.secrets.length) {
+        log.info(
+          `${this.name}: ${wrote.written} of ${plan.secrets.length} secret file(s) written (${wrote.route}), 0400, owner ${plan.runtimeUser.uid}:${plan.runtimeUser.gid}; the others were unchanged`,
+        );
+      }
+      await steps.run('switch', () => this.rel.switchCurrent());
+      this.switched = true;
+      log.info(`${this.name}: current -> releases/${dir}`);
     }
-
-    await steps.run('switch', () => this.rel.switchCurrent());
-    this.switched = true;
-    log.info(`${this.name}: current -> releases/${dir}`);
 
     await steps.run('up', () => this.up(dir, plan.composeFiles, plan.projectName));
     log.info(`${this.name}: ${plan.projectName} is up and healthy at ${plan.version.version}`);
 
-    await steps
-      .run('prune', () => this.rel.prune(plan.keepReleases))
-      .catch((e: Error) => log.warning(`${this.name}: pruning old releases failed: ${e.message}`));
+    if (!reused) {
+      await steps
+        .run('prune', async () => {
+          await this.rel.prune(plan.keepReleases);
+          await this.s.run(pruneSecretStoreScript(deployPath), { timeoutMs: plan.commandTimeoutMs });
+        })
+        .catch((e: Error) => log.warning(`${this.name}: pruning old releases failed: ${e.message}`));
+    }
     this.summary.status = 'deployed';
   }
 
@@ -127,56 +142,54 @@ export class HostDeploy {
     return report.path;
   }
 
-  private async stage(local: LocalImage): Promise<void> {
+  /**
+   * Opens the host's secret store, renders this host's override and the release digest, then stages a new release;
+   * returns true instead when the live release already is exactly this one (same digest, its secret files in place).
+   */
+  private async stage(deployPath: string, local: LocalImage): Promise<boolean> {
     const { plan } = this;
+    const owner = plan.runtimeUser;
+    const store = await openSecretStore(this.s, deployPath, owner, plan.commandTimeoutMs);
+    this.store = store;
+    this.placed = placeSecrets(plan.secrets, store.abs, store.key, owner);
+    const override = Buffer.from(renderOverride(plan.override.pinned, this.placed));
+    const files = plan.files.map((f) =>
+      f.relativePath === plan.override.relativePath ? { ...f, content: override } : f,
+    );
+    const digest = releaseDigest(store.key, {
+      version: plan.version.version,
+      project: plan.projectName,
+      composeFiles: plan.composeFiles,
+      files,
+      imageId: local.id,
+      owner,
+      placed: this.placed,
+    });
+    const live = this.live;
+    if (live?.manifest?.digest === digest && this.placed.every((p) => storeHolds(store, p, owner))) {
+      this.release = new Release(() => this.s, deployPath, live.dir, plan.commandTimeoutMs);
+      return true;
+    }
+    const dir = releaseDirName(plan.version.version, live?.dir, this.clock.now());
+    this.release = new Release(() => this.s, deployPath, dir, plan.commandTimeoutMs);
     await this.rel.create();
-    await this.rel.upload(plan.files);
+    await this.rel.upload(files);
+    // Before the secrets: the store prune keeps every file a manifest names, so this release's are safe from then on.
     await this.rel.writeManifest({
       version: plan.version.version,
       project: plan.projectName,
       composeFiles: plan.composeFiles,
       image: `${plan.image.targetRefs[0]} ${local.id}`,
       deployedAt: new Date(this.clock.now()).toISOString(),
+      digest,
+      secretFiles: this.placed.map((p) => p.fileName),
     });
+    return false;
   }
 
-  private async writeSecrets(): Promise<void> {
-    const { plan } = this;
-    const { uid, gid } = plan.runtimeUser;
-    for (const secret of plan.secrets) {
-      const script = writeSecretScript({
-        absPath: remoteJoin(this.rel.abs, secret.relativePath),
-        uid,
-        gid,
-        owner: plan.secretOwner,
-        image: plan.image.targetRefs[0]!,
-        label: `write secret ${secret.name}`,
-      });
-      try {
-        await this.s.run(script, { stdin: frame(secret.value), timeoutMs: 120_000 });
-      } catch (e) {
-        throw new HostStepError('secrets', `${this.name}: secret ${secret.name}: ${this.explainSecretFailure(e)}`);
-      }
-    }
-  }
-
-  private explainSecretFailure(e: unknown): string {
-    const err = e as SshError;
-    const stderr = hostText((err.stderr ?? '').trim().split('\n').slice(-5).join('\n'));
-    const owner = `${this.plan.runtimeUser.uid}:${this.plan.runtimeUser.gid}`;
-    const wayOut =
-      'Ways out: let the deploy user run docker (the docker group) so the engine sets the owner (secret-owner: engine or auto), ' +
-      'or deploy as a user allowed to chown (root). The file was removed; nothing was left readable.';
-    switch (err.exitCode) {
-      case UPLOAD_EXIT.chownDenied:
-        return `the deploy user ${this.plan.user} may not chown the file to ${owner} (secret-owner: chown). ${wayOut}\n${stderr}`;
-      case UPLOAD_EXIT.engineFailed:
-        return `the deploy user ${this.plan.user} may not chown the file to ${owner}, and the engine could not either (docker run … chown with ${this.plan.image.targetRefs[0]}). ${wayOut}\n${stderr}`;
-      case UPLOAD_EXIT.ownerWrong:
-        return `chown did not take effect (${stderr}). A user-namespaced or rootless engine maps root elsewhere; deploy as a user allowed to chown.`;
-      default:
-        return err.message;
-    }
+  private writeSecrets(): ReturnType<typeof writeStoreSecrets> {
+    if (!this.store) throw new Error('no secret store opened');
+    return writeStoreSecrets({ shell: this.s, plan: this.plan, host: this.name, store: this.store }, this.placed);
   }
 
   /**

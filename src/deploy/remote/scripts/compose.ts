@@ -9,9 +9,9 @@ function composeArgs(project: string, files: readonly string[]): ShText {
 }
 
 /**
- * `up --wait` bounded by the health timeout: `timeout` exits 124 when it fires. `--force-recreate` because Compose
- * leaves a container alone when only a top-level secret's file changed (it is not in the service's config hash):
- * a rotated secret, or a rollback, would keep the old file mounted.
+ * `up --wait` bounded by the health timeout: `timeout` exits 124 when it fires. No `--force-recreate`: Compose
+ * recreates what changed (config hash, image id), and a secret's value is in the hash through the override's
+ * keyed-hash label (release/secret-store.ts), so an unchanged service keeps running.
  */
 export function composeUpScript(
   releaseAbs: string,
@@ -26,7 +26,7 @@ export function composeUpScript(
     'compose-up',
     'docker compose up --wait',
     COMPOSE_EXIT,
-    sh`cd -- ${releaseAbs} && timeout -k 10 ${timeoutSeconds} ${composeArgs(project, files)} up -d --wait --remove-orphans --no-build --force-recreate${only}`,
+    sh`cd -- ${releaseAbs} && timeout -k 10 ${timeoutSeconds} ${composeArgs(project, files)} up -d --wait --remove-orphans --no-build${only}`,
   );
 }
 

@@ -2,7 +2,6 @@
  * Files written on the host from a framed payload on stdin: non-secret files (atomic: same-dir temp name, fsync,
  * rename) and secret files (0400, owned by the runtime user, never readable by anyone else on the way).
  */
-import type { SecretOwnerMode } from '../../inputs.js';
 import { remoteScript, tempSuffix, type RemoteScript } from '../script.js';
 import { bindMount, lines, raw, sh, type ShText } from '../sh.js';
 
@@ -67,36 +66,80 @@ export function writeFileScript(
   );
 }
 
+/** How a secret file gets its owner: `chown` by the deploy user, or `engine`: dockerd extracts it already owned. */
+export type SecretRoute = 'chown' | 'engine';
+
 export interface SecretWrite {
-  /** Absolute path of the secret file on the host. */
-  absPath: string;
+  /** The secret store directory (absolute) and the files' final names in it (exactly one for `chown`). */
+  dir: string;
+  fileNames: readonly string[];
   uid: number;
   gid: number;
-  owner: SecretOwnerMode;
-  /** The delivered image, used by the engine to chown (it runs `chown` as root in a throwaway container). */
+  route: SecretRoute;
+  /** The delivered image: the engine route creates (never starts) a container of it to copy into. */
   image: string;
   label: string;
-  suffix?: string;
+  /** The temp names' suffix (`secretTempName`); the engine route's tar entries must carry the same one. */
+  suffix: string;
 }
 
-/** Where the engine sees the secret directory inside its throwaway container. */
+/** Where the engine sees the secret directory inside its container. */
 export const ENGINE_MOUNT = '/deploy-action-secrets';
 
+/** The temp name a secret is written under before the rename (in the same directory, hidden). */
+export function secretTempName(fileName: string, suffix: string): string {
+  return `.${fileName}.tmp-${suffix}`;
+}
+
+/** Owner and mode must be exactly these before the rename; a user-namespaced engine maps root elsewhere. */
+function checkOwner(owner: string): ShText {
+  return sh`got=$(stat -c '%u:%g %a' -- "$tmp"); [ "$got" = ${`${owner} 400`} ] || { printf 'deploy-action: the file is owned by %s, not %s mode 400 (user-namespaced engine?)\\n' "$got" ${owner} >&2; exit ${UPLOAD_EXIT.ownerWrong}; }`;
+}
+
 /**
- * Write one secret: temp name in the same 0700 directory, fsync, chmod 0400, chown to the runtime user (as the deploy
- * user, or through the engine), check the owner, rename into place, fsync the directory. Never world-readable: the
- * temp file is created under umask 077 and removed on any failure.
+ * The engine route: stdin is a framed tar stream, one entry per file (its temp name, uid:gid, mode 0400). One
+ * `docker create` (never started, so nothing in the image runs: scratch and distroless images work; one for all the
+ * files, since on vfs each create copies the image) with the store bind-mounted, then `docker cp -` extracts the
+ * entries through the mount keeping the headers' owner and mode; the container goes. Not `cp -a`: with it dockerd
+ * chowns to the container's USER looked up in the host's passwd ("getent unable to find entry" for a numeric USER,
+ * dockerd 20.10). A value exists on the host only as its file, created 0400 by dockerd in the deploy user's 0700
+ * directory.
+ */
+function engineWrite(w: SecretWrite): ShText {
+  return lines(
+    raw(`cid=''`),
+    raw(`trap 'rm -f -- "$d"/.*.tmp-"$sfx"; [ -z "$cid" ] || docker rm -f -- "$cid" >/dev/null 2>&1 || true' EXIT`),
+    SIGNAL_TRAPS,
+    raw("IFS= read -r n || n=''"),
+    sh`case "$n" in ''|*[!0-9]*) printf '%s\\n' 'deploy-action: no length header on stdin' >&2; exit ${UPLOAD_EXIT.noLength};; esac`,
+    sh`cid=$(docker create --network none --label deploy-action.secret-writer=1 --entrypoint /deploy-action-never-started --mount ${bindMount(w.dir, ENGINE_MOUNT)} -- ${w.image}) || exit ${UPLOAD_EXIT.engineFailed}`,
+    sh`head -c "$n" | docker cp - "$cid":${ENGINE_MOUNT} >&2 || exit ${UPLOAD_EXIT.engineFailed}`,
+    ...w.fileNames.map(
+      (f) =>
+        sh`tmp=${`${w.dir}/${secretTempName(f, w.suffix)}`}; [ -f "$tmp" ] || { printf 'deploy-action: docker cp left no file %s (stdin cut?)\\n' ${f} >&2; exit ${UPLOAD_EXIT.shortInput}; }`,
+    ),
+  );
+}
+
+/**
+ * Write one secret into the store: temp name in the same 0700 directory, 0400, owned by the runtime user (chown by
+ * the deploy user, or extracted owned by the engine), owner checked, renamed into place, directory fsynced. Never
+ * readable by anyone else: the temp file is created under umask 077 (or 0400 by the engine) and removed on any failure.
  */
 export function writeSecretScript(w: SecretWrite): RemoteScript {
-  const { dir, base } = split(w.absPath);
-  const tmpBase = `.${base}.tmp-${w.suffix ?? tempSuffix()}`;
+  if (w.fileNames.length === 0 || (w.route === 'chown' && w.fileNames.length !== 1)) {
+    throw new Error(`writeSecretScript: ${w.fileNames.length} files for the ${w.route} route`);
+  }
   const owner = `${w.uid}:${w.gid}`;
-  const engine = sh`docker run --rm --network none --user 0:0 --entrypoint chown --mount ${bindMount(dir, ENGINE_MOUNT)} ${w.image} ${owner} ${`${ENGINE_MOUNT}/${tmpBase}`}`;
-  const chown: Record<SecretOwnerMode, ShText> = {
-    chown: sh`chown ${owner} "$tmp" || exit ${UPLOAD_EXIT.chownDenied}`,
-    engine: sh`${engine} >&2 || exit ${UPLOAD_EXIT.engineFailed}`,
-    auto: sh`if ! chown ${owner} "$tmp" 2>/dev/null; then ${engine} >&2 || exit ${UPLOAD_EXIT.engineFailed}; fi`,
-  };
+  const tmpOf = (f: string) => `${w.dir}/${secretTempName(f, w.suffix)}`;
+  const write =
+    w.route === 'chown'
+      ? lines(
+          receiveInto(tmpOf(w.fileNames[0]!)),
+          raw('chmod 0400 "$tmp"'),
+          sh`chown ${owner} "$tmp" || exit ${UPLOAD_EXIT.chownDenied}`,
+        )
+      : engineWrite(w);
   return remoteScript(
     'write-secret',
     w.label,
@@ -104,15 +147,16 @@ export function writeSecretScript(w: SecretWrite): RemoteScript {
     lines(
       raw('set -eu'),
       raw('umask 077'),
-      sh`mkdir -p -- ${dir}`,
-      sh`chmod 0700 -- ${dir}`,
-      receiveInto(`${dir}/${tmpBase}`),
-      raw('chmod 0400 "$tmp"'),
-      chown[w.owner],
-      sh`got=$(stat -c %u:%g -- "$tmp"); [ "$got" = ${owner} ] || { printf 'deploy-action: the file is owned by %s, not %s (user-namespaced engine?)\\n' "$got" ${owner} >&2; exit ${UPLOAD_EXIT.ownerWrong}; }`,
-      sh`mv -f -- "$tmp" ${w.absPath}`,
+      sh`d=${w.dir}; sfx=${w.suffix}`,
+      raw('mkdir -p -- "$d"'),
+      raw('chmod 0700 -- "$d"'),
+      write,
+      // Every file owned as it must be before any is renamed into place.
+      ...w.fileNames.map((f) => lines(sh`tmp=${tmpOf(f)}`, checkOwner(owner))),
+      ...w.fileNames.map((f) => sh`mv -f -- ${tmpOf(f)} ${`${w.dir}/${f}`}`),
+      raw('[ -z "${cid:-}" ] || docker rm -f -- "$cid" >/dev/null'),
       raw('trap - EXIT'),
-      sh`sync -- ${dir} 2>/dev/null || true`,
+      raw('sync -- "$d" 2>/dev/null || true'),
     ),
   );
 }
