@@ -3,7 +3,7 @@
  * stage the release (compose files, env file, pinning override, manifest), secrets, switch `current`, `up --wait`,
  * prune old releases.
  */
-import { deliverImage, type LocalImage } from '../deliver-image.js';
+import { deliverImage, describeDelivery, recordDelivery, type LocalImage } from '../deliver-image.js';
 import { describeFailure } from '../diagnose.js';
 import { formatHost, type HostAddress } from '../host-address.js';
 import type { LocalDocker } from '../local-docker.js';
@@ -93,10 +93,8 @@ export class HostDeploy {
     log.info(`${this.name}: deploy path ${deployPath}, current release ${prevVersion ?? '(none)'}`);
 
     const delivery = await steps.run('image', () => deliverImage(plan, local, this.s, docker));
-    this.summary.imageDelivery = delivery;
-    log.info(
-      `${this.name}: image ${plan.image.targetRefs[0]} ${delivery === 'already-present' ? 'already present, tagged' : delivery}`,
-    );
+    recordDelivery(this.summary, delivery);
+    log.info(`${this.name}: image ${plan.image.targetRefs[0]} ${describeDelivery(delivery)}`);
 
     const dir = releaseDirName(plan.version.version, this.live?.dir, this.clock.now());
     this.release = new Release(() => this.s, deployPath, dir, plan.commandTimeoutMs);
