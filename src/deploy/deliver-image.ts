@@ -108,7 +108,8 @@ export function describeDelivery(d: Delivery): string {
   const what = d.fullReason
     ? `the whole image (${d.fullReason})`
     : `${d.layersSent} of ${d.layersTotal} layer(s), the host held the rest`;
-  return `loaded: sent ${what}, ${formatBytes(d.bytesSent)} compressed${image}`;
+  const read = d.bytesReceived !== undefined ? `; the host's load received ${d.bytesReceived} bytes` : '';
+  return `loaded: sent ${what}, ${formatBytes(d.bytesSent)} compressed${image}${read}`;
 }
 
 /** Counts the bytes that go into the channel (after gzip). */

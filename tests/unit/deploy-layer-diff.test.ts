@@ -105,11 +105,13 @@ async function filter(entries: Entry[], plan: LayerDropPlan) {
 test('the filter leaves out exactly the held layers; every other entry passes byte for byte', async () => {
   const entries = legacySave();
   const { got, stats } = await filter(entries, { diffIds: REC.diffIds, drop: new Set([0, 1, 2, 3]) });
-  const dropped = [0, 1, 2, 3].map((i) => REC.manifest[0]!.Layers[i]!);
+  // A held layer's whole directory stays out (blob, json, VERSION); the top layer's and the rest pass.
+  const dropped = [0, 1, 2, 3].map(dirOf);
   for (const e of entries) {
-    if (dropped.includes(e.name)) expect(got.has(e.name)).toBe(false);
+    if (dropped.some((d) => e.name.startsWith(`${d}/`))) expect(got.has(e.name)).toBe(false);
     else expect(got.get(e.name)).toEqual(e.body ?? Buffer.alloc(0));
   }
+  expect([...got.keys()].filter((n) => n.startsWith(dirOf(4)))).toHaveLength(4);
   expect(stats).toEqual({
     layerBlobs: 5,
     layerBytes: 4 * 1024 * 1024 + 3 + 4 * 1024,
@@ -128,6 +130,7 @@ test('a blob whose directory proves no layer of the image is sent, and counted',
   const { got, stats } = await filter(entries, { diffIds: REC.diffIds, drop: new Set([0, 1]) });
   expect(got.has(`${dirOf(0)}/layer.tar`)).toBe(false);
   expect(got.get(`${dirOf(1)}/layer.tar`)).toEqual(Buffer.alloc(1024, 2));
+  expect(got.get(`${dirOf(1)}/VERSION`)).toEqual(Buffer.from('1.0'));
   expect(stats).toMatchObject({ droppedBlobs: 1, unmapped: 1 });
 });
 

@@ -1,7 +1,7 @@
 /**
- * Rewrites a `docker save` stream on the fly without the layer blobs the host already holds: every other entry
- * (manifest.json, the config, `repositories`, each layer directory's `VERSION` and `json`, links) passes as it
- * came, with back-pressure, never to a file. `docker load` reuses a layer whose chain it holds without opening the
+ * Rewrites a `docker save` stream on the fly without the layers the host already holds (a legacy layer's whole
+ * directory: blob, `json`, `VERSION`): every other entry (manifest.json, the config, `repositories`, the other
+ * layers' directories) passes as it came, with back-pressure, never to a file. `docker load` reuses a layer whose chain it holds without opening the
  * blob. Both layouts: legacy docker-archive (a blob's layer is proven by its directory's v1 ID, see v1-id.ts) and
  * OCI (an uncompressed blob is named by its diff ID). A blob whose layer cannot be proven is sent.
  */
@@ -29,6 +29,7 @@ export interface FilterStats {
 /** Above this a layer directory's `json` is passed through unread (its layer is then sent). */
 const MAX_LAYER_JSON = 1024 * 1024;
 
+const LEGACY_DIR = /^([0-9a-f]{64})(?:\/|$)/;
 const LEGACY_JSON = /^([0-9a-f]{64})\/json$/;
 const LEGACY_BLOB = /^([0-9a-f]{64})\/layer\.tar$/;
 const OCI_BLOB = /^blobs\/sha256\/([0-9a-f]{64})$/;
@@ -106,17 +107,44 @@ export function filterSaveStream(
   input.on('error', (e) => extract.destroy(e));
   input.pipe(extract as unknown as NodeJS.WritableStream);
 
+  // A layer directory's own entry and VERSION come before its json (name order): held back until the json says
+  // whether the directory is a held layer's, whose entries all stay out (`docker load` reads a layer's directory
+  // only through manifest.json, and not at all for a chain it holds).
+  let pending: { dir: string; items: Array<{ header: Header; body: Buffer }> } | undefined;
+  const flush = async () => {
+    for (const item of pending?.items ?? []) await addBuffered(pack, item.header, item.body);
+    pending = undefined;
+  };
+  const droppedDirs = new Set<string>();
+
   const run = async (): Promise<FilterStats> => {
     for await (const entry of extract) {
       const header = entry.header;
       const name = header.name.replace(/^\.\//, '');
       const size = header.size ?? 0;
       const isFile = header.type === 'file' || header.type === 'contiguous-file';
+      const dir = LEGACY_DIR.exec(name)?.[1];
+      if (pending && pending.dir !== dir) await flush();
+      if (dir && droppedDirs.has(dir) && !LEGACY_BLOB.test(name)) {
+        await drain(entry);
+        continue;
+      }
+      if (dir && (name === `${dir}/` || name === dir || name === `${dir}/VERSION`) && size <= 64) {
+        pending ??= { dir, items: [] };
+        pending.items.push({ header, body: await readAll(entry) });
+        continue;
+      }
       const json = isFile ? LEGACY_JSON.exec(name) : null;
       if (json && size <= MAX_LAYER_JSON) {
         const body = await readAll(entry);
         const index = layerIndexOf(json[1]!, body.toString('utf8'), chains);
         if (index !== undefined) dirLayer.set(json[1]!, index);
+        if (index !== undefined && plan.drop.has(index)) {
+          droppedDirs.add(json[1]!);
+          pending = undefined;
+          continue;
+        }
+        await flush();
         await addBuffered(pack, header, body);
         continue;
       }
@@ -126,9 +154,15 @@ export function filterSaveStream(
         await addBuffered(pack, header, body);
         continue;
       }
-      const legacy = isFile ? LEGACY_BLOB.exec(name) : null;
+      const legacy = LEGACY_BLOB.exec(name);
       const oci = isFile ? OCI_BLOB.exec(name) : null;
-      if (legacy || oci) {
+      if (legacy && !isFile) {
+        // A link to an earlier directory's blob (a diff ID used twice): it goes or stays with its directory.
+        if (droppedDirs.has(legacy[1]!)) {
+          await drain(entry);
+          continue;
+        }
+      } else if (legacy || oci) {
         const index = legacy ? dirLayer.get(legacy[1]!) : undefined;
         if (legacy && index === undefined) stats.unmapped += 1;
         const drop = legacy ? index !== undefined && plan.drop.has(index) : dropHex.has(oci![1]!);
@@ -147,6 +181,7 @@ export function filterSaveStream(
       }
       await copyEntry(pack, header, entry);
     }
+    await flush();
     pack.finalize();
     return stats;
   };
