@@ -39,13 +39,7 @@ printf '\nRELEASE_NOTE = "v2: bench"\n' >>"$work/example/app/main.py"
 (cd "$work/example" && docker buildx build -q --network none --target runner --load -t "$v2" -f deploy/Dockerfile . >/dev/null)
 cleanup # host b starts without either image
 
-cat >"$work/tsconfig.json" <<JSON
-{ "extends": "$PWD/tsconfig.json",
-  "compilerOptions": { "outDir": "$work/out", "rootDir": "$PWD", "noEmit": false, "types": ["node"], "typeRoots": ["$PWD/node_modules/@types"] },
-  "include": [], "files": ["$PWD/scripts/bench-deploy.ts"] }
-JSON
-npx tsc -p "$work/tsconfig.json"
-printf '{"type":"module"}\n' >"$work/out/package.json"
-ln -s "$PWD/node_modules" "$work/out/node_modules"
-"$node24" "$work/out/scripts/bench-deploy.js" "$env_file" "$v1" "$v2" "$work/example" "$suite" "$PWD/tests/fixtures/deploy-e2e"
+# Bundled as dist is (ncc): ssh2 is CommonJS, which Node's own ESM loader cannot import by name.
+npx ncc build scripts/bench-deploy.ts -o "$work/out" -q >/dev/null
+"$node24" "$work/out/index.js" "$env_file" "$v1" "$v2" "$work/example" "$suite" "$PWD/tests/fixtures/deploy-e2e"
 printf '(bytes sent: gzip -1 bytes written into the SSH channel; host read: what docker load on host b read, counted there by dd;\n image bytes: docker image inspect Size; beyond connect: the deploy wall time minus the SSH connect step)\n'

@@ -6,6 +6,7 @@
  * wall time. Argv: host b's env file, the v1 and v2 images, the example dir, a name for the project and paths, the
  * e2e fixtures dir (the no-network override).
  */
+import '../src/runtime-globals.js';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseDeployInputs } from '../src/deploy/inputs.js';
