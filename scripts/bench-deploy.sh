@@ -29,7 +29,9 @@ cleanup() {
   # Host b's /srv as seen from here (sshd.sh b gives it its own mount namespace rooted in the test bed state).
   rm -rf "${TESTBED_STATE:-/var/lib/deploy-action-testbed}/sshd-b/srv/deploy-action-test/$suite"
 }
-trap 'cleanup; docker rmi "$v1" "$v2" >/dev/null 2>&1 || true; rm -rf "$work" "$env_file"' EXIT
+local_tags() { docker images --format '{{.Repository}}:{{.Tag}}' "deploy-action-test/$suite" 2>/dev/null || true; }
+# The runner keeps the release tags the deploys put on its images: removed with the bench's own two.
+trap 'cleanup; docker rmi "$v1" "$v2" $(local_tags) >/dev/null 2>&1 || true; rm -rf "$work" "$env_file"' EXIT
 bash scripts/testbed/sshd.sh b >"$env_file"
 
 log "building $v1 (the example) and $v2 (one more line of app code)"
