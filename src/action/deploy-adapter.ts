@@ -2,7 +2,13 @@
 import * as core from '@actions/core';
 import { buildDeployPlan, valuesToMask, type DeploySource } from '../deploy/plan.js';
 import { runDeploy, type DeployLog } from '../deploy/run-deploy.js';
-import { DeployFailedError, deployOutputs, formatDeploySummary, type DeploySummary } from '../deploy/summary.js';
+import {
+  DeployFailedError,
+  deployOutputs,
+  formatDeploySummary,
+  imageOutputs,
+  type DeploySummary,
+} from '../deploy/summary.js';
 import { parseDeployInputs, type DeployInputs } from '../deploy/inputs.js';
 import { scrubFromChildEnv } from '../process/child-env.js';
 
@@ -40,6 +46,6 @@ export async function deployFromAction(inputs: DeployInputs, source: DeploySourc
 }
 
 async function publish(summary: DeploySummary): Promise<void> {
-  for (const [k, v] of Object.entries(deployOutputs(summary))) core.setOutput(k, v);
+  for (const [k, v] of Object.entries({ ...deployOutputs(summary), ...imageOutputs(summary) })) core.setOutput(k, v);
   if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(formatDeploySummary(summary)).write();
 }

@@ -1,4 +1,5 @@
 /** What a deploy did, per host: the value behind the outputs, the log lines and the job summary. */
+import { formatBytes } from '../util/format.js';
 import { hostText, hostWord } from '../util/host-text.js';
 
 export interface StepTiming {
@@ -24,6 +25,9 @@ export interface HostSummary {
   imageDelivery?: string;
   /** The release directory on the host (`releases/<release>`), once staged. */
   release?: string;
+  /** Image delivery's bytes: compressed bytes sent into the channel, and the image's size. */
+  imageBytesSent?: number;
+  imageSize?: number;
   steps: StepTiming[];
   error?: string;
   rollback?: RollbackOutcome;
@@ -80,6 +84,11 @@ export function deployOutputs(s: DeploySummary): Record<DeployOutputName, string
   };
 }
 
+/** `image-bytes-sent`: compressed image bytes sent over SSH to all hosts together (0 when none streamed). */
+export function imageOutputs(s: DeploySummary): Record<'image-bytes-sent', string> {
+  return { 'image-bytes-sent': String(s.hosts.reduce((n, h) => n + (h.imageBytesSent ?? 0), 0)) };
+}
+
 function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)}s`;
 }
@@ -92,6 +101,13 @@ export function formatDeploySummary(s: DeploySummary): string {
   out.push(
     `- image: ${s.imageRefs.join(', ')}${s.imageId ? ` (${s.imageId}${s.imageDigest ? `, ${s.imageDigest}` : ''})` : ''}`,
   );
+  const sent = s.hosts.filter((h) => h.imageBytesSent !== undefined);
+  if (sent.length) {
+    const size = sent.find((h) => h.imageSize !== undefined)?.imageSize;
+    out.push(
+      `- image bytes sent${size !== undefined ? ` (image ${formatBytes(size)})` : ''}: ${sent.map((h) => `${h.host} ${formatBytes(h.imageBytesSent!)}`).join(', ')}`,
+    );
+  }
   out.push(`- elapsed: ${seconds(s.elapsedMs)}`);
   if (s.url) out.push(`- url: ${hostText(s.url)}`);
   if (s.error) out.push('', '```', hostText(s.error).replace(/```/g, "'''"), '```');

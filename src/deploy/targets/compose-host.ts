@@ -6,7 +6,7 @@
  * releases and stored secrets. When the live release already is this one (same keyed digest), nothing is staged:
  * only `up` runs there.
  */
-import { deliverImage, type LocalImage } from '../deliver-image.js';
+import { deliverImage, describeDelivery, recordDelivery, type LocalImage } from '../deliver-image.js';
 import { formatHost, type HostAddress } from '../host-address.js';
 import type { LocalDocker } from '../local-docker.js';
 import type { DeployPlan } from '../plan.js';
@@ -91,10 +91,8 @@ export class HostDeploy {
     log.info(`${this.name}: deploy path ${deployPath}, current release ${prevVersion ?? '(none)'}`);
 
     const delivery = await steps.run('image', () => deliverImage(plan, local, this.s, docker));
-    this.summary.imageDelivery = delivery;
-    log.info(
-      `${this.name}: image ${plan.image.targetRefs[0]} ${delivery === 'already-present' ? 'already present, tagged' : delivery}`,
-    );
+    recordDelivery(this.summary, delivery);
+    log.info(`${this.name}: image ${plan.image.targetRefs[0]} ${describeDelivery(delivery)}`);
 
     const reused = await steps.run('upload', () => this.stage(deployPath, local));
     const dir = this.rel.dir;

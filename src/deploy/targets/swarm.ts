@@ -5,7 +5,7 @@
  * itself; we wait, bounded by health-timeout, and verify every task runs the new image), then switch `current` and
  * remove the secrets and releases nothing refers to any more.
  */
-import { deliverImage, type LocalImage } from '../deliver-image.js';
+import { deliverImage, describeDelivery, recordDelivery, type LocalImage } from '../deliver-image.js';
 import { formatHost } from '../host-address.js';
 import type { LocalDocker } from '../local-docker.js';
 import type { DeployPlan, SwarmPlan } from '../plan.js';
@@ -92,15 +92,13 @@ export class SwarmTarget implements DeployTarget, SwarmContext {
         );
       }
       const delivery = await steps.run('image', () => deliverImage(plan, local, this.shell(), docker));
-      this.summary.imageDelivery = delivery;
+      recordDelivery(this.summary, delivery);
       // Registry delivery with a known digest pins the digest: every node runs exactly the checked image.
       this.image =
         plan.image.delivery === 'registry' && local.digest
           ? `${plan.image.targetRefs[0]}@${local.digest}`
           : plan.image.targetRefs[0]!;
-      log.info(
-        `${this.name}: image ${this.image} ${delivery === 'already-present' ? 'already present, tagged' : delivery}`,
-      );
+      log.info(`${this.name}: image ${this.image} ${describeDelivery(delivery)}`);
 
       // Never the directory `current` points at: a re-run of the live version stages beside it.
       const dir = releaseDirName(plan.version.version, previous, this.clock.now());

@@ -1,4 +1,7 @@
-/** The release image on a host: is it there, tag it, pull it (throwaway login), load it from stdin. */
+/**
+ * The release image on a host: is it there, which layer chains does it hold, tag it, pull it (throwaway login), load
+ * it from stdin.
+ */
 import { remoteScript, type RemoteScript } from '../script.js';
 import { lines, raw, sh } from '../sh.js';
 
@@ -56,6 +59,43 @@ export function registryPullScript(
   );
 }
 
+/**
+ * The engine's store (`driver=` the `docker info` DriverStatus as JSON: the containerd image store says
+ * `io.containerd.snapshotter.v1`) and one `chain=` record per image (its `RootFS.Layers`, base first, comma-joined):
+ * `docker load` skips a layer whose whole chain below it the engine holds, and every image's layers are such chains.
+ * NUL-framed records (a diff ID holds no comma, newline or NUL).
+ */
+export function imageLayersScript(): RemoteScript {
+  return remoteScript(
+    'image-layers',
+    'docker image inspect (layers held)',
+    IMAGE_EXIT,
+    lines(
+      raw('set -u'),
+      raw(String.raw`printf 'driver=%s\0' "$(docker info --format '{{json .DriverStatus}}' 2>/dev/null)"`),
+      raw(
+        String.raw`docker image ls -aq --no-trunc | sort -u | xargs -r docker image inspect --format 'chain={{join .RootFS.Layers ","}}' | tr '\n' '\0'`,
+      ),
+    ),
+  );
+}
+
+/**
+ * `docker load` from stdin, through `dd` so the host counts what it read itself (`received=` bytes, from dd's
+ * summary in the C locale): the figure the summary reports is measured where the bytes arrive. The pipeline's
+ * status is the load's.
+ */
 export function imageLoadScript(): RemoteScript {
-  return remoteScript('image-load', 'docker load (image streamed over SSH)', IMAGE_EXIT, raw('docker load'));
+  return remoteScript(
+    'image-load',
+    'docker load (image streamed over SSH)',
+    IMAGE_EXIT,
+    lines(
+      raw('set -eu'),
+      raw('n=$(mktemp)'),
+      raw(`trap 'rm -f -- "$n"' EXIT`),
+      raw('LC_ALL=C dd bs=65536 2>"$n" | docker load >/dev/null'),
+      raw(String.raw`printf 'received=%s\0' "$(sed -n 's/^\([0-9][0-9]*\) bytes.*/\1/p' "$n")"`),
+    ),
+  );
 }
