@@ -67776,7 +67776,7 @@ var __spreadArray = (this && this.__spreadArray) || function (to, from, pack) {
 
 /***/ }),
 
-/***/ 2892:
+/***/ 5175:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -70868,6 +70868,42 @@ const INPUT_RULES = defineRules([
         fix: 'Fix the error reported with it (build failure, engine, image read) and run again.',
     },
     {
+        id: 'DA-INP-020',
+        name: 'image-not-found',
+        severity: 'error',
+        area: 'input',
+        summary: 'The `image` input names an image that exists: an engine image, or an archive or layout on disk.',
+        rationale: 'Verifying nothing would pass as "no image finding"; a missing image must stop the check.',
+        fix: 'Pass the image ID or name a previous step loaded (e.g. build-push-action `imageid` with `load: true`), or `docker-archive:PATH`, `oci-archive:PATH`, `oci-layout:DIR` naming an existing file or directory.',
+    },
+    {
+        id: 'DA-INP-021',
+        name: 'image-archive-unreadable',
+        severity: 'error',
+        area: 'input',
+        summary: 'The archive or OCI layout named by `image` is a whole, readable image.',
+        rationale: 'A truncated or foreign file proves nothing about the image that ships.',
+        fix: 'Write the archive again (`docker save`, buildx `outputs: type=oci,dest=...`) and check the prefix matches its kind.',
+    },
+    {
+        id: 'DA-INP-022',
+        name: 'platform-not-in-image',
+        severity: 'error',
+        area: 'input',
+        summary: 'Every platform named by `platforms` is in the image given by `image`.',
+        rationale: 'A platform asked for and silently skipped would ship unverified.',
+        fix: 'Name only platforms the image holds (the message lists them), or leave `platforms` empty to verify all.',
+    },
+    {
+        id: 'DA-INP-023',
+        name: 'image-proofs-skipped',
+        severity: 'notice',
+        area: 'input',
+        summary: 'With `build: false` only the Dockerfile and Compose rules run; the image proofs (DA-IMG-*) do not.',
+        rationale: 'A static check is useful without an engine, but must not be read as proof that the image is clean.',
+        fix: 'Run a full check (the default `build: true`, or `image` naming an image built elsewhere) where an engine is available.',
+    },
+    {
         id: 'DA-CFG-001',
         name: 'ignore-without-reason',
         severity: 'warning',
@@ -71287,6 +71323,7 @@ const RULE_IDS = [
     'DA-CMP-050',
     'DA-CMP-051',
     'DA-CMP-052',
+    'DA-CMP-053',
     'DA-DEP-001',
     'DA-DEP-002',
     'DA-DEP-003',
@@ -71299,6 +71336,10 @@ const RULE_IDS = [
     'DA-INP-007',
     'DA-INP-008',
     'DA-INP-009',
+    'DA-INP-020',
+    'DA-INP-021',
+    'DA-INP-022',
+    'DA-INP-023',
     'DA-CFG-001',
     'DA-CFG-002',
 ];
@@ -71614,6 +71655,9 @@ function formatCommandLine(program, args) {
     const quote = (a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
     return [program, ...args].map(quote).join(' ');
 }
+function withoutInputs(env = {}) {
+    return Object.fromEntries(Object.entries(env).filter(([k]) => !k.toUpperCase().startsWith('INPUT_')));
+}
 function destroyPipes(child) {
     child.stdin?.destroy();
     child.stdout?.destroy();
@@ -71628,7 +71672,7 @@ function start(program, args, options, stdin, drainAfterExit) {
     debugLog(`[command] ${command}`);
     const child = (0,external_node_child_process_namespaceObject.spawn)(program, args, {
         ...(options.cwd ? { cwd: options.cwd } : {}),
-        env: childEnv(options.env, options.scrub),
+        env: { ...childEnv(options.env, options.scrub), ...withoutInputs(options.childOnlyEnv) },
         stdio: [stdin, 'pipe', 'pipe'],
     });
     const grace = options.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
@@ -74464,6 +74508,171 @@ const rootUser = composeRule({
     },
 });
 
+;// CONCATENATED MODULE: ./src/compose/rules/stateful-images.ts
+/**
+ * Repositories of databases, caches, brokers, object stores and poolers, by what they run: data, not code.
+ * Matched by repository, so `postgres-exporter` or `redis-commander` are not databases and `bitnami/postgresql`,
+ * `confluentinc/cp-kafka` are. Docker Hub official images are written without `library/`; the settings file
+ * (`stateful:` / `stateless:`) adds or removes repositories for a project's own mirrors and images.
+ */
+const STATEFUL_REPOSITORIES = {
+    postgres: [
+        'postgres',
+        'postgis/postgis',
+        'pgvector/pgvector',
+        'timescale/timescaledb',
+        'timescale/timescaledb-ha',
+        'bitnami/postgresql',
+        'bitnami/postgresql-repmgr',
+        'supabase/postgres',
+        'ghcr.io/cloudnative-pg/postgresql',
+        'cockroachdb/cockroach',
+    ],
+    'a postgres pooler': ['edoburu/pgbouncer', 'bitnami/pgbouncer', 'pgbouncer/pgbouncer', 'bitnami/pgpool'],
+    'mysql or mariadb': ['mysql', 'mariadb', 'percona', 'percona/percona-server', 'bitnami/mysql', 'bitnami/mariadb'],
+    mongodb: ['mongo', 'bitnami/mongodb', 'mongodb/mongodb-community-server'],
+    redis: [
+        'redis',
+        'redis/redis-stack',
+        'redis/redis-stack-server',
+        'bitnami/redis',
+        'valkey/valkey',
+        'bitnami/valkey',
+        'eqalpha/keydb',
+        'docker.dragonflydb.io/dragonflydb/dragonfly',
+    ],
+    memcached: ['memcached', 'bitnami/memcached'],
+    'a message broker': [
+        'rabbitmq',
+        'bitnami/rabbitmq',
+        'apache/kafka',
+        'bitnami/kafka',
+        'confluentinc/cp-kafka',
+        'confluentinc/cp-server',
+        'confluentinc/cp-zookeeper',
+        'zookeeper',
+        'bitnami/zookeeper',
+        'redpandadata/redpanda',
+        'docker.redpanda.com/redpandadata/redpanda',
+        'nats',
+    ],
+    'a search engine': [
+        'elasticsearch',
+        'docker.elastic.co/elasticsearch/elasticsearch',
+        'bitnami/elasticsearch',
+        'opensearchproject/opensearch',
+        'bitnami/opensearch',
+        'getmeili/meilisearch',
+        'typesense/typesense',
+    ],
+    'a column or time-series store': [
+        'clickhouse/clickhouse-server',
+        'yandex/clickhouse-server',
+        'bitnami/clickhouse',
+        'influxdb',
+        'bitnami/influxdb',
+        'questdb/questdb',
+        'cassandra',
+        'bitnami/cassandra',
+    ],
+    'a document or graph store': ['couchdb', 'couchbase', 'neo4j', 'arangodb'],
+    'a vector store': ['qdrant/qdrant', 'semitechnologies/weaviate', 'milvusdb/milvus', 'chromadb/chroma'],
+    'an object store': ['minio/minio', 'quay.io/minio/minio', 'bitnami/minio', 'chrislusf/seaweedfs'],
+    etcd: ['quay.io/coreos/etcd', 'gcr.io/etcd-development/etcd', 'bitnami/etcd'],
+    'sql server': ['mcr.microsoft.com/mssql/server'],
+    oracle: ['gvenzl/oracle-xe', 'gvenzl/oracle-free', 'container-registry.oracle.com/database/enterprise'],
+};
+const HUB_PREFIXES = ['docker.io/', 'index.docker.io/', 'registry-1.docker.io/'];
+/**
+ * A repository as the table writes it: lower case, Docker Hub's host and `library/` dropped
+ * (`docker.io/library/postgres` and `postgres` are one image).
+ */
+function canonicalRepository(repository) {
+    let r = repository.trim().toLowerCase();
+    for (const p of HUB_PREFIXES)
+        if (r.startsWith(p))
+            r = r.slice(p.length);
+    if (r.startsWith('library/'))
+        r = r.slice('library/'.length);
+    return r;
+}
+const KIND_OF = new Map(Object.entries(STATEFUL_REPOSITORIES).flatMap(([kind, repos]) => repos.map((r) => [r, kind])));
+/** What a repository runs if the table knows it as stateful. */
+const statefulKind = (repository) => KIND_OF.get(canonicalRepository(repository));
+
+;// CONCATENATED MODULE: ./src/compose/rollout-capability.ts
+
+
+
+function rolloutBlocker(svc) {
+    if (!svc.healthcheck.present) {
+        return {
+            kind: 'no-healthcheck',
+            reason: svc.healthcheck.disabled
+                ? 'its healthcheck is disabled, so the new container cannot be waited on'
+                : 'it has no healthcheck in the compose files, so the new container cannot be waited on',
+        };
+    }
+    if (svc.image) {
+        const kind = statefulKind(canonicalRepository(parseImageRef(svc.image.value).repository));
+        // Two database processes on one data directory corrupt it: stateful services always stop first.
+        if (kind)
+            return { kind: 'stateful', reason: `it runs ${kind}; two of them must not share its data` };
+    }
+    const published = svc.ports.filter((p) => p.published !== undefined && p.published !== '');
+    if (published.length) {
+        const list = published.map((p) => `${p.hostIp ? `${p.hostIp}:` : ''}${p.published}`).join(', ');
+        return {
+            kind: 'host-port',
+            reason: `it publishes the fixed host port${published.length > 1 ? 's' : ''} ${list}, which the old container holds`,
+        };
+    }
+    const containerName = str(get(svc.node, 'container_name'));
+    if (containerName !== undefined) {
+        return {
+            kind: 'container-name',
+            reason: `it sets container_name "${containerName}", which only one container can have`,
+        };
+    }
+    if (svc.networkMode?.value === 'host') {
+        return {
+            kind: 'host-network',
+            reason: "it uses the host's network, where the new container's ports clash with the old's",
+        };
+    }
+    const scale = svc.scale?.value ?? svc.replicas?.value;
+    if (scale !== undefined && scale !== 1) {
+        return { kind: 'scale', reason: `it runs ${scale} replicas; a rollout pairs one new container with one old` };
+    }
+    return undefined;
+}
+
+;// CONCATENATED MODULE: ./src/compose/rules/rollout-downtime.ts
+
+
+const rolloutDowntime = composeRule({
+    meta: {
+        id: 'DA-CMP-053',
+        name: 'rollout-downtime',
+        severity: 'notice',
+        area: 'compose',
+        summary: 'A prod service with a healthcheck can be rolled out start-first: no fixed host port, no `container_name`, no host network, one replica.',
+        rationale: 'The deploy (`rollout: auto`) starts the new container beside the old one and removes the old one once the new one is healthy. A service that cannot run twice at once is stopped before its new container starts: it is down for the whole start.',
+        fix: "Publish host ports from a proxy that is not redeployed with the app (Traefik, nginx) and leave the app's port unpublished; drop `container_name`; or accept the downtime (`rollout: stop-first` says so). Services without a healthcheck (DA-CMP-044), databases (DA-CMP-024) and the host network (DA-CMP-039) are left to their own rules.",
+    },
+    check(ctx, report) {
+        for (const svc of ctx.model.services) {
+            const blocker = rolloutBlocker(svc);
+            // A missing healthcheck, a database and the host's network in prod have rules of their own: reported once, there.
+            if (!blocker || ['no-healthcheck', 'stateful', 'host-network'].includes(blocker.kind))
+                continue;
+            if ((svc.scale?.value ?? svc.replicas?.value) === 0)
+                continue;
+            report(`service "${svc.name}" cannot roll out without downtime: ${blocker.reason}`, svc.origin);
+        }
+    },
+});
+
 ;// CONCATENATED MODULE: ./src/compose/rules/secret-files.ts
 
 /** The top-level secrets some prod service uses (undefined ones are DA-CMP-009's). */
@@ -74693,7 +74902,9 @@ const secretFileNotGitignored = composeRule({
  * Names that say "this is a credential", shared by the Dockerfile ARG/ENV rule and the Compose environment rules.
  * A name is read as words (`_`, `-`, `.` and camelCase separate them), so `GITHUB_TOKEN` is a credential and
  * `TOKENIZERS_PARALLELISM` or `TIKTOKEN_ENCODING_NAME` are not. A `*_FILE` / `*_PATH` / `*_DIR` name points at a
- * secret file: that is the fix, not the problem.
+ * secret file: that is the fix, not the problem. A name with a measure word (`MAX_TOKENS`, `PASSWORD_MIN_LENGTH`,
+ * `ACCESS_TOKEN_EXPIRE_MINUTES`) is a setting about a credential or a count of LLM tokens, and one with a switch word
+ * (`ALLOW_EMPTY_PASSWORD=yes`, `MYSQL_RANDOM_ROOT_PASSWORD`) turns a credential on or off: neither is a credential.
  */
 /** Words that are a credential on their own; a word ending in one of the first five counts too (`DBPASSWORD`). */
 const SUFFIX_WORDS = ['password', 'passwd', 'passphrase', 'secret', 'credential'];
@@ -74711,6 +74922,30 @@ const WHOLE_WORDS = new Set([
 /** `<word>_KEY` pairs that name a key (a name that merely ends in `KEY` counts as well). */
 const KEY_QUALIFIERS = new Set(['api', 'private', 'access', 'auth', 'client', 'signing', 'encryption', 'secret']);
 const POINTERS = new Set(['file', 'path', 'dir']);
+const MEASURES = new Set([
+    'max',
+    'min',
+    'num',
+    'count',
+    'total',
+    'limit',
+    'length',
+    'len',
+    'size',
+    'budget',
+    'ttl',
+    'lifetime',
+    'timeout',
+    'expire',
+    'expiry',
+    'expiration',
+    'seconds',
+    'minutes',
+    'hours',
+    'days',
+    'age',
+]);
+const SWITCHES = new Set(['allow', 'empty', 'random', 'enable', 'enabled', 'disable', 'disabled', 'require', 'skip']);
 /** The words of a name, lower-cased: `AWS_SECRET_ACCESS_KEY` → aws secret access key, `dbPassword` → db password. */
 function nameWords(key) {
     return key
@@ -74726,6 +74961,8 @@ function isCredentialWord(word) {
 function isSecretLikeKey(key) {
     const words = nameWords(key);
     if (words.length === 0 || POINTERS.has(words.at(-1)))
+        return false;
+    if (words.some((w) => MEASURES.has(w) || SWITCHES.has(w)))
         return false;
     if (words.some(isCredentialWord))
         return true;
@@ -74963,98 +75200,6 @@ const sourceCodeMount = composeRule({
     },
 });
 
-;// CONCATENATED MODULE: ./src/compose/rules/stateful-images.ts
-/**
- * Repositories of databases, caches, brokers, object stores and poolers, by what they run: data, not code.
- * Matched by repository, so `postgres-exporter` or `redis-commander` are not databases and `bitnami/postgresql`,
- * `confluentinc/cp-kafka` are. Docker Hub official images are written without `library/`; the settings file
- * (`stateful:` / `stateless:`) adds or removes repositories for a project's own mirrors and images.
- */
-const STATEFUL_REPOSITORIES = {
-    postgres: [
-        'postgres',
-        'postgis/postgis',
-        'pgvector/pgvector',
-        'timescale/timescaledb',
-        'timescale/timescaledb-ha',
-        'bitnami/postgresql',
-        'bitnami/postgresql-repmgr',
-        'supabase/postgres',
-        'ghcr.io/cloudnative-pg/postgresql',
-        'cockroachdb/cockroach',
-    ],
-    'a postgres pooler': ['edoburu/pgbouncer', 'bitnami/pgbouncer', 'pgbouncer/pgbouncer', 'bitnami/pgpool'],
-    'mysql or mariadb': ['mysql', 'mariadb', 'percona', 'percona/percona-server', 'bitnami/mysql', 'bitnami/mariadb'],
-    mongodb: ['mongo', 'bitnami/mongodb', 'mongodb/mongodb-community-server'],
-    redis: [
-        'redis',
-        'redis/redis-stack',
-        'redis/redis-stack-server',
-        'bitnami/redis',
-        'valkey/valkey',
-        'bitnami/valkey',
-        'eqalpha/keydb',
-        'docker.dragonflydb.io/dragonflydb/dragonfly',
-    ],
-    memcached: ['memcached', 'bitnami/memcached'],
-    'a message broker': [
-        'rabbitmq',
-        'bitnami/rabbitmq',
-        'apache/kafka',
-        'bitnami/kafka',
-        'confluentinc/cp-kafka',
-        'confluentinc/cp-server',
-        'confluentinc/cp-zookeeper',
-        'zookeeper',
-        'bitnami/zookeeper',
-        'redpandadata/redpanda',
-        'docker.redpanda.com/redpandadata/redpanda',
-        'nats',
-    ],
-    'a search engine': [
-        'elasticsearch',
-        'docker.elastic.co/elasticsearch/elasticsearch',
-        'bitnami/elasticsearch',
-        'opensearchproject/opensearch',
-        'bitnami/opensearch',
-        'getmeili/meilisearch',
-        'typesense/typesense',
-    ],
-    'a column or time-series store': [
-        'clickhouse/clickhouse-server',
-        'yandex/clickhouse-server',
-        'bitnami/clickhouse',
-        'influxdb',
-        'bitnami/influxdb',
-        'questdb/questdb',
-        'cassandra',
-        'bitnami/cassandra',
-    ],
-    'a document or graph store': ['couchdb', 'couchbase', 'neo4j', 'arangodb'],
-    'a vector store': ['qdrant/qdrant', 'semitechnologies/weaviate', 'milvusdb/milvus', 'chromadb/chroma'],
-    'an object store': ['minio/minio', 'quay.io/minio/minio', 'bitnami/minio', 'chrislusf/seaweedfs'],
-    etcd: ['quay.io/coreos/etcd', 'gcr.io/etcd-development/etcd', 'bitnami/etcd'],
-    'sql server': ['mcr.microsoft.com/mssql/server'],
-    oracle: ['gvenzl/oracle-xe', 'gvenzl/oracle-free', 'container-registry.oracle.com/database/enterprise'],
-};
-const HUB_PREFIXES = ['docker.io/', 'index.docker.io/', 'registry-1.docker.io/'];
-/**
- * A repository as the table writes it: lower case, Docker Hub's host and `library/` dropped
- * (`docker.io/library/postgres` and `postgres` are one image).
- */
-function canonicalRepository(repository) {
-    let r = repository.trim().toLowerCase();
-    for (const p of HUB_PREFIXES)
-        if (r.startsWith(p))
-            r = r.slice(p.length);
-    if (r.startsWith('library/'))
-        r = r.slice('library/'.length);
-    return r;
-}
-const KIND_OF = new Map(Object.entries(STATEFUL_REPOSITORIES).flatMap(([kind, repos]) => repos.map((r) => [r, kind])));
-/** What a repository runs if the table knows it as stateful. */
-const statefulKind = (repository) => KIND_OF.get(canonicalRepository(repository));
-
 ;// CONCATENATED MODULE: ./src/compose/rules/stateful-service.ts
 
 
@@ -75202,6 +75347,7 @@ const undefinedSecret = composeRule({
 
 
 
+
 /** The rules the merged prod model is held to, in id order; each raises its own id only. */
 const PROD_RULES = [
     undefinedSecret,
@@ -75239,6 +75385,7 @@ const PROD_RULES = [
     authDisabled,
     hostDataMount,
     configFileMount,
+    rolloutDowntime,
 ];
 
 ;// CONCATENATED MODULE: ./src/compose/check.ts
@@ -76224,7 +76371,157 @@ function failingLine(log, dockerfile, parsed) {
     return stepLine(log, parsed) ?? unresolvedImageLine(log, parsed);
 }
 
+;// CONCATENATED MODULE: ./src/check/image/build-options.ts
+/**
+ * The build inputs of docker/build-push-action, turned into `docker buildx build` arguments. Pure: the argv and the
+ * environment the buildx child gets are computed here and unit-tested, the build itself runs in build.ts.
+ *
+ * A build secret's value never goes into argv or onto disk: each secret reaches buildx as `--secret id=ID,env=VAR`
+ * with VAR set only in the buildx child's environment (run.ts `childOnlyEnv`), under a name of ours, so neither
+ * the value nor the user's variable name is in the command line. `secret-files` name a file the user already has.
+ */
+
+const NO_BUILD_OPTIONS = {
+    secrets: [],
+    ssh: [],
+    platforms: [],
+    cacheFrom: [],
+    cacheTo: [],
+    noCache: false,
+    pull: false,
+    buildContexts: [],
+    tags: [],
+    labels: [],
+    scopeBase: '',
+};
+/** The prefix of the variables that carry build secrets into the buildx child. */
+const SECRET_ENV_PREFIX = 'DEPLOY_ACTION_BUILD_SECRET_';
+/**
+ * The `--secret`, `--ssh`, cache, context, tag and label arguments. `platform` is the one platform that is built and
+ * loaded (see `choosePlatform`); `cache` the cache arguments decided for this builder.
+ */
+function buildxOptionArgs(options, platform, cache) {
+    const args = [];
+    const secretEnv = {};
+    options.secrets.forEach((secret, i) => {
+        if (secret.kind === 'file') {
+            args.push('--secret', `id=${secret.id},src=${secret.path}`);
+        }
+        else {
+            const name = `${SECRET_ENV_PREFIX}${i}`;
+            secretEnv[name] = secret.value;
+            args.push('--secret', `id=${secret.id},env=${name}`);
+        }
+    });
+    for (const s of options.ssh)
+        args.push('--ssh', s);
+    if (platform)
+        args.push('--platform', platform);
+    args.push(...cache);
+    for (const c of options.buildContexts)
+        args.push('--build-context', c);
+    for (const t of options.tags)
+        args.push('--tag', t);
+    for (const l of options.labels)
+        args.push('--label', l);
+    if (options.noCache)
+        args.push('--no-cache');
+    if (options.pull)
+        args.push('--pull');
+    return { args, secretEnv };
+}
+/**
+ * The GitHub cache scope of this build: working directory, Dockerfile and target, so two builds in one repository
+ * never share (and overwrite) one cache. Readable where it can be, plus a hash of the exact text so that two paths
+ * that sanitise alike still differ; stable across runs and runners (no absolute paths, no run ids).
+ */
+function cacheScope(scopeBase, target) {
+    const key = `${scopeBase}#${target ?? ''}`;
+    const slug = key
+        .toLowerCase()
+        .replace(/[^a-z0-9._-]+/g, '-')
+        .replace(/^-+|-+$/g, '')
+        .slice(0, 60);
+    const hash = (0,external_node_crypto_.createHash)('sha256').update(key).digest('hex').slice(0, 10);
+    return `deploy-action-${slug ? `${slug}-` : ''}${hash}`;
+}
+/**
+ * The user's cache-from/cache-to as given; otherwise the GitHub cache with a derived scope when the runner's cache
+ * service is there and the builder can export a cache (the `docker` driver cannot: buildx refuses `--cache-to
+ * type=gha` there, and a cache-from alone would only import).
+ */
+function decideCache(options, target, env, driver) {
+    if (options.cacheFrom.length || options.cacheTo.length) {
+        return {
+            args: [
+                ...options.cacheFrom.flatMap((c) => ['--cache-from', c]),
+                ...options.cacheTo.flatMap((c) => ['--cache-to', c]),
+            ],
+        };
+    }
+    const service = env.ACTIONS_CACHE_URL || env.ACTIONS_RESULTS_URL;
+    if (!service || !env.ACTIONS_RUNTIME_TOKEN)
+        return { args: [], note: 'no GitHub cache service in this environment' };
+    if (driver === 'docker') {
+        return {
+            args: [],
+            note: 'the buildx builder uses the docker driver, which cannot export a GitHub cache (add docker/setup-buildx-action for a docker-container builder)',
+        };
+    }
+    const scope = cacheScope(options.scopeBase, target);
+    return { args: ['--cache-from', `type=gha,scope=${scope}`, '--cache-to', `type=gha,scope=${scope},mode=max`] };
+}
+/**
+ * One image is loaded into the engine and proven. The docker driver can load only one platform at all; another
+ * driver could build them all, but the engine still holds one image per tag, so the proofs cover one platform
+ * either way: the builder's native one when requested, else the first.
+ */
+function choosePlatform(requested, nativePlatform, driver) {
+    if (requested.length <= 1)
+        return { platform: requested[0] };
+    const native = nativePlatform ? requested.find((p) => samePlatform(p, nativePlatform)) : undefined;
+    const platform = native ?? requested[0];
+    const others = requested.filter((p) => p !== platform);
+    const why = driver === 'docker'
+        ? 'the docker driver can load only one platform into the engine'
+        : 'the check loads and proves one image';
+    return {
+        platform,
+        note: `platforms lists ${requested.length} platforms, but ${why}: built and verified ${platform} only; not verified: ${others.join(', ')}. To verify each, build with docker/build-push-action (outputs: type=oci) and check each platform's image.`,
+    };
+}
+function samePlatform(a, b) {
+    const norm = (p) => p.trim().toLowerCase().replace(/\/v8$/, '');
+    return norm(a) === norm(b);
+}
+/** The OCI labels set unless the user's `labels` already set them: where, at which commit, which version. */
+function defaultLabels(env) {
+    const out = {};
+    const server = (env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '');
+    if (env.GITHUB_REPOSITORY)
+        out['org.opencontainers.image.source'] = `${server}/${env.GITHUB_REPOSITORY}`;
+    if (env.GITHUB_SHA)
+        out['org.opencontainers.image.revision'] = env.GITHUB_SHA;
+    const tag = env.GITHUB_REF_TYPE === 'tag' && env.GITHUB_REF_NAME
+        ? env.GITHUB_REF_NAME
+        : env.GITHUB_REF?.startsWith('refs/tags/')
+            ? env.GITHUB_REF.slice('refs/tags/'.length)
+            : undefined;
+    if (tag)
+        out['org.opencontainers.image.version'] = tag;
+    return out;
+}
+/** The user's labels, then each default label whose key they did not set. */
+function withDefaultLabels(labels, env) {
+    const given = new Set(labels.map((l) => l.split('=', 1)[0].trim()));
+    const defaults = Object.entries(defaultLabels(env))
+        .filter(([k]) => !given.has(k))
+        .map(([k, v]) => `${k}=${v}`);
+    return [...labels, ...defaults];
+}
+
 ;// CONCATENATED MODULE: ./src/check/image/build.ts
+
 
 
 
@@ -76241,28 +76538,55 @@ async function dockerReachable() {
         return undefined;
     }
 }
-async function buildxDriver() {
+async function inspectBuilder() {
     try {
         const r = await runProcess('docker', ['buildx', 'inspect'], { timeoutMs: 60_000 });
         if (r.code !== 0)
             return undefined;
-        return /^Driver:\s*(\S+)/m.exec(r.stdout)?.[1] ?? 'docker';
+        const driver = /^Driver:\s*(\S+)/m.exec(r.stdout)?.[1] ?? 'docker';
+        const nativePlatform = /^Platforms:\s*([^,\s]+)/m.exec(r.stdout)?.[1]?.replace(/\*$/, '');
+        return { driver, nativePlatform };
     }
     catch {
         return undefined;
     }
 }
-/** The GitHub cache backend needs the runner's cache service and a builder that can export caches. */
-function gitHubCacheArgs(env, driver) {
-    const service = env.ACTIONS_CACHE_URL || env.ACTIONS_RESULTS_URL;
-    if (!service || !env.ACTIONS_RUNTIME_TOKEN || driver === 'docker')
-        return [];
-    return ['--cache-from', 'type=gha', '--cache-to', 'type=gha,mode=max'];
+/** The registry digest of the image when the engine knows one (it was pushed or pulled under a tag). */
+async function repoDigest(imageId) {
+    const r = await runProcess('docker', ['image', 'inspect', '--format', '{{json .RepoDigests}}', imageId], {
+        timeoutMs: 60_000,
+    });
+    if (r.code !== 0)
+        return undefined;
+    try {
+        const digests = JSON.parse(r.stdout);
+        const first = Array.isArray(digests) ? digests.find((d) => typeof d === 'string') : undefined;
+        return first?.slice(first.indexOf('@') + 1) || undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+/** Inputs the classic builder has no flag for: refused rather than silently dropped. */
+function buildxOnlyInputs(o) {
+    const used = [
+        ['secrets/secret-envs/secret-files', o.secrets.length > 0],
+        ['ssh', o.ssh.length > 0],
+        ['platforms', o.platforms.length > 0],
+        ['cache-from', o.cacheFrom.length > 0],
+        ['cache-to', o.cacheTo.length > 0],
+        ['build-contexts', o.buildContexts.length > 0],
+    ];
+    return used.filter(([, on]) => on).map(([name]) => name);
 }
 
 async function buildImage(req) {
-    const dir = await (0,promises_namespaceObject.mkdtemp)(external_node_path_default().join(external_node_os_default().tmpdir(), 'deploy-action-build-'));
+    const options = req.options ?? NO_BUILD_OPTIONS;
+    // The runner's temp is emptied after every job; the metadata may name secret ids, never values.
+    const dir = await (0,promises_namespaceObject.mkdtemp)(external_node_path_default().join(req.env.RUNNER_TEMP || external_node_os_default().tmpdir(), 'deploy-action-build-'));
     const iidFile = external_node_path_default().join(dir, 'iid');
+    const metadataFile = external_node_path_default().join(dir, 'metadata.json');
+    const notes = [];
     try {
         const common = ['--file', req.dockerfile, '--iidfile', iidFile];
         if (req.target)
@@ -76271,36 +76595,56 @@ async function buildImage(req) {
             common.push('--network', req.network);
         for (const [k, v] of req.buildArgs)
             common.push('--build-arg', `${k}=${v}`);
-        const driver = await buildxDriver();
+        const builderInfo = await inspectBuilder();
         let result;
         let builder;
         let fallbackReason;
-        if (driver) {
+        let platform;
+        if (builderInfo) {
             builder = 'buildx';
+            const choice = choosePlatform(options.platforms, builderInfo.nativePlatform, builderInfo.driver);
+            platform = choice.platform;
+            if (choice.note)
+                notes.push({ level: 'warning', text: choice.note });
+            const cache = decideCache(options, req.target, req.env, builderInfo.driver);
+            if (cache.note)
+                notes.push({ level: 'debug', text: `No default GitHub cache: ${cache.note}.` });
+            const extra = buildxOptionArgs(options, platform, cache.args);
             const args = [
                 'buildx',
                 'build',
                 '--load',
                 '--progress',
                 'plain',
+                '--metadata-file',
+                metadataFile,
                 ...common,
-                ...gitHubCacheArgs(req.env, driver),
+                ...extra.args,
                 req.context,
             ];
-            result = await runProcess('docker', args, { onOutput: req.log });
+            result = await runProcess('docker', args, { onOutput: req.log, childOnlyEnv: extra.secretEnv });
         }
         else {
+            const unsupported = buildxOnlyInputs(options);
+            if (unsupported.length) {
+                throw new UserFacingError(`docker buildx is not available, and the inputs ${unsupported.join(', ')} need it. Add docker/setup-buildx-action before this step.`, 'DA-INP-001');
+            }
             builder = 'docker build';
             fallbackReason = 'docker buildx is not available';
-            result = await runProcess('docker', ['build', ...common, req.context], {
-                env: { DOCKER_BUILDKIT: '1' },
-                onOutput: req.log,
-            });
+            const classic = [
+                ...common,
+                ...options.tags.flatMap((t) => ['--tag', t]),
+                ...options.labels.flatMap((l) => ['--label', l]),
+                ...(options.noCache ? ['--no-cache'] : []),
+                ...(options.pull ? ['--pull'] : []),
+                req.context,
+            ];
+            result = await runProcess('docker', ['build', ...classic], { env: { DOCKER_BUILDKIT: '1' }, onOutput: req.log });
             if (result.code !== 0 && /buildx component is missing/i.test(result.stderr)) {
                 // Newer CLIs refuse BuildKit without buildx; the classic builder still proves the same image facts.
                 fallbackReason =
                     'docker buildx is not available and this docker CLI needs it for BuildKit; used the classic builder';
-                result = await runProcess('docker', ['build', ...common, req.context], {
+                result = await runProcess('docker', ['build', ...classic], {
                     env: { DOCKER_BUILDKIT: '0' },
                     onOutput: req.log,
                 });
@@ -76312,7 +76656,17 @@ async function buildImage(req) {
             throw new UserFacingError(`The build of ${req.target ? `stage '${req.target}'` : 'the last stage'} failed${line ? ` at line ${line}` : ''}:\n${tail(log, 25)}`, 'DA-INP-005', { file: req.dockerfileLabel, line: line ?? 1 });
         }
         const imageId = (await (0,promises_namespaceObject.readFile)(iidFile, 'utf8')).trim();
-        return { imageId, builder, ...(fallbackReason ? { fallbackReason } : {}) };
+        const metadata = builder === 'buildx' ? await (0,promises_namespaceObject.readFile)(metadataFile, 'utf8').catch(() => undefined) : undefined;
+        const digest = await repoDigest(imageId);
+        return {
+            imageId,
+            builder,
+            notes,
+            ...(fallbackReason ? { fallbackReason } : {}),
+            ...(metadata ? { metadata } : {}),
+            ...(digest ? { digest } : {}),
+            ...(platform ? { platform } : {}),
+        };
     }
     finally {
         await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true });
@@ -77192,11 +77546,23 @@ function blobPath(digest) {
         throw new SavedImageError(`bad digest ${digest} in the saved image's index`);
     return `blobs/${algorithm}/${hex}`;
 }
+/** buildx puts provenance and SBOM attestations beside the images of an index, as `unknown/unknown` manifests. */
+function isAttestation(d) {
+    return (d.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest' ||
+        (d.platform?.os === 'unknown' && d.platform?.architecture === 'unknown'));
+}
+function platformOf(d) {
+    const p = d.platform;
+    if (!p?.os || !p.architecture)
+        return undefined;
+    return [p.os, p.architecture, p.variant].filter(Boolean).join('/');
+}
 /**
- * Config path, layer paths and tags, from manifest.json (both formats) or else index.json (pure OCI layout).
- * Compression is not taken from media types: layers are recognised by their bytes (see layer-compression.ts).
+ * Every image (one per platform) in the saved stream, from manifest.json (both formats: docker save writes one) or
+ * else index.json (a pure OCI layout, nested indexes followed). Compression is not taken from media types: layers are
+ * recognised by their bytes (see layer-compression.ts).
  */
-function locateImage(found) {
+function locateImages(found) {
     const oci = found.json.has('index.json') || [...found.layers.keys()].some((p) => p.startsWith('blobs/'));
     if (found.json.has('manifest.json') || found.oversizedJson.has('manifest.json')) {
         const manifest = parseJson(found, 'manifest.json', 'manifest');
@@ -77204,35 +77570,47 @@ function locateImage(found) {
         if (!first?.Config || !Array.isArray(first.Layers)) {
             throw new SavedImageError('manifest.json in the saved image lists no image (Config and Layers missing)');
         }
-        return {
-            format: oci ? 'oci' : 'docker',
-            config: normalisePath(first.Config),
-            layers: first.Layers.map(normalisePath),
-            repoTags: first.RepoTags ?? [],
-        };
+        return [
+            {
+                format: oci ? 'oci' : 'docker',
+                config: normalisePath(first.Config),
+                layers: first.Layers.map(normalisePath),
+                repoTags: first.RepoTags ?? [],
+            },
+        ];
     }
     if (!found.json.has('index.json'))
         throw new SavedImageError('the saved image has neither manifest.json nor index.json');
-    let doc = parseJson(found, 'index.json', 'OCI index');
-    const repoTags = [];
-    for (let depth = 0; depth < 8; depth += 1) {
+    const images = [];
+    const visit = (doc, inherited, depth) => {
         if (doc.config?.digest && Array.isArray(doc.layers)) {
-            return {
+            images.push({
                 format: 'oci',
                 config: blobPath(doc.config.digest),
                 layers: doc.layers.map((l) => blobPath(l.digest ?? '')),
-                repoTags,
-            };
+                repoTags: inherited.tag ? [inherited.tag] : [],
+                ...(inherited.platform ? { platform: inherited.platform } : {}),
+            });
+            return;
         }
-        const next = doc.manifests?.find((m) => m.digest) ?? undefined;
-        if (!next?.digest)
-            break;
-        const tag = next.annotations?.['io.containerd.image.name'] ?? next.annotations?.['org.opencontainers.image.ref.name'];
-        if (tag && repoTags.length === 0)
-            repoTags.push(tag);
-        doc = parseJson(found, blobPath(next.digest), 'OCI manifest');
-    }
-    throw new SavedImageError('index.json in the saved image leads to no image manifest');
+        if (depth >= 8)
+            throw new SavedImageError('index.json in the saved image nests indexes more than 8 deep');
+        for (const next of doc.manifests ?? []) {
+            if (!next.digest || isAttestation(next))
+                continue;
+            const tag = next.annotations?.['io.containerd.image.name'] ?? next.annotations?.['org.opencontainers.image.ref.name'];
+            const platform = platformOf(next) ?? inherited.platform;
+            visit(parseJson(found, blobPath(next.digest), 'OCI manifest'), { ...((inherited.tag ?? tag) ? { tag: inherited.tag ?? tag } : {}), ...(platform ? { platform } : {}) }, depth + 1);
+        }
+    };
+    visit(parseJson(found, 'index.json', 'OCI index'), {}, 0);
+    if (!images.length)
+        throw new SavedImageError('index.json in the saved image leads to no image manifest');
+    return images;
+}
+/** The first image of the saved stream (a `docker save` of one image holds one). */
+function locateImage(found) {
+    return locateImages(found)[0];
 }
 /** The summary of a layer listed in the manifest, through the links docker writes for a repeated layer. */
 function layerSummaryFor(found, path) {
@@ -77375,6 +77753,17 @@ function feed(source, target) {
 }
 
 ;// CONCATENATED MODULE: ./src/check/image/saved-image.ts
+/**
+ * Reads a `docker save` stream in one pass, without extracting anything to disk and without running the image,
+ * so it works for images with no shell. Each layer tar is parsed as a nested stream while the outer tar flows by;
+ * only what matters is kept (paths the caller finds interesting, symlinks, whiteouts, opaque markers, hashes of the
+ * paths each layer writes, and the bytes of a few small files such as /etc/passwd), so memory stays flat.
+ *
+ * Pieces, in the order the bytes meet them: save-reader/stream-plumbing (routing outer entries), layer-compression
+ * (gzip/zstd, by magic bytes), layer-summary (one layer on its own), save-layout (docker-archive or OCI layout:
+ * where the config and the ordered layers are), filesystem-view (the layers overlaid once the order is known).
+ */
+
 
 
 
@@ -77444,6 +77833,13 @@ function wantedFileRules(wanted, dirs) {
 }
 /** Reads a `docker save` stream (legacy or OCI layout) into the image config, its layers and the runtime view. */
 async function readSavedImage(stream, options) {
+    return (await readSavedImages(stream, options))[0];
+}
+/**
+ * Every image of the stream, one per platform of an OCI index (attestations skipped), from one pass over the bytes:
+ * all layers are summarised as they flow by, then each platform's manifest picks and overlays its own.
+ */
+async function readSavedImages(stream, options) {
     const wanted = (options.wantContents ?? []).map(normalisePath);
     const wantedDirs = (options.wantContentsIn ?? []).map(normalisePath);
     const wantedSet = new Set(wanted);
@@ -77453,7 +77849,13 @@ async function readSavedImage(stream, options) {
         maxContentBytes: options.maxContentBytes ?? MiB,
     };
     const found = await readSaveStream(stream, rules, options.maxJsonBytes ?? 16 * MiB);
-    const where = locateImage(found);
+    return locateImages(found).map((where) => imageAt(found, where, wanted, wantedDirs));
+}
+function platformOfConfig(config) {
+    return [config.os || 'unknown', config.architecture || 'unknown', config.variant].filter(Boolean).join('/');
+}
+/** One image of the stream: its config, its layers in order and their overlaid view. */
+function imageAt(found, where, wanted, wantedDirs) {
     const config = parseJson(found, where.config, 'image config');
     const diffIds = config.rootfs?.diff_ids ?? [];
     const summaries = where.layers.map((path) => layerSummaryFor(found, path));
@@ -77486,6 +77888,11 @@ async function readSavedImage(stream, options) {
         format: where.format,
         config,
         configPath: where.config,
+        // The image ID as the engine computes it: the digest of the config's bytes.
+        configDigest: `sha256:${(0,external_node_crypto_.createHash)('sha256')
+            .update(found.json.get(where.config))
+            .digest('hex')}`,
+        platform: where.platform ?? platformOfConfig(config),
         repoTags: where.repoTags,
         layers,
         finalFiles: view.finalFiles(),
@@ -77808,7 +78215,247 @@ function proveImage(image, req) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/check/image/source/archive-stream.ts
+/**
+ * The bytes of an image on disk as one tar stream for the saved-image reader, with no engine: an archive file as it
+ * is (gunzipped when it starts with gzip's magic), or an OCI layout directory packed entry by entry as it is read.
+ * Nothing is extracted or written to disk.
+ */
+
+
+
+
+
+
+function notFound(label, what) {
+    return new UserFacingError(`Input 'image' is ${label}, but ${what}.`, 'DA-INP-020');
+}
+function unreadable(label, why) {
+    return new UserFacingError(`Input 'image' is ${label}, which cannot be read: ${why}.`, 'DA-INP-021');
+}
+async function statOf(file) {
+    try {
+        return await (0,promises_namespaceObject.lstat)(file);
+    }
+    catch (error) {
+        if (error.code === 'ENOENT')
+            return undefined;
+        throw error;
+    }
+}
+/** Opens the image named by an archive-kind `image` input as one tar stream. */
+async function openArchive(kind, file, label) {
+    const stat = await statOf(file);
+    if (!stat)
+        throw notFound(label, `${file} does not exist`);
+    if (kind === 'oci-layout') {
+        if (!stat.isDirectory())
+            throw unreadable(label, `${file} is not a directory (an archive? use oci-archive:)`);
+        return packLayout(file, label);
+    }
+    if (!stat.isFile())
+        throw unreadable(label, `${file} is not a regular file`);
+    return fileStream(file);
+}
+async function fileStream(file) {
+    const head = Buffer.alloc(2);
+    const handle = await (0,promises_namespaceObject.open)(file, 'r');
+    try {
+        await handle.read(head, 0, 2, 0);
+    }
+    finally {
+        await handle.close();
+    }
+    const raw = (0,external_node_fs_namespaceObject.createReadStream)(file);
+    if (head[0] !== 0x1f || head[1] !== 0x8b)
+        return raw;
+    // `docker save | gzip`: a read error or a truncated gzip reaches the reader as the stream's error.
+    const gunzip = (0,external_node_zlib_.createGunzip)();
+    raw.on('error', (error) => gunzip.destroy(error));
+    return raw.pipe(gunzip);
+}
+/** The regular files of the layout that a reader may need, as tar entry names: top-level JSON and blobs. */
+async function layoutFiles(dir) {
+    const names = [];
+    for (const top of await (0,promises_namespaceObject.readdir)(dir, { withFileTypes: true })) {
+        if (top.isFile() && (top.name.endsWith('.json') || top.name === 'oci-layout'))
+            names.push(top.name);
+    }
+    const blobs = external_node_path_default().join(dir, 'blobs');
+    let algorithms = [];
+    try {
+        algorithms = await (0,promises_namespaceObject.readdir)(blobs, { withFileTypes: true });
+    }
+    catch (error) {
+        if (error.code !== 'ENOENT')
+            throw error;
+    }
+    for (const algorithm of algorithms) {
+        if (!algorithm.isDirectory())
+            continue;
+        for (const blob of await (0,promises_namespaceObject.readdir)(external_node_path_default().join(blobs, algorithm.name), { withFileTypes: true })) {
+            // Symlinks are not followed: a layout is written whole by one tool, and a link could lead anywhere.
+            if (blob.isFile())
+                names.push(`blobs/${algorithm.name}/${blob.name}`);
+        }
+    }
+    return names;
+}
+/** Writes one file into a tar-stream entry with back-pressure, and waits for the entry to be taken. */
+async function packFile(pack, name, file) {
+    const { size } = await (0,promises_namespaceObject.lstat)(file);
+    let finished;
+    const taken = new Promise((ok, fail) => {
+        finished = (error) => (error ? fail(error) : ok());
+    });
+    const entry = pack.entry({ name, size, mode: 0o644 }, finished);
+    for await (const chunk of (0,external_node_fs_namespaceObject.createReadStream)(file)) {
+        if (!entry.write(chunk))
+            await new Promise((ok) => entry.once('drain', () => ok()));
+    }
+    entry.end(null);
+    await taken;
+}
+async function packLayout(dir, label) {
+    const names = await layoutFiles(dir);
+    if (!names.includes('index.json'))
+        throw unreadable(label, `${dir} has no index.json (not an OCI layout)`);
+    const pack = tar_stream.pack();
+    (async () => {
+        for (const name of names)
+            await packFile(pack, name, external_node_path_default().join(dir, name));
+        pack.finalize();
+    })().catch((error) => pack.destroy(error instanceof Error ? error : new Error(String(error))));
+    return pack;
+}
+
+;// CONCATENATED MODULE: ./src/check/image/source/image-source.ts
+/**
+ * The `image` input: an image built elsewhere, verified without building. Either an engine image (name or ID, as
+ * build-push-action's `imageid` output with `load: true`) or a file read with no engine at all, named by the
+ * transport prefixes skopeo and buildx use: `docker-archive:`, `oci-archive:`, `oci-layout:`.
+ */
+
+
+/** Rules of a bad `image` input: the CLI exits 2 (bad input) for them, as for any other bad input. */
+const IMAGE_INPUT_RULES = new Set(['DA-INP-020', 'DA-INP-021', 'DA-INP-022']);
+const ARCHIVE_KINDS = ['docker-archive', 'oci-archive', 'oci-layout'];
+/** A reference the engine could know: a name[:tag][@digest], or an ID (`sha256:<hex>` or a hex prefix). */
+const ENGINE_REF = /^[a-z0-9][a-zA-Z0-9._\-/:@]*$/;
+/** Parses the `image` input; paths are relative to `baseDir` (the working directory). Empty means: build. */
+function parseImageSource(value, baseDir) {
+    const text = value.trim();
+    if (!text)
+        return undefined;
+    const colon = text.indexOf(':');
+    const prefix = colon > 0 ? text.slice(0, colon) : '';
+    if (ARCHIVE_KINDS.includes(prefix)) {
+        const rest = text.slice(colon + 1);
+        if (!rest) {
+            throw new UserFacingError(`Input 'image' is '${text}': give a path after '${prefix}:'.`, 'DA-INP-001');
+        }
+        return { kind: prefix, path: external_node_path_default().resolve(baseDir, rest), label: text };
+    }
+    if (!ENGINE_REF.test(text)) {
+        throw new UserFacingError(`Input 'image' is '${text}': not an image name or ID, nor docker-archive:PATH, oci-archive:PATH or oci-layout:DIR.`, 'DA-INP-001');
+    }
+    return { kind: 'engine', ref: text };
+}
+/** `os/arch[/variant]` as buildx writes it in `platforms`. */
+function parsePlatform(text) {
+    const parts = text.trim().split('/');
+    if (parts.length < 2 || parts.length > 3 || parts.some((p) => !/^[a-z0-9._-]+$/.test(p))) {
+        throw new UserFacingError(`Input 'platforms' entry '${text}' is not os/arch[/variant] (e.g. linux/arm64).`, 'DA-INP-001');
+    }
+    const [os, architecture, variant] = parts;
+    return variant ? { os, architecture, variant } : { os, architecture };
+}
+function formatPlatform(p) {
+    return [p.os, p.architecture, p.variant].filter(Boolean).join('/');
+}
+/** The variant a platform means when it names none (arm64 is v8, as containerd normalises it). */
+function variantOf(p) {
+    return p.variant || (p.architecture === 'arm64' ? 'v8' : '');
+}
+/** Whether the image's platform (`os/arch[/variant]`) is the one asked for; a request with no variant takes any. */
+function platformMatches(wanted, actualText) {
+    const [os = '', architecture = '', variant] = actualText.split('/');
+    const actual = variant ? { os, architecture, variant } : { os, architecture };
+    if (wanted.os !== actual.os || wanted.architecture !== actual.architecture)
+        return false;
+    return !wanted.variant || variantOf(wanted) === variantOf(actual);
+}
+
+;// CONCATENATED MODULE: ./src/check/image/source/verify-source.ts
+/**
+ * Verifies an image built elsewhere (the `image` input): nothing is built. An engine image is streamed from the
+ * engine as a built one is; an archive or OCI layout is read from disk with no engine. Each platform of an OCI index
+ * is proven on its own, its findings prefixed with the platform when there are several.
+ */
+
+
+
+
+
+
+
+/** The engine's ID of a name or ID; a clear error when the engine does not have it. */
+async function engineImageId(ref) {
+    const r = await runProcess('docker', ['image', 'inspect', '--format', '{{.Id}}', ref], { timeoutMs: 60_000 });
+    if (r.code === 0 && r.stdout.trim())
+        return r.stdout.trim().split('\n')[0];
+    if (/no such (image|object)/i.test(r.stderr)) {
+        throw new UserFacingError(`Input 'image' is '${ref}', but the engine has no such image. Load it first (build-push-action \`load: true\`, \`docker load\`) or name an archive (docker-archive:PATH).`, 'DA-INP-020');
+    }
+    throw new UserFacingError(`Could not inspect image '${ref}': ${tail(r.stderr, 5) || `exit ${r.code}`}`, 'DA-INP-006');
+}
+async function readSource(source, req) {
+    const options = proofReadOptions(req);
+    if (source.kind === 'engine') {
+        const id = await engineImageId(source.ref);
+        return { images: await saveAndRead(id, (stream) => readSavedImages(stream, options)), engineId: id };
+    }
+    const stream = await openArchive(source.kind, source.path, source.label);
+    try {
+        return { images: await readSavedImages(stream, options), engineId: undefined };
+    }
+    catch (error) {
+        stream.destroy();
+        const reason = error instanceof Error ? error.message : String(error);
+        throw new UserFacingError(`Input 'image' is ${source.label}, which cannot be read as an image: ${reason}`, 'DA-INP-021');
+    }
+}
+/** The images asked for by `platforms` (all when it is empty); a platform the source lacks is an error. */
+function selectPlatforms(images, platforms, label) {
+    if (!platforms.length)
+        return images;
+    const available = images.map((i) => i.platform);
+    return platforms.map((text) => {
+        const wanted = parsePlatform(text);
+        const image = images.find((i) => platformMatches(wanted, i.platform));
+        if (!image) {
+            throw new UserFacingError(`Input 'platforms' asks for ${formatPlatform(wanted)}, but ${label} holds only: ${available.join(', ')}.`, 'DA-INP-022');
+        }
+        return image;
+    });
+}
+/** Reads the source once and proves each selected platform's image; the first is the one outputs describe. */
+async function verifySource(source, req, platforms) {
+    const { images, engineId } = await readSource(source, req);
+    const label = source.kind === 'engine' ? `image '${source.ref}'` : source.label;
+    const selected = selectPlatforms(images, platforms, label);
+    const several = selected.length > 1;
+    return selected.map((image) => {
+        const proven = proveImage(image, { ...req, imageId: engineId ?? image.configDigest });
+        const findings = several
+            ? proven.findings.map((f) => ({ ...f, message: `[${image.platform}] ${f.message}` }))
+            : proven.findings;
+        return { ...proven, findings, platform: image.platform };
+    });
+}
+
 ;// CONCATENATED MODULE: ./src/check/run-check.ts
+
 
 
 
@@ -77827,6 +78474,7 @@ function proveImage(image, req) {
 
 const BUILDX_MISSING = ruleIn(INPUT_RULES, 'DA-INP-007');
 const PROOFS_NOT_RUN = ruleIn(INPUT_RULES, 'DA-INP-009');
+const PROOFS_SKIPPED = ruleIn(INPUT_RULES, 'DA-INP-023');
 function asFinding(error) {
     if (error instanceof UserFacingError) {
         const rule = ruleById(error.ruleId);
@@ -77848,6 +78496,65 @@ function dropSuperseded(findings) {
     }
     return findings.filter((f) => !proven.has(`${f.ruleId}@${f.location?.file}:${f.location?.line}`));
 }
+async function requireEngine(dockerfileLabel) {
+    if (await dockerReachable())
+        return;
+    throw new UserFacingError('No Docker engine is reachable (docker version failed). The image checks need one.', 'DA-INP-004', { file: dockerfileLabel, line: 1 });
+}
+/** Builds the target stage and proves the image; or, with `image`, proves the image given and builds nothing. */
+async function buildAndProve(opts, at) {
+    const { parsed, targetStage, dockerfileLabel } = at;
+    const stageName = targetStage.name ?? String(targetStage.index);
+    const proofs = {
+        parsed,
+        target: targetStage,
+        dockerfileLabel,
+        forbiddenTools: opts.forbiddenTools,
+        allowedTools: opts.allowedTools,
+    };
+    if (opts.image) {
+        // An archive is read from disk: only an engine image (or a build) needs the engine.
+        if (opts.image.kind === 'engine')
+            await requireEngine(dockerfileLabel);
+        const verified = await verifySource(opts.image, proofs, opts.platforms ?? []);
+        const named = opts.image.kind === 'engine' ? opts.image.ref : opts.image.label;
+        return fromSource(verified, `not built (image: ${named})`, stageName);
+    }
+    await requireEngine(dockerfileLabel);
+    const built = await buildImage({
+        dockerfile: opts.dockerfile,
+        context: opts.context,
+        target: at.target,
+        buildArgs: opts.buildArgs,
+        network: opts.network,
+        ...(opts.buildOptions ? { options: opts.buildOptions } : {}),
+        env: opts.env,
+        dockerfileLabel,
+        parsed,
+        log: opts.log,
+    });
+    const findings = [];
+    if (built.fallbackReason) {
+        findings.push(findingOf(BUILDX_MISSING, `${built.fallbackReason}; built with ${built.builder}.`));
+    }
+    const verification = await verifyImage({ ...proofs, imageId: built.imageId });
+    findings.push(...verification.findings);
+    return {
+        findings,
+        verification,
+        image: { ...verification.facts, builder: built.builder, target: stageName },
+        build: { notes: built.notes, metadata: built.metadata, digest: built.digest, platform: built.platform },
+    };
+}
+/** The first platform is the one outputs and deploy describe; every platform's findings are kept. */
+function fromSource(verified, builder, target) {
+    const first = verified[0];
+    return {
+        findings: verified.flatMap((v) => v.findings),
+        verification: first,
+        image: { ...first.facts, builder, target, platforms: verified.map((v) => v.platform) },
+    };
+}
 /** The whole check: Dockerfile rules, build, image proofs, compose rules, then ignores and settings. */
 async function runCheck(opts) {
     const started = Date.now();
@@ -77859,6 +78566,7 @@ async function runCheck(opts) {
     let targetStage;
     let image;
     let verification;
+    let build;
     // Compose first: with no `target` input, the stage a prod service builds (`build.target`) is the one that ships.
     const compose = await checkCompose({
         cwd: opts.workingDirectory,
@@ -77916,41 +78624,23 @@ async function runCheck(opts) {
     catch (error) {
         findings.push(asFinding(error));
     }
-    if (parsed && targetStage && !opts.skipImage) {
+    if (parsed && targetStage && !opts.skipImage && opts.build !== false) {
         try {
-            if (!(await dockerReachable())) {
-                throw new UserFacingError('No Docker engine is reachable (docker version failed). The image checks need one.', 'DA-INP-004', { file: dockerfileLabel, line: 1 });
-            }
-            const built = await buildImage({
-                dockerfile: opts.dockerfile,
-                context: opts.context,
-                target,
-                buildArgs: opts.buildArgs,
-                network: opts.network,
-                env: opts.env,
-                dockerfileLabel,
-                parsed,
-                log: opts.log,
-            });
-            if (built.fallbackReason) {
-                findings.push(findingOf(BUILDX_MISSING, `${built.fallbackReason}; built with ${built.builder}.`));
-            }
-            verification = await verifyImage({
-                imageId: built.imageId,
-                parsed,
-                target: targetStage,
-                dockerfileLabel,
-                forbiddenTools: opts.forbiddenTools,
-                allowedTools: opts.allowedTools,
-            });
-            findings.push(...verification.findings);
-            image = { ...verification.facts, builder: built.builder, target: targetStage.name ?? String(targetStage.index) };
+            const proven = await buildAndProve(opts, { parsed, targetStage, target, dockerfileLabel });
+            findings.push(...proven.findings);
+            verification = proven.verification;
+            image = proven.image;
+            if (proven.build)
+                build = proven.build;
         }
         catch (error) {
             findings.push(asFinding(error));
         }
     }
-    if (!opts.skipImage && !verification) {
+    if (opts.build === false) {
+        findings.push(findingOf(PROOFS_SKIPPED, 'build: false: the image was neither built nor read, so no image proof (DA-IMG-*) ran; only the Dockerfile and Compose rules did. Its absence of image findings proves nothing about the image.', { file: dockerfileLabel, line: targetStage?.from.line ?? 1 }));
+    }
+    else if (!opts.skipImage && !verification) {
         findings.push(findingOf(PROOFS_NOT_RUN, 'The image was not built and read, so no image proof (DA-IMG-*) ran: the absence of image findings proves nothing. Fix the error above and run again.', { file: dockerfileLabel, line: targetStage?.from.line ?? 1 }));
     }
     findings.push(...compose.findings);
@@ -77963,6 +78653,7 @@ async function runCheck(opts) {
         verification,
         targetStage,
         compose: compose.model,
+        ...(build ? { build } : {}),
         dockerfile: dockerfileLabel,
         composeFiles: opts.composeFiles.map(rel),
         durationMs: Date.now() - started,
@@ -78041,6 +78732,16 @@ function renderJsonReport(result, toWorkspacePath) {
         })),
     }, null, 2);
 }
+/**
+ * The report's file name, unique per step: two checks in one job (or a matrix sharing a runner temp) must not
+ * overwrite each other's report. GITHUB_ACTION is the step's id (`__run_2`-style when it has none), unique in a job;
+ * outside a run a random suffix stands in.
+ */
+function reportFileName(env, random) {
+    const slug = (s) => s.replace(/[^\w.-]+/g, '_').slice(0, 80);
+    const parts = [env.GITHUB_JOB, env.GITHUB_ACTION].filter((p) => Boolean(p)).map(slug);
+    return `deploy-action-report-${parts.length === 2 ? parts.join('-') : [...parts, random()].join('-')}.json`;
+}
 
 ;// CONCATENATED MODULE: ./src/report/summary.ts
 
@@ -78048,11 +78749,28 @@ function renderJsonReport(result, toWorkspacePath) {
 
 
 const ICON = { error: '❌ error', warning: '⚠️ warning', notice: 'ℹ️ notice' };
+/** The run's blob links from the runner's variables; undefined outside a run (the summary then shows plain paths). */
+function blobLinksFromEnv(env) {
+    const { GITHUB_SERVER_URL: serverUrl, GITHUB_REPOSITORY: repository, GITHUB_SHA: sha } = env;
+    return serverUrl && repository && sha ? { serverUrl: serverUrl.replace(/\/+$/, ''), repository, sha } : undefined;
+}
+/** `1 warning`, `2 errors`, `0 notices`. */
+function countOf(n, noun) {
+    return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+/** `2 errors, 1 warning, 0 notices`: every count, in severity order. */
+function formatCounts(counts) {
+    return `${countOf(counts.error, 'error')}, ${countOf(counts.warning, 'warning')}, ${countOf(counts.notice, 'notice')}`;
+}
 function cell(text) {
     return text.replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
 }
-/** The job summary in GitHub-flavoured Markdown: verdict, image facts, then every finding. */
-function renderSummary(result, toWorkspacePath) {
+function blobUrl(links, file, line) {
+    const encoded = file.split('/').map(encodeURIComponent).join('/');
+    return `${links.serverUrl}/${links.repository}/blob/${links.sha}/${encoded}#L${line}`;
+}
+/** The job summary in GitHub-flavoured Markdown: verdict, image facts, then every finding with its fix. */
+function renderSummary(result, toWorkspacePath, options = {}) {
     const counts = countBySeverity(result.findings);
     const verdict = counts.error
         ? '❌ Check failed'
@@ -78060,7 +78778,7 @@ function renderSummary(result, toWorkspacePath) {
             ? '⚠️ Check passed with warnings'
             : '✅ Check passed';
     const out = [`## deploy-action: ${verdict}`, ''];
-    out.push(`${counts.error} errors, ${counts.warning} warnings, ${counts.notice} notices in ${(result.durationMs / 1000).toFixed(1)} s.`, '');
+    out.push(`${formatCounts(counts)} in ${(result.durationMs / 1000).toFixed(1)} s.`, '');
     if (result.image) {
         const img = result.image;
         out.push('### Image', '', '| | |', '|---|---|');
@@ -78072,11 +78790,17 @@ function renderSummary(result, toWorkspacePath) {
         out.push(`| Built with | ${img.builder} |`, '');
     }
     if (result.findings.length) {
-        out.push('### Findings', '', '| Severity | Rule | Where | Message |', '|---|---|---|---|');
+        out.push('### Findings', '', '| Severity | Rule | Where | Finding and fix |', '|---|---|---|---|');
         for (const f of sortFindings(result.findings)) {
             const rule = ruleById(f.ruleId);
-            const where = f.location ? `\`${cell(toWorkspacePath(f.location.file))}:${f.location.line}\`` : '';
-            out.push(`| ${ICON[f.severity]} | [${f.ruleId}](${ruleHelpUrl(f.ruleId)}) ${rule?.name ?? ''} | ${where} | ${cell(f.message)} |`);
+            let where = '';
+            if (f.location) {
+                const file = toWorkspacePath(f.location.file);
+                const text = `\`${cell(file)}:${f.location.line}\``;
+                where = options.links ? `[${text}](${blobUrl(options.links, file, f.location.line)})` : text;
+            }
+            const fix = rule ? `<br>**Fix:** ${cell(rule.fix)}` : '';
+            out.push(`| ${ICON[f.severity]} | [${f.ruleId}](${ruleHelpUrl(f.ruleId)}) ${rule?.name ?? ''} | ${where} | ${cell(f.message)}${fix} |`);
         }
     }
     else {
@@ -78089,17 +78813,29 @@ function renderSummary(result, toWorkspacePath) {
 ;// CONCATENATED MODULE: ./src/report/pr-comment.ts
 /**
  * The optional sticky PR comment (`comment: true`): the job summary posted once on the pull request and edited in
- * place on later pushes, found again by a hidden marker. No side effects at import: @actions/github reads the event
- * file and the API URL when it is loaded, so it is loaded only when a comment is actually posted.
+ * place on later pushes, found again by a hidden marker carrying its key, so two checks in one pull request (two
+ * jobs, two projects of a monorepo) each keep their own comment. No side effects at import: @actions/github reads the
+ * event file and the API URL when it is loaded, so it is loaded only when a comment is actually posted.
  */
 
 
-const COMMENT_MARKER = '<!-- deploy-action:check -->';
+/** The hidden marker that opens the comment of `key`. */
+function commentMarker(key) {
+    return `<!-- deploy-action:${key} -->`;
+}
+/**
+ * The comment's key: the `comment-key` input, else the job, working directory and Dockerfile, which tell the checks
+ * of one pull request apart. Kept to characters that cannot end the HTML comment early.
+ */
+function commentKey(explicit, parts) {
+    const raw = explicit.trim() || [parts.job || 'check', parts.workingDirectory || '.', parts.dockerfile].join(':');
+    return raw.replace(/[^\w.:/@+-]/g, '_').replace(/-{2,}/g, '-');
+}
 /** GitHub refuses comment bodies over 65536 characters. */
 const MAX_COMMENT_LENGTH = 65_536;
 /** The marker, then the summary, cut to GitHub's limit with a pointer to the job summary when it is too long. */
-function commentBody(summary) {
-    const head = `${COMMENT_MARKER}\n`;
+function commentBody(summary, key) {
+    const head = `${commentMarker(key)}\n`;
     const body = head + summary;
     if (body.length <= MAX_COMMENT_LENGTH)
         return body;
@@ -78120,10 +78856,11 @@ function commentTargetFromEvent(payload, repository) {
         : undefined;
 }
 /**
- * Creates the comment, or updates the earlier one carrying the marker (the first, if a race made two). Pages through
- * every comment of the PR, since the action's comment sinks below later discussion.
+ * Creates the comment, or updates the earlier one carrying the marker of `key` (the first, if a race made two); the
+ * comments of other keys are left alone. Pages through every comment of the PR, since the action's comment sinks
+ * below later discussion.
  */
-async function upsertStickyComment(token, target, body, apiUrl) {
+async function upsertStickyComment(token, target, body, apiUrl, key) {
     const { getOctokit } = await __nccwpck_require__.e(/* import() */ 413).then(__nccwpck_require__.bind(__nccwpck_require__, 2413));
     const octokit = getOctokit(token, { baseUrl: apiUrl.replace(/\/+$/, '') });
     const { owner, repo, issueNumber } = target;
@@ -78133,8 +78870,9 @@ async function upsertStickyComment(token, target, body, apiUrl) {
         issue_number: issueNumber,
         per_page: 100,
     });
-    // The marker opens the body; a comment quoting it (`> <!-- ...`) is someone else's.
-    const earlier = comments.find((c) => c.body?.startsWith(COMMENT_MARKER));
+    // The marker line opens the body; a comment quoting it (`> <!-- ...`) is someone else's.
+    const marker = `${commentMarker(key)}\n`;
+    const earlier = comments.find((c) => c.body?.startsWith(marker));
     if (earlier) {
         if (earlier.body === body)
             return { action: 'unchanged', id: earlier.id, url: earlier.html_url };
@@ -78164,28 +78902,95 @@ async function postCheckComment(options) {
     const target = commentTargetFromEvent(payload, env.GITHUB_REPOSITORY);
     if (!target)
         return { action: 'skipped', reason: `the ${env.GITHUB_EVENT_NAME ?? 'current'} event is not about a pull request` };
-    const body = commentBody(renderSummary(options.result, options.toWorkspacePath));
-    return upsertStickyComment(options.token, target, body, env.GITHUB_API_URL || 'https://api.github.com');
+    const links = blobLinksFromEnv(env);
+    const body = commentBody(renderSummary(options.result, options.toWorkspacePath, { links }), options.key);
+    return upsertStickyComment(options.token, target, body, env.GITHUB_API_URL || 'https://api.github.com', options.key);
+}
+
+;// CONCATENATED MODULE: ./src/report/security-severity.ts
+const BY_SEVERITY = { error: 7.0, warning: 4.0, notice: 2.0 };
+const BY_RULE = {
+    // Critical: root on the host, or a secret readable by whoever pulls the image or clones the repository.
+    'DA-CMP-021': 9.5, // docker socket: root on the host
+    'DA-CMP-038': 9.5, // privileged: root on the host
+    'DA-CMP-041': 9.0, // SYS_ADMIN and the like amount to root on the host
+    'DA-CMP-048': 9.0, // host devices
+    'DA-IMG-006': 9.0, // a secret file baked into the image
+    'DA-DF-004': 9.0, // a secret in ARG/ENV, kept in the image config and history
+    'DA-CMP-034': 9.0, // a secret tracked by git, in every clone's history
+    'DA-CMP-049': 9.0, // a service with authentication switched off
+    // High: root inside the container, host namespaces, secrets one step from leaking.
+    'DA-IMG-001': 8.0,
+    'DA-DF-002': 8.0,
+    'DA-IMG-005': 8.0,
+    'DA-DF-007': 8.0,
+    'DA-CMP-037': 8.0,
+    'DA-CMP-045': 7.5,
+    'DA-CMP-040': 8.0,
+    'DA-CMP-046': 8.0,
+    'DA-CMP-047': 8.0,
+    'DA-CMP-039': 7.5,
+    'DA-CMP-030': 8.5,
+    'DA-CMP-032': 7.5,
+    'DA-CMP-033': 7.5,
+    'DA-CMP-029': 7.5,
+    'DA-IMG-003': 7.0,
+    'DA-DF-003': 7.0,
+    // Medium: failing hygiene that widens an attack or an outage, not a compromise by itself.
+    'DA-DF-001': 5.0,
+    'DA-DF-005': 6.0,
+    'DA-CMP-020': 5.5,
+    'DA-CMP-022': 5.5,
+    'DA-CMP-024': 4.0,
+    'DA-CMP-025': 5.0,
+    'DA-CMP-026': 4.0,
+    'DA-CMP-027': 5.0,
+    'DA-CMP-028': 6.5,
+    'DA-CMP-035': 6.0,
+    'DA-CMP-042': 5.5,
+    'DA-CMP-050': 6.0,
+    'DA-IMG-007': 5.0,
+    'DA-IMG-002': 4.0, // an unknown user fails every start: an outage, not a weakness
+    // Low: operations more than security.
+    'DA-DF-006': 3.0,
+    'DA-CMP-043': 2.0,
+    'DA-CMP-044': 2.0,
+};
+/** The rule's score as SARIF wants it (a string with one decimal), or undefined for a rule that is no weakness. */
+function securitySeverity(rule) {
+    if (rule.area === 'input' || rule.area === 'deploy')
+        return undefined;
+    return (BY_RULE[rule.id] ?? BY_SEVERITY[rule.severity]).toFixed(1);
+}
+/** Code scanning's band for a score. */
+function securityBand(score) {
+    return score >= 9 ? 'critical' : score >= 7 ? 'high' : score >= 4 ? 'medium' : 'low';
 }
 
 ;// CONCATENATED MODULE: ./src/report/sarif.ts
 
+
 const LEVEL = { error: 'error', warning: 'warning', notice: 'note' };
 /**
  * SARIF 2.1.0 as GitHub code scanning accepts it: every rule with help text, repository-relative URIs and regions.
- * Findings without a file are placed on the Dockerfile, since code scanning drops results with no location.
+ * Findings without a file are placed on the Dockerfile, since code scanning drops results with no location. Each
+ * weakness rule carries its `security-severity` (security-severity.ts).
  */
 function renderSarif(result, toWorkspacePath, version) {
-    const rules = ALL_RULES.map((r) => ({
-        id: r.id,
-        name: r.name.replace(/(^|-)([a-z])/g, (_m, _d, c) => c.toUpperCase()),
-        shortDescription: { text: r.summary },
-        fullDescription: { text: `${r.summary} ${r.rationale}` },
-        help: { text: `${r.rationale}\nFix: ${r.fix}`, markdown: `${r.rationale}\n\n**Fix:** ${r.fix}` },
-        helpUri: ruleHelpUrl(r.id),
-        defaultConfiguration: { level: LEVEL[r.severity] },
-        properties: { tags: ['security', r.area] },
-    }));
+    const rules = ALL_RULES.map((r) => {
+        const score = securitySeverity(r);
+        return {
+            id: r.id,
+            name: r.name.replace(/(^|-)([a-z])/g, (_m, _d, c) => c.toUpperCase()),
+            shortDescription: { text: r.summary },
+            fullDescription: { text: `${r.summary} ${r.rationale}` },
+            help: { text: `${r.rationale}\nFix: ${r.fix}`, markdown: `${r.rationale}\n\n**Fix:** ${r.fix}` },
+            helpUri: ruleHelpUrl(r.id),
+            defaultConfiguration: { level: LEVEL[r.severity] },
+            // Code scanning ranks alerts Critical/High/Medium/Low by `security-severity`, and only with the `security` tag.
+            properties: score ? { tags: ['security', r.area], 'security-severity': score } : { tags: [r.area] },
+        };
+    });
     const index = new Map(rules.map((r, i) => [r.id, i]));
     const results = result.findings.map((f) => {
         const file = toWorkspacePath(f.location?.file ?? result.dockerfile);
@@ -78325,15 +79130,38 @@ function secretBytes(name, envVar, text) {
     if (text.startsWith(BASE64_PREFIX)) {
         const b64 = text.slice(BASE64_PREFIX.length).replace(/\s+/g, '');
         if (b64 === '' || !BASE64.test(b64)) {
-            throw new DeployInputError(`secrets: ${name} (${envVar}) starts with ${BASE64_PREFIX} but the rest is not valid base64 (A-Z a-z 0-9 + /, padded with =)`);
+            throw new DeployInputError(`deploy-secrets: ${name} (${envVar}) starts with ${BASE64_PREFIX} but the rest is not valid base64 (A-Z a-z 0-9 + /, padded with =)`);
         }
         return Buffer.from(b64, 'base64');
     }
     if (text.includes('\ufffd')) {
-        throw new DeployInputError(`secrets: ${name} (${envVar}) is not valid UTF-8 text (it holds bytes the environment replaced with U+FFFD); ` +
+        throw new DeployInputError(`deploy-secrets: ${name} (${envVar}) is not valid UTF-8 text (it holds bytes the environment replaced with U+FFFD); ` +
             `give a binary value as ${BASE64_PREFIX}<base64 of the bytes>, e.g. \`${BASE64_PREFIX}$(base64 -w0 file)\``);
     }
     return Buffer.from(text, 'utf8');
+}
+
+;// CONCATENATED MODULE: ./src/util/duration.ts
+/**
+ * Durations as users write them in workflows and compose files: `90`, `90s`, `10m`, `1h`, `1h30m`, `1m30s`.
+ * A bare number is seconds (what the inputs always took). Compose's own format (Go's time.ParseDuration) also
+ * allows `ms` and fractions; a timeout of the action counts in whole seconds, so those are refused with a reason.
+ */
+const UNIT_SECONDS = { h: 3600, m: 60, s: 1 };
+function parseDurationSeconds(text) {
+    const t = text.trim();
+    if (/^\d+$/.test(t))
+        return { seconds: Number(t) };
+    // Units in falling order, each at most once: `1h30m`, not `30m1h` or `1m1m`.
+    const m = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(t);
+    if (!m || t === '') {
+        if (/^\d*\.\d+/.test(t) || /ms$/.test(t))
+            return { problem: 'give whole seconds, minutes or hours' };
+        return { problem: 'write seconds (`90`), or a duration such as `30s`, `10m`, `1h`, `1h30m`' };
+    }
+    const [, h, min, s] = m;
+    const seconds = Number(h ?? 0) * UNIT_SECONDS.h + Number(min ?? 0) * UNIT_SECONDS.m + Number(s ?? 0) * UNIT_SECONDS.s;
+    return { seconds };
 }
 
 ;// CONCATENATED MODULE: ./src/deploy/inputs.ts
@@ -78341,6 +79169,7 @@ function secretBytes(name, envVar, text) {
  * The deploy inputs, parsed from a `getInput` function and the step's environment. Pure: no @actions/core here,
  * so the parser is unit-tested as it is. Every error names the input it is about.
  */
+
 
 
 
@@ -78361,7 +79190,7 @@ function parseJumpHost(text, defaultUser, defaultPort) {
     return { user, ...parseHostAddress(raw.slice(at + 1), defaultPort, 'ssh-jump-host') };
 }
 /** A secret name becomes a file name on the host: no separators, no traversal, no hidden names. */
-function checkSecretName(name, input = 'secrets') {
+function checkSecretName(name, input = 'deploy-secrets') {
     if (!SECRET_NAME.test(name) || name.includes('..')) {
         throw new DeployInputError(`${input}: "${name}" is not a valid secret name (letters, digits, '_', '-', '.'; no '/', no '..')`);
     }
@@ -78371,24 +79200,42 @@ function parseSecrets(text, env) {
     for (const line of inputLines(text)) {
         const eq = line.indexOf('=');
         if (eq <= 0) {
-            throw new DeployInputError(`secrets: "${line}" is not \`compose_secret_name=ENV_VAR_NAME\``);
+            throw new DeployInputError(`deploy-secrets: "${line}" is not \`compose_secret_name=ENV_VAR_NAME\``);
         }
         const name = line.slice(0, eq).trim();
         const envVar = line.slice(eq + 1).trim();
         checkSecretName(name);
         if (!ENV_NAME.test(envVar)) {
-            throw new DeployInputError(`secrets: "${envVar}" (for ${name}) is not an environment variable name; the value itself never goes in this input, ` +
+            throw new DeployInputError(`deploy-secrets: "${envVar}" (for ${name}) is not an environment variable name; the value itself never goes in this input, ` +
                 'put it in the step env (e.g. `env: DB_PASSWORD: ${{ secrets.DB_PASSWORD }}`)');
         }
         if (out.some((s) => s.name === name))
-            throw new DeployInputError(`secrets: ${name} is listed twice`);
+            throw new DeployInputError(`deploy-secrets: ${name} is listed twice`);
         const value = env[envVar];
         if (value === undefined || value === '') {
-            throw new DeployInputError(`secrets: ${name} reads the environment variable ${envVar}, which is unset or empty in this step`);
+            throw new DeployInputError(`deploy-secrets: ${name} reads the environment variable ${envVar}, which is unset or empty in this step`);
         }
         out.push({ name, envVar, value: secretBytes(name, envVar, value), given: value });
     }
     return out;
+}
+/**
+ * `secrets` was this input's name until it was renamed `deploy-secrets` (so `secrets` means build secrets, as in
+ * docker/build-push-action). A workflow not yet changed still passes `compose_secret_name=ENV_VAR_NAME` lines there;
+ * a build secret is `id=value`, and a value that names a variable set in this step, or is a SHOUTING_CASE name, is
+ * far likelier the old mapping than a real secret. Only asked when `deploy-secrets` is empty.
+ */
+function looksLikeOldSecretsInput(text, env) {
+    const lines = inputLines(text);
+    if (lines.length === 0)
+        return false;
+    return lines.every((line) => {
+        const eq = line.indexOf('=');
+        if (eq <= 0 || !SECRET_NAME.test(line.slice(0, eq).trim()))
+            return false;
+        const value = line.slice(eq + 1).trim();
+        return ENV_NAME.test(value) && (env[value] !== undefined || /^[A-Z][A-Z0-9_]*$/.test(value));
+    });
 }
 function parseBoolean(text, input, fallback) {
     const t = text.trim();
@@ -78402,22 +79249,45 @@ function parseBoolean(text, input, fallback) {
 }
 /** 24 h: far more than any wait needs, and far below Node's 32-bit timer limit (2^31 - 1 ms, about 24.8 days). */
 const MAX_TIMEOUT_SECONDS = 86_400;
-function parsePositiveInt(text, input, fallback, unit = '') {
-    // Seconds may be written with a trailing `s` (`120s`), as in compose files.
-    const t = unit === 's' ? text.trim().replace(/s$/, '') : text.trim();
+function parsePositiveInt(text, input, fallback) {
+    const t = text.trim();
     if (t === '')
         return fallback;
     if (!/^\d+$/.test(t) || Number(t) < 1)
         throw new DeployInputError(`${input}: "${text.trim()}" is not a positive whole number`);
     return Number(t);
 }
-/** A timeout in seconds, bounded: a larger one would overflow the timer and fire at once. */
+/** A timeout: seconds or a duration (`30s`, `10m`, `1h`), bounded: a larger one would overflow the timer and fire at once. */
 function parseTimeout(text, input, fallback) {
-    const n = parsePositiveInt(text, input, fallback, 's');
-    if (n > MAX_TIMEOUT_SECONDS) {
+    if (text.trim() === '')
+        return fallback;
+    const d = parseDurationSeconds(text);
+    if ('problem' in d)
+        throw new DeployInputError(`${input}: "${text.trim()}" is not a timeout: ${d.problem}`);
+    if (d.seconds < 1)
+        throw new DeployInputError(`${input}: "${text.trim()}" must be at least one second`);
+    if (d.seconds > MAX_TIMEOUT_SECONDS) {
         throw new DeployInputError(`${input}: "${text.trim()}" is more than the maximum of ${MAX_TIMEOUT_SECONDS} seconds (24 h)`);
     }
-    return n;
+    return d.seconds;
+}
+/** The `url` input goes to `environment.url`, which GitHub shows as a link: only an absolute http(s) URL is one. */
+function parseUrl(text) {
+    const t = text.trim();
+    if (t === '')
+        return undefined;
+    let u;
+    try {
+        u = new URL(t);
+    }
+    catch {
+        throw new DeployInputError(`url: "${t}" is not an absolute URL (e.g. https://app.example.com)`);
+    }
+    if (u.protocol !== 'https:' && u.protocol !== 'http:')
+        throw new DeployInputError(`url: "${t}" must start with https:// or http://`);
+    if (u.username || u.password)
+        throw new DeployInputError('url: must not carry a user name or password');
+    return t;
 }
 function checkDeployPath(path) {
     const p = path.replace(/\/+$/, '') || '/';
@@ -78436,12 +79306,23 @@ function checkDeployPath(path) {
         throw new DeployInputError('deploy-path: backslashes are not allowed');
     return p;
 }
+function runUrl(env) {
+    const { GITHUB_SERVER_URL: server, GITHUB_REPOSITORY: repo, GITHUB_RUN_ID: run } = env;
+    return server && repo && run ? `${server.replace(/\/+$/, '')}/${repo}/actions/runs/${run}` : undefined;
+}
 function defaultDeployPath(env) {
     const repo = env.GITHUB_REPOSITORY ?? '';
     const name = repo.split('/')[1];
     if (!name)
         throw new DeployInputError('deploy-path: not set, and GITHUB_REPOSITORY is not `owner/name` to derive /srv/<name> from');
     return `/srv/${name}`;
+}
+function deploySecretsText(getInput, env) {
+    const text = getInput('deploy-secrets') ?? '';
+    if (inputLines(text).length === 0 && looksLikeOldSecretsInput(getInput('secrets') ?? '', env)) {
+        throw new DeployInputError('secrets: this input was renamed `deploy-secrets` (the `compose_secret_name=ENV_VAR_NAME` lines); `secrets` now takes build secrets (`id=value`, as docker/build-push-action). Rename the input in the workflow.');
+    }
+    return text;
 }
 function parseDeployInputs(getInput, env) {
     const get = (name) => (getInput(name) ?? '').trim();
@@ -78488,6 +79369,10 @@ function parseDeployInputs(getInput, env) {
     if (!['auto', 'chown', 'engine'].includes(secretOwner)) {
         throw new DeployInputError(`secret-owner: "${secretOwner}" must be \`auto\`, \`chown\` or \`engine\``);
     }
+    const rollout = (get('rollout') || 'auto');
+    if (!['auto', 'start-first', 'stop-first'].includes(rollout)) {
+        throw new DeployInputError(`rollout: "${rollout}" must be \`auto\`, \`start-first\` or \`stop-first\``);
+    }
     const deployTarget = (get('deploy-target') || 'compose');
     if (deployTarget !== 'compose' && deployTarget !== 'swarm') {
         throw new DeployInputError(`deploy-target: "${deployTarget}" must be \`compose\` or \`swarm\``);
@@ -78496,6 +79381,7 @@ function parseDeployInputs(getInput, env) {
         throw new DeployInputError('ssh-host: with deploy-target swarm give one manager node; Swarm places the tasks on the other nodes itself');
     }
     const envFile = getInput('env-file') ?? '';
+    const url = parseUrl(get('url'));
     const jumpHost = parseJumpHost(getInput('ssh-jump-host') ?? '', user, port);
     return {
         deployTarget,
@@ -78506,7 +79392,7 @@ function parseDeployInputs(getInput, env) {
         knownHosts,
         ...(jumpHost ? { jumpHost } : {}),
         deployPath: checkDeployPath(get('deploy-path') || defaultDeployPath(env)),
-        secrets: parseSecrets(getInput('secrets') ?? '', env),
+        secrets: parseSecrets(deploySecretsText(getInput, env), env),
         imageDelivery,
         ...(registry ? { registry } : {}),
         ...(envFile.trim() !== '' ? { envFile: envFile.endsWith('\n') ? envFile : `${envFile}\n` } : {}),
@@ -78514,10 +79400,168 @@ function parseDeployInputs(getInput, env) {
         allowNonTag: parseBoolean(get('allow-non-tag'), 'allow-non-tag', false),
         ...(projectName ? { projectName } : {}),
         secretOwner,
+        rollout,
         keepReleases: parsePositiveInt(get('keep-releases'), 'keep-releases', 5),
         connectTimeoutSeconds: parseTimeout(get('ssh-connect-timeout'), 'ssh-connect-timeout', 30),
         commandTimeoutSeconds: parseTimeout(get('ssh-command-timeout'), 'ssh-command-timeout', 600),
+        ...(url ? { url } : {}),
+        lockTimeoutSeconds: parseTimeout(get('lock-timeout'), 'lock-timeout', 600),
+        ...(runUrl(env) ? { runUrl: runUrl(env) } : {}),
     };
+}
+
+;// CONCATENATED MODULE: ./src/deploy/rollout-plan.ts
+/** The `rollout` input applied to the prod services: who starts first, who stops first and why. */
+
+function planRollout(mode, services) {
+    const all = services ?? [];
+    if (mode === 'stop-first') {
+        return { mode, startFirst: [], stopFirst: all.map((s) => ({ service: s.name, reason: 'rollout is stop-first' })) };
+    }
+    const blocked = all.filter((s) => s.rolloutBlocker !== undefined);
+    if (mode === 'start-first' && blocked.length) {
+        const b = blocked[0];
+        throw new DeployInputError(`rollout: start-first, but service "${b.name}" cannot start beside its old container: ${b.rolloutBlocker}` +
+            `${blocked.length > 1 ? ` (and ${blocked.length - 1} more)` : ''}; use \`auto\` to stop such services first`);
+    }
+    return {
+        mode,
+        startFirst: all.filter((s) => s.rolloutBlocker === undefined).map((s) => s.name),
+        stopFirst: blocked.map((s) => ({ service: s.name, reason: s.rolloutBlocker })),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/deploy/remote/script.ts
+/**
+ * A remote script: its text (built with `sh`, so every value is quoted), a stable name (what a scripted test shell
+ * answers to), a label for errors, and the one exit-code table its file defines (named codes the TypeScript side maps
+ * to messages).
+ */
+
+function remoteScript(name, label, exits, body) {
+    return { name, label, exits, text: body.toString() };
+}
+/** The name of an exit code in the script's table, if it has one. */
+function exitName(script, code) {
+    if (code === null || code === undefined)
+        return undefined;
+    return Object.entries(script.exits).find(([, c]) => c === code)?.[0];
+}
+/** A temp-name suffix no other run picks (a collision would let two runs write one temp file). */
+function tempSuffix() {
+    return (0,external_node_crypto_.randomBytes)(8).toString('hex');
+}
+/** The frame a payload travels in on stdin: a decimal length line, then the bytes. A cut connection is detectable. */
+function script_frame(content) {
+    return Buffer.concat([Buffer.from(`${content.length}\n`), content]);
+}
+/**
+ * What a script reports on stdout: NUL-terminated `key=value` records written with `printf '%s'` (never `echo`,
+ * which interprets backslashes in dash). A key may repeat.
+ */
+function parseRecords(stdout) {
+    const out = new Map();
+    for (const rec of stdout.split('\0')) {
+        const eq = rec.indexOf('=');
+        if (eq <= 0)
+            continue;
+        const key = rec.slice(0, eq).replace(/^\n+/, '');
+        const list = out.get(key) ?? [];
+        list.push(rec.slice(eq + 1));
+        out.set(key, list);
+    }
+    return out;
+}
+/** Join path segments (already validated: no `..`, no leading `/` except the first). */
+function remoteJoin(...parts) {
+    return parts
+        .filter((p) => p !== '')
+        .join('/')
+        .replace(/\/{2,}/g, '/');
+}
+
+;// CONCATENATED MODULE: ./src/deploy/release/secret-store.ts
+/**
+ * Where a compose host keeps secret files, and how a release names them: outside the releases, in
+ * `deploy-path/.deploy-action-secrets/`, each file named for a keyed hash of its value and owner. The pinning
+ * override points each compose secret's `file:` there and labels every service that uses it with the same hash, so
+ * Compose's config hash (which leaves a secret's file out) changes exactly when the value does: an unchanged secret
+ * keeps its path and its containers, a rotated one recreates only its services. The key is random, made once per
+ * deploy-path on the host (0600): the hashes, which anyone with docker access sees in labels, cannot test guesses.
+ */
+
+
+
+const SECRET_STORE = '.deploy-action-secrets';
+const SECRET_LABEL_PREFIX = 'deploy-action.secret.';
+/** 128 bits of the HMAC: enough to tell values apart, short enough for a file name and a label. */
+const HASH_HEX = 32;
+const STORED_SECRET_NAME = /^[A-Za-z0-9_.-]{1,200}\.[0-9a-f]{32}$/;
+/** The host's key as the store script prints it (64 hex characters); anything else is refused, never used. */
+function parseStoreKey(text) {
+    if (!text || !/^[0-9a-f]{64}$/.test(text)) {
+        throw new Error(`${SECRET_STORE}/key on the host is not 64 hex characters; remove it so the next deploy makes a new one ` +
+            '(every service using a secret is then recreated once)');
+    }
+    return Buffer.from(text, 'hex');
+}
+/** HMAC-SHA256 of the owner and the value: a new owner is a new file too (the old one is owned wrongly). */
+function secretHash(key, owner, value) {
+    return (0,external_node_crypto_.createHmac)('sha256', key).update(`${owner.uid}:${owner.gid}\0`).update(value).digest('hex').slice(0, HASH_HEX);
+}
+function placeSecrets(secrets, storeAbs, key, owner) {
+    return secrets.map((s) => {
+        const hash = secretHash(key, owner, s.value);
+        const fileName = `${s.name}.${hash}`;
+        return {
+            name: s.name,
+            services: s.services,
+            value: s.value,
+            hash,
+            fileName,
+            absPath: remoteJoin(storeAbs, fileName),
+        };
+    });
+}
+/** The override deploy-action adds last to the `-f` list: pinned images, and (per host) the secrets' files and labels. */
+function renderOverride(pinned, placed = []) {
+    const services = {};
+    for (const [svc, image] of Object.entries(pinned))
+        services[svc] = { image };
+    for (const p of placed) {
+        for (const svc of p.services) {
+            const entry = services[svc] ?? {};
+            entry.labels = { ...entry.labels, [`${SECRET_LABEL_PREFIX}${p.name}`]: p.hash };
+            services[svc] = entry;
+        }
+    }
+    const doc = { services };
+    if (placed.length)
+        doc['secrets'] = Object.fromEntries(placed.map((p) => [p.name, { file: p.absPath }]));
+    return ('# Written by deploy-action: the services built from the Dockerfile run the delivered image; each secret is a\n' +
+        '# file in the host secret store, and the services using it carry its keyed hash (a new value recreates them).\n' +
+        (0,dist/* stringify */.As)(doc));
+}
+/**
+ * What makes two releases the same: the files as uploaded, the image id, the owner and the secrets' keyed hashes.
+ * Keyed too, so the manifest (which anyone reading the release may see) cannot test guesses of the env file.
+ */
+function releaseDigest(key, r) {
+    const h = (0,external_node_crypto_.createHmac)('sha256', key);
+    const field = (s) => h.update(`${Buffer.byteLength(s)}:${s}\n`);
+    field('deploy-action release v1');
+    field(r.version);
+    field(r.project);
+    for (const f of r.composeFiles)
+        field(`-f ${f}`);
+    for (const f of [...r.files].sort((a, b) => a.relativePath.localeCompare(b.relativePath))) {
+        field(`${f.relativePath} ${f.mode} ${(0,external_node_crypto_.createHash)('sha256').update(f.content).digest('hex')}`);
+    }
+    field(r.imageId);
+    field(`${r.owner.uid}:${r.owner.gid}`);
+    for (const p of [...r.placed].sort((a, b) => a.name.localeCompare(b.name)))
+        field(`${p.name} ${p.fileName}`);
+    return h.digest('hex');
 }
 
 ;// CONCATENATED MODULE: ./src/deploy/stack-file.ts
@@ -78950,6 +79994,7 @@ function imageTags(repository, info) {
 
 
 
+
 const STACK_FILE = 'docker-stack.deploy-action.yml';
 /** Docker limits secret names to 64 characters. */
 const MAX_SECRET_NAME = 64;
@@ -79024,26 +80069,29 @@ function buildDeployPlan(inputs, source) {
     if (source.buildServices.length === 0) {
         warnings.push('no compose service has `build:`; no service is pinned to the delivered image');
     }
-    const override = {
-        services: Object.fromEntries(source.buildServices.map((s) => [s, { image: targetRefs[0] }])),
-    };
-    const overrideText = '# Written by deploy-action: the services built from the Dockerfile run the delivered image.\n' +
-        (0,dist/* stringify */.As)(override);
+    const pinnedImages = Object.fromEntries(source.buildServices.map((s) => [s, targetRefs[0]]));
+    const overrideText = renderOverride(pinnedImages);
     // Secrets: every name given must be a compose secret, and every compose file secret must get a value.
     const byName = new Map(source.secretFiles.map((s) => [s.name, s.file]));
+    const usedBy = new Map(source.secretFiles.map((s) => [s.name, [...s.services]]));
     const secrets = [];
     for (const s of inputs.secrets) {
         checkSecretName(s.name);
         const file = byName.get(s.name);
         if (file === undefined) {
             const known = [...byName.keys()];
-            throw new DeployInputError(`secrets: ${s.name} is not a secret of the prod compose files (${known.length ? `they declare ${known.join(', ')}` : 'they declare none'})`);
+            throw new DeployInputError(`deploy-secrets: ${s.name} is not a secret of the prod compose files (${known.length ? `they declare ${known.join(', ')}` : 'they declare none'})`);
         }
-        secrets.push({ name: s.name, relativePath: checkRelativePath(file, `secret ${s.name} file`), value: s.value });
+        secrets.push({
+            name: s.name,
+            relativePath: checkRelativePath(file, `secret ${s.name} file`),
+            value: s.value,
+            services: usedBy.get(s.name) ?? [],
+        });
     }
     for (const name of byName.keys()) {
         if (!inputs.secrets.some((s) => s.name === name)) {
-            throw new DeployInputError(`secrets: the compose secret ${name} has no value; add a line \`${name}=ENV_VAR_NAME\``);
+            throw new DeployInputError(`deploy-secrets: the compose secret ${name} has no value; add a line \`${name}=ENV_VAR_NAME\``);
         }
     }
     const envFiles = [...new Set(source.envFiles.map((p) => checkRelativePath(p, 'env_file')))];
@@ -79080,7 +80128,7 @@ function buildDeployPlan(inputs, source) {
         for (const s of secrets) {
             const name = `${projectName}_${s.name}_${secretVersion(s.value, inputs.privateKey)}`;
             if (name.length > MAX_SECRET_NAME) {
-                throw new DeployInputError(`secrets: the Docker secret name ${name} is longer than ${MAX_SECRET_NAME} characters; shorten project-name or the secret name`);
+                throw new DeployInputError(`deploy-secrets: the Docker secret name ${name} is longer than ${MAX_SECRET_NAME} characters; shorten project-name or the secret name`);
             }
             secretNames[s.name] = name;
         }
@@ -79129,16 +80177,22 @@ function buildDeployPlan(inputs, source) {
         },
         files,
         composeFiles: [...composeFiles.map((f) => f.path), overridePath],
+        override: { relativePath: overridePath, pinned: pinnedImages },
         secrets,
         runtimeUser: { uid, gid },
         secretOwner: inputs.secretOwner,
+        // Swarm replaces tasks by its own `update_config`; `rollout` is the compose target's.
+        rollout: planRollout(inputs.deployTarget === 'compose' ? inputs.rollout : 'stop-first', source.services),
         healthTimeoutSeconds: inputs.healthTimeoutSeconds,
         keepReleases: inputs.keepReleases,
         connectTimeoutMs: inputs.connectTimeoutSeconds * 1000,
         commandTimeoutMs: inputs.commandTimeoutSeconds * 1000,
+        lockTimeoutSeconds: inputs.lockTimeoutSeconds,
+        runUrl: inputs.runUrl ?? '',
         secretEnvVars: inputs.secrets.map((s) => s.envVar),
         ...(swarm ? { swarm } : {}),
         warnings,
+        ...(inputs.url ? { url: inputs.url } : {}),
     };
 }
 /**
@@ -79162,55 +80216,6 @@ function valuesToMask(inputs) {
                 out.add(line.trim());
     }
     return [...out];
-}
-
-;// CONCATENATED MODULE: ./src/deploy/remote/script.ts
-/**
- * A remote script: its text (built with `sh`, so every value is quoted), a stable name (what a scripted test shell
- * answers to), a label for errors, and the one exit-code table its file defines (named codes the TypeScript side maps
- * to messages).
- */
-
-function remoteScript(name, label, exits, body) {
-    return { name, label, exits, text: body.toString() };
-}
-/** The name of an exit code in the script's table, if it has one. */
-function exitName(script, code) {
-    if (code === null || code === undefined)
-        return undefined;
-    return Object.entries(script.exits).find(([, c]) => c === code)?.[0];
-}
-/** A temp-name suffix no other run picks (a collision would let two runs write one temp file). */
-function tempSuffix() {
-    return (0,external_node_crypto_.randomBytes)(8).toString('hex');
-}
-/** The frame a payload travels in on stdin: a decimal length line, then the bytes. A cut connection is detectable. */
-function script_frame(content) {
-    return Buffer.concat([Buffer.from(`${content.length}\n`), content]);
-}
-/**
- * What a script reports on stdout: NUL-terminated `key=value` records written with `printf '%s'` (never `echo`,
- * which interprets backslashes in dash). A key may repeat.
- */
-function parseRecords(stdout) {
-    const out = new Map();
-    for (const rec of stdout.split('\0')) {
-        const eq = rec.indexOf('=');
-        if (eq <= 0)
-            continue;
-        const key = rec.slice(0, eq).replace(/^\n+/, '');
-        const list = out.get(key) ?? [];
-        list.push(rec.slice(eq + 1));
-        out.set(key, list);
-    }
-    return out;
-}
-/** Join path segments (already validated: no `..`, no leading `/` except the first). */
-function remoteJoin(...parts) {
-    return parts
-        .filter((p) => p !== '')
-        .join('/')
-        .replace(/\/{2,}/g, '/');
 }
 
 ;// CONCATENATED MODULE: ./src/deploy/remote/sh.ts
@@ -79281,7 +80286,10 @@ function bindMount(source, target, readonly = false) {
 }
 
 ;// CONCATENATED MODULE: ./src/deploy/remote/scripts/image.ts
-/** The release image on a host: is it there, tag it, pull it (throwaway login), load it from stdin. */
+/**
+ * The release image on a host: is it there, which layer chains does it hold, tag it, pull it (throwaway login), load
+ * it from stdin.
+ */
 
 
 const IMAGE_EXIT = { absent: 1 };
@@ -79291,95 +80299,37 @@ function imageProbeScript(id) {
 function tagImageScript(id, refs) {
     return remoteScript('image-tag', 'docker tag', IMAGE_EXIT, sh_lines(raw('set -eu'), ...refs.map((r) => sh `docker tag ${id} ${r}`)));
 }
-/** A throwaway DOCKER_CONFIG: the credentials (password on stdin) do not outlive the pull on the host. */
-function registryPullScript(server, username, refs) {
+/** The pull's own failures: the throwaway login refused, or the pull itself. */
+const PULL_EXIT = { login: 3, pull: 4 };
+/**
+ * A throwaway DOCKER_CONFIG: the credentials (password on stdin) do not outlive the pull on the host. With the
+ * digest the push reported, the pull is by digest (`repo@sha256:…`), so a tag moved meanwhile cannot change what
+ * runs; the release tags then point at it.
+ */
+function registryPullScript(server, username, refs, digest) {
     const [first, ...rest] = refs;
-    return remoteScript('image-pull', 'docker pull', IMAGE_EXIT, sh_lines(raw('set -eu'), raw('d=$(mktemp -d)'), raw(`trap 'rm -rf -- "$d"' EXIT`), username !== undefined &&
-        sh `DOCKER_CONFIG="$d" docker login --username ${username} --password-stdin -- ${server} >/dev/null`, sh `DOCKER_CONFIG="$d" docker pull -- ${first} >/dev/null`, ...rest.map((r) => sh `docker tag ${first} ${r}`)));
+    const source = digest ? `${first.slice(0, first.lastIndexOf(':'))}@${digest}` : first;
+    // `docker login` takes the registry host; a server input may carry a namespace path (ghcr.io/org).
+    const host = server.split('/')[0];
+    return remoteScript('image-pull', 'docker pull', PULL_EXIT, sh_lines(raw('set -eu'), raw('d=$(mktemp -d)'), raw(`trap 'rm -rf -- "$d"' EXIT`), username !== undefined &&
+        sh `DOCKER_CONFIG="$d" docker login --username ${username} --password-stdin -- ${host} >/dev/null || exit ${PULL_EXIT.login}`, sh `DOCKER_CONFIG="$d" docker pull -- ${source} >/dev/null || exit ${PULL_EXIT.pull}`, ...(digest ? refs : rest).map((r) => sh `docker tag ${source} ${r}`)));
 }
+/**
+ * The engine's store (`driver=` the `docker info` DriverStatus as JSON: the containerd image store says
+ * `io.containerd.snapshotter.v1`) and one `chain=` record per image (its `RootFS.Layers`, base first, comma-joined):
+ * `docker load` skips a layer whose whole chain below it the engine holds, and every image's layers are such chains.
+ * NUL-framed records (a diff ID holds no comma, newline or NUL).
+ */
+function imageLayersScript() {
+    return remoteScript('image-layers', 'docker image inspect (layers held)', IMAGE_EXIT, sh_lines(raw('set -u'), raw(String.raw `printf 'driver=%s\0' "$(docker info --format '{{json .DriverStatus}}' 2>/dev/null)"`), raw(String.raw `docker image ls -aq --no-trunc | sort -u | xargs -r docker image inspect --format 'chain={{join .RootFS.Layers ","}}' | tr '\n' '\0'`)));
+}
+/**
+ * `docker load` from stdin, through `dd` so the host counts what it read itself (`received=` bytes, from dd's
+ * summary in the C locale): the figure the summary reports is measured where the bytes arrive. The pipeline's
+ * status is the load's.
+ */
 function imageLoadScript() {
-    return remoteScript('image-load', 'docker load (image streamed over SSH)', IMAGE_EXIT, raw('docker load'));
-}
-
-;// CONCATENATED MODULE: ./src/deploy/deliver-image.ts
-/**
- * Puts the release image on a host. `ssh`: `docker save`, gzip, the SSH channel, the remote `docker load` (which
- * reads gzip): nothing touches a disk in between. `registry`: pushed once from the runner, pulled by each host with a
- * throwaway login whose password goes through stdin. A host that already holds the image ID only gets the tags.
- */
-
-
-/** Tag the checked image with the release tags on the runner; push them for registry delivery. */
-async function prepareLocalImage(plan, docker) {
-    const id = (await docker.run(['image', 'inspect', '--format', '{{.Id}}', plan.image.localRef])).trim();
-    for (const ref of plan.image.targetRefs)
-        await docker.run(['tag', id, ref]);
-    if (plan.image.delivery !== 'registry')
-        return { id };
-    for (const ref of plan.image.targetRefs)
-        await docker.run(['push', ref]);
-    const digests = JSON.parse(await docker.run(['image', 'inspect', '--format', '{{json .RepoDigests}}', id]));
-    const repo = plan.image.targetRefs[0].slice(0, plan.image.targetRefs[0].lastIndexOf(':'));
-    const digest = digests?.find((d) => d.startsWith(`${repo}@`))?.split('@')[1];
-    return { id, ...(digest ? { digest } : {}) };
-}
-async function deliverImage(plan, local, shell, docker) {
-    const probe = await shell.run(imageProbeScript(local.id), { okCodes: [1], timeoutMs: 60_000 });
-    if (probe.code === 0 && probe.stdout.trim() === local.id) {
-        await shell.run(tagImageScript(local.id, plan.image.targetRefs), { timeoutMs: 60_000 });
-        return 'already-present';
-    }
-    if (plan.image.delivery === 'registry') {
-        const reg = plan.image.registry;
-        const password = reg.password;
-        await shell.run(registryPullScript(reg.server, reg.username || undefined, plan.image.targetRefs), {
-            ...(password && reg.username ? { stdin: Buffer.from(password) } : {}),
-            timeoutMs: plan.commandTimeoutMs,
-        });
-        return 'pulled';
-    }
-    const save = docker.save(plan.image.targetRefs);
-    const gzip = (0,external_node_zlib_.createGzip)({ level: 1 });
-    save.stdout.on('error', (e) => gzip.destroy(e));
-    gzip.on('error', () => undefined); // reported through the load's own failure
-    save.stdout.pipe(gzip);
-    try {
-        await Promise.all([
-            shell.run(imageLoadScript(), {
-                stdin: gzip,
-                timeoutMs: plan.commandTimeoutMs,
-            }),
-            save.done,
-        ]);
-    }
-    catch (e) {
-        await stopSave(save, gzip);
-        throw e;
-    }
-    return 'loaded';
-}
-/** After SIGTERM, SIGKILL follows this much later (src/process); the wait for the exit is bounded by a bit more. */
-const SAVE_EXIT_WAIT_MS = 8_000;
-/**
- * Ends a `docker save` whose load failed: the pipes destroyed (a writer blocked on a full pipe never reads a
- * signal's meaning), the process killed for real (SIGTERM, then SIGKILL), and its exit waited for, bounded, so
- * neither the child nor its pipes keep the step alive.
- */
-async function stopSave(save, gzip) {
-    save.stdout.unpipe(gzip);
-    // With an error, so a load still reading it fails now instead of waiting for its command timeout.
-    gzip.destroy(new Error('the image stream was stopped'));
-    save.stdout.destroy();
-    save.child.kill();
-    let timer;
-    await Promise.race([
-        save.done.catch(() => undefined),
-        new Promise((resolve) => {
-            timer = setTimeout(resolve, SAVE_EXIT_WAIT_MS);
-            timer.unref();
-        }),
-    ]);
-    clearTimeout(timer);
+    return remoteScript('image-load', 'docker load (image streamed over SSH)', IMAGE_EXIT, sh_lines(raw('set -eu'), raw('n=$(mktemp)'), raw(`trap 'rm -f -- "$n"' EXIT`), raw('LC_ALL=C dd bs=65536 2>"$n" | docker load >/dev/null'), raw(String.raw `printf 'received=%s\0' "$(sed -n 's/^\([0-9][0-9]*\) bytes.*/\1/p' "$n")"`)));
 }
 
 ;// CONCATENATED MODULE: ./src/util/host-text.ts
@@ -79433,12 +80383,626 @@ function commandFailed(label, where, code, signal, stdout, stderr) {
     return new SshError(`${label} on ${where} failed (${why})${detail ? `:\n${detail}` : ''}`, 'command', code, stderr);
 }
 
+;// CONCATENATED MODULE: ./src/deploy/deliver-registry.ts
+
+
+
+/** Pushes every release tag; returns the registry's manifest digest of the pushed image, when the engine knows it. */
+async function pushToRegistry(plan, docker, id) {
+    const server = plan.image.registry.server;
+    for (const ref of plan.image.targetRefs) {
+        try {
+            await docker.run(['push', ref]);
+        }
+        catch (e) {
+            const why = e.message;
+            const auth = /unauthorized|authentication required|no basic auth|denied|401/i.test(why);
+            throw new Error(auth
+                ? `${why}\nThe runner is not logged in to ${server}: log it in before this step (docker/login-action with ` +
+                    `registry: ${server.split('/')[0]}); registry-username and registry-password are only for the hosts' pull.`
+                : why);
+        }
+    }
+    const digests = JSON.parse(await docker.run(['image', 'inspect', '--format', '{{json .RepoDigests}}', id]));
+    const first = plan.image.targetRefs[0];
+    const repo = first.slice(0, first.lastIndexOf(':'));
+    return digests?.find((d) => d.startsWith(`${repo}@`))?.split('@')[1];
+}
+/** The host pulls (by digest when known) and tags; a refused login or pull says which, with the host's words. */
+async function pullFromRegistry(plan, shell, digest) {
+    const reg = plan.image.registry;
+    const login = reg.username && reg.password ? { username: reg.username, password: reg.password } : undefined;
+    const script = registryPullScript(reg.server, login?.username, plan.image.targetRefs, digest);
+    try {
+        await shell.run(script, {
+            ...(login ? { stdin: Buffer.from(login.password) } : {}),
+            timeoutMs: plan.commandTimeoutMs,
+        });
+    }
+    catch (e) {
+        if (!(e instanceof SshError) || e.kind !== 'command')
+            throw e;
+        const step = exitName(script, e.exitCode);
+        const what = step === 'login'
+            ? `docker login to ${reg.server.split('/')[0]} as ${login.username} was refused on the host (check registry-username and registry-password)`
+            : step === 'pull'
+                ? `the host could not pull ${digest ? `${plan.image.targetRefs[0]} (${digest})` : plan.image.targetRefs[0]} from ${reg.server}`
+                : undefined;
+        if (what === undefined)
+            throw e;
+        throw new SshError(`${what}: ${e.message}`, e.kind, e.exitCode, e.stderr);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/deploy/layer-diff/host-layers.ts
+/**
+ * Which layers of the release image a host can do without. `docker load` (dockerd 20.10, tarexport/load.go) looks
+ * each layer up by chain ID and opens the blob only when the engine lacks that chain; an image on the host holds
+ * every chain of its own layer list, so the longest prefix of our diff IDs that some host image starts with is what
+ * the host holds. The containerd image store loads differently (content by compressed digest): a partial stream is
+ * not proven there, so it gets the whole image.
+ */
+
+
+/** How many leading layers of `ours` the chain `theirs` shares. */
+function sharedPrefix(ours, theirs) {
+    let n = 0;
+    while (n < ours.length && n < theirs.length && ours[n] === theirs[n])
+        n += 1;
+    return n;
+}
+/** The decision from what the host reported (the `image-layers` script's records). */
+function decideFromRecords(diffIds, stdout) {
+    const records = parseRecords(stdout);
+    const driver = records.get('driver')?.[0] ?? '';
+    if (driver.includes('io.containerd.snapshotter')) {
+        return {
+            kind: 'full',
+            reason: "the host's engine uses the containerd image store, where loading a stream without the layers it holds is not proven",
+        };
+    }
+    let held = 0;
+    for (const chain of records.get('chain') ?? []) {
+        held = Math.max(held, sharedPrefix(diffIds, chain.trim().split(',').filter(Boolean)));
+    }
+    if (held === 0)
+        return { kind: 'full', reason: 'the host holds none of its layers' };
+    const above = new Set(diffIds.slice(held));
+    const drop = new Set();
+    for (let i = 0; i < held; i += 1)
+        if (!above.has(diffIds[i]))
+            drop.add(i);
+    return { kind: 'diff', held, drop };
+}
+/** Asks the host; a query that fails on the host (not the connection) means the whole image, with the reason. */
+async function decideLayerDiff(shell, diffIds) {
+    if (!diffIds?.length)
+        return { kind: 'full', reason: "the image's layer list is unknown" };
+    try {
+        const r = await shell.run(imageLayersScript(), { timeoutMs: 60_000, maxOutput: 16 * 1024 * 1024 });
+        return decideFromRecords(diffIds, r.stdout);
+    }
+    catch (e) {
+        if (e.kind !== 'command')
+            throw e;
+        return { kind: 'full', reason: `listing the host's layers failed (${e.message.split('\n')[0]})` };
+    }
+}
+
+;// CONCATENATED MODULE: ./src/deploy/layer-diff/v1-id.ts
+/**
+ * Which layer a legacy `docker save` directory holds. dockerd (20.10, image/tarexport/save.go) names each layer
+ * directory by a v1 ID, `sha256` of the directory's own `json` with `id` dropped, `parent` as a digest and
+ * `layer_id` set to the layer's chain ID, keys sorted (image/v1 CreateID; below the top layer also without `os`). The directories come in name order, not
+ * layer order, and manifest.json (which maps them) comes last; but each directory's `json` comes before its
+ * `layer.tar`, so recomputing the ID for each candidate chain ID tells which layer the blob is, proven by the hash.
+ */
+
+const sha256 = (s) => (0,external_node_crypto_.createHash)('sha256').update(s).digest('hex');
+/** Chain IDs of an image's layers (image spec: chain(0) = diff(0), chain(n) = sha256(chain(n-1) + " " + diff(n))). */
+function chainIds(diffIds) {
+    const out = [];
+    for (const d of diffIds)
+        out.push(out.length === 0 ? d : `sha256:${sha256(`${out[out.length - 1]} ${d}`)}`);
+    return out;
+}
+/**
+ * The top-level members of a JSON object as raw text, in order: the ID hashes the bytes Go wrote, so values must
+ * not be re-encoded (Go escapes `<`, `>`, `&` where JSON.stringify does not). Undefined for text that is no object.
+ */
+function rawMembers(json) {
+    const out = [];
+    let i = json.indexOf('{');
+    if (i < 0 || json.slice(0, i).trim() !== '')
+        return undefined;
+    i += 1;
+    const skipSpace = () => {
+        while (i < json.length && /\s/.test(json[i]))
+            i += 1;
+    };
+    const stringEnd = (from) => {
+        for (let j = from + 1; j < json.length; j += 1) {
+            if (json[j] === '\\')
+                j += 1;
+            else if (json[j] === '"')
+                return j + 1;
+        }
+        return -1;
+    };
+    for (;;) {
+        skipSpace();
+        if (json[i] === '}')
+            return out;
+        if (json[i] !== '"')
+            return undefined;
+        const keyEnd = stringEnd(i);
+        if (keyEnd < 0)
+            return undefined;
+        const key = JSON.parse(json.slice(i, keyEnd));
+        i = keyEnd;
+        skipSpace();
+        if (json[i] !== ':')
+            return undefined;
+        i += 1;
+        skipSpace();
+        const start = i;
+        let depth = 0;
+        for (; i < json.length; i += 1) {
+            const c = json[i];
+            if (c === '"') {
+                const e = stringEnd(i);
+                if (e < 0)
+                    return undefined;
+                i = e - 1;
+            }
+            else if (c === '{' || c === '[')
+                depth += 1;
+            else if (c === '}' || c === ']') {
+                if (depth === 0)
+                    break;
+                depth -= 1;
+            }
+            else if (c === ',' && depth === 0)
+                break;
+        }
+        if (i >= json.length)
+            return undefined;
+        out.push([key, json.slice(start, i).trim()]);
+        if (json[i] === ',')
+            i += 1;
+    }
+}
+/**
+ * The v1 ID dockerd gives the layer with this chain ID, from the directory's `json` text (hex, no algorithm).
+ * `withOs: false` for a layer below the top one: save.go sets `os` on those only after hashing.
+ */
+function v1IdFor(layerJson, chainId, withOs = true) {
+    const members = rawMembers(layerJson);
+    if (!members)
+        return undefined;
+    const fields = new Map(members.filter(([k]) => k !== 'id' && (withOs || k !== 'os')));
+    const parent = fields.get('parent');
+    if (parent !== undefined) {
+        let hex;
+        try {
+            hex = JSON.parse(parent);
+        }
+        catch {
+            return undefined;
+        }
+        if (typeof hex !== 'string' || hex === '')
+            fields.delete('parent');
+        else
+            fields.set('parent', JSON.stringify(`sha256:${hex}`));
+    }
+    fields.set('layer_id', JSON.stringify(chainId));
+    const keys = [...fields.keys()].sort();
+    return sha256(`{${keys.map((k) => `${JSON.stringify(k)}:${fields.get(k)}`).join(',')}}`);
+}
+/** The index of the layer a directory holds: the one whose chain ID reproduces the directory's name. */
+function layerIndexOf(dirName, layerJson, chains) {
+    const top = chains.length - 1;
+    for (let i = 0; i < chains.length; i += 1) {
+        if (v1IdFor(layerJson, chains[i], i === top) === dirName)
+            return i;
+    }
+    return undefined;
+}
+
+;// CONCATENATED MODULE: ./src/deploy/layer-diff/save-filter.ts
+
+
+/** Above this a layer directory's `json` is passed through unread (its layer is then sent). */
+const MAX_LAYER_JSON = 1024 * 1024;
+const LEGACY_DIR = /^([0-9a-f]{64})(?:\/|$)/;
+const LEGACY_JSON = /^([0-9a-f]{64})\/json$/;
+const LEGACY_BLOB = /^([0-9a-f]{64})\/layer\.tar$/;
+const OCI_BLOB = /^blobs\/sha256\/([0-9a-f]{64})$/;
+async function copyEntry(pack, header, source) {
+    let finished;
+    const sink = new Promise((resolveSink) => {
+        finished = new Promise((resolve, reject) => {
+            resolveSink(pack.entry(header, (err) => (err ? reject(err) : resolve())));
+        });
+    });
+    const out = await sink;
+    for await (const chunk of source) {
+        if (!out.write(chunk))
+            await new Promise((r) => out.once('drain', r));
+    }
+    out.end();
+    await finished;
+}
+function addBuffered(pack, header, body) {
+    return new Promise((resolve, reject) => {
+        pack.entry(header, body, (err) => (err ? reject(err) : resolve()));
+    });
+}
+async function readAll(source) {
+    const chunks = [];
+    for await (const c of source)
+        chunks.push(c);
+    return Buffer.concat(chunks);
+}
+async function drain(source) {
+    for await (const _ of source)
+        void _;
+}
+/** The manifest must list each left-out legacy blob where its v1 ID placed it; otherwise the load would fail. */
+function checkManifest(body, dropped) {
+    if (dropped.size === 0)
+        return;
+    let layers;
+    try {
+        layers = JSON.parse(body.toString('utf8'))[0]?.Layers;
+    }
+    catch (e) {
+        throw new Error(`manifest.json of the image stream is not JSON: ${e.message}`);
+    }
+    const list = Array.isArray(layers) ? layers.map((l) => String(l).replace(/^\.\//, '')) : [];
+    for (const [path, index] of dropped) {
+        if (list[index] !== path) {
+            throw new Error(`the image stream's manifest.json does not list ${path} as layer ${index + 1}; the partial stream was stopped`);
+        }
+    }
+}
+/** The filtered stream, and its statistics once it has been read to the end. */
+function filterSaveStream(input, plan) {
+    const extract = tar_stream.extract();
+    const pack = tar_stream.pack();
+    const chains = chainIds(plan.diffIds);
+    const dropHex = new Set([...plan.drop].map((i) => plan.diffIds[i].replace(/^sha256:/, '')));
+    const stats = { layerBlobs: 0, layerBytes: 0, droppedBlobs: 0, droppedBytes: 0, unmapped: 0 };
+    const dirLayer = new Map();
+    const droppedLegacy = new Map();
+    input.on('error', (e) => extract.destroy(e));
+    input.pipe(extract);
+    // A layer directory's own entry and VERSION come before its json (name order): held back until the json says
+    // whether the directory is a held layer's, whose entries all stay out (`docker load` reads a layer's directory
+    // only through manifest.json, and not at all for a chain it holds).
+    let pending;
+    const flush = async () => {
+        for (const item of pending?.items ?? [])
+            await addBuffered(pack, item.header, item.body);
+        pending = undefined;
+    };
+    const droppedDirs = new Set();
+    const run = async () => {
+        for await (const entry of extract) {
+            const header = entry.header;
+            const name = header.name.replace(/^\.\//, '');
+            const size = header.size ?? 0;
+            const isFile = header.type === 'file' || header.type === 'contiguous-file';
+            const dir = LEGACY_DIR.exec(name)?.[1];
+            if (pending && pending.dir !== dir)
+                await flush();
+            if (dir && droppedDirs.has(dir) && !LEGACY_BLOB.test(name)) {
+                await drain(entry);
+                continue;
+            }
+            if (dir && (name === `${dir}/` || name === dir || name === `${dir}/VERSION`) && size <= 64) {
+                pending ??= { dir, items: [] };
+                pending.items.push({ header, body: await readAll(entry) });
+                continue;
+            }
+            const json = isFile ? LEGACY_JSON.exec(name) : null;
+            if (json && size <= MAX_LAYER_JSON) {
+                const body = await readAll(entry);
+                const index = layerIndexOf(json[1], body.toString('utf8'), chains);
+                if (index !== undefined)
+                    dirLayer.set(json[1], index);
+                if (index !== undefined && plan.drop.has(index)) {
+                    droppedDirs.add(json[1]);
+                    pending = undefined;
+                    continue;
+                }
+                await flush();
+                await addBuffered(pack, header, body);
+                continue;
+            }
+            if (isFile && name === 'manifest.json' && size <= MAX_LAYER_JSON) {
+                const body = await readAll(entry);
+                checkManifest(body, droppedLegacy);
+                await addBuffered(pack, header, body);
+                continue;
+            }
+            const legacy = LEGACY_BLOB.exec(name);
+            const oci = isFile ? OCI_BLOB.exec(name) : null;
+            if (legacy && !isFile) {
+                // A link to an earlier directory's blob (a diff ID used twice): it goes or stays with its directory.
+                if (droppedDirs.has(legacy[1])) {
+                    await drain(entry);
+                    continue;
+                }
+            }
+            else if (legacy || oci) {
+                const index = legacy ? dirLayer.get(legacy[1]) : undefined;
+                if (legacy && index === undefined)
+                    stats.unmapped += 1;
+                const drop = legacy ? index !== undefined && plan.drop.has(index) : dropHex.has(oci[1]);
+                // An OCI blob is a layer or the config/manifest: only one named by a diff ID counts as a layer here.
+                if (legacy || drop) {
+                    stats.layerBlobs += 1;
+                    stats.layerBytes += size;
+                }
+                if (drop) {
+                    stats.droppedBlobs += 1;
+                    stats.droppedBytes += size;
+                    if (legacy)
+                        droppedLegacy.set(name, index);
+                    await drain(entry);
+                    continue;
+                }
+            }
+            await copyEntry(pack, header, entry);
+        }
+        await flush();
+        pack.finalize();
+        return stats;
+    };
+    const done = run().catch((e) => {
+        const err = e instanceof Error ? e : new Error(String(e));
+        pack.destroy(err);
+        input.unpipe(extract);
+        extract.destroy(err);
+        throw err;
+    });
+    return { output: pack, done };
+}
+
+;// CONCATENATED MODULE: ./src/deploy/deliver-image.ts
+/**
+ * Puts the release image on a host. `ssh`: `docker save`, without the layer blobs the host already holds
+ * (layer-diff/), gzip, the SSH channel, the remote `docker load` (which reads gzip): nothing touches a disk in
+ * between. `registry`: pushed once from the runner, pulled by each host (deliver-registry.ts). A host that already
+ * holds the image ID only gets the tags.
+ */
+
+
+
+
+
+
+
+
+/** Tag the checked image with the release tags on the runner; push them for registry delivery. */
+async function prepareLocalImage(plan, docker) {
+    const facts = (await docker.run(['image', 'inspect', '--format', '{{.Id}} {{.Size}} {{json .RootFS.Layers}}', plan.image.localRef])).trim();
+    const [id = '', size, layers] = facts.split(' ');
+    const diffIds = JSON.parse(layers ?? 'null');
+    const known = { id, ...(Number(size) >= 0 ? { size: Number(size) } : {}), ...(diffIds ? { diffIds } : {}) };
+    for (const ref of plan.image.targetRefs)
+        await docker.run(['tag', id, ref]);
+    if (plan.image.delivery !== 'registry')
+        return known;
+    const digest = await pushToRegistry(plan, docker, id);
+    return { ...known, ...(digest ? { digest } : {}) };
+}
+async function deliverImage(plan, local, shell, docker) {
+    const size = local.size !== undefined ? { imageBytes: local.size } : {};
+    const probe = await shell.run(imageProbeScript(local.id), { okCodes: [1], timeoutMs: 60_000 });
+    if (probe.code === 0 && probe.stdout.trim() === local.id) {
+        await shell.run(tagImageScript(local.id, plan.image.targetRefs), { timeoutMs: 60_000 });
+        return { method: 'already-present', bytesSent: 0, ...size };
+    }
+    if (plan.image.delivery === 'registry') {
+        await pullFromRegistry(plan, shell, local.digest);
+        return { method: 'pulled', bytesSent: 0, ...size };
+    }
+    const decision = await decideLayerDiff(shell, local.diffIds);
+    const total = local.diffIds?.length;
+    const dropPlan = decision.kind === 'diff' && decision.drop.size > 0 ? { diffIds: local.diffIds, drop: decision.drop } : undefined;
+    const sent = await streamImage(plan, shell, docker, dropPlan);
+    const reason = decision.kind === 'full' ? decision.reason : dropPlan ? undefined : 'every layer the host holds is needed again';
+    return {
+        method: 'loaded',
+        bytesSent: sent.bytes,
+        ...(sent.received !== undefined ? { bytesReceived: sent.received } : {}),
+        ...size,
+        ...(total !== undefined ? { layersTotal: total, layersSent: total - (sent.stats?.droppedBlobs ?? 0) } : {}),
+        ...(reason ? { fullReason: reason } : {}),
+    };
+}
+/** The log line's words for a delivery: how, and for a stream what it sent of the image. */
+function describeDelivery(d) {
+    if (d.method === 'already-present')
+        return 'already present, tagged';
+    if (d.method !== 'loaded')
+        return d.method;
+    const image = d.imageBytes !== undefined ? ` of a ${formatBytes(d.imageBytes)} image` : '';
+    const what = d.fullReason
+        ? `the whole image (${d.fullReason})`
+        : `${d.layersSent} of ${d.layersTotal} layer(s), the host held the rest`;
+    const read = d.bytesReceived !== undefined ? `; the host's load received ${d.bytesReceived} bytes` : '';
+    return `loaded: sent ${what}, ${formatBytes(d.bytesSent)} compressed${image}${read}`;
+}
+/** Counts the bytes that go into the channel (after gzip). */
+function byteCounter() {
+    const counter = new external_node_stream_.Transform({
+        transform(chunk, _enc, callback) {
+            counter.bytes += chunk.length;
+            callback(null, chunk);
+        },
+    });
+    counter.bytes = 0;
+    return counter;
+}
+async function streamImage(plan, shell, docker, dropPlan) {
+    const save = docker.save(plan.image.targetRefs);
+    const filtered = dropPlan ? filterSaveStream(save.stdout, dropPlan) : undefined;
+    const source = filtered ? filtered.output : save.stdout;
+    const gzip = (0,external_node_zlib_.createGzip)({ level: 1 });
+    const counter = byteCounter();
+    source.on('error', (e) => gzip.destroy(e));
+    gzip.on('error', (e) => counter.destroy(e));
+    counter.on('error', () => undefined); // reported through the load's own failure
+    source.pipe(gzip).pipe(counter);
+    try {
+        const [load, , stats] = await Promise.all([
+            shell.run(imageLoadScript(), { stdin: counter, timeoutMs: plan.commandTimeoutMs }),
+            save.done,
+            filtered?.done,
+        ]);
+        const received = Number(parseRecords(load.stdout).get('received')?.[0] ?? NaN);
+        return { bytes: counter.bytes, ...(Number.isFinite(received) ? { received } : {}), ...(stats ? { stats } : {}) };
+    }
+    catch (e) {
+        await stopSave(save, source, counter);
+        throw e;
+    }
+}
+/** After SIGTERM, SIGKILL follows this much later (src/process); the wait for the exit is bounded by a bit more. */
+const SAVE_EXIT_WAIT_MS = 8_000;
+/**
+ * Ends a `docker save` whose load failed: the pipes destroyed (a writer blocked on a full pipe never reads a
+ * signal's meaning), the process killed for real (SIGTERM, then SIGKILL), and its exit waited for, bounded, so
+ * neither the child nor its pipes keep the step alive.
+ */
+async function stopSave(save, source, channel) {
+    source.unpipe();
+    // With an error, so a load still reading it fails now instead of waiting for its command timeout.
+    channel.destroy(new Error('the image stream was stopped'));
+    source.destroy();
+    save.stdout.destroy();
+    save.child.kill();
+    let timer;
+    await Promise.race([
+        save.done.catch(() => undefined),
+        new Promise((resolve) => {
+            timer = setTimeout(resolve, SAVE_EXIT_WAIT_MS);
+            timer.unref();
+        }),
+    ]);
+    clearTimeout(timer);
+}
+/** A host's summary gets the delivery's method and byte figures. */
+function recordDelivery(summary, d) {
+    summary.imageDelivery = d.method;
+    summary.imageBytesSent = d.bytesSent;
+    if (d.imageBytes !== undefined)
+        summary.imageSize = d.imageBytes;
+}
+
+;// CONCATENATED MODULE: ./src/deploy/ssh/hold.ts
+
+
+/** After stdin is closed, how long the script gets to clean up and exit before the channel is closed on it. */
+const RELEASE_WAIT_MS = 10_000;
+function holdChannel(ctx, command, opts) {
+    const { where, label } = ctx;
+    return new Promise((resolve, reject) => {
+        let stdout = '';
+        let stderr = '';
+        let code = null;
+        let signal;
+        let channel;
+        let ready = false;
+        let closed = false;
+        const closedWaiters = [];
+        let unwatch = () => undefined;
+        const timer = setTimeout(() => {
+            channel?.close();
+            settle(new SshError(`${label} on ${where} timed out after ${Math.round(opts.timeoutMs / 1000)}s`, 'timeout'));
+        }, opts.timeoutMs);
+        const settle = (err) => {
+            if (ready)
+                return;
+            ready = true;
+            clearTimeout(timer);
+            unwatch();
+            if (err)
+                return reject(err);
+            resolve({ stdout, release });
+        };
+        const release = () => {
+            if (closed || !channel)
+                return Promise.resolve();
+            const ch = channel;
+            return new Promise((done) => {
+                const t = setTimeout(() => {
+                    ch.close();
+                    done();
+                }, RELEASE_WAIT_MS);
+                closedWaiters.push(() => {
+                    clearTimeout(t);
+                    done();
+                });
+                try {
+                    ch.end();
+                }
+                catch {
+                    // The connection is already gone: so is the remote script, and with it the lock.
+                    clearTimeout(t);
+                    done();
+                }
+            });
+        };
+        unwatch = ctx.watch((err) => {
+            closed = true;
+            settle(new SshError(`${label} on ${where} failed: ${hostText(err.message)}`, 'connection-lost', null, stderr));
+        });
+        const started = (err, ch) => {
+            if (err)
+                return settle(new SshError(`${label} on ${where} failed: ${hostText(err.message)}`, 'connection-lost'));
+            channel = ch;
+            ch.on('data', (d) => {
+                if (ready)
+                    return;
+                stdout += d.toString('utf8');
+                if (stdout.includes(opts.ready))
+                    settle();
+            });
+            ch.stderr.on('data', (d) => {
+                if (stderr.length < 1 << 16)
+                    stderr += d.toString('utf8');
+            });
+            ch.on('exit', (c, sig) => {
+                code = c;
+                signal = sig;
+            });
+            ch.on('close', () => {
+                closed = true;
+                for (const w of closedWaiters.splice(0))
+                    w();
+                settle(commandFailed(label, where, code, signal, stdout, stderr));
+            });
+        };
+        try {
+            ctx.client.exec(command, started);
+        }
+        catch (e) {
+            settle(new SshError(`${label} on ${where} failed: ${hostText(e.message)}`, 'connection-lost'));
+        }
+    });
+}
+
 ;// CONCATENATED MODULE: ./src/deploy/ssh/session.ts
 /**
  * One SSH connection per host (ssh2, pure JS), optionally through a jump host, with the host key pinned, keepalive,
  * connect and command timeouts. `exec` checks the exit status and shows stderr on failure; stdin is streamed, which
  * is how image layers and secret values travel (never in a command line or the remote environment).
  */
+
 
 
 
@@ -79575,10 +81139,21 @@ class SshSession {
     run(script, opts = {}) {
         return this.exec(script.text, { ...opts, label: script.label });
     }
+    hold(script, opts) {
+        if (this.closedReason)
+            return Promise.reject(this.gone(script.label));
+        const watch = (fail) => {
+            this.pending.add(fail);
+            return () => void this.pending.delete(fail);
+        };
+        return holdChannel({ client: this.client, where: this.name, label: script.label, watch }, script.text, opts);
+    }
+    gone(label) {
+        return new SshError(`${label} on ${this.name}: the connection is gone (${this.closedReason})`, 'connection-lost');
+    }
     exec(command, opts) {
-        if (this.closedReason) {
-            return Promise.reject(new SshError(`${opts.label} on ${this.name}: the connection is gone (${this.closedReason})`, 'connection-lost'));
-        }
+        if (this.closedReason)
+            return Promise.reject(this.gone(opts.label));
         const max = opts.maxOutput ?? 1 << 20;
         return new Promise((resolve, reject) => {
             let stdout = '';
@@ -79720,6 +81295,7 @@ class LocalDocker {
 ;// CONCATENATED MODULE: ./src/deploy/summary.ts
 /** What a deploy did, per host: the value behind the outputs, the log lines and the job summary. */
 
+
 class DeployFailedError extends Error {
     summary;
     constructor(message, summary) {
@@ -79729,11 +81305,21 @@ class DeployFailedError extends Error {
     }
 }
 function deployOutputs(s) {
+    // One line per distinct release name: hosts that already held the version get a suffixed directory of their own.
+    const releases = [...new Set(s.hosts.filter((h) => h.release).map((h) => h.release))];
     return {
         version: s.version,
         'previous-version': s.previousVersion ?? '',
         'deployed-hosts': s.deployedHosts.join('\n'),
+        release: s.ok ? releases.join('\n') : '',
+        'deployed-at': s.ok ? (s.finishedAt ?? '') : '',
+        url: s.url ?? '',
+        'image-digest': s.imageDigest ?? '',
     };
+}
+/** `image-bytes-sent`: compressed image bytes sent over SSH to all hosts together (0 when none streamed). */
+function imageOutputs(s) {
+    return { 'image-bytes-sent': String(s.hosts.reduce((n, h) => n + (h.imageBytesSent ?? 0), 0)) };
 }
 function seconds(ms) {
     return `${(ms / 1000).toFixed(1)}s`;
@@ -79744,7 +81330,14 @@ function formatDeploySummary(s) {
     out.push(`## Deploy ${s.ok ? 'succeeded' : 'failed'}: ${s.version}`, '');
     out.push(`- previous version: ${s.previousVersion ?? '(none)'}`);
     out.push(`- image: ${s.imageRefs.join(', ')}${s.imageId ? ` (${s.imageId}${s.imageDigest ? `, ${s.imageDigest}` : ''})` : ''}`);
+    const sent = s.hosts.filter((h) => h.imageBytesSent !== undefined);
+    if (sent.length) {
+        const size = sent.find((h) => h.imageSize !== undefined)?.imageSize;
+        out.push(`- image bytes sent${size !== undefined ? ` (image ${formatBytes(size)})` : ''}: ${sent.map((h) => `${h.host} ${formatBytes(h.imageBytesSent)}`).join(', ')}`);
+    }
     out.push(`- elapsed: ${seconds(s.elapsedMs)}`);
+    if (s.url)
+        out.push(`- url: ${hostText(s.url)}`);
     if (s.error)
         out.push('', '```', hostText(s.error).replace(/```/g, "'''"), '```');
     out.push('', '| host | status | previous | rollback | steps |', '| --- | --- | --- | --- | --- |');
@@ -79841,110 +81434,6 @@ function logRollback(log, host, r) {
         log.info(line);
 }
 
-;// CONCATENATED MODULE: ./src/deploy/remote/scripts/compose.ts
-/** `docker compose` on a host: up (bounded by the health timeout), down, and what diagnose reads after a failure. */
-
-
-const COMPOSE_EXIT = { healthTimeout: 124, notFound: 1 };
-function composeArgs(project, files) {
-    return sh `docker compose -p ${project} ${files.flatMap((f) => ['-f', f])}`;
-}
-/**
- * `up --wait` bounded by the health timeout: `timeout` exits 124 when it fires. `--force-recreate` because Compose
- * leaves a container alone when only a top-level secret's file changed (it is not in the service's config hash):
- * a rotated secret, or a rollback, would keep the old file mounted.
- */
-function composeUpScript(releaseAbs, project, files, timeoutSeconds) {
-    return remoteScript('compose-up', 'docker compose up --wait', COMPOSE_EXIT, sh `cd -- ${releaseAbs} && timeout -k 10 ${timeoutSeconds} ${composeArgs(project, files)} up -d --wait --remove-orphans --no-build --force-recreate`);
-}
-/**
- * Removes the project's containers still under Compose's temporary recreate name (`<id>_<project>-<service>-<n>`).
- * Compose renames them to the final name as the last step of a recreate; an `up` killed with its connection stops
- * before that and leaves the new container running beside the one the rollback brings back.
- */
-function removeHalfRecreatedScript(project) {
-    return remoteScript('compose-remove-half-recreated', 'docker rm of half-recreated containers', COMPOSE_EXIT, sh `docker ps -a --filter ${`label=com.docker.compose.project=${project}`} --format ${'{{.ID}} {{.Names}}'} | while read -r id name; do case $name in [0-9a-f]*_${project}-*) docker rm -f -- "$id" >/dev/null ;; esac; done`);
-}
-function composeDownScript(releaseAbs, project, files) {
-    return remoteScript('compose-down', 'docker compose down', COMPOSE_EXIT, sh `cd -- ${releaseAbs} && ${composeArgs(project, files)} down --remove-orphans`);
-}
-function composePsScript(project) {
-    return remoteScript('compose-ps', 'docker compose ps', COMPOSE_EXIT, sh `${composeArgs(project, [])} ps -a --format json`);
-}
-function composeLogsScript(project, service, tail) {
-    return remoteScript('compose-logs', 'docker compose logs', COMPOSE_EXIT, sh `${composeArgs(project, [])} logs --no-color --no-log-prefix --tail ${tail} -- ${service}`);
-}
-/** A container's health probe results, one line each (`exit N: output`). */
-function healthProbeScript(container) {
-    return remoteScript('health-probe', 'docker inspect', COMPOSE_EXIT, sh `docker inspect --format ${'{{if .State.Health}}{{range .State.Health.Log}}exit {{.ExitCode}}: {{.Output}}{{"\\n"}}{{end}}{{end}}'} -- ${container}`);
-}
-
-;// CONCATENATED MODULE: ./src/deploy/diagnose.ts
-/** Why `up --wait` failed: the services that are not running or not healthy, their last log lines and health probes. */
-
-
-function parseComposePs(text) {
-    const t = text.trim();
-    if (t === '')
-        return [];
-    if (t.startsWith('['))
-        return JSON.parse(t);
-    return t
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => JSON.parse(l));
-}
-function failingEntries(entries) {
-    return entries.filter((e) => e.State !== 'running' || (e.Health !== undefined && e.Health !== '' && e.Health !== 'healthy'));
-}
-async function describeFailure(shell, project, logLines = 20) {
-    try {
-        const ps = await shell.run(composePsScript(project), { timeoutMs: 60_000 });
-        const entries = parseComposePs(ps.stdout);
-        const failing = failingEntries(entries);
-        if (failing.length === 0)
-            return entries.length
-                ? 'every service is running; compose reported the failure above'
-                : 'no container was created';
-        const parts = [];
-        for (const e of failing.slice(0, 3)) {
-            const state = `${e.State ?? '?'}${e.Health ? `, ${e.Health}` : ''}${e.State === 'exited' ? `, exit code ${e.ExitCode}` : ''}`;
-            parts.push(`service ${e.Service} (${e.Name}): ${state}`);
-            if (e.Name) {
-                const probe = await lastHealthProbe(shell, e.Name);
-                if (probe)
-                    parts.push(`  last health probe: ${probe}`);
-            }
-            if (e.Service) {
-                const logs = await shell.run(composeLogsScript(project, e.Service, logLines), {
-                    timeoutMs: 30_000,
-                    okCodes: [1],
-                });
-                const text = `${logs.stdout}${logs.stderr}`.trimEnd();
-                parts.push(formatLogTail(text));
-            }
-        }
-        return hostText(parts.join('\n'));
-    }
-    catch (e) {
-        return `could not read the service state: ${hostText(e.message)}`;
-    }
-}
-/** A container's last health probe (`exit N: output`), if it has a healthcheck. */
-async function lastHealthProbe(shell, container) {
-    const health = await shell.run(healthProbeScript(container), { timeoutMs: 30_000, okCodes: [1] });
-    return health.stdout.trim().split('\n').filter(Boolean).slice(-1)[0]?.trim();
-}
-/** A service's last log lines, indented under the failure they explain. */
-function formatLogTail(text) {
-    return text
-        ? `  last log lines:\n${text
-            .split('\n')
-            .map((l) => `    ${l}`)
-            .join('\n')}`
-        : '  (no log output)';
-}
-
 ;// CONCATENATED MODULE: ./src/deploy/remote/scripts/preflight.ts
 /**
  * Preflight on a host: can the deploy user use docker (and compose, or is this a Swarm manager), is deploy-path
@@ -79981,6 +81470,10 @@ function swarmPreflightScript(deployPath, stack) {
 }
 
 ;// CONCATENATED MODULE: ./src/deploy/remote/scripts/upload.ts
+/**
+ * Files written on the host from a framed payload on stdin: non-secret files (atomic: same-dir temp name, fsync,
+ * rename) and secret files (0400, owned by the runtime user, never readable by anyone else on the way).
+ */
 
 
 const UPLOAD_EXIT = {
@@ -80007,24 +81500,45 @@ function writeFileScript(absPath, mode, label, suffix = tempSuffix()) {
     const { dir, base } = split(absPath);
     return remoteScript('write-file', label, UPLOAD_EXIT, sh_lines(raw('set -eu'), raw('umask 077'), sh `mkdir -p -- ${dir}`, receiveInto(`${dir}/.${base}.tmp-${suffix}`), sh `chmod ${mode} -- "$tmp"`, sh `mv -f -- "$tmp" ${absPath}`, raw('trap - EXIT')));
 }
-/** Where the engine sees the secret directory inside its throwaway container. */
+/** Where the engine sees the secret directory inside its container. */
 const ENGINE_MOUNT = '/deploy-action-secrets';
+/** The temp name a secret is written under before the rename (in the same directory, hidden). */
+function secretTempName(fileName, suffix) {
+    return `.${fileName}.tmp-${suffix}`;
+}
+/** Owner and mode must be exactly these before the rename; a user-namespaced engine maps root elsewhere. */
+function checkOwner(owner) {
+    return sh `got=$(stat -c '%u:%g %a' -- "$tmp"); [ "$got" = ${`${owner} 400`} ] || { printf 'deploy-action: the file is owned by %s, not %s mode 400 (user-namespaced engine?)\\n' "$got" ${owner} >&2; exit ${UPLOAD_EXIT.ownerWrong}; }`;
+}
 /**
- * Write one secret: temp name in the same 0700 directory, fsync, chmod 0400, chown to the runtime user (as the deploy
- * user, or through the engine), check the owner, rename into place, fsync the directory. Never world-readable: the
- * temp file is created under umask 077 and removed on any failure.
+ * The engine route: stdin is a framed tar stream, one entry per file (its temp name, uid:gid, mode 0400). One
+ * `docker create` (never started, so nothing in the image runs: scratch and distroless images work; one for all the
+ * files, since on vfs each create copies the image) with the store bind-mounted, then `docker cp -` extracts the
+ * entries through the mount keeping the headers' owner and mode; the container goes. Not `cp -a`: with it dockerd
+ * chowns to the container's USER looked up in the host's passwd ("getent unable to find entry" for a numeric USER,
+ * dockerd 20.10). A value exists on the host only as its file, created 0400 by dockerd in the deploy user's 0700
+ * directory.
+ */
+function engineWrite(w) {
+    return sh_lines(raw(`cid=''`), raw(`trap 'rm -f -- "$d"/.*.tmp-"$sfx"; [ -z "$cid" ] || docker rm -f -- "$cid" >/dev/null 2>&1 || true' EXIT`), SIGNAL_TRAPS, raw("IFS= read -r n || n=''"), sh `case "$n" in ''|*[!0-9]*) printf '%s\\n' 'deploy-action: no length header on stdin' >&2; exit ${UPLOAD_EXIT.noLength};; esac`, sh `cid=$(docker create --network none --label deploy-action.secret-writer=1 --entrypoint /deploy-action-never-started --mount ${bindMount(w.dir, ENGINE_MOUNT)} -- ${w.image}) || exit ${UPLOAD_EXIT.engineFailed}`, sh `head -c "$n" | docker cp - "$cid":${ENGINE_MOUNT} >&2 || exit ${UPLOAD_EXIT.engineFailed}`, ...w.fileNames.map((f) => sh `tmp=${`${w.dir}/${secretTempName(f, w.suffix)}`}; [ -f "$tmp" ] || { printf 'deploy-action: docker cp left no file %s (stdin cut?)\\n' ${f} >&2; exit ${UPLOAD_EXIT.shortInput}; }`));
+}
+/**
+ * Write one secret into the store: temp name in the same 0700 directory, 0400, owned by the runtime user (chown by
+ * the deploy user, or extracted owned by the engine), owner checked, renamed into place, directory fsynced. Never
+ * readable by anyone else: the temp file is created under umask 077 (or 0400 by the engine) and removed on any failure.
  */
 function writeSecretScript(w) {
-    const { dir, base } = split(w.absPath);
-    const tmpBase = `.${base}.tmp-${w.suffix ?? tempSuffix()}`;
+    if (w.fileNames.length === 0 || (w.route === 'chown' && w.fileNames.length !== 1)) {
+        throw new Error(`writeSecretScript: ${w.fileNames.length} files for the ${w.route} route`);
+    }
     const owner = `${w.uid}:${w.gid}`;
-    const engine = sh `docker run --rm --network none --user 0:0 --entrypoint chown --mount ${bindMount(dir, ENGINE_MOUNT)} ${w.image} ${owner} ${`${ENGINE_MOUNT}/${tmpBase}`}`;
-    const chown = {
-        chown: sh `chown ${owner} "$tmp" || exit ${UPLOAD_EXIT.chownDenied}`,
-        engine: sh `${engine} >&2 || exit ${UPLOAD_EXIT.engineFailed}`,
-        auto: sh `if ! chown ${owner} "$tmp" 2>/dev/null; then ${engine} >&2 || exit ${UPLOAD_EXIT.engineFailed}; fi`,
-    };
-    return remoteScript('write-secret', w.label, UPLOAD_EXIT, sh_lines(raw('set -eu'), raw('umask 077'), sh `mkdir -p -- ${dir}`, sh `chmod 0700 -- ${dir}`, receiveInto(`${dir}/${tmpBase}`), raw('chmod 0400 "$tmp"'), chown[w.owner], sh `got=$(stat -c %u:%g -- "$tmp"); [ "$got" = ${owner} ] || { printf 'deploy-action: the file is owned by %s, not %s (user-namespaced engine?)\\n' "$got" ${owner} >&2; exit ${UPLOAD_EXIT.ownerWrong}; }`, sh `mv -f -- "$tmp" ${w.absPath}`, raw('trap - EXIT'), sh `sync -- ${dir} 2>/dev/null || true`));
+    const tmpOf = (f) => `${w.dir}/${secretTempName(f, w.suffix)}`;
+    const write = w.route === 'chown'
+        ? sh_lines(receiveInto(tmpOf(w.fileNames[0])), raw('chmod 0400 "$tmp"'), sh `chown ${owner} "$tmp" || exit ${UPLOAD_EXIT.chownDenied}`)
+        : engineWrite(w);
+    return remoteScript('write-secret', w.label, UPLOAD_EXIT, sh_lines(raw('set -eu'), raw('umask 077'), sh `d=${w.dir}; sfx=${w.suffix}`, raw('mkdir -p -- "$d"'), raw('chmod 0700 -- "$d"'), write, 
+    // Every file owned as it must be before any is renamed into place.
+    ...w.fileNames.map((f) => sh_lines(sh `tmp=${tmpOf(f)}`, checkOwner(owner))), ...w.fileNames.map((f) => sh `mv -f -- ${tmpOf(f)} ${`${w.dir}/${f}`}`), raw('[ -z "${cid:-}" ] || docker rm -f -- "$cid" >/dev/null'), raw('trap - EXIT'), raw('sync -- "$d" 2>/dev/null || true')));
 }
 
 ;// CONCATENATED MODULE: ./src/deploy/remote/scripts/release.ts
@@ -80084,6 +81598,7 @@ function removeCurrentScript(deployPath) {
  */
 
 
+
 const manifest_PROJECT_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 const SAFE_TEXT = /^[\u0020-\u007e]{0,300}$/;
 /** A path relative to the release directory and inside it: no leading `/`, no `.`/`..` segment, printable. */
@@ -80118,6 +81633,14 @@ function parseManifest(text) {
         return bad('composeFiles');
     }
     const text_ = (v) => (typeof v === 'string' && SAFE_TEXT.test(v) ? v : '');
+    // Optional (older releases lack them); a malformed one is dropped: the release then never counts as unchanged.
+    const digest = typeof m.digest === 'string' && /^[0-9a-f]{64}$/.test(m.digest) ? m.digest : undefined;
+    const stored = m.secretFiles;
+    const secretFiles = Array.isArray(stored) &&
+        stored.length <= 100 &&
+        stored.every((f) => typeof f === 'string' && STORED_SECRET_NAME.test(f))
+        ? stored
+        : undefined;
     return {
         ok: true,
         manifest: {
@@ -80126,6 +81649,8 @@ function parseManifest(text) {
             composeFiles: [...files],
             image: text_(m.image),
             deployedAt: text_(m.deployedAt),
+            ...(digest ? { digest } : {}),
+            ...(secretFiles ? { secretFiles: [...secretFiles] } : {}),
         },
     };
 }
@@ -80276,11 +81801,76 @@ class Release {
     }
 }
 
-;// CONCATENATED MODULE: ./src/deploy/targets/compose-host.ts
+;// CONCATENATED MODULE: ./src/deploy/remote/scripts/compose.ts
+/** `docker compose` on a host: up (bounded by the health timeout), down, and what diagnose reads after a failure. */
+
+
+const COMPOSE_EXIT = { healthTimeout: 124, notFound: 1 };
+function composeArgs(project, files) {
+    return sh `docker compose -p ${project} ${files.flatMap((f) => ['-f', f])}`;
+}
 /**
- * One host's deploy and its rollback under the `compose` target. The steps, in order: connect, preflight, image,
- * stage the release (compose files, env file, pinning override, manifest), secrets, switch `current`, `up --wait`,
- * prune old releases.
+ * `up --wait` bounded by the health timeout: `timeout` exits 124 when it fires. No `--force-recreate`: Compose
+ * recreates what changed (config hash, image id), and a secret's value is in the hash through the override's
+ * keyed-hash label (release/secret-store.ts), so an unchanged service keeps running.
+ */
+function composeUpScript(releaseAbs, project, files, timeoutSeconds, services = []) {
+    // Only these services (a rollout replaces the others itself); none given: the whole project, as always.
+    const only = services.length ? sh ` --no-deps -- ${services}` : sh ``;
+    return remoteScript('compose-up', 'docker compose up --wait', COMPOSE_EXIT, sh `cd -- ${releaseAbs} && timeout -k 10 ${timeoutSeconds} ${composeArgs(project, files)} up -d --wait --remove-orphans --no-build${only}`);
+}
+/**
+ * Removes the project's containers still under Compose's temporary recreate name (`<id>_<project>-<service>-<n>`).
+ * Compose renames them to the final name as the last step of a recreate; an `up` killed with its connection stops
+ * before that and leaves the new container running beside the one the rollback brings back.
+ */
+function removeHalfRecreatedScript(project) {
+    return remoteScript('compose-remove-half-recreated', 'docker rm of half-recreated containers', COMPOSE_EXIT, sh `docker ps -a --filter ${`label=com.docker.compose.project=${project}`} --format ${'{{.ID}} {{.Names}}'} | while read -r id name; do case $name in [0-9a-f]*_${project}-*) docker rm -f -- "$id" >/dev/null ;; esac; done`);
+}
+function composeDownScript(releaseAbs, project, files) {
+    return remoteScript('compose-down', 'docker compose down', COMPOSE_EXIT, sh `cd -- ${releaseAbs} && ${composeArgs(project, files)} down --remove-orphans`);
+}
+function composePsScript(project) {
+    return remoteScript('compose-ps', 'docker compose ps', COMPOSE_EXIT, sh `${composeArgs(project, [])} ps -a --format json`);
+}
+function composeLogsScript(project, service, tail) {
+    return remoteScript('compose-logs', 'docker compose logs', COMPOSE_EXIT, sh `${composeArgs(project, [])} logs --no-color --no-log-prefix --tail ${tail} -- ${service}`);
+}
+/** A container's health probe results, one line each (`exit N: output`). */
+function healthProbeScript(container) {
+    return remoteScript('health-probe', 'docker inspect', COMPOSE_EXIT, sh `docker inspect --format ${'{{if .State.Health}}{{range .State.Health.Log}}exit {{.ExitCode}}: {{.Output}}{{"\\n"}}{{end}}{{end}}'} -- ${container}`);
+}
+
+;// CONCATENATED MODULE: ./src/deploy/remote/scripts/secret-store.ts
+/**
+ * The secret store under deploy-path (`.deploy-action-secrets/`, 0700, the deploy user's): open it (make the key
+ * once, probe whether the deploy user may chown, list the files it holds) and drop the files no release names.
+ */
+
+
+
+
+const STORE_EXIT = { notOwned: 30, noKey: 31 };
+/**
+ * Reports `chown=yes|no`, `have=<file> <uid>:<gid> <mode>` per stored file and, last (so no failure message can
+ * carry it), `key=<64 hex>`. The key is made from /dev/urandom under a temp name and hard-linked into place: `ln`
+ * refuses an existing name, so two deploys racing both end up with the one key that won.
+ */
+function openSecretStoreScript(deployPath, owner, suffix = tempSuffix()) {
+    return remoteScript('secret-store', 'open the secret store', STORE_EXIT, sh_lines(raw('set -eu'), raw('umask 077'), sh `cd -- ${deployPath}`, sh `d=${SECRET_STORE}`, raw('mkdir -p -- "$d"'), sh `[ -O "$d" ] && [ ! -L "$d" ] || { printf 'deploy-path: %s is not a directory of the deploy user %s\\n' "$d" "$(id -un)" >&2; exit ${STORE_EXIT.notOwned}; }`, raw('chmod 0700 -- "$d"'), raw('cd -- "$d"'), sh `t=${`.key.tmp-${suffix}`}; p=${`.chown-probe-${suffix}`}`, raw(`trap 'rm -f -- "$t" "$p"' EXIT`), sh `if [ ! -s key ]; then od -An -tx1 -N32 /dev/urandom | tr -d ' \\n' >"$t"; ln -- "$t" key 2>/dev/null || true; fi`, sh `[ -f key ] && [ ! -L key ] || { printf '%s\\n' "deploy-path: $d/key is missing or not a file" >&2; exit ${STORE_EXIT.noKey}; }`, raw('chmod 0600 key'), sh `: >"$p"; if chown ${`${owner.uid}:${owner.gid}`} "$p" 2>/dev/null; then printf 'chown=yes\\0'; else printf 'chown=no\\0'; fi`, raw(`for f in *.*; do [ -f "$f" ] && [ ! -L "$f" ] || continue; printf 'have=%s %s\\0' "$f" "$(stat -c '%u:%g %a' -- "$f")"; done`), raw(`printf 'key=%s\\0' "$(cat key)"`)));
+}
+/**
+ * Removes stored secret files no release's manifest names (they went with the releases prune removed). A file a
+ * concurrent deploy is about to use is named in its manifest before it is written, so it is kept.
+ */
+function pruneSecretStoreScript(deployPath) {
+    return remoteScript('secret-store-prune', 'prune the secret store', STORE_EXIT, sh_lines(raw('set -eu'), sh `cd -- ${deployPath}`, sh `d=${SECRET_STORE}`, raw('[ -d "$d" ] || exit 0'), sh `for f in "$d"/*.*; do [ -f "$f" ] || continue; b=\${f##*/}; grep -qsF -- "\\"$b\\"" releases/*/${MANIFEST} || rm -f -- "$f"; done`));
+}
+
+;// CONCATENATED MODULE: ./src/deploy/targets/compose-secrets.ts
+/**
+ * A compose host's secrets: open the host's secret store, pick how each file gets its owner, and write the files a
+ * release needs that the store does not hold yet (content-addressed: an unchanged value is never rewritten).
  */
 
 
@@ -80288,6 +81878,168 @@ class Release {
 
 
 
+
+async function openSecretStore(shell, deployPath, owner, timeoutMs) {
+    const out = await shell.run(openSecretStoreScript(deployPath, owner), { timeoutMs });
+    const rec = parseRecords(out.stdout);
+    const have = new Map();
+    for (const h of rec.get('have') ?? []) {
+        const sp = h.indexOf(' ');
+        if (sp > 0)
+            have.set(h.slice(0, sp), h.slice(sp + 1));
+    }
+    return {
+        abs: remoteJoin(deployPath, SECRET_STORE),
+        key: parseStoreKey(rec.get('key')?.[0]),
+        canChown: rec.get('chown')?.[0] === 'yes',
+        have,
+    };
+}
+/** `auto`: chown when the deploy user may, else the engine route (it needs nothing inside the image). */
+function secretRoute(mode, canChown) {
+    if (mode === 'auto')
+        return canChown ? 'chown' : 'engine';
+    return mode;
+}
+/** The store already holds this file, owned as it must be: nothing to write. */
+function storeHolds(store, p, owner) {
+    return store.have.get(p.fileName) === `${owner.uid}:${owner.gid} 400`;
+}
+/** Tar entries whose headers carry the owner and mode 0400: what `docker cp` (without `-a`) extracts as they say. */
+async function secretTar(entries, owner) {
+    const pack = tar_stream.pack();
+    const chunks = [];
+    const done = new Promise((resolve, reject) => {
+        pack.on('data', (c) => chunks.push(c));
+        pack.on('end', () => resolve(Buffer.concat(chunks)));
+        pack.on('error', reject);
+    });
+    for (const e of entries) {
+        pack.entry({ name: e.name, type: 'file', mode: 0o400, uid: owner.uid, gid: owner.gid, mtime: new Date(0) }, e.value);
+    }
+    pack.finalize();
+    return done;
+}
+/** Writes the placed secrets the store lacks; returns how many it wrote and by which route. */
+async function writeStoreSecrets(ctx, placed) {
+    const { plan, store } = ctx;
+    const owner = plan.runtimeUser;
+    const route = secretRoute(plan.secretOwner, store.canChown);
+    const missing = placed.filter((p) => !storeHolds(store, p, owner));
+    // chown: one script per file (the value itself on stdin); engine: one container for all of them (one tar).
+    const batches = route === 'chown' ? missing.map((p) => [p]) : missing.length ? [missing] : [];
+    for (const batch of batches) {
+        const suffix = tempSuffix();
+        const script = writeSecretScript({
+            dir: store.abs,
+            fileNames: batch.map((p) => p.fileName),
+            ...owner,
+            route,
+            image: plan.image.targetRefs[0],
+            label: `write secret ${batch.map((p) => p.name).join(', ')}`,
+            suffix,
+        });
+        const payload = route === 'chown'
+            ? batch[0].value
+            : await secretTar(batch.map((p) => ({ name: secretTempName(p.fileName, suffix), value: p.value })), owner);
+        try {
+            await ctx.shell.run(script, { stdin: script_frame(payload), timeoutMs: 120_000 });
+        }
+        catch (e) {
+            const which = batch.map((p) => p.name).join(', ');
+            throw new HostStepError('secrets', `${ctx.host}: secret ${which}: ${explainSecretFailure(e, plan, route)}`);
+        }
+        for (const p of batch)
+            store.have.set(p.fileName, `${owner.uid}:${owner.gid} 400`);
+    }
+    return { written: missing.length, route };
+}
+function explainSecretFailure(e, plan, route) {
+    const err = e;
+    const stderr = hostText((err.stderr ?? '').trim().split('\n').slice(-5).join('\n'));
+    const owner = `${plan.runtimeUser.uid}:${plan.runtimeUser.gid}`;
+    const wayOut = 'Ways out: let the deploy user run docker (the docker group) so the engine writes the file owned (secret-owner: engine or auto), ' +
+        'or deploy as a user allowed to chown (root). The file was removed; nothing was left readable.';
+    switch (err.exitCode) {
+        case UPLOAD_EXIT.chownDenied:
+            return `the deploy user ${plan.user} may not chown the file to ${owner} (secret-owner: chown). ${wayOut}\n${stderr}`;
+        case UPLOAD_EXIT.engineFailed:
+            return `the engine could not write the file owned by ${owner} (docker create of ${plan.image.targetRefs[0]}, then docker cp into it). ${wayOut}\n${stderr}`;
+        case UPLOAD_EXIT.ownerWrong:
+            return `the file did not get owner ${owner} and mode 0400 by ${route} (${stderr}). A user-namespaced or rootless engine maps root elsewhere; deploy as a user allowed to chown (secret-owner: chown).`;
+        default:
+            return err.message;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/deploy/diagnose.ts
+/** Why `up --wait` failed: the services that are not running or not healthy, their last log lines and health probes. */
+
+
+function parseComposePs(text) {
+    const t = text.trim();
+    if (t === '')
+        return [];
+    if (t.startsWith('['))
+        return JSON.parse(t);
+    return t
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l));
+}
+function failingEntries(entries) {
+    return entries.filter((e) => e.State !== 'running' || (e.Health !== undefined && e.Health !== '' && e.Health !== 'healthy'));
+}
+async function describeFailure(shell, project, logLines = 20) {
+    try {
+        const ps = await shell.run(composePsScript(project), { timeoutMs: 60_000 });
+        const entries = parseComposePs(ps.stdout);
+        const failing = failingEntries(entries);
+        if (failing.length === 0)
+            return entries.length
+                ? 'every service is running; compose reported the failure above'
+                : 'no container was created';
+        const parts = [];
+        for (const e of failing.slice(0, 3)) {
+            const state = `${e.State ?? '?'}${e.Health ? `, ${e.Health}` : ''}${e.State === 'exited' ? `, exit code ${e.ExitCode}` : ''}`;
+            parts.push(`service ${e.Service} (${e.Name}): ${state}`);
+            if (e.Name) {
+                const probe = await lastHealthProbe(shell, e.Name);
+                if (probe)
+                    parts.push(`  last health probe: ${probe}`);
+            }
+            if (e.Service) {
+                const logs = await shell.run(composeLogsScript(project, e.Service, logLines), {
+                    timeoutMs: 30_000,
+                    okCodes: [1],
+                });
+                const text = `${logs.stdout}${logs.stderr}`.trimEnd();
+                parts.push(formatLogTail(text));
+            }
+        }
+        return hostText(parts.join('\n'));
+    }
+    catch (e) {
+        return `could not read the service state: ${hostText(e.message)}`;
+    }
+}
+/** A container's last health probe (`exit N: output`), if it has a healthcheck. */
+async function lastHealthProbe(shell, container) {
+    const health = await shell.run(healthProbeScript(container), { timeoutMs: 30_000, okCodes: [1] });
+    return health.stdout.trim().split('\n').filter(Boolean).slice(-1)[0]?.trim();
+}
+/** A service's last log lines, indented under the failure they explain. */
+function formatLogTail(text) {
+    return text
+        ? `  last log lines:\n${text
+            .split('\n')
+            .map((l) => `    ${l}`)
+            .join('\n')}`
+        : '  (no log output)';
+}
+
+;// CONCATENATED MODULE: ./src/deploy/targets/compose-up.ts
+/** Plain `docker compose up --wait` of a release (all of it, or the services a rollout leaves to it), and its failure. */
 
 
 
@@ -80303,6 +82055,291 @@ function composeErrorLines(stderr) {
         .filter((l) => !/secrets `uid`, `gid` and `mode` are not supported/.test(l));
     return hostText(lines.slice(-8).join('\n'));
 }
+async function composeUp(h, services) {
+    const timeout = h.healthTimeoutSeconds;
+    const script = composeUpScript(h.releaseAbs, h.project, h.composeFiles, timeout, services);
+    try {
+        await h.shell.run(script, { timeoutMs: (timeout + 60) * 1000 });
+    }
+    catch (e) {
+        const err = e;
+        if (err.kind === 'connection-lost' || h.shell.closed)
+            throw e;
+        const reason = exitName(script, err.exitCode) === 'healthTimeout'
+            ? `the services were not healthy within health-timeout (${timeout}s)`
+            : `docker compose up failed: ${composeErrorLines(err.stderr ?? err.message)}`;
+        const detail = await describeFailure(h.shell, h.project);
+        throw new HostStepError('up', `${h.name}: ${reason}\n${detail}`);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/deploy/remote/scripts/rollout.ts
+/**
+ * Start-first rollout of one compose service, in the manner of docker-rollout: scale the service to two with
+ * `--no-recreate` (Compose keeps the old container and creates one from the new config beside it), wait for the new
+ * one's healthcheck, then remove the old one; or remove the new one and leave the old one serving.
+ */
+
+
+/**
+ * `failed`: a docker or compose command failed. `unhealthy`: the healthcheck failed its retries. `exited`: the new
+ * container stopped. `noHealthcheck`: the new container has no healthcheck to wait on. `healthTimeout`: still
+ * starting when health-timeout ran out (124, as `timeout` exits).
+ */
+const ROLLOUT_EXIT = { failed: 3, unhealthy: 4, exited: 5, noHealthcheck: 6, healthTimeout: 124 };
+function compose(project, files) {
+    return sh `docker compose -p ${project} ${files.flatMap((f) => ['-f', f])}`;
+}
+const projectFilter = (project) => sh `--filter ${`label=com.docker.compose.project=${project}`}`;
+const HEALTH_LOG = '{{if .State.Health}}{{range .State.Health.Log}}exit {{.ExitCode}}: {{.Output}}{{"\\n"}}{{end}}{{end}}';
+/**
+ * The release's services (`services`: one a line), what `up` would do to each container (`dryrun`: compose's own
+ * `--dry-run` of `up`, so a container counts as changed exactly when Compose would recreate it; its config hash
+ * label cannot be compared with `config --hash`, which hashes `env_file` differently), and the project's containers
+ * (`containers`: `id service state name` lines).
+ */
+function rolloutProbeScript(releaseAbs, project, files) {
+    const format = '{{.ID}} {{.Label "com.docker.compose.service"}} {{.State}} {{.Names}}';
+    return remoteScript('rollout-probe', 'compose up --dry-run', ROLLOUT_EXIT, sh_lines(sh `cd -- ${releaseAbs} || exit 3`, sh `s=$(${compose(project, files)} config --services) || exit 3`, sh `printf 'services=%s\\0' "$s"`, 
+    // The dry run writes buildx state under the docker config dir; a deploy user whose home is not writable gets a
+    // throwaway one (there was no config in it to lose).
+    raw(`if ! mkdir -p -- "\${DOCKER_CONFIG:-$HOME/.docker}" 2>/dev/null; then DOCKER_CONFIG=$(mktemp -d) || exit 3; export DOCKER_CONFIG; trap 'rm -rf -- "$DOCKER_CONFIG"' EXIT; fi`), 
+    // --pull never: a dry run would query a registry for a missing image; then it fails and plain `up` runs.
+    sh `d=$(docker compose --dry-run -p ${project} ${files.flatMap((f) => ['-f', f])} up -d --no-build --pull never 2>&1) || exit 3`, sh `printf 'dryrun=%s\\0' "$d"`, sh `c=$(docker ps -a --no-trunc ${projectFilter(project)} --filter label=com.docker.compose.oneoff=False --format ${format}) || exit 3`, sh `printf 'containers=%s\\0' "$c"`));
+}
+/**
+ * The new container beside the old one, then every container of the service (`container=ID` records, printed
+ * even when `up` failed, so the caller can remove what it left).
+ */
+function rolloutStartScript(releaseAbs, project, files, service, timeoutSeconds) {
+    return remoteScript('rollout-start', `compose up --scale ${service}=2`, ROLLOUT_EXIT, sh_lines(sh `cd -- ${releaseAbs} || exit 3`, sh `timeout -k 10 ${timeoutSeconds} ${compose(project, files)} up -d --no-deps --no-recreate --no-build --scale ${`${service}=2`} -- ${service}`, sh `rc=$?`, sh `for id in $(docker ps -a -q --no-trunc ${projectFilter(project)} --filter ${`label=com.docker.compose.service=${service}`} --filter label=com.docker.compose.oneoff=False); do printf 'container=%s\\0' "$id"; done`, sh `[ "$rc" -eq 0 ] && exit 0`, sh `[ "$rc" -eq 124 ] && exit 124`, sh `exit 3`));
+}
+/** Polls the container's health once a second until healthy, failed or out of time; a failure prints the probes. */
+function rolloutWaitScript(container, timeoutSeconds) {
+    const state = '{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}';
+    const fail = (code, why) => sh `{ printf '%s\\n' ${why} >&2; docker inspect --format ${HEALTH_LOG} -- ${container} | tail -n 3 >&2; exit ${code}; }`;
+    return remoteScript('rollout-wait', 'wait for the new container to be healthy', ROLLOUT_EXIT, sh_lines(sh `end=$(( $(date +%s) + ${timeoutSeconds} ))`, sh `while :; do`, sh `  st=$(docker inspect --format ${state} -- ${container}) || exit 3`, sh `  case $st in`, sh `    'running healthy') exit 0 ;;`, sh `    'running none') ${fail(ROLLOUT_EXIT.noHealthcheck, 'the new container has no healthcheck')} ;;`, sh `    'running unhealthy') ${fail(ROLLOUT_EXIT.unhealthy, 'the new container is unhealthy')} ;;`, sh `    running\\ *|restarting\\ *) ;;`, sh `    *) ${fail(ROLLOUT_EXIT.exited, 'the new container stopped')} ;;`, sh `  esac`, sh `  [ "$(date +%s)" -ge "$end" ] && ${fail(ROLLOUT_EXIT.healthTimeout, 'the new container was still starting')}`, sh `  sleep 1`, sh `done`));
+}
+/** Stops (the stop grace period applies) and removes containers of the rollout: the old on success, the new on failure. */
+function rolloutRemoveScript(name, ids) {
+    return remoteScript(name, name === 'rollout-retire-old' ? 'docker stop + rm of the old container' : 'docker stop + rm of the new container', ROLLOUT_EXIT, sh `docker stop -- ${ids} >/dev/null && docker rm -- ${ids} >/dev/null || exit 3`);
+}
+/**
+ * Orphan removal when every service is rolled out or kept: `up --no-recreate` of those services touches none of
+ * their containers and removes the containers of services the release no longer has.
+ */
+function rolloutRemoveOrphansScript(releaseAbs, project, files, services) {
+    return remoteScript('rollout-remove-orphans', 'compose up --remove-orphans', ROLLOUT_EXIT, sh `cd -- ${releaseAbs} && ${compose(project, files)} up -d --no-deps --no-recreate --no-build --remove-orphans -- ${services} || exit 3`);
+}
+
+;// CONCATENATED MODULE: ./src/deploy/targets/rollout.ts
+
+
+
+
+function parseProbe(stdout) {
+    const rec = parseRecords(stdout);
+    const services = (rec.get('services')?.[0] ?? '')
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean);
+    // `DRY-RUN MODE -  Container <name>  Recreate`: the containers whose config differs from the release's.
+    const recreate = new Set();
+    for (const line of (rec.get('dryrun')?.[0] ?? '').split('\n')) {
+        const m = /Container (\S+)\s+Recreate$/.exec(line.trim());
+        if (m)
+            recreate.add(m[1]);
+    }
+    const containers = [];
+    for (const line of (rec.get('containers')?.[0] ?? '').split('\n')) {
+        const [id, service, state, name] = line.trim().split(/\s+/);
+        if (id && service)
+            containers.push({ id, service, state: state ?? '', name: name ?? '' });
+    }
+    return { services, recreate, containers };
+}
+/**
+ * Sorts the release's services. A start-first service rolls when it runs as exactly one container that Compose
+ * would recreate; with `keepUnchanged` (a rollback) one that Compose would leave is left alone, so the old container
+ * that kept serving through a failed rollout is not restarted. Everything else goes to `up`.
+ */
+async function planHostRollout(h, plan, keepUnchanged) {
+    if (plan.mode === 'stop-first' || (!plan.startFirst.length && !plan.stopFirst.length))
+        return undefined;
+    const script = rolloutProbeScript(h.releaseAbs, h.project, h.composeFiles);
+    const out = await h.shell.run(script, { timeoutMs: h.commandTimeoutMs }).catch((e) => {
+        // A release compose cannot even load fails in `up` itself, with compose's own words.
+        if (e.kind === 'command')
+            return undefined;
+        throw e;
+    });
+    if (!out)
+        return undefined;
+    const { services, recreate, containers } = parseProbe(out.stdout);
+    const steps = { roll: [], keep: [], plain: [] };
+    for (const service of services) {
+        const mine = containers.filter((c) => c.service === service);
+        const one = mine.length === 1 && mine[0].state === 'running' ? mine[0] : undefined;
+        const changed = mine.some((c) => recreate.has(c.name));
+        if (plan.startFirst.includes(service) && one) {
+            if (changed)
+                steps.roll.push({ service, oldId: one.id });
+            else if (keepUnchanged)
+                steps.keep.push(service);
+            else
+                steps.plain.push(service);
+            continue;
+        }
+        steps.plain.push(service);
+        const stopFirst = plan.stopFirst.find((s) => s.service === service);
+        if (stopFirst && changed) {
+            h.log.info(`${h.name}: ${service} is replaced stop-first (down while its new container starts): ${stopFirst.reason}`);
+        }
+    }
+    return steps;
+}
+/** Removes what `up` left of the project: the orphans of services this release no longer has. */
+async function removeOrphans(h, services) {
+    await h.shell.run(rolloutRemoveOrphansScript(h.releaseAbs, h.project, h.composeFiles, services), {
+        timeoutMs: h.commandTimeoutMs,
+    });
+}
+function rolloutFailure(h, service, why, stderr, cleanup) {
+    const detail = hostText(stderr.trim().split('\n').slice(-4).join('\n'));
+    return new HostStepError('up', `${h.name}: ${service}: ${why}; ${cleanup}${detail ? `\n${detail}` : ''}`);
+}
+/** Rolls one service start-first; throws (a HostStepError of step `up`) with the old container still serving. */
+async function rollOut(h, service, oldId) {
+    const timeout = h.healthTimeoutSeconds;
+    const opts = { timeoutMs: (timeout + 60) * 1000 };
+    h.log.info(`${h.name}: ${service}: starting the new container beside the old one (start-first)`);
+    const start = rolloutStartScript(h.releaseAbs, h.project, h.composeFiles, service, timeout);
+    const started = await h.shell.run(start, { ...opts, okCodes: [ROLLOUT_EXIT.failed, ROLLOUT_EXIT.healthTimeout] });
+    const fresh = (parseRecords(started.stdout).get('container') ?? []).filter((id) => !id.startsWith(oldId));
+    const removeNew = async () => {
+        if (!fresh.length)
+            return 'the old container keeps serving';
+        try {
+            await h.shell.run(rolloutRemoveScript('rollout-remove-new', fresh), { timeoutMs: h.commandTimeoutMs });
+            return 'the new container was removed and the old one keeps serving';
+        }
+        catch (e) {
+            return `removing the new container failed too (${e.message}); the old one keeps serving`;
+        }
+    };
+    if (started.code !== 0 || fresh.length !== 1) {
+        const why = started.code === 0
+            ? `compose started ${fresh.length} new containers instead of one`
+            : `docker compose up --scale ${service}=2 failed`;
+        throw rolloutFailure(h, service, why, started.stderr, await removeNew());
+    }
+    try {
+        await h.shell.run(rolloutWaitScript(fresh[0], timeout), opts);
+    }
+    catch (e) {
+        const err = e;
+        if (err.kind !== 'command')
+            throw e;
+        const why = {
+            unhealthy: 'the new container became unhealthy',
+            exited: 'the new container stopped',
+            noHealthcheck: 'the new container has no healthcheck to wait on',
+            healthTimeout: `the new container was not healthy within health-timeout (${timeout}s)`,
+        }[exitName({ exits: ROLLOUT_EXIT }, err.exitCode) ?? ''];
+        throw rolloutFailure(h, service, why ?? err.message, err.stderr ?? '', await removeNew());
+    }
+    await h.shell.run(rolloutRemoveScript('rollout-retire-old', [oldId]), { timeoutMs: h.commandTimeoutMs });
+    h.log.info(`${h.name}: ${service}: the new container is healthy; the old one was stopped and removed`);
+}
+
+;// CONCATENATED MODULE: ./src/deploy/remote/scripts/lock.ts
+/**
+ * The deploy lock of one deploy-path: `flock` on `<deploy-path>/.deploy-action.lock`, held by this script for as long
+ * as its stdin stays open. Each step of a deploy is its own exec, so only a script that lives through the whole host
+ * deploy can hold it; when the deploy closes stdin or the connection dies, `cat` ends and the kernel drops the lock.
+ */
+
+
+const LOCK_FILE = '.deploy-action.lock';
+/** Who holds the lock: NUL-terminated `key=value` records, written (atomically) only once the lock is held. */
+const LOCK_HOLDER_FILE = '.deploy-action.lock.holder';
+/** The record the script prints once it holds the lock. */
+const LOCK_READY = 'locked';
+const LOCK_EXIT = { noFlock: 30, busy: 31, notWritable: 32 };
+function deployLockScript(deployPath, holder, timeoutSeconds, suffix = tempSuffix()) {
+    return remoteScript('deploy-lock', 'deploy lock', LOCK_EXIT, sh_lines(raw('set -u'), sh `p=${deployPath}`, sh `l="$p"/${LOCK_FILE}`, sh `h="$p"/${LOCK_HOLDER_FILE}`, sh `command -v flock >/dev/null 2>&1 || { printf '%s\\n' 'flock is not installed on the host (util-linux or busybox provides it); the deploy lock needs it' >&2; exit ${LOCK_EXIT.noFlock}; }`, 
+    // `exec 9>` that fails ends dash at once, so the directory is checked first.
+    sh `{ mkdir -p -- "$p" 2>/dev/null && [ -w "$p" ] && { [ ! -e "$l" ] || [ -w "$l" ]; }; } || { printf 'deploy-path %s is not writable by %s: create it and chown it to that user\\n' "$p" "$(id -un)" >&2; exit ${LOCK_EXIT.notWritable}; }`, raw('exec 9>>"$l"'), 
+    // `flock -n` in a loop, not `flock -w`: busybox's flock has no -w.
+    raw('n=0'), sh `until flock -n 9; do n=$((n + 1)); if [ "$n" -gt ${timeoutSeconds} ]; then cat -- "$h" >&2 2>/dev/null; exit ${LOCK_EXIT.busy}; fi; sleep 1; done`, sh `tmp="$h".${`tmp-${suffix}`}`, sh `printf 'version=%s\\0run=%s\\0since=%s\\0' ${holder.version} ${holder.runUrl} "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$tmp" && mv -f -- "$tmp" "$h"`, sh `printf '%s=1\\0' ${LOCK_READY}`, 
+    // Held until stdin ends: the deploy closes it at the end, or the connection dies.
+    raw('cat >/dev/null 9>&-'), raw('rm -f -- "$h"')));
+}
+
+;// CONCATENATED MODULE: ./src/deploy/targets/host-lock.ts
+
+
+
+/** Beyond lock-timeout: the connection and the script's own start. */
+const LOCK_SLACK_MS = 60_000;
+/** `version 1.2.0, run <url>, since <time>`, from the holder records (host text, made inert). */
+function describeHolder(recordsText) {
+    const r = parseRecords(recordsText);
+    const one = (k) => r.get(k)?.[0];
+    const parts = [
+        one('version') && `version ${hostWord(one('version'))}`,
+        one('run') && `run ${hostWord(one('run'))}`,
+        one('since') && `since ${hostWord(one('since'))}`,
+    ].filter(Boolean);
+    return parts.length ? parts.join(', ') : 'holder not recorded';
+}
+async function takeDeployLock(shell, plan) {
+    const script = deployLockScript(plan.deployPath, { version: plan.version.version, runUrl: plan.runUrl }, plan.lockTimeoutSeconds);
+    try {
+        return await shell.hold(script, {
+            ready: `${LOCK_READY}=1\0`,
+            timeoutMs: plan.lockTimeoutSeconds * 1000 + LOCK_SLACK_MS,
+        });
+    }
+    catch (e) {
+        const err = e;
+        const name = exitName(script, err.exitCode);
+        if (name === 'busy') {
+            throw new Error(`deploy-path ${plan.deployPath} is locked by another deploy (${describeHolder(err.stderr ?? '')}), ` +
+                `still held after lock-timeout (${plan.lockTimeoutSeconds}s); nothing was changed on this host`);
+        }
+        // The script's own message (the last stderr line) names the problem and the way out.
+        if (name)
+            throw new Error(hostText((err.stderr ?? '').trim().split('\n').slice(-1)[0]));
+        throw e;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/deploy/targets/compose-host.ts
+/**
+ * One host's deploy and its rollback under the `compose` target. The steps, in order: connect, the deploy lock of
+ * deploy-path (held until the deploy and any rollback of this host are over), preflight, image, stage the release
+ * (open the host's secret store, compose files, env file, this host's pinning override, manifest), secrets (only
+ * those the store lacks), switch `current`, `up` (start-first rollout where a service can run twice), prune old
+ * releases and stored secrets. When the live release already is this one (same keyed digest), nothing is staged:
+ * only `up` runs there.
+ */
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
 /** Before the one retry of a rollback whose connection died: long enough for a restarting sshd to listen again. */
 const ROLLBACK_RETRY_PAUSE_MS = 2_000;
 function isConnectionFailure(e) {
@@ -80320,8 +82357,11 @@ class HostDeploy {
     summary;
     steps;
     session;
+    lock;
     live;
     release;
+    store;
+    placed = [];
     switched = false;
     constructor(plan, address, log, connect, clock) {
         this.plan = plan;
@@ -80347,6 +82387,8 @@ class HostDeploy {
         const { plan, log, steps } = this;
         this.session = await steps.run('connect', () => this.connect(this.address));
         log.info(`${this.name}: connected as ${plan.user}, host key verified`);
+        this.lock = await steps.run('lock', () => takeDeployLock(this.s, plan));
+        log.info(`${this.name}: deploy lock on ${plan.deployPath} held`);
         const deployPath = await steps.run('preflight', () => this.preflight());
         const prevVersion = this.live?.manifest?.version ?? this.live?.dir;
         if (prevVersion)
@@ -80356,24 +82398,34 @@ class HostDeploy {
         }
         log.info(`${this.name}: deploy path ${deployPath}, current release ${prevVersion ?? '(none)'}`);
         const delivery = await steps.run('image', () => deliverImage(plan, local, this.s, docker));
-        this.summary.imageDelivery = delivery;
-        log.info(`${this.name}: image ${plan.image.targetRefs[0]} ${delivery === 'already-present' ? 'already present, tagged' : delivery}`);
-        const dir = releaseDirName(plan.version.version, this.live?.dir, this.clock.now());
-        this.release = new Release(() => this.s, deployPath, dir, plan.commandTimeoutMs);
-        await steps.run('upload', () => this.stage(local));
-        log.info(`${this.name}: uploaded ${plan.files.length} files to releases/${dir}`);
-        await steps.run('secrets', () => this.writeSecrets());
-        if (plan.secrets.length) {
-            log.info(`${this.name}: wrote ${plan.secrets.length} secret file(s), 0400, owner ${plan.runtimeUser.uid}:${plan.runtimeUser.gid}`);
+        recordDelivery(this.summary, delivery);
+        log.info(`${this.name}: image ${plan.image.targetRefs[0]} ${describeDelivery(delivery)}`);
+        const reused = await steps.run('upload', () => this.stage(deployPath, local));
+        const dir = this.rel.dir;
+        this.summary.release = dir;
+        if (reused) {
+            log.info(`${this.name}: releases/${dir} already holds ${plan.version.version} with the same files, image and secrets; nothing uploaded`);
         }
-        await steps.run('switch', () => this.rel.switchCurrent());
-        this.switched = true;
-        log.info(`${this.name}: current -> releases/${dir}`);
+        else {
+            log.info(`${this.name}: uploaded ${plan.files.length} files to releases/${dir}`);
+            const wrote = await steps.run('secrets', () => this.writeSecrets());
+            if (plan.secrets.length) {
+                log.info(`${this.name}: ${wrote.written} of ${plan.secrets.length} secret file(s) written (${wrote.route}), 0400, owner ${plan.runtimeUser.uid}:${plan.runtimeUser.gid}; the others were unchanged`);
+            }
+            await steps.run('switch', () => this.rel.switchCurrent());
+            this.switched = true;
+            log.info(`${this.name}: current -> releases/${dir}`);
+        }
         await steps.run('up', () => this.up(dir, plan.composeFiles, plan.projectName));
         log.info(`${this.name}: ${plan.projectName} is up and healthy at ${plan.version.version}`);
-        await steps
-            .run('prune', () => this.rel.prune(plan.keepReleases))
-            .catch((e) => log.warning(`${this.name}: pruning old releases failed: ${e.message}`));
+        if (!reused) {
+            await steps
+                .run('prune', async () => {
+                await this.rel.prune(plan.keepReleases);
+                await this.s.run(pruneSecretStoreScript(deployPath), { timeoutMs: plan.commandTimeoutMs });
+            })
+                .catch((e) => log.warning(`${this.name}: pruning old releases failed: ${e.message}`));
+        }
         this.summary.status = 'deployed';
     }
     async preflight() {
@@ -80388,71 +82440,79 @@ class HostDeploy {
         this.live = report.live;
         return report.path;
     }
-    async stage(local) {
+    /**
+     * Opens the host's secret store, renders this host's override and the release digest, then stages a new release;
+     * returns true instead when the live release already is exactly this one (same digest, its secret files in place).
+     */
+    async stage(deployPath, local) {
         const { plan } = this;
+        const owner = plan.runtimeUser;
+        const store = await openSecretStore(this.s, deployPath, owner, plan.commandTimeoutMs);
+        this.store = store;
+        this.placed = placeSecrets(plan.secrets, store.abs, store.key, owner);
+        const override = Buffer.from(renderOverride(plan.override.pinned, this.placed));
+        const files = plan.files.map((f) => f.relativePath === plan.override.relativePath ? { ...f, content: override } : f);
+        const digest = releaseDigest(store.key, {
+            version: plan.version.version,
+            project: plan.projectName,
+            composeFiles: plan.composeFiles,
+            files,
+            imageId: local.id,
+            owner,
+            placed: this.placed,
+        });
+        const live = this.live;
+        if (live?.manifest?.digest === digest && this.placed.every((p) => storeHolds(store, p, owner))) {
+            this.release = new Release(() => this.s, deployPath, live.dir, plan.commandTimeoutMs);
+            return true;
+        }
+        const dir = releaseDirName(plan.version.version, live?.dir, this.clock.now());
+        this.release = new Release(() => this.s, deployPath, dir, plan.commandTimeoutMs);
         await this.rel.create();
-        await this.rel.upload(plan.files);
+        await this.rel.upload(files);
+        // Before the secrets: the store prune keeps every file a manifest names, so this release's are safe from then on.
         await this.rel.writeManifest({
             version: plan.version.version,
             project: plan.projectName,
             composeFiles: plan.composeFiles,
             image: `${plan.image.targetRefs[0]} ${local.id}`,
             deployedAt: new Date(this.clock.now()).toISOString(),
+            digest,
+            secretFiles: this.placed.map((p) => p.fileName),
         });
+        return false;
     }
-    async writeSecrets() {
+    writeSecrets() {
+        if (!this.store)
+            throw new Error('no secret store opened');
+        return writeStoreSecrets({ shell: this.s, plan: this.plan, host: this.name, store: this.store }, this.placed);
+    }
+    /**
+     * `up` of a release: start-first services that changed roll out one by one (after `up` of the others); with none,
+     * plain `up` of the whole project. `keepUnchanged` (the rollback) leaves alone a start-first service whose
+     * container already runs this release's config.
+     */
+    async up(releaseDir, composeFiles, project, keepUnchanged = false) {
         const { plan } = this;
-        const { uid, gid } = plan.runtimeUser;
-        for (const secret of plan.secrets) {
-            const script = writeSecretScript({
-                absPath: remoteJoin(this.rel.abs, secret.relativePath),
-                uid,
-                gid,
-                owner: plan.secretOwner,
-                image: plan.image.targetRefs[0],
-                label: `write secret ${secret.name}`,
-            });
-            try {
-                await this.s.run(script, { stdin: script_frame(secret.value), timeoutMs: 120_000 });
-            }
-            catch (e) {
-                throw new HostStepError('secrets', `${this.name}: secret ${secret.name}: ${this.explainSecretFailure(e)}`);
-            }
-        }
-    }
-    explainSecretFailure(e) {
-        const err = e;
-        const stderr = hostText((err.stderr ?? '').trim().split('\n').slice(-5).join('\n'));
-        const owner = `${this.plan.runtimeUser.uid}:${this.plan.runtimeUser.gid}`;
-        const wayOut = 'Ways out: let the deploy user run docker (the docker group) so the engine sets the owner (secret-owner: engine or auto), ' +
-            'or deploy as a user allowed to chown (root). The file was removed; nothing was left readable.';
-        switch (err.exitCode) {
-            case UPLOAD_EXIT.chownDenied:
-                return `the deploy user ${this.plan.user} may not chown the file to ${owner} (secret-owner: chown). ${wayOut}\n${stderr}`;
-            case UPLOAD_EXIT.engineFailed:
-                return `the deploy user ${this.plan.user} may not chown the file to ${owner}, and the engine could not either (docker run … chown with ${this.plan.image.targetRefs[0]}). ${wayOut}\n${stderr}`;
-            case UPLOAD_EXIT.ownerWrong:
-                return `chown did not take effect (${stderr}). A user-namespaced or rootless engine maps root elsewhere; deploy as a user allowed to chown.`;
-            default:
-                return err.message;
-        }
-    }
-    async up(releaseDir, composeFiles, project) {
-        const timeout = this.plan.healthTimeoutSeconds;
-        const script = composeUpScript(remoteJoin(this.rel.deployPath, 'releases', releaseDir), project, composeFiles, timeout);
-        try {
-            await this.s.run(script, { timeoutMs: (timeout + 60) * 1000 });
-        }
-        catch (e) {
-            const err = e;
-            if (err.kind === 'connection-lost' || !this.session || this.session.closed)
-                throw e;
-            const reason = exitName(script, err.exitCode) === 'healthTimeout'
-                ? `the services were not healthy within health-timeout (${timeout}s)`
-                : `docker compose up failed: ${composeErrorLines(err.stderr ?? err.message)}`;
-            const detail = await describeFailure(this.s, project);
-            throw new HostStepError('up', `${this.name}: ${reason}\n${detail}`);
-        }
+        const h = {
+            shell: this.s,
+            name: this.name,
+            releaseAbs: remoteJoin(this.rel.deployPath, 'releases', releaseDir),
+            project,
+            composeFiles,
+            healthTimeoutSeconds: plan.healthTimeoutSeconds,
+            commandTimeoutMs: plan.commandTimeoutMs,
+            log: this.log,
+        };
+        const steps = await planHostRollout(h, plan.rollout, keepUnchanged);
+        if (!steps || (!steps.roll.length && !steps.keep.length))
+            return composeUp(h);
+        if (steps.plain.length)
+            await composeUp(h, steps.plain);
+        else
+            await removeOrphans(h, [...steps.roll.map((r) => r.service), ...steps.keep]);
+        for (const r of steps.roll)
+            await rollOut(h, r.service, r.oldId);
     }
     /** Bring this host back to the release it ran before (or stop the new one if there was none). */
     async rollback() {
@@ -80487,6 +82547,8 @@ class HostDeploy {
         if (!this.session || this.session.closed) {
             this.log.info(`${this.name}: reconnecting to roll back`);
             this.session = await this.steps.run('reconnect', () => this.connect(this.address));
+            // The lock went with the old connection: no rollback without it.
+            this.lock = await this.steps.run('lock', () => takeDeployLock(this.s, this.plan));
         }
         return this.steps.time('rollback', async () => {
             const { plan, rel } = this;
@@ -80506,7 +82568,7 @@ class HostDeploy {
             const clearHalfRecreated = () => this.s.run(removeHalfRecreatedScript(project), { timeoutMs: plan.commandTimeoutMs });
             try {
                 await clearHalfRecreated();
-                await this.up(prev.dir, composeFiles, project);
+                await this.up(prev.dir, composeFiles, project, true);
             }
             catch (e) {
                 // An `up` killed with its connection can leave containers half made (renamed, or created under the
@@ -80516,14 +82578,17 @@ class HostDeploy {
                 this.log.warning(`${this.name}: containers of the interrupted up are in the way; removing them, then up ${version}`);
                 const prevAbs = remoteJoin(rel.deployPath, 'releases', prev.dir);
                 await this.s.run(composeDownScript(prevAbs, project, composeFiles), { timeoutMs: plan.commandTimeoutMs });
-                await this.up(prev.dir, composeFiles, project);
+                await this.up(prev.dir, composeFiles, project, true);
             }
             // Again after: a request the killed up had in flight may have finished while the rollback ran.
             await clearHalfRecreated();
             return { status: 'rolled-back', toVersion: version };
         });
     }
+    /** Ends the lock's script (stdin closed), then the connection; either alone would free the lock. */
     close() {
+        void this.lock?.release();
+        this.lock = undefined;
         this.session?.close();
     }
 }
@@ -81014,16 +83079,17 @@ class SwarmTarget {
                 log.info(`${this.name}: single-node swarm: image-delivery ssh loads the image on the manager, the only node (use registry delivery once the swarm grows)`);
             }
             const delivery = await steps.run('image', () => deliverImage(plan, local, this.shell(), docker));
-            this.summary.imageDelivery = delivery;
+            recordDelivery(this.summary, delivery);
             // Registry delivery with a known digest pins the digest: every node runs exactly the checked image.
             this.image =
                 plan.image.delivery === 'registry' && local.digest
                     ? `${plan.image.targetRefs[0]}@${local.digest}`
                     : plan.image.targetRefs[0];
-            log.info(`${this.name}: image ${this.image} ${delivery === 'already-present' ? 'already present, tagged' : delivery}`);
+            log.info(`${this.name}: image ${this.image} ${describeDelivery(delivery)}`);
             // Never the directory `current` points at: a re-run of the live version stages beside it.
             const dir = releaseDirName(plan.version.version, previous, this.clock.now());
             this.release = new Release(() => this.shell(), pre.path, dir, plan.commandTimeoutMs);
+            this.summary.release = dir;
             await steps.run('upload', () => this.stage(local));
             log.info(`${this.name}: uploaded the stack file and ${swarm.envFiles.length} env file(s) to releases/${dir}`);
             for (const w of this.stack.warnings)
@@ -81240,6 +83306,7 @@ async function runDeploy(plan, givenLog) {
         hosts: target.hosts,
         deployedHosts: [],
         elapsedMs: 0,
+        ...(plan.url ? { url: plan.url } : {}),
     };
     for (const w of plan.warnings)
         log.warning(w);
@@ -81271,6 +83338,7 @@ async function runDeploy(plan, givenLog) {
     if (previous !== undefined)
         summary.previousVersion = previous;
     summary.elapsedMs = Date.now() - started;
+    summary.finishedAt = new Date().toISOString();
     if (failure === undefined) {
         summary.ok = true;
         summary.deployedHosts = summary.hosts.map((h) => h.host);
@@ -81322,7 +83390,7 @@ async function deployFromAction(inputs, source) {
     return summary;
 }
 async function publish(summary) {
-    for (const [k, v] of Object.entries(deployOutputs(summary)))
+    for (const [k, v] of Object.entries({ ...deployOutputs(summary), ...imageOutputs(summary) }))
         setOutput(k, v);
     if (process.env.GITHUB_STEP_SUMMARY)
         await summary_summary.addRaw(formatDeploySummary(summary)).write();
@@ -81725,6 +83793,7 @@ function shellSplit(s) {
 
 
 
+
 /** `doongzi/backend:${APP_VERSION:-dev}` → `doongzi/backend`: release tags go under the repository. */
 function imageRepository(image) {
     const name = image.split('@')[0];
@@ -81784,10 +83853,24 @@ async function deploySource(outcome, inputs, env, opts = {}) {
             content: await readTextFile(f, { root: model.repositoryRoot, label: fromRoot(f) }),
         }))),
         buildServices: built.map((s) => s.name),
-        secretFiles: Object.values(model.secrets).flatMap((s) => s.resolvedFile ? [{ name: s.name, file: fromRoot(s.resolvedFile) }] : []),
+        secretFiles: Object.values(model.secrets).flatMap((s) => s.resolvedFile
+            ? [
+                {
+                    name: s.name,
+                    file: fromRoot(s.resolvedFile),
+                    services: model.services
+                        .filter((svc) => svc.secrets.some((r) => r.source === s.name))
+                        .map((svc) => svc.name),
+                },
+            ]
+            : []),
         envFiles: [...new Set(model.services.flatMap((s) => s.envFiles.map((f) => fromRoot(f.resolvedPath))))],
         runtimeUser: user,
         image: { localRef: outcome.image.imageId, repository: imageRepository(imageName) },
+        services: model.services.map((s) => {
+            const blocker = rolloutBlocker(s);
+            return { name: s.name, ...(blocker ? { rolloutBlocker: blocker.reason } : {}) };
+        }),
         event: { eventName: env.GITHUB_EVENT_NAME ?? '', ref: env.GITHUB_REF ?? '', sha: env.GITHUB_SHA ?? '' },
         ...(opts.stack ? { stackConfig: await stackConfig(model, fromRoot) } : {}),
     };
@@ -81797,6 +83880,7 @@ async function runDeployMode(outcome, checkInputs, deployInputs) {
 }
 
 ;// CONCATENATED MODULE: ./src/action/inputs.ts
+
 
 
 function oneOf(name, value, allowed) {
@@ -81826,12 +83910,43 @@ function parseBuildArgs(value) {
     });
     return args;
 }
+/** A boolean input as the YAML 1.2 core schema spells it (what `core.getBooleanInput` accepts); empty is `fallback`. */
+function inputs_parseBoolean(name, value, fallback) {
+    if (!value)
+        return fallback;
+    if (['true', 'True', 'TRUE'].includes(value))
+        return true;
+    if (['false', 'False', 'FALSE'].includes(value))
+        return false;
+    throw new UserFacingError(`Input '${name}' must be true or false; got '${value}'.`, 'DA-INP-001');
+}
+/**
+ * `image` and `build: false` both say "build nothing" but disagree on the image proofs (run them on the image given,
+ * or run none): rather than silently drop one, the pair is refused.
+ */
+function imageAndBuild(getInput, workingDirectory) {
+    const image = parseImageSource(getInput('image'), workingDirectory);
+    const build = inputs_parseBoolean('build', getInput('build'), true);
+    if (image && !build) {
+        throw new UserFacingError("Inputs 'image' and 'build: false' cannot be combined: 'image' verifies an image built elsewhere (nothing is built), 'build: false' runs no image proof at all. Keep the one you mean.", 'DA-INP-001');
+    }
+    return { image, build };
+}
+/** Deploy ships the checked image from the engine: an archive would have to be loaded first, so it is refused. */
+function deployable(mode, image) {
+    if (mode === 'deploy' && image && image.kind !== 'engine') {
+        throw new UserFacingError(`Input 'image' is ${image.label}: mode 'deploy' delivers an engine image; load the archive first (\`docker load\`) and pass its ID.`, 'DA-INP-001');
+    }
+}
 function readCheckInputs(getInput, workspace) {
     const workingDirectory = external_node_path_default().resolve(workspace, getInput('working-directory') || '.');
     const inDir = (p) => external_node_path_default().resolve(workingDirectory, p);
     const sarif = getInput('sarif-file');
+    const mode = oneOf('mode', getInput('mode') || 'check', ['check', 'deploy']);
+    const source = imageAndBuild(getInput, workingDirectory);
+    deployable(mode, source.image);
     return {
-        mode: oneOf('mode', getInput('mode') || 'check', ['check', 'deploy']),
+        mode,
         workingDirectory,
         dockerfile: inDir(getInput('dockerfile') || 'deploy/Dockerfile'),
         context: inDir(getInput('context') || '.'),
@@ -81844,12 +83959,2377 @@ function readCheckInputs(getInput, workspace) {
         failOn: oneOf('fail-on', getInput('fail-on') || 'error', ['error', 'warning', 'never']),
         sarifFile: sarif ? inDir(sarif) : undefined,
         configFile: inDir(getInput('config-file') || '.github/deploy-action.yml'),
+        ...source,
+        // Checked here so a typo fails before anything runs.
+        platforms: splitList(getInput('platforms')).map((p) => formatPlatform(parsePlatform(p))),
     };
 }
 
 ;// CONCATENATED MODULE: ./src/action/version.ts
 /** The action's own version, reported in SARIF; kept in step with package.json by the release script. */
 const ACTION_VERSION = '0.1.0';
+
+// EXTERNAL MODULE: external "stream"
+var external_stream_ = __nccwpck_require__(2203);
+;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/api/CsvError.js
+class CsvError_CsvError extends Error {
+  constructor(code, message, options, ...contexts) {
+    if (Array.isArray(message)) message = message.join(" ").trim();
+    super(message);
+    if (Error.captureStackTrace !== undefined) {
+      Error.captureStackTrace(this, CsvError_CsvError);
+    }
+    this.code = code;
+    for (const context of contexts) {
+      for (const key in context) {
+        const value = context[key];
+        this[key] = Buffer.isBuffer(value)
+          ? value.toString(options.encoding)
+          : value == null
+            ? value
+            : JSON.parse(JSON.stringify(value));
+      }
+    }
+  }
+}
+
+
+
+;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/utils/is_object.js
+const is_object_is_object = function (obj) {
+  return typeof obj === "object" && obj !== null && !Array.isArray(obj);
+};
+
+
+
+;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/api/normalize_columns_array.js
+
+
+
+const normalize_columns_array = function (columns) {
+  const normalizedColumns = [];
+  for (let i = 0, l = columns.length; i < l; i++) {
+    const column = columns[i];
+    if (column === undefined || column === null || column === false) {
+      normalizedColumns[i] = { disabled: true };
+    } else if (typeof column === "string" || typeof column === "number") {
+      normalizedColumns[i] = { name: `${column}` };
+    } else if (is_object_is_object(column)) {
+      if (typeof column.name !== "string") {
+        throw new CsvError_CsvError("CSV_OPTION_COLUMNS_MISSING_NAME", [
+          "Option columns missing name:",
+          `property "name" is required at position ${i}`,
+          "when column is an object literal",
+        ]);
+      }
+      normalizedColumns[i] = column;
+    } else {
+      throw new CsvError_CsvError("CSV_INVALID_COLUMN_DEFINITION", [
+        "Invalid column definition:",
+        "expect a string or a literal object,",
+        `got ${JSON.stringify(column)} at position ${i}`,
+      ]);
+    }
+  }
+  return normalizedColumns;
+};
+
+
+
+;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/utils/ResizeableBuffer.js
+class ResizeableBuffer {
+  constructor(size = 100) {
+    this.size = size;
+    this.length = 0;
+    this.buf = Buffer.allocUnsafe(size);
+  }
+  prepend(val) {
+    if (Buffer.isBuffer(val)) {
+      const length = this.length + val.length;
+      if (length >= this.size) {
+        this.resize();
+        if (length >= this.size) {
+          throw Error("INVALID_BUFFER_STATE");
+        }
+      }
+      const buf = this.buf;
+      this.buf = Buffer.allocUnsafe(this.size);
+      val.copy(this.buf, 0);
+      buf.copy(this.buf, val.length);
+      this.length += val.length;
+    } else {
+      const length = this.length++;
+      if (length === this.size) {
+        this.resize();
+      }
+      const buf = this.clone();
+      this.buf[0] = val;
+      buf.copy(this.buf, 1, 0, length);
+    }
+  }
+  append(val) {
+    const length = this.length++;
+    if (length === this.size) {
+      this.resize();
+    }
+    this.buf[length] = val;
+  }
+  clone() {
+    return Buffer.from(this.buf.slice(0, this.length));
+  }
+  resize() {
+    const length = this.length;
+    this.size = this.size * 2;
+    const buf = Buffer.allocUnsafe(this.size);
+    this.buf.copy(buf, 0, 0, length);
+    this.buf = buf;
+  }
+  toString(encoding) {
+    if (encoding) {
+      return this.buf.toString(encoding, 0, this.length);
+    } else {
+      return Uint8Array.prototype.slice.call(this.buf.slice(0, this.length));
+    }
+  }
+  toJSON() {
+    return this.toString("utf8");
+  }
+  reset() {
+    this.length = 0;
+  }
+}
+
+/* harmony default export */ const utils_ResizeableBuffer = (ResizeableBuffer);
+
+;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/api/init_state.js
+
+
+const init_state = function (options) {
+  // ECMAScript WhiteSpace + LineTerminator codepoints, encoded under
+  // `options.encoding`. Aligns trimming with `String.prototype.trim()`.
+  // https://tc39.es/ecma262/#sec-white-space
+  // https://tc39.es/ecma262/#sec-line-terminators
+  //
+  // Codepoints unrepresentable in the target encoding are dropped: Node's
+  // Buffer substitutes them with `?` (0x3F), and including those would cause
+  // literal `?` bytes in the input to be trimmed under `latin1`/`ascii`.
+  const timchars = [
+    // Basic Latin
+    0x0020, // [Space](https://www.fileformat.info/info/unicode/char/0020/index.htm)
+    0x0009, // [CHARACTER TABULATION (HT)](https://www.fileformat.info/info/unicode/char/0009/index.htm)
+    0x000a, // [LINE FEED (LF)](https://www.fileformat.info/info/unicode/char/000a/index.htm)
+    0x000d, // [CARRIAGE RETURN (CR)](https://www.fileformat.info/info/unicode/char/000d/index.htm)
+    0x000c, // [FORM FEED (FF)](https://www.fileformat.info/info/unicode/char/000c/index.htm)
+    0x000b, // [LINE TABULATION (VT)](https://www.fileformat.info/info/unicode/char/000b/index.htm)
+    // Latin-1 Supplement
+    0x00a0, // [NO-BREAK SPACE (NBSP)](https://www.fileformat.info/info/unicode/char/00a0/index.htm)
+    // Ogham
+    0x1680, // [OGHAM SPACE MARK](https://www.fileformat.info/info/unicode/char/1680/index.htm)
+    // General Punctuation
+    0x2000, // [EN QUAD](https://www.fileformat.info/info/unicode/char/2000/index.htm)
+    0x2001, // [EM QUAD](https://www.fileformat.info/info/unicode/char/2001/index.htm)
+    0x2002, // [EN SPACE](https://www.fileformat.info/info/unicode/char/2002/index.htm)
+    0x2003, // [EM SPACE](https://www.fileformat.info/info/unicode/char/2003/index.htm)
+    0x2004, // [THREE-PER-EM SPACE](https://www.fileformat.info/info/unicode/char/2004/index.htm)
+    0x2005, // [FOUR-PER-EM SPACE](https://www.fileformat.info/info/unicode/char/2005/index.htm)
+    0x2006, // [SIX-PER-EM SPACE](https://www.fileformat.info/info/unicode/char/2006/index.htm)
+    0x2007, // [FIGURE SPACE](https://www.fileformat.info/info/unicode/char/2007/index.htm)
+    0x2008, // [PUNCTUATION SPACE](https://www.fileformat.info/info/unicode/char/2008/index.htm)
+    0x2009, // [THIN SPACE](https://www.fileformat.info/info/unicode/char/2009/index.htm)
+    0x200a, // [HAIR SPACE](https://www.fileformat.info/info/unicode/char/200a/index.htm)
+    0x2028, // [LINE SEPARATOR](https://www.fileformat.info/info/unicode/char/2028/index.htm)
+    0x2029, // [PARAGRAPH SEPARATOR](https://www.fileformat.info/info/unicode/char/2029/index.htm)
+    0x202f, // [NARROW NO-BREAK SPACE (NNBSP)](https://www.fileformat.info/info/unicode/char/202f/index.htm)
+    0x205f, // [MEDIUM MATHEMATICAL SPACE (MMSP)](https://www.fileformat.info/info/unicode/char/205f/index.htm)
+    0x3000, // [IDEOGRAPHIC SPACE](https://www.fileformat.info/info/unicode/char/3000/index.htm)
+    0xfeff, // [ZERO WIDTH NO-BREAK SPACE (BOM)](https://www.fileformat.info/info/unicode/char/feff/index.htm)
+  ].reduce((acc, codepoint) => {
+    const encoded = Buffer.from(
+      String.fromCharCode(codepoint),
+      options.encoding,
+    );
+    if (codepoint !== 0x3f && encoded.length === 1 && encoded[0] === 0x3f) {
+      return acc;
+    }
+    acc.push(encoded);
+    return acc;
+  }, []);
+  // First-byte lookup table for `__isCharTrimable`. Non-whitespace bytes
+  // (the common case) bail out in O(1) without scanning every timchar.
+  const timcharFirstBytes = new Uint8Array(256);
+  for (const t of timchars) timcharFirstBytes[t[0]] = 1;
+  return {
+    bomSkipped: false,
+    bufBytesStart: 0,
+    castField: options.cast_function,
+    commenting: false,
+    delimiterBufPrevious: undefined,
+    delimiterDiscovered: false,
+    // Current error encountered by a record
+    error: undefined,
+    enabled: options.from_line === 1,
+    escaping: false,
+    escapeIsQuote:
+      Buffer.isBuffer(options.escape) &&
+      Buffer.isBuffer(options.quote) &&
+      Buffer.compare(options.escape, options.quote) === 0,
+    // columns can be `false`, `true`, `Array`
+    expectedRecordLength: Array.isArray(options.columns)
+      ? options.columns.length
+      : undefined,
+    field: new utils_ResizeableBuffer(20),
+    firstLineToHeaders: options.cast_first_line_to_header,
+    needMoreDataSize: Math.max(
+      // Skip if the remaining buffer smaller than comment
+      options.comment !== null ? options.comment.length : 0,
+      // Skip if the remaining buffer can be delimiter
+      ...(options.delimiter
+        ? options.delimiter.map((delimiter) => delimiter.length)
+        : []),
+      // Auto discovery of delimiter is limited to 1 character
+      options.delimiter_auto ? 1 : 0,
+      // Skip if the remaining buffer can be escape sequence
+      options.quote !== null ? options.quote.length : 0,
+      // Skip if the remaining buffer can be a multi-byte trim character
+      ...timchars.map((t) => t.length),
+    ),
+    previousBuf: undefined,
+    quoting: false,
+    stop: false,
+    rawBuffer: new utils_ResizeableBuffer(100),
+    record: [],
+    recordHasError: false,
+    record_length: 0,
+    recordDelimiterMaxLength:
+      options.record_delimiter.length === 0
+        ? 0
+        : Math.max(...options.record_delimiter.map((v) => v.length)),
+    trimChars: [
+      Buffer.from(" ", options.encoding)[0],
+      Buffer.from("\t", options.encoding)[0],
+    ],
+    wasQuoting: false,
+    wasRowDelimiter: false,
+    timchars: timchars,
+    timcharFirstBytes: timcharFirstBytes,
+  };
+};
+
+
+
+;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/utils/underscore.js
+const underscore = function (str) {
+  return str.replace(/([A-Z])/g, function (_, match) {
+    return "_" + match.toLowerCase();
+  });
+};
+
+
+
+;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/api/normalize_options.js
+
+
+
+
+
+const normalize_options = function (opts) {
+  const options = {};
+  // Merge with user options
+  for (const opt in opts) {
+    options[underscore(opt)] = opts[opt];
+  }
+  // Normalize option `encoding`
+  // Note: defined first because other options depends on it
+  // to convert chars/strings into buffers.
+  if (options.encoding === undefined || options.encoding === true) {
+    options.encoding = "utf8";
+  } else if (options.encoding === null || options.encoding === false) {
+    options.encoding = null;
+  } else if (
+    typeof options.encoding !== "string" &&
+    options.encoding !== null
+  ) {
+    throw new CsvError_CsvError(
+      "CSV_INVALID_OPTION_ENCODING",
+      [
+        "Invalid option encoding:",
+        "encoding must be a string or null to return a buffer,",
+        `got ${JSON.stringify(options.encoding)}`,
+      ],
+      options,
+    );
+  }
+  // Normalize option `bom`
+  if (
+    options.bom === undefined ||
+    options.bom === null ||
+    options.bom === false
+  ) {
+    options.bom = false;
+  } else if (options.bom !== true) {
+    throw new CsvError_CsvError(
+      "CSV_INVALID_OPTION_BOM",
+      [
+        "Invalid option bom:",
+        "bom must be true,",
+        `got ${JSON.stringify(options.bom)}`,
+      ],
+      options,
+    );
+  }
+  // Normalize option `cast`
+  options.cast_function = null;
+  if (
+    options.cast === undefined ||
+    options.cast === null ||
+    options.cast === false ||
+    options.cast === ""
+  ) {
+    options.cast = undefined;
+  } else if (typeof options.cast === "function") {
+    options.cast_function = options.cast;
+    options.cast = true;
+  } else if (options.cast !== true) {
+    throw new CsvError_CsvError(
+      "CSV_INVALID_OPTION_CAST",
+      [
+        "Invalid option cast:",
+        "cast must be true or a function,",
+        `got ${JSON.stringify(options.cast)}`,
+      ],
+      options,
+    );
+  }
+  // Normalize option `cast_date`
+  if (
+    options.cast_date === undefined ||
+    options.cast_date === null ||
+    options.cast_date === false ||
+    options.cast_date === ""
+  ) {
+    options.cast_date = false;
+  } else if (options.cast_date === true) {
+    options.cast_date = function (value) {
+      const date = Date.parse(value);
+      return !isNaN(date) ? new Date(date) : value;
+    };
+  } else if (typeof options.cast_date !== "function") {
+    throw new CsvError_CsvError(
+      "CSV_INVALID_OPTION_CAST_DATE",
+      [
+        "Invalid option cast_date:",
+        "cast_date must be true or a function,",
+        `got ${JSON.stringify(options.cast_date)}`,
+      ],
+      options,
+    );
+  }
+  // Normalize option `columns`
+  options.cast_first_line_to_header = undefined;
+  if (options.columns === true) {
+    // Fields in the first line are converted as-is to columns
+    options.cast_first_line_to_header = undefined;
+  } else if (typeof options.columns === "function") {
+    options.cast_first_line_to_header = options.columns;
+    options.columns = true;
+  } else if (Array.isArray(options.columns)) {
+    options.columns = normalize_columns_array(options.columns);
+  } else if (
+    options.columns === undefined ||
+    options.columns === null ||
+    options.columns === false
+  ) {
+    options.columns = false;
+  } else {
+    throw new CsvError_CsvError(
+      "CSV_INVALID_OPTION_COLUMNS",
+      [
+        "Invalid option columns:",
+        "expect an array, a function or true,",
+        `got ${JSON.stringify(options.columns)}`,
+      ],
+      options,
+    );
+  }
+  // Normalize option `group_columns_by_name`
+  if (
+    options.group_columns_by_name === undefined ||
+    options.group_columns_by_name === null ||
+    options.group_columns_by_name === false
+  ) {
+    options.group_columns_by_name = false;
+  } else if (options.group_columns_by_name !== true) {
+    throw new CsvError_CsvError(
+      "CSV_INVALID_OPTION_GROUP_COLUMNS_BY_NAME",
+      [
+        "Invalid option group_columns_by_name:",
+        "expect an boolean,",
+        `got ${JSON.stringify(options.group_columns_by_name)}`,
+      ],
+      options,
+    );
+  } else if (options.columns === false) {
+    throw new CsvError_CsvError(
+      "CSV_INVALID_OPTION_GROUP_COLUMNS_BY_NAME",
+      [
+        "Invalid option group_columns_by_name:",
+        "the `columns` mode must be activated.",
+      ],
+      options,
+    );
+  }
+  // Normalize option `comment`
+  if (
+    options.comment === undefined ||
+    options.comment === null ||
+    options.comment === false ||
+    options.comment === ""
+  ) {
+    options.comment = null;
+  } else {
+    if (typeof options.comment === "string") {
+      options.comment = Buffer.from(options.comment, options.encoding);
+    }
+    if (!Buffer.isBuffer(options.comment)) {
+      throw new CsvError_CsvError(
+        "CSV_INVALID_OPTION_COMMENT",
+        [
+          "Invalid option comment:",
+          "comment must be a buffer or a string,",
+          `got ${JSON.stringify(options.comment)}`,
+        ],
+        options,
+      );
+    }
+  }
+  // Normalize option `comment_no_infix`
+  if (
+    options.comment_no_infix === undefined ||
+    options.comment_no_infix === null ||
+    options.comment_no_infix === false
+  ) {
+    options.comment_no_infix = false;
+  } else if (options.comment_no_infix !== true) {
+    throw new CsvError_CsvError(
+      "CSV_INVALID_OPTION_COMMENT",
+      [
+        "Invalid option comment_no_infix:",
+        "value must be a boolean,",
+        `got ${JSON.stringify(options.comment_no_infix)}`,
+      ],
+      options,
+    );
+  }
+  // Normalize option `delimiter_auto`
+  if (
+    options.delimiter_auto === undefined ||
+    options.delimiter_auto === null ||
+    options.delimiter_auto === false
+  ) {
+    options.delimiter_auto = false;
+  } else if (options.delimiter_auto === true) {
+    options.delimiter_auto = {};
+  } else if (!is_object_is_object(options.delimiter_auto)) {
+    throw new CsvError_CsvError(
+      "CSV_INVALID_OPTION_DELIMITER_AUTO",
+      [
+        "Invalid option delimiter_auto:",
+        "delimiter_auto must be a boolean or a configuration object,",
+        `got ${JSON.stringify(options.delimiter_auto)}`,
+      ],
+      options,
+    );
+  }
+  if (options.delimiter_auto) {
+    if (options.delimiter_auto.preferred === undefined)
+      options.delimiter_auto.preferred = {
+        [",".charCodeAt(0)]: 1.8,
+        ["\t".charCodeAt(0)]: 1.8,
+        [";".charCodeAt(0)]: 1.6,
+        [" ".charCodeAt(0)]: 1.6,
+        [":".charCodeAt(0)]: 1.5,
+        [".".charCodeAt(0)]: 1.4,
+        ["/".charCodeAt(0)]: 1.4,
+      };
+    else if (!is_object_is_object(options.delimiter_auto.preferred)) {
+      throw new CsvError_CsvError(
+        "CSV_INVALID_OPTION_DELIMITER_AUTO",
+        [
+          "Invalid option delimiter_auto:",
+          "preferred must be an object,",
+          `got ${JSON.stringify(options.delimiter_auto.preferred)}`,
+        ],
+        options,
+      );
+    }
+    if (options.delimiter_auto.score === undefined)
+      options.delimiter_auto.score = (info, options) => {
+        return (
+          (info.total - info.std) * (options.preferred[info.char_code] || 1)
+        );
+      };
+    else if (typeof options.delimiter_auto.score !== "function") {
+      throw new CsvError_CsvError(
+        "CSV_INVALID_OPTION_DELIMITER_AUTO",
+        [
+          "Invalid option delimiter_auto:",
+          "score must be a function,",
+          `got ${JSON.stringify(options.delimiter_auto.score)}`,
+        ],
+        options,
+      );
+    }
+    if (options.delimiter_auto.size === undefined)
+      options.delimiter_auto.size = 2048;
+    else if (typeof options.delimiter_auto.size !== "number") {
+      throw new CsvError_CsvError(
+        "CSV_INVALID_OPTION_DELIMITER_AUTO",
+        [
+          "Invalid option delimiter_auto:",
+          "size must be a number,",
+          `got ${JSON.stringify(options.delimiter_auto.size)}`,
+        ],
+        options,
+      );
+    }
+  }
+  // Normalize option `delimiter`
+  const delimiter_json = JSON.stringify(options.delimiter);
+  if (options.delimiter_auto !== false) {
+    options.delimiter = [];
+  }
+  if (!Array.isArray(options.delimiter)) {
+    if (
+      options.delimiter === undefined ||
+      options.delimiter === null ||
+      options.delimiter === false
+    ) {
+      options.delimiter = Buffer.from(",", options.encoding);
+    }
+    options.delimiter = [options.delimiter];
+  }
+  options.delimiter = options.delimiter.map(function (delimiter) {
+    if (typeof delimiter === "string") {
+      delimiter = Buffer.from(delimiter, options.encoding);
+    }
+    if (!Buffer.isBuffer(delimiter) || delimiter.length === 0) {
+      throw new CsvError_CsvError(
+        "CSV_INVALID_OPTION_DELIMITER",
+        [
+          "Invalid option delimiter:",
+          "delimiter must be a non empty string or buffer or array of string|buffer,",
+          `got ${delimiter_json}`,
+        ],
+        options,
+      );
+    }
+    return delimiter;
+  });
+  // Normalize option `escape`
+  if (options.escape === undefined || options.escape === true) {
+    options.escape = Buffer.from('"', options.encoding);
+  } else if (typeof options.escape === "string") {
+    options.escape = Buffer.from(options.escape, options.encoding);
+  } else if (options.escape === null || options.escape === false) {
+    options.escape = null;
+  }
+  if (options.escape !== null) {
+    if (!Buffer.isBuffer(options.escape)) {
+      throw new Error(
+        `Invalid Option: escape must be a buffer, a string or a boolean, got ${JSON.stringify(options.escape)}`,
+      );
+    }
+  }
+  // Normalize option `from`
+  if (options.from === undefined || options.from === null) {
+    options.from = 1;
+  } else {
+    if (typeof options.from === "string" && /\d+/.test(options.from)) {
+      options.from = parseInt(options.from);
+    }
+    if (Number.isInteger(options.from)) {
+      if (options.from < 0) {
+        throw new Error(
+          `Invalid Option: from must be a positive integer, got ${JSON.stringify(opts.from)}`,
+        );
+      }
+    } else {
+      throw new Error(
+        `Invalid Option: from must be an integer, got ${JSON.stringify(options.from)}`,
+      );
+    }
+  }
+  // Normalize option `from_line`
+  if (options.from_line === undefined || options.from_line === null) {
+    options.from_line = 1;
+  } else {
+    if (
+      typeof options.from_line === "string" &&
+      /\d+/.test(options.from_line)
+    ) {
+      options.from_line = parseInt(options.from_line);
+    }
+    if (Number.isInteger(options.from_line)) {
+      if (options.from_line <= 0) {
+        throw new Error(
+          `Invalid Option: from_line must be a positive integer greater than 0, got ${JSON.stringify(opts.from_line)}`,
+        );
+      }
+    } else {
+      throw new Error(
+        `Invalid Option: from_line must be an integer, got ${JSON.stringify(opts.from_line)}`,
+      );
+    }
+  }
+  // Normalize options `ignore_last_delimiters`
+  if (
+    options.ignore_last_delimiters === undefined ||
+    options.ignore_last_delimiters === null
+  ) {
+    options.ignore_last_delimiters = false;
+  } else if (typeof options.ignore_last_delimiters === "number") {
+    options.ignore_last_delimiters = Math.floor(options.ignore_last_delimiters);
+    if (options.ignore_last_delimiters === 0) {
+      options.ignore_last_delimiters = false;
+    }
+  } else if (typeof options.ignore_last_delimiters !== "boolean") {
+    throw new CsvError_CsvError(
+      "CSV_INVALID_OPTION_IGNORE_LAST_DELIMITERS",
+      [
+        "Invalid option `ignore_last_delimiters`:",
+        "the value must be a boolean value or an integer,",
+        `got ${JSON.stringify(options.ignore_last_delimiters)}`,
+      ],
+      options,
+    );
+  }
+  if (options.ignore_last_delimiters === true && options.columns === false) {
+    throw new CsvError_CsvError(
+      "CSV_IGNORE_LAST_DELIMITERS_REQUIRES_COLUMNS",
+      [
+        "The option `ignore_last_delimiters`",
+        "requires the activation of the `columns` option",
+      ],
+      options,
+    );
+  }
+  // Normalize option `info`
+  if (
+    options.info === undefined ||
+    options.info === null ||
+    options.info === false
+  ) {
+    options.info = false;
+  } else if (options.info !== true) {
+    throw new Error(
+      `Invalid Option: info must be true, got ${JSON.stringify(options.info)}`,
+    );
+  }
+  // Normalize option `max_record_size`
+  if (
+    options.max_record_size === undefined ||
+    options.max_record_size === null ||
+    options.max_record_size === false
+  ) {
+    options.max_record_size = 0;
+  } else if (
+    Number.isInteger(options.max_record_size) &&
+    options.max_record_size >= 0
+  ) {
+    // Great, nothing to do
+  } else if (
+    typeof options.max_record_size === "string" &&
+    /\d+/.test(options.max_record_size)
+  ) {
+    options.max_record_size = parseInt(options.max_record_size);
+  } else {
+    throw new Error(
+      `Invalid Option: max_record_size must be a positive integer, got ${JSON.stringify(options.max_record_size)}`,
+    );
+  }
+  // Normalize option `objname`
+  if (
+    options.objname === undefined ||
+    options.objname === null ||
+    options.objname === false
+  ) {
+    options.objname = undefined;
+  } else if (Buffer.isBuffer(options.objname)) {
+    if (options.objname.length === 0) {
+      throw new Error(`Invalid Option: objname must be a non empty buffer`);
+    }
+    if (options.encoding === null) {
+      // Don't call `toString`, leave objname as a buffer
+    } else {
+      options.objname = options.objname.toString(options.encoding);
+    }
+  } else if (typeof options.objname === "string") {
+    if (options.objname.length === 0) {
+      throw new Error(`Invalid Option: objname must be a non empty string`);
+    }
+    // Great, nothing to do
+  } else if (typeof options.objname === "number") {
+    // if(options.objname.length === 0){
+    //   throw new Error(`Invalid Option: objname must be a non empty string`);
+    // }
+    // Great, nothing to do
+  } else {
+    throw new Error(
+      `Invalid Option: objname must be a string or a buffer, got ${options.objname}`,
+    );
+  }
+  if (options.objname !== undefined) {
+    if (typeof options.objname === "number") {
+      if (options.columns !== false) {
+        throw Error(
+          "Invalid Option: objname index cannot be combined with columns or be defined as a field",
+        );
+      }
+    } else {
+      // A string or a buffer
+      if (options.columns === false) {
+        throw Error(
+          "Invalid Option: objname field must be combined with columns or be defined as an index",
+        );
+      }
+    }
+  }
+  // Normalize option `on_record`
+  if (options.on_record === undefined || options.on_record === null) {
+    options.on_record = undefined;
+  } else if (typeof options.on_record !== "function") {
+    throw new CsvError_CsvError(
+      "CSV_INVALID_OPTION_ON_RECORD",
+      [
+        "Invalid option `on_record`:",
+        "expect a function,",
+        `got ${JSON.stringify(options.on_record)}`,
+      ],
+      options,
+    );
+  }
+  // Normalize option `on_skip`
+  // options.on_skip ??= (err, chunk) => {
+  //   this.emit('skip', err, chunk);
+  // };
+  if (
+    options.on_skip !== undefined &&
+    options.on_skip !== null &&
+    typeof options.on_skip !== "function"
+  ) {
+    throw new Error(
+      `Invalid Option: on_skip must be a function, got ${JSON.stringify(options.on_skip)}`,
+    );
+  }
+  // Normalize option `quote`
+  if (
+    options.quote === null ||
+    options.quote === false ||
+    options.quote === ""
+  ) {
+    options.quote = null;
+  } else {
+    if (options.quote === undefined || options.quote === true) {
+      options.quote = Buffer.from('"', options.encoding);
+    } else if (typeof options.quote === "string") {
+      options.quote = Buffer.from(options.quote, options.encoding);
+    }
+    if (!Buffer.isBuffer(options.quote)) {
+      throw new Error(
+        `Invalid Option: quote must be a buffer or a string, got ${JSON.stringify(options.quote)}`,
+      );
+    }
+  }
+  // Normalize option `raw`
+  if (
+    options.raw === undefined ||
+    options.raw === null ||
+    options.raw === false
+  ) {
+    options.raw = false;
+  } else if (options.raw !== true) {
+    throw new Error(
+      `Invalid Option: raw must be true, got ${JSON.stringify(options.raw)}`,
+    );
+  }
+  // Normalize option `record_delimiter`
+  if (options.record_delimiter === undefined) {
+    options.record_delimiter = [];
+  } else if (
+    typeof options.record_delimiter === "string" ||
+    Buffer.isBuffer(options.record_delimiter)
+  ) {
+    if (options.record_delimiter.length === 0) {
+      throw new CsvError_CsvError(
+        "CSV_INVALID_OPTION_RECORD_DELIMITER",
+        [
+          "Invalid option `record_delimiter`:",
+          "value must be a non empty string or buffer,",
+          `got ${JSON.stringify(options.record_delimiter)}`,
+        ],
+        options,
+      );
+    }
+    options.record_delimiter = [options.record_delimiter];
+  } else if (!Array.isArray(options.record_delimiter)) {
+    throw new CsvError_CsvError(
+      "CSV_INVALID_OPTION_RECORD_DELIMITER",
+      [
+        "Invalid option `record_delimiter`:",
+        "value must be a string, a buffer or array of string|buffer,",
+        `got ${JSON.stringify(options.record_delimiter)}`,
+      ],
+      options,
+    );
+  }
+  options.record_delimiter = options.record_delimiter.map(function (rd, i) {
+    if (typeof rd !== "string" && !Buffer.isBuffer(rd)) {
+      throw new CsvError_CsvError(
+        "CSV_INVALID_OPTION_RECORD_DELIMITER",
+        [
+          "Invalid option `record_delimiter`:",
+          "value must be a string, a buffer or array of string|buffer",
+          `at index ${i},`,
+          `got ${JSON.stringify(rd)}`,
+        ],
+        options,
+      );
+    } else if (rd.length === 0) {
+      throw new CsvError_CsvError(
+        "CSV_INVALID_OPTION_RECORD_DELIMITER",
+        [
+          "Invalid option `record_delimiter`:",
+          "value must be a non empty string or buffer",
+          `at index ${i},`,
+          `got ${JSON.stringify(rd)}`,
+        ],
+        options,
+      );
+    }
+    if (typeof rd === "string") {
+      rd = Buffer.from(rd, options.encoding);
+    }
+    return rd;
+  });
+  // Normalize option `relax_column_count`
+  if (typeof options.relax_column_count === "boolean") {
+    // Great, nothing to do
+  } else if (
+    options.relax_column_count === undefined ||
+    options.relax_column_count === null
+  ) {
+    options.relax_column_count = false;
+  } else {
+    throw new Error(
+      `Invalid Option: relax_column_count must be a boolean, got ${JSON.stringify(options.relax_column_count)}`,
+    );
+  }
+  if (typeof options.relax_column_count_less === "boolean") {
+    // Great, nothing to do
+  } else if (
+    options.relax_column_count_less === undefined ||
+    options.relax_column_count_less === null
+  ) {
+    options.relax_column_count_less = false;
+  } else {
+    throw new Error(
+      `Invalid Option: relax_column_count_less must be a boolean, got ${JSON.stringify(options.relax_column_count_less)}`,
+    );
+  }
+  if (typeof options.relax_column_count_more === "boolean") {
+    // Great, nothing to do
+  } else if (
+    options.relax_column_count_more === undefined ||
+    options.relax_column_count_more === null
+  ) {
+    options.relax_column_count_more = false;
+  } else {
+    throw new Error(
+      `Invalid Option: relax_column_count_more must be a boolean, got ${JSON.stringify(options.relax_column_count_more)}`,
+    );
+  }
+  // Normalize option `relax_quotes`
+  if (typeof options.relax_quotes === "boolean") {
+    // Great, nothing to do
+  } else if (
+    options.relax_quotes === undefined ||
+    options.relax_quotes === null
+  ) {
+    options.relax_quotes = false;
+  } else {
+    throw new Error(
+      `Invalid Option: relax_quotes must be a boolean, got ${JSON.stringify(options.relax_quotes)}`,
+    );
+  }
+  // Normalize option `skip_empty_lines`
+  if (typeof options.skip_empty_lines === "boolean") {
+    // Great, nothing to do
+  } else if (
+    options.skip_empty_lines === undefined ||
+    options.skip_empty_lines === null
+  ) {
+    options.skip_empty_lines = false;
+  } else {
+    throw new Error(
+      `Invalid Option: skip_empty_lines must be a boolean, got ${JSON.stringify(options.skip_empty_lines)}`,
+    );
+  }
+  // Normalize option `skip_records_with_empty_values`
+  if (typeof options.skip_records_with_empty_values === "boolean") {
+    // Great, nothing to do
+  } else if (
+    options.skip_records_with_empty_values === undefined ||
+    options.skip_records_with_empty_values === null
+  ) {
+    options.skip_records_with_empty_values = false;
+  } else {
+    throw new Error(
+      `Invalid Option: skip_records_with_empty_values must be a boolean, got ${JSON.stringify(options.skip_records_with_empty_values)}`,
+    );
+  }
+  // Normalize option `skip_records_with_error`
+  if (typeof options.skip_records_with_error === "boolean") {
+    // Great, nothing to do
+  } else if (
+    options.skip_records_with_error === undefined ||
+    options.skip_records_with_error === null
+  ) {
+    options.skip_records_with_error = false;
+  } else {
+    throw new Error(
+      `Invalid Option: skip_records_with_error must be a boolean, got ${JSON.stringify(options.skip_records_with_error)}`,
+    );
+  }
+  // Normalize option `rtrim`
+  if (
+    options.rtrim === undefined ||
+    options.rtrim === null ||
+    options.rtrim === false
+  ) {
+    options.rtrim = false;
+  } else if (options.rtrim !== true) {
+    throw new Error(
+      `Invalid Option: rtrim must be a boolean, got ${JSON.stringify(options.rtrim)}`,
+    );
+  }
+  // Normalize option `ltrim`
+  if (
+    options.ltrim === undefined ||
+    options.ltrim === null ||
+    options.ltrim === false
+  ) {
+    options.ltrim = false;
+  } else if (options.ltrim !== true) {
+    throw new Error(
+      `Invalid Option: ltrim must be a boolean, got ${JSON.stringify(options.ltrim)}`,
+    );
+  }
+  // Normalize option `trim`
+  if (
+    options.trim === undefined ||
+    options.trim === null ||
+    options.trim === false
+  ) {
+    options.trim = false;
+  } else if (options.trim !== true) {
+    throw new Error(
+      `Invalid Option: trim must be a boolean, got ${JSON.stringify(options.trim)}`,
+    );
+  }
+  // Normalize options `trim`, `ltrim` and `rtrim`
+  if (options.trim === true && opts.ltrim !== false) {
+    options.ltrim = true;
+  } else if (options.ltrim !== true) {
+    options.ltrim = false;
+  }
+  if (options.trim === true && opts.rtrim !== false) {
+    options.rtrim = true;
+  } else if (options.rtrim !== true) {
+    options.rtrim = false;
+  }
+  // Normalize option `to`
+  if (options.to === undefined || options.to === null) {
+    options.to = -1;
+  } else if (options.to !== -1) {
+    if (typeof options.to === "string" && /\d+/.test(options.to)) {
+      options.to = parseInt(options.to);
+    }
+    if (Number.isInteger(options.to)) {
+      if (options.to <= 0) {
+        throw new Error(
+          `Invalid Option: to must be a positive integer greater than 0, got ${JSON.stringify(opts.to)}`,
+        );
+      }
+    } else {
+      throw new Error(
+        `Invalid Option: to must be an integer, got ${JSON.stringify(opts.to)}`,
+      );
+    }
+  }
+  // Normalize option `to_line`
+  if (options.to_line === undefined || options.to_line === null) {
+    options.to_line = -1;
+  } else if (options.to_line !== -1) {
+    if (typeof options.to_line === "string" && /\d+/.test(options.to_line)) {
+      options.to_line = parseInt(options.to_line);
+    }
+    if (Number.isInteger(options.to_line)) {
+      if (options.to_line <= 0) {
+        throw new Error(
+          `Invalid Option: to_line must be a positive integer greater than 0, got ${JSON.stringify(opts.to_line)}`,
+        );
+      }
+    } else {
+      throw new Error(
+        `Invalid Option: to_line must be an integer, got ${JSON.stringify(opts.to_line)}`,
+      );
+    }
+  }
+  return options;
+};
+
+
+
+;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/utils/delimiter_discover.js
+
+
+
+// Discussed in [issue #400](https://github.com/adaltas/node-csv/issues/400)
+// See https://github.com/python/cpython/blob/ea1b1c579f600cc85d145c60862b2e6b98701b24/Lib/csv.py#L349
+const delimiter_discover = function (records, options) {
+  // Normalize the configuration
+  if (!options) {
+    ({ delimiter_auto: options } = normalize_options({ delimiter_auto: true }));
+  }
+  // Convert String to Buffer
+  if (typeof records === "string") {
+    records = Buffer.from(records);
+  }
+  // Convert Buffer to an array of records
+  if (Buffer.isBuffer(records)) {
+    records = ((data) => {
+      const records = [];
+      const parser = transform({ delimiter: [] });
+      const push = (record) => records.push(record);
+      const close = () => {};
+      const error = parser.parse(data, true, push, close);
+      if (error !== undefined) throw error;
+      return records;
+    })(records);
+  }
+  // Info array initialization, 127 entries, one per char code
+  const info = Array(127)
+    .fill()
+    .map(() => ({ lines: [] }));
+  // Traverse each records, count occurences per char code
+  records.map(([record], line) => {
+    for (let i = 0, l = record.length; i < l; i++) {
+      // Count the character frequency
+      const code = record.charCodeAt(i);
+      if (info[code].lines[line] === undefined) info[code].lines[line] = 0;
+      info[code].lines[line]++;
+    }
+  });
+  // Traverse each char code, compute the score
+  info.map((info, i) => {
+    info.char_code = i;
+    info.std = std(info.lines);
+    info.total = info.lines.reduce((acc, val) => acc + val, 0);
+    info.preferred = !!options.preferred[i];
+    info.score = options.score(info, options);
+  });
+  // Extract the dominant character
+  const result = info.reduce(
+    (acc, info) => (acc.score > info.score ? acc : info),
+    {},
+  );
+  return String.fromCharCode(result.char_code);
+};
+
+const std = function (array) {
+  const n = array.length;
+  if (n === 0) return 0;
+  const mean = array.reduce((a, b) => a + b) / n;
+  return Math.sqrt(
+    array.map((x) => Math.pow(x - mean, 2)).reduce((a, b) => a + b) / n,
+  );
+};
+
+
+
+;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/api/index.js
+
+
+
+
+
+
+const isRecordEmpty = function (record) {
+  return record.every(
+    (field) =>
+      field == null || (field.toString && field.toString().trim() === ""),
+  );
+};
+
+const cr = 13; // `\r`, carriage return, 0x0D in hexadécimal, 13 in decimal
+const nl = 10; // `\n`, newline, 0x0A in hexadecimal, 10 in decimal
+
+const boms = {
+  // Note, the following are equals:
+  // Buffer.from("\ufeff")
+  // Buffer.from([239, 187, 191])
+  // Buffer.from('EFBBBF', 'hex')
+  utf8: Buffer.from([239, 187, 191]),
+  // Note, the following are equals:
+  // Buffer.from "\ufeff", 'utf16le
+  // Buffer.from([255, 254])
+  utf16le: Buffer.from([255, 254]),
+};
+
+const transform = function (original_options = {}) {
+  const info = {
+    bytes: 0,
+    bytes_records: 0,
+    comment_lines: 0,
+    empty_lines: 0,
+    invalid_field_length: 0,
+    lines: 1,
+    records: 0,
+  };
+  const options = normalize_options(original_options);
+  return {
+    info: info,
+    original_options: original_options,
+    options: options,
+    state: init_state(options),
+    __needMoreData: function (i, bufLen, end) {
+      if (end) return false;
+      const { encoding, escape, quote } = this.options;
+      const { quoting, needMoreDataSize, recordDelimiterMaxLength } =
+        this.state;
+      const numOfCharLeft = bufLen - i - 1;
+      const requiredLength = Math.max(
+        needMoreDataSize,
+        // Skip if the remaining buffer smaller than record delimiter
+        // If "record_delimiter" is yet to be discovered:
+        // 1. It is equals to `[]` and "recordDelimiterMaxLength" equals `0`
+        // 2. We set the length to windows line ending in the current encoding
+        // Note, that encoding is known from user or bom discovery at that point
+        // recordDelimiterMaxLength,
+        recordDelimiterMaxLength === 0
+          ? Buffer.from("\r\n", encoding).length
+          : recordDelimiterMaxLength,
+        // Skip if remaining buffer can be an escaped quote
+        quoting ? (escape === null ? 0 : escape.length) + quote.length : 0,
+        // Skip if remaining buffer can be record delimiter following the closing quote
+        quoting ? quote.length + recordDelimiterMaxLength : 0,
+      );
+      return numOfCharLeft < requiredLength;
+    },
+    // Central parser implementation
+    parse: function (nextBuf, end, push, close) {
+      const {
+        bom,
+        comment_no_infix,
+        delimiter_auto,
+        encoding,
+        from_line,
+        ltrim,
+        max_record_size,
+        raw,
+        relax_quotes,
+        rtrim,
+        skip_empty_lines,
+        to,
+        to_line,
+      } = this.options;
+      let { comment, escape, quote, record_delimiter } = this.options;
+      const {
+        bomSkipped,
+        delimiterDiscovered,
+        delimiterBufPrevious,
+        rawBuffer,
+        escapeIsQuote,
+      } = this.state;
+      // Automatic delimiter discovery
+      if (!delimiterDiscovered && delimiter_auto) {
+        let delimiterBuf;
+        if (delimiterBufPrevious === undefined) {
+          delimiterBuf = nextBuf;
+        } else if (
+          delimiterBufPrevious !== undefined &&
+          nextBuf === undefined
+        ) {
+          delimiterBuf = delimiterBufPrevious;
+        } else {
+          delimiterBuf = Buffer.concat([delimiterBufPrevious, nextBuf]);
+        }
+        // Ensure that nextBuf is not concatenated a second time during buffer reconciliation
+        nextBuf = undefined;
+        // this.delimiterBufPrevious = delimiterBuf;
+        if (end || delimiterBuf.length > delimiter_auto.size) {
+          this.options.delimiter = [
+            Buffer.from(
+              delimiter_discover(delimiterBuf, this.options.delimiter_auto),
+            ),
+          ];
+          this.state.previousBuf = delimiterBuf;
+          this.state.delimiterBufPrevious = undefined;
+          this.state.delimiterDiscovered = true;
+        } else {
+          this.state.delimiterBufPrevious = delimiterBuf;
+          return;
+        }
+      }
+      // Previous buffers reconciliation
+      const { previousBuf } = this.state;
+      let buf;
+      if (previousBuf === undefined) {
+        if (nextBuf === undefined) {
+          // Handle empty string
+          close();
+          return;
+        } else {
+          buf = nextBuf;
+        }
+      } else if (previousBuf !== undefined && nextBuf === undefined) {
+        buf = previousBuf;
+      } else {
+        buf = Buffer.concat([previousBuf, nextBuf]);
+      }
+      // Handle UTF BOM
+      if (bomSkipped === false) {
+        if (bom === false) {
+          this.state.bomSkipped = true;
+        } else if (buf.length < 3) {
+          // No enough data
+          if (end === false) {
+            // Wait for more data
+            this.state.previousBuf = buf;
+            return;
+          }
+        } else {
+          for (const encoding in boms) {
+            if (boms[encoding].compare(buf, 0, boms[encoding].length) === 0) {
+              // Skip BOM
+              const bomLength = boms[encoding].length;
+              this.state.bufBytesStart += bomLength;
+              buf = buf.slice(bomLength);
+              // Renormalize original options with the new encoding
+              const options = normalize_options({
+                ...this.original_options,
+                encoding: encoding,
+              });
+              // Properties are merged with the existing options instance
+              for (const key in options) {
+                this.options[key] = options[key];
+              }
+              // Options will re-evaluate the Buffer with the new encoding
+              ({ comment, escape, quote } = this.options);
+              break;
+            }
+          }
+          this.state.bomSkipped = true;
+        }
+      }
+      const bufLen = buf.length;
+      let pos;
+      for (pos = 0; pos < bufLen; pos++) {
+        // Ensure we get enough space to look ahead
+        // There should be a way to move this out of the loop
+        if (this.__needMoreData(pos, bufLen, end)) {
+          break;
+        }
+        if (this.state.wasRowDelimiter === true) {
+          this.info.lines++;
+          this.state.wasRowDelimiter = false;
+        }
+        if (to_line !== -1 && this.info.lines > to_line) {
+          this.state.stop = true;
+          close();
+          return;
+        }
+        // Auto discovery of record_delimiter, unix, mac and windows supported
+        if (this.state.quoting === false && record_delimiter.length === 0) {
+          const record_delimiterCount = this.__autoDiscoverRecordDelimiter(
+            buf,
+            pos,
+          );
+          if (record_delimiterCount) {
+            record_delimiter = this.options.record_delimiter;
+          }
+        }
+        const chr = buf[pos];
+        if (raw === true) {
+          rawBuffer.append(chr);
+        }
+        if (
+          (chr === cr || chr === nl) &&
+          this.state.wasRowDelimiter === false
+        ) {
+          this.state.wasRowDelimiter = true;
+        }
+        // Previous char was a valid escape char
+        // treat the current char as a regular char
+        if (this.state.escaping === true) {
+          this.state.escaping = false;
+        } else {
+          // Escape is only active inside quoted fields
+          // We are quoting, the char is an escape chr and there is a chr to escape
+          // if(escape !== null && this.state.quoting === true && chr === escape && pos + 1 < bufLen){
+          if (
+            escape !== null &&
+            this.state.quoting === true &&
+            this.__isEscape(buf, pos, chr) &&
+            pos + escape.length < bufLen
+          ) {
+            if (escapeIsQuote) {
+              if (this.__isQuote(buf, pos + escape.length)) {
+                this.state.escaping = true;
+                pos += escape.length - 1;
+                continue;
+              }
+            } else {
+              this.state.escaping = true;
+              pos += escape.length - 1;
+              continue;
+            }
+          }
+          // Not currently escaping and chr is a quote
+          // TODO: need to compare bytes instead of single char
+          if (this.state.commenting === false && this.__isQuote(buf, pos)) {
+            if (this.state.quoting === true) {
+              const nextChr = buf[pos + quote.length];
+              const isNextChrTrimable =
+                rtrim && this.__isCharTrimable(buf, pos + quote.length);
+              const isNextChrComment =
+                comment !== null &&
+                this.__compareBytes(comment, buf, pos + quote.length, nextChr);
+              const isNextChrDelimiter = this.__isDelimiter(
+                buf,
+                pos + quote.length,
+                nextChr,
+              );
+              const isNextChrRecordDelimiter =
+                record_delimiter.length === 0
+                  ? this.__autoDiscoverRecordDelimiter(buf, pos + quote.length)
+                  : this.__isRecordDelimiter(nextChr, buf, pos + quote.length);
+              // Escape a quote
+              // Treat next char as a regular character
+              if (
+                escape !== null &&
+                this.__isEscape(buf, pos, chr) &&
+                this.__isQuote(buf, pos + escape.length)
+              ) {
+                pos += escape.length - 1;
+              } else if (
+                !nextChr ||
+                isNextChrDelimiter ||
+                isNextChrRecordDelimiter ||
+                isNextChrComment ||
+                isNextChrTrimable
+              ) {
+                this.state.quoting = false;
+                this.state.wasQuoting = true;
+                pos += quote.length - 1;
+                continue;
+              } else if (relax_quotes === false) {
+                const err = this.__error(
+                  new CsvError_CsvError(
+                    "CSV_INVALID_CLOSING_QUOTE",
+                    [
+                      "Invalid Closing Quote:",
+                      `got "${String.fromCharCode(nextChr)}"`,
+                      `at line ${this.info.lines}`,
+                      "instead of delimiter, record delimiter, trimable character",
+                      "(if activated) or comment",
+                    ],
+                    this.options,
+                    this.__infoField(),
+                  ),
+                );
+                if (err !== undefined) return err;
+              } else {
+                this.state.quoting = false;
+                this.state.wasQuoting = true;
+                this.state.field.prepend(quote);
+                pos += quote.length - 1;
+              }
+            } else {
+              if (this.state.field.length !== 0) {
+                // In relax_quotes mode, treat opening quote preceded by chrs as regular
+                if (relax_quotes === false) {
+                  const info = this.__infoField();
+                  const bom = Object.keys(boms)
+                    .map((b) =>
+                      boms[b].equals(this.state.field.toString()) ? b : false,
+                    )
+                    .filter(Boolean)[0];
+                  const err = this.__error(
+                    new CsvError_CsvError(
+                      "INVALID_OPENING_QUOTE",
+                      [
+                        "Invalid Opening Quote:",
+                        `a quote is found on field ${JSON.stringify(info.column)} at line ${info.lines}, value is ${JSON.stringify(this.state.field.toString(encoding))}`,
+                        bom ? `(${bom} bom)` : undefined,
+                      ],
+                      this.options,
+                      info,
+                      {
+                        field: this.state.field,
+                      },
+                    ),
+                  );
+                  if (err !== undefined) return err;
+                }
+              } else {
+                this.state.quoting = true;
+                pos += quote.length - 1;
+                continue;
+              }
+            }
+          }
+          if (this.state.quoting === false) {
+            const recordDelimiterLength = this.__isRecordDelimiter(
+              chr,
+              buf,
+              pos,
+            );
+            if (recordDelimiterLength !== 0) {
+              // Do not emit comments which take a full line
+              const skipCommentLine =
+                this.state.commenting &&
+                this.state.wasQuoting === false &&
+                this.state.record.length === 0 &&
+                this.state.field.length === 0;
+              if (skipCommentLine) {
+                this.info.comment_lines++;
+                // Skip full comment line
+              } else {
+                // Activate records emission if above from_line
+                if (
+                  this.state.enabled === false &&
+                  this.info.lines +
+                    (this.state.wasRowDelimiter === true ? 1 : 0) >=
+                    from_line
+                ) {
+                  this.state.enabled = true;
+                  this.__resetField();
+                  this.__resetRecord();
+                  pos += recordDelimiterLength - 1;
+                  continue;
+                }
+                // Skip if line is empty and skip_empty_lines activated
+                if (
+                  skip_empty_lines === true &&
+                  this.state.wasQuoting === false &&
+                  this.state.record.length === 0 &&
+                  this.state.field.length === 0
+                ) {
+                  this.info.empty_lines++;
+                  pos += recordDelimiterLength - 1;
+                  continue;
+                }
+                this.info.bytes = this.state.bufBytesStart + pos;
+                const errField = this.__onField();
+                if (errField !== undefined) return errField;
+                this.info.bytes =
+                  this.state.bufBytesStart + pos + recordDelimiterLength;
+                const errRecord = this.__onRecord(push);
+                if (errRecord !== undefined) return errRecord;
+                if (to !== -1 && this.info.records >= to) {
+                  this.state.stop = true;
+                  close();
+                  return;
+                }
+              }
+              this.state.commenting = false;
+              pos += recordDelimiterLength - 1;
+              continue;
+            }
+            if (this.state.commenting) {
+              continue;
+            }
+            if (
+              comment !== null &&
+              (comment_no_infix === false ||
+                (this.state.record.length === 0 &&
+                  this.state.field.length === 0))
+            ) {
+              const commentCount = this.__compareBytes(comment, buf, pos, chr);
+              if (commentCount !== 0) {
+                this.state.commenting = true;
+                continue;
+              }
+            }
+            const delimiterLength = this.__isDelimiter(buf, pos, chr);
+            if (delimiterLength !== 0) {
+              this.info.bytes = this.state.bufBytesStart + pos;
+              const errField = this.__onField();
+              if (errField !== undefined) return errField;
+              pos += delimiterLength - 1;
+              continue;
+            }
+          }
+        }
+        if (this.state.commenting === false) {
+          if (
+            max_record_size !== 0 &&
+            this.state.record_length + this.state.field.length > max_record_size
+          ) {
+            return this.__error(
+              new CsvError_CsvError(
+                "CSV_MAX_RECORD_SIZE",
+                [
+                  "Max Record Size:",
+                  "record exceed the maximum number of tolerated bytes",
+                  `of ${max_record_size}`,
+                  `at line ${this.info.lines}`,
+                ],
+                this.options,
+                this.__infoField(),
+              ),
+            );
+          }
+        }
+        const lappend =
+          ltrim === false ||
+          this.state.quoting === true ||
+          this.state.field.length !== 0 ||
+          !this.__isCharTrimable(buf, pos);
+        // rtrim in non quoting is handle in __onField
+        const rappend = rtrim === false || this.state.wasQuoting === false;
+        if (lappend === true && rappend === true) {
+          this.state.field.append(chr);
+        } else if (rtrim === true && !this.__isCharTrimable(buf, pos)) {
+          return this.__error(
+            new CsvError_CsvError(
+              "CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE",
+              [
+                "Invalid Closing Quote:",
+                "found non trimable byte after quote",
+                `at line ${this.info.lines}`,
+              ],
+              this.options,
+              this.__infoField(),
+            ),
+          );
+        } else {
+          if (lappend === false) {
+            pos += this.__isCharTrimable(buf, pos) - 1;
+          }
+          continue;
+        }
+      }
+      if (end === true) {
+        // Ensure we are not ending in a quoting state
+        if (this.state.quoting === true) {
+          const err = this.__error(
+            new CsvError_CsvError(
+              "CSV_QUOTE_NOT_CLOSED",
+              [
+                "Quote Not Closed:",
+                `the parsing is finished with an opening quote at line ${this.info.lines}`,
+              ],
+              this.options,
+              this.__infoField(),
+            ),
+          );
+          if (err !== undefined) return err;
+        } else {
+          // Skip last line if it has no characters
+          if (
+            this.state.wasQuoting === true ||
+            this.state.record.length !== 0 ||
+            this.state.field.length !== 0
+          ) {
+            this.info.bytes = this.state.bufBytesStart + pos;
+            const errField = this.__onField();
+            if (errField !== undefined) return errField;
+            const errRecord = this.__onRecord(push);
+            if (errRecord !== undefined) return errRecord;
+          } else if (this.state.wasRowDelimiter === true) {
+            this.info.empty_lines++;
+          } else if (this.state.commenting === true) {
+            this.info.comment_lines++;
+          }
+        }
+      } else {
+        this.state.bufBytesStart += pos;
+        this.state.previousBuf = buf.slice(pos);
+      }
+      if (this.state.wasRowDelimiter === true) {
+        this.info.lines++;
+        this.state.wasRowDelimiter = false;
+      }
+    },
+    __onRecord: function (push) {
+      const {
+        columns,
+        group_columns_by_name,
+        encoding,
+        info,
+        from,
+        relax_column_count,
+        relax_column_count_less,
+        relax_column_count_more,
+        raw,
+        skip_records_with_empty_values,
+      } = this.options;
+      const { enabled, record } = this.state;
+      if (enabled === false) {
+        return this.__resetRecord();
+      }
+      // Convert the first line into column names
+      const recordLength = record.length;
+      if (columns === true) {
+        if (skip_records_with_empty_values === true && isRecordEmpty(record)) {
+          this.__resetRecord();
+          return;
+        }
+        return this.__firstLineToColumns(record);
+      }
+      if (columns === false && this.info.records === 0) {
+        this.state.expectedRecordLength = recordLength;
+      }
+      if (recordLength !== this.state.expectedRecordLength) {
+        const err =
+          columns === false
+            ? new CsvError_CsvError(
+                "CSV_RECORD_INCONSISTENT_FIELDS_LENGTH",
+                [
+                  "Invalid Record Length:",
+                  `expect ${this.state.expectedRecordLength},`,
+                  `got ${recordLength} on line ${this.info.lines}`,
+                ],
+                this.options,
+                this.__infoField(),
+                {
+                  record: record,
+                },
+              )
+            : new CsvError_CsvError(
+                "CSV_RECORD_INCONSISTENT_COLUMNS",
+                [
+                  "Invalid Record Length:",
+                  `columns length is ${columns.length},`, // rename columns
+                  `got ${recordLength} on line ${this.info.lines}`,
+                ],
+                this.options,
+                this.__infoField(),
+                {
+                  record: record,
+                },
+              );
+        if (
+          relax_column_count === true ||
+          (relax_column_count_less === true &&
+            recordLength < this.state.expectedRecordLength) ||
+          (relax_column_count_more === true &&
+            recordLength > this.state.expectedRecordLength)
+        ) {
+          this.info.invalid_field_length++;
+          this.state.error = err;
+          // Error is undefined with skip_records_with_error
+        } else {
+          const finalErr = this.__error(err);
+          if (finalErr) return finalErr;
+        }
+      }
+      if (skip_records_with_empty_values === true && isRecordEmpty(record)) {
+        this.__resetRecord();
+        return;
+      }
+      if (this.state.recordHasError === true) {
+        this.__resetRecord();
+        this.state.recordHasError = false;
+        return;
+      }
+      this.info.records++;
+      if (from === 1 || this.info.records >= from) {
+        const { objname } = this.options;
+        // With columns, records are object
+        if (columns !== false) {
+          const obj = {};
+          // Transform record array to an object
+          for (let i = 0, l = record.length; i < l; i++) {
+            if (columns[i] === undefined || columns[i].disabled) continue;
+            // Turn duplicate columns into an array
+            if (
+              group_columns_by_name === true &&
+              Object.hasOwn(obj, columns[i].name)
+            ) {
+              if (Array.isArray(obj[columns[i].name])) {
+                obj[columns[i].name] = obj[columns[i].name].concat(record[i]);
+              } else {
+                obj[columns[i].name] = [obj[columns[i].name], record[i]];
+              }
+            } else {
+              Object.defineProperty(obj, columns[i].name, {
+                value: record[i],
+                enumerable: true,
+                writable: true,
+                configurable: true,
+              });
+            }
+          }
+          // Without objname (default)
+          if (raw === true || info === true) {
+            const extRecord = Object.assign(
+              { record: obj },
+              raw === true
+                ? { raw: this.state.rawBuffer.toString(encoding) }
+                : {},
+              info === true ? { info: this.__infoRecord() } : {},
+            );
+            const err = this.__push(
+              objname === undefined ? extRecord : [obj[objname], extRecord],
+              push,
+            );
+            if (err) {
+              return err;
+            }
+          } else {
+            const err = this.__push(
+              objname === undefined ? obj : [obj[objname], obj],
+              push,
+            );
+            if (err) {
+              return err;
+            }
+          }
+          // Without columns, records are array
+        } else {
+          if (raw === true || info === true) {
+            const extRecord = Object.assign(
+              { record: record },
+              raw === true
+                ? { raw: this.state.rawBuffer.toString(encoding) }
+                : {},
+              info === true ? { info: this.__infoRecord() } : {},
+            );
+            const err = this.__push(
+              objname === undefined ? extRecord : [record[objname], extRecord],
+              push,
+            );
+            if (err) {
+              return err;
+            }
+          } else {
+            const err = this.__push(
+              objname === undefined ? record : [record[objname], record],
+              push,
+            );
+            if (err) {
+              return err;
+            }
+          }
+        }
+      }
+      this.__resetRecord();
+    },
+    __firstLineToColumns: function (record) {
+      const { firstLineToHeaders } = this.state;
+      try {
+        const headers =
+          firstLineToHeaders === undefined
+            ? record
+            : firstLineToHeaders.call(null, record);
+        if (!Array.isArray(headers)) {
+          return this.__error(
+            new CsvError_CsvError(
+              "CSV_INVALID_COLUMN_MAPPING",
+              [
+                "Invalid Column Mapping:",
+                "expect an array from column function,",
+                `got ${JSON.stringify(headers)}`,
+              ],
+              this.options,
+              this.__infoField(),
+              {
+                headers: headers,
+              },
+            ),
+          );
+        }
+        const normalizedHeaders = normalize_columns_array(headers);
+        this.state.expectedRecordLength = normalizedHeaders.length;
+        this.options.columns = normalizedHeaders;
+        this.__resetRecord();
+        return;
+      } catch (err) {
+        return err;
+      }
+    },
+    __resetRecord: function () {
+      if (this.options.raw === true) {
+        this.state.rawBuffer.reset();
+      }
+      this.state.error = undefined;
+      this.state.record = [];
+      this.state.record_length = 0;
+    },
+    __onField: function () {
+      const { cast, encoding, rtrim, max_record_size } = this.options;
+      const { enabled, wasQuoting } = this.state;
+      // Short circuit for the from_line options
+      if (enabled === false) {
+        return this.__resetField();
+      }
+      let field = this.state.field.toString(encoding);
+      if (rtrim === true && wasQuoting === false) {
+        field = field.trimRight();
+      }
+      if (cast === true) {
+        const [err, f] = this.__cast(field);
+        if (err !== undefined) return err;
+        field = f;
+      }
+      this.state.record.push(field);
+      // Increment record length if record size must not exceed a limit
+      if (max_record_size !== 0 && typeof field === "string") {
+        this.state.record_length += field.length;
+      }
+      this.__resetField();
+    },
+    __resetField: function () {
+      this.state.field.reset();
+      this.state.wasQuoting = false;
+    },
+    __push: function (record, push) {
+      const { on_record } = this.options;
+      if (on_record !== undefined) {
+        const info = this.__infoRecord();
+        try {
+          record = on_record.call(null, record, info);
+        } catch (err) {
+          return err;
+        }
+        if (record === undefined || record === null) {
+          return;
+        }
+      }
+      this.info.bytes_records += this.info.bytes;
+      push(record);
+    },
+    // Return a tuple with the error and the casted value
+    __cast: function (field) {
+      const { columns, relax_column_count } = this.options;
+      const isColumns = Array.isArray(columns);
+      // Dont loose time calling cast
+      // because the final record is an object
+      // and this field can't be associated to a key present in columns
+      if (
+        isColumns === true &&
+        relax_column_count &&
+        this.options.columns.length <= this.state.record.length
+      ) {
+        return [undefined, undefined];
+      }
+      if (this.state.castField !== null) {
+        try {
+          const info = this.__infoField();
+          return [undefined, this.state.castField.call(null, field, info)];
+        } catch (err) {
+          return [err];
+        }
+      }
+      if (this.__isFloat(field)) {
+        return [undefined, parseFloat(field)];
+      } else if (this.options.cast_date !== false) {
+        const info = this.__infoField();
+        return [undefined, this.options.cast_date.call(null, field, info)];
+      }
+      return [undefined, field];
+    },
+    __compareBytes: function (sourceBuf, targetBuf, targetPos, firstByte) {
+      if (sourceBuf[0] !== firstByte) return 0;
+      const sourceLength = sourceBuf.length;
+      for (let i = 1; i < sourceLength; i++) {
+        if (sourceBuf[i] !== targetBuf[targetPos + i]) return 0;
+      }
+      return sourceLength;
+    },
+    // Helper to test if a character is trimable
+    __isCharTrimable: function (buf, pos) {
+      const { timchars, timcharFirstBytes } = this.state;
+      // Fast bail-out: non-whitespace bytes (the common case) are rejected
+      // without scanning the full timchar list.
+      const first = buf[pos];
+      if (first === undefined || timcharFirstBytes[first] === 0) return 0;
+      loop1: for (let i = 0; i < timchars.length; i++) {
+        const timchar = timchars[i];
+        for (let j = 0; j < timchar.length; j++) {
+          if (timchar[j] !== buf[pos + j]) continue loop1;
+        }
+        return timchar.length;
+      }
+      return 0;
+    },
+    __isDelimiter: function (buf, pos, chr) {
+      const { delimiter, ignore_last_delimiters } = this.options;
+      if (
+        ignore_last_delimiters === true &&
+        this.state.record.length === this.options.columns.length - 1
+      ) {
+        return 0;
+      } else if (
+        ignore_last_delimiters !== false &&
+        typeof ignore_last_delimiters === "number" &&
+        this.state.record.length === ignore_last_delimiters - 1
+      ) {
+        return 0;
+      }
+      loop1: for (let i = 0; i < delimiter.length; i++) {
+        const del = delimiter[i];
+        if (del[0] === chr) {
+          for (let j = 1; j < del.length; j++) {
+            if (del[j] !== buf[pos + j]) continue loop1;
+          }
+          return del.length;
+        }
+      }
+      return 0;
+    },
+    __isEscape: function (buf, pos, chr) {
+      const { escape } = this.options;
+      if (escape === null) return false;
+      const l = escape.length;
+      if (escape[0] === chr) {
+        for (let i = 0; i < l; i++) {
+          if (escape[i] !== buf[pos + i]) {
+            return false;
+          }
+        }
+        return true;
+      }
+      return false;
+    },
+    __isFloat: function (value) {
+      return value - parseFloat(value) + 1 >= 0; // Borrowed from jquery
+    },
+    // Keep it in case we implement the `cast_int` option
+    // __isInt(value){
+    //   // return Number.isInteger(parseInt(value))
+    //   // return !isNaN( parseInt( obj ) );
+    //   return /^(\-|\+)?[1-9][0-9]*$/.test(value)
+    // }
+    __isQuote: function (buf, pos) {
+      const { quote } = this.options;
+      if (quote === null) return false;
+      const l = quote.length;
+      for (let i = 0; i < l; i++) {
+        if (quote[i] !== buf[pos + i]) {
+          return false;
+        }
+      }
+      return true;
+    },
+    __isRecordDelimiter: function (chr, buf, pos) {
+      const { record_delimiter } = this.options;
+      const recordDelimiterLength = record_delimiter.length;
+      loop1: for (let i = 0; i < recordDelimiterLength; i++) {
+        const rd = record_delimiter[i];
+        const rdLength = rd.length;
+        if (rd[0] !== chr) {
+          continue;
+        }
+        for (let j = 1; j < rdLength; j++) {
+          if (rd[j] !== buf[pos + j]) {
+            continue loop1;
+          }
+        }
+        return rd.length;
+      }
+      return 0;
+    },
+    __autoDiscoverRecordDelimiter: function (buf, pos) {
+      const { encoding } = this.options;
+      // Note, we don't need to cache this information in state,
+      // It is only called on the first line until we find out a suitable
+      // record delimiter.
+      const rds = [
+        // Important, the windows line ending must be before mac os 9
+        Buffer.from("\r\n", encoding),
+        Buffer.from("\n", encoding),
+        Buffer.from("\r", encoding),
+      ];
+      loop: for (let i = 0; i < rds.length; i++) {
+        const l = rds[i].length;
+        for (let j = 0; j < l; j++) {
+          if (rds[i][j] !== buf[pos + j]) {
+            continue loop;
+          }
+        }
+        this.options.record_delimiter.push(rds[i]);
+        this.state.recordDelimiterMaxLength = rds[i].length;
+        return rds[i].length;
+      }
+      return 0;
+    },
+    __error: function (msg) {
+      const { encoding, raw, skip_records_with_error } = this.options;
+      const err = typeof msg === "string" ? new Error(msg) : msg;
+      if (skip_records_with_error) {
+        this.state.recordHasError = true;
+        if (this.options.on_skip !== undefined) {
+          try {
+            this.options.on_skip(
+              err,
+              raw ? this.state.rawBuffer.toString(encoding) : undefined,
+            );
+          } catch (err) {
+            return err;
+          }
+        }
+        // this.emit('skip', err, raw ? this.state.rawBuffer.toString(encoding) : undefined);
+        return undefined;
+      } else {
+        return err;
+      }
+    },
+    __infoDataSet: function () {
+      return {
+        ...this.info,
+        columns: this.options.columns,
+      };
+    },
+    __infoRecord: function () {
+      const { columns, raw, encoding } = this.options;
+      return {
+        ...this.__infoDataSet(),
+        bytes_records: this.info.bytes,
+        error: this.state.error,
+        header: columns === true,
+        index: this.state.record.length,
+        raw: raw ? this.state.rawBuffer.toString(encoding) : undefined,
+      };
+    },
+    __infoField: function () {
+      const { columns } = this.options;
+      const isColumns = Array.isArray(columns);
+      // Bytes records are only incremented when all records'fields are parsed
+      const bytes_records = this.info.bytes_records;
+      return {
+        ...this.__infoRecord(),
+        bytes_records: bytes_records,
+        column:
+          isColumns === true
+            ? columns.length > this.state.record.length
+              ? columns[this.state.record.length].name
+              : null
+            : this.state.record.length,
+        quoting: this.state.wasQuoting,
+      };
+    },
+  };
+};
+
+
+
+;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/index.js
+/*
+CSV Parse
+
+Please look at the [project documentation](https://csv.js.org/parse/) for
+additional information.
+*/
+
+
+
+
+
+
+
+class Parser extends external_stream_.Transform {
+  constructor(opts = {}) {
+    super({ ...{ readableObjectMode: true }, ...opts, encoding: null });
+    this.api = transform({
+      on_skip: (err, chunk) => {
+        this.emit("skip", err, chunk);
+      },
+      ...opts,
+    });
+    // Backward compatibility
+    this.state = this.api.state;
+    this.options = this.api.options;
+    this.info = this.api.info;
+  }
+  // Implementation of `Transform._transform`
+  _transform(buf, _, callback) {
+    if (this.state.stop === true) {
+      return;
+    }
+    const err = this.api.parse(
+      buf,
+      false,
+      (record) => {
+        this.push(record);
+      },
+      () => {
+        this.push(null);
+        this.end();
+        // Fix #333 and break #410
+        //   ko: api.stream.iterator.coffee
+        //   ko with v21.4.0, ok with node v20.5.1: api.stream.finished # aborted (with generate())
+        //   ko: api.stream.finished # aborted (with Readable)
+        // this.destroy()
+        // Fix #410 and partially break #333
+        //   ok: api.stream.iterator.coffee
+        //   ok: api.stream.finished # aborted (with generate())
+        //   broken: api.stream.finished # aborted (with Readable)
+        this.on("end", this.destroy);
+      },
+    );
+    if (err !== undefined) {
+      this.state.stop = true;
+    }
+    callback(err);
+  }
+  // Implementation of `Transform._flush`
+  _flush(callback) {
+    if (this.state.stop === true) {
+      return;
+    }
+    const err = this.api.parse(
+      undefined,
+      true,
+      (record) => {
+        this.push(record);
+      },
+      () => {
+        this.push(null);
+        this.on("end", this.destroy);
+      },
+    );
+    callback(err);
+  }
+}
+
+const parse = function () {
+  let data, options, callback;
+  for (const i in arguments) {
+    const argument = arguments[i];
+    const type = typeof argument;
+    if (
+      data === undefined &&
+      (typeof argument === "string" || Buffer.isBuffer(argument))
+    ) {
+      data = argument;
+    } else if (options === undefined && is_object(argument)) {
+      options = argument;
+    } else if (callback === undefined && type === "function") {
+      callback = argument;
+    } else {
+      throw new CsvError(
+        "CSV_INVALID_ARGUMENT",
+        ["Invalid argument:", `got ${JSON.stringify(argument)} at index ${i}`],
+        options || {},
+      );
+    }
+  }
+  const parser = new Parser(options);
+  if (callback) {
+    const records =
+      options === undefined || options.objname === undefined
+        ? []
+        : Object.create(null);
+    parser.on("readable", function () {
+      let record;
+      while ((record = this.read()) !== null) {
+        if (options === undefined || options.objname === undefined) {
+          records.push(record);
+        } else {
+          Object.assign(records, {
+            [record[0]]: record[1],
+            // writable: true,
+            // enumerable: true,
+            // configurable: true
+          });
+        }
+      }
+    });
+    parser.on("error", function (err) {
+      callback(err, undefined, parser.api.__infoDataSet());
+    });
+    parser.on("end", function () {
+      callback(undefined, records, parser.api.__infoDataSet());
+    });
+  }
+  if (data !== undefined) {
+    const writer = function () {
+      parser.write(data);
+      parser.end();
+    };
+    // Support Deno, Rollup doesn't provide a shim for setImmediate
+    if (typeof setImmediate === "function") {
+      setImmediate(writer);
+    } else {
+      setTimeout(writer, 0);
+    }
+  }
+  return parser;
+};
+
+
+
+;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/sync.js
+
+
+
+const sync_parse = function (data, opts = {}) {
+  if (typeof data === "string") {
+    data = Buffer.from(data);
+  }
+  const records = opts && opts.objname ? Object.create(null) : [];
+  const parser = transform(opts);
+  const push = (record) => {
+    if (parser.options.objname === undefined) records.push(record);
+    else {
+      records[record[0]] = record[1];
+    }
+  };
+  const close = () => {};
+  const error = parser.parse(data, true, push, close);
+  if (error !== undefined) throw error;
+  return records;
+};
+
+
+
+;// CONCATENATED MODULE: ./src/action/input-list.ts
+/**
+ * List inputs read the way docker/build-push-action reads them, so a workflow moves between the two unchanged: one
+ * item per line (as docker/metadata-action prints `tags` and `labels`), each line a CSV record. Without
+ * `ignoreComma` a record's fields are separate items (`linux/amd64,linux/arm64`); with it the line stays whole
+ * (`type=gha,mode=max`, `id=pip,src=...`). Double quotes protect a comma or a quote (`"a,b"`, `""`); a line that
+ * starts with `#` is a comment. csv-parse is the parser build-push-action uses.
+ */
+
+
+
+function parseInputList(input, text, options = {}) {
+    if (text.trim() === '')
+        return [];
+    let records;
+    try {
+        records = sync_parse(text, {
+            columns: false,
+            relax_quotes: true,
+            relax_column_count: true,
+            skip_empty_lines: true,
+            comment: '#',
+            // `#` inside an item (a label `description=issue #5`) is text; only a line starting with it is a comment.
+            comment_no_infix: true,
+        });
+    }
+    catch (error) {
+        if (!(error instanceof CsvError_CsvError))
+            throw error;
+        // The parser's message quotes the offending text, which may be a build secret: give the line only.
+        throw new UserFacingError(`Input '${input}' line ${typeof error.lines === 'number' ? error.lines : '?'} is not a valid list line (${error.code}); quote an item with "…" and double a quote inside it.`, 'DA-INP-001');
+    }
+    const items = [];
+    for (const fields of records) {
+        if (options.ignoreComma)
+            items.push(fields.join(','));
+        else
+            items.push(...fields);
+    }
+    return items.map((s) => s.trim()).filter(Boolean);
+}
+
+;// CONCATENATED MODULE: ./src/action/build-inputs.ts
+/**
+ * The build inputs named and read as docker/build-push-action names and reads them (its context.ts): `secrets`
+ * (`id=value`), `secret-envs` (`id=VAR`), `secret-files` (`id=path`), `ssh`, `platforms`, `cache-from`, `cache-to`,
+ * `no-cache`, `pull`, `build-contexts`, `tags`, `labels`. Pure (getInput and env are passed in); the action entry
+ * masks `secretValues` and keeps `secretEnvNames` out of every other child process.
+ */
+
+
+
+
+
+const SECRET_ID = /^[A-Za-z0-9_.-]+$/;
+const build_inputs_ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+function bad(message) {
+    return new UserFacingError(message, 'DA-INP-001');
+}
+/** `id=rest` split at the first `=`; the message never repeats the line, which may hold the secret itself. */
+function splitSecret(input, item, index) {
+    const eq = item.indexOf('=');
+    const id = eq > 0 ? item.slice(0, eq).trim() : '';
+    const rest = eq > 0 ? item.slice(eq + 1) : '';
+    if (!id)
+        throw bad(`Input '${input}' item ${index + 1} is not \`id=…\` (no id before '=').`);
+    if (!SECRET_ID.test(id))
+        throw bad(`Input '${input}': secret id '${id}' may hold only letters, digits, '_', '-' and '.'.`);
+    if (rest === '')
+        throw bad(`Input '${input}': secret '${id}' has no value after '='.`);
+    return [id, rest];
+}
+function build_inputs_parseBoolean(input, text) {
+    const t = text.trim();
+    if (t === '' || /^false$/i.test(t))
+        return false;
+    if (/^true$/i.test(t))
+        return true;
+    throw bad(`Input '${input}' must be true or false; got '${t}'.`);
+}
+function readBuildInputs(getInput, ctx) {
+    const list = (name, ignoreComma) => parseInputList(name, getInput(name), { ignoreComma });
+    const secrets = [];
+    const secretEnvNames = [];
+    const add = (input, secret) => {
+        if (secrets.some((s) => s.id === secret.id))
+            throw bad(`Input '${input}': secret id '${secret.id}' is given twice.`);
+        secrets.push(secret);
+    };
+    list('secrets', true).forEach((item, i) => {
+        const [id, value] = splitSecret('secrets', item, i);
+        add('secrets', { id, kind: 'value', value, from: 'secrets' });
+    });
+    // build-push-action splits secret-envs on commas too: `a=A,b=B` is two secrets.
+    list('secret-envs', false).forEach((item, i) => {
+        const [id, name] = splitSecret('secret-envs', item, i);
+        const envName = name.trim();
+        if (!build_inputs_ENV_NAME.test(envName)) {
+            throw bad(`Input 'secret-envs': '${envName}' (for secret '${id}') is not an environment variable name.`);
+        }
+        const value = ctx.env[envName];
+        if (value === undefined || value === '') {
+            throw bad(`Input 'secret-envs': secret '${id}' reads the environment variable ${envName}, which is unset or empty in this step (set it with \`env: ${envName}: \${{ secrets.… }}\`).`);
+        }
+        secretEnvNames.push(envName);
+        add('secret-envs', { id, kind: 'value', value, from: `secret-envs ${envName}` });
+    });
+    list('secret-files', true).forEach((item, i) => {
+        const [id, file] = splitSecret('secret-files', item, i);
+        const abs = external_node_path_default().resolve(ctx.workingDirectory, file.trim());
+        if (!(0,external_node_fs_namespaceObject.existsSync)(abs) || !(0,external_node_fs_namespaceObject.statSync)(abs).isFile()) {
+            throw bad(`Input 'secret-files': secret '${id}' names ${file.trim()}, which is not a file (relative to the working directory).`);
+        }
+        add('secret-files', { id, kind: 'file', path: abs });
+    });
+    const options = {
+        secrets,
+        ssh: list('ssh', false),
+        platforms: list('platforms', false),
+        cacheFrom: list('cache-from', true),
+        cacheTo: list('cache-to', true),
+        noCache: build_inputs_parseBoolean('no-cache', getInput('no-cache')),
+        pull: build_inputs_parseBoolean('pull', getInput('pull')),
+        buildContexts: list('build-contexts', true),
+        tags: list('tags', false),
+        labels: withDefaultLabels(list('labels', true), ctx.env),
+        scopeBase: [
+            external_node_path_default().relative(ctx.workspace, ctx.workingDirectory).split((external_node_path_default()).sep).join('/') || '.',
+            external_node_path_default().relative(ctx.workingDirectory, ctx.dockerfile).split((external_node_path_default()).sep).join('/'),
+        ].join(':'),
+    };
+    return { options, secretValues: secrets.flatMap((s) => (s.kind === 'value' ? [s.value] : [])), secretEnvNames };
+}
 
 ;// CONCATENATED MODULE: ./src/action/main.ts
 
@@ -81873,6 +86353,42 @@ const ACTION_VERSION = '0.1.0';
 
 
 
+
+
+/** The build-push-action inputs: values masked (each line too) and the named variables kept from other children. */
+function readBuildOptions(inputs, workspace) {
+    const build = readBuildInputs((name) => getInput(name), {
+        workspace,
+        workingDirectory: inputs.workingDirectory,
+        dockerfile: inputs.dockerfile,
+        env: process.env,
+    });
+    for (const value of build.secretValues) {
+        core_setSecret(value);
+        for (const line of value.split(/\r?\n/))
+            if (line.trim())
+                core_setSecret(line);
+    }
+    scrubFromChildEnv(build.secretEnvNames);
+    return build.options;
+}
+/** The build's notes go out after the streamed log, where workflow commands work again. */
+function reportBuild(outcome) {
+    if (!outcome.build)
+        return;
+    for (const note of outcome.build.notes) {
+        if (note.level === 'warning')
+            warning(note.text);
+        else if (note.level === 'notice')
+            notice(note.text);
+        else
+            core_debug(note.text);
+    }
+    if (outcome.build.metadata)
+        setOutput('metadata', outcome.build.metadata);
+    if (outcome.build.digest)
+        setOutput('digest', outcome.build.digest);
+}
 function emit(findings, toWorkspacePath) {
     for (const a of planAnnotations(findings, toWorkspacePath)) {
         const props = { title: a.title };
@@ -81895,19 +86411,30 @@ async function report(outcome, inputs, workspace) {
     emit(outcome.findings, toWorkspacePath);
     const reportDir = process.env.RUNNER_TEMP || external_node_os_default().tmpdir();
     await (0,promises_namespaceObject.mkdir)(reportDir, { recursive: true });
-    const reportPath = external_node_path_default().join(reportDir, 'deploy-action-report.json');
+    const reportPath = external_node_path_default().join(reportDir, reportFileName(process.env, () => (0,external_node_crypto_.randomUUID)().slice(0, 8)));
     await (0,promises_namespaceObject.writeFile)(reportPath, renderJsonReport(outcome, toWorkspacePath));
     if (inputs.sarifFile) {
         await (0,promises_namespaceObject.mkdir)(external_node_path_default().dirname(inputs.sarifFile), { recursive: true });
         await (0,promises_namespaceObject.writeFile)(inputs.sarifFile, renderSarif(outcome, toWorkspacePath, ACTION_VERSION));
     }
-    if (process.env.GITHUB_STEP_SUMMARY) {
-        await summary_summary.addRaw(renderSummary(outcome, toWorkspacePath)).write();
+    if (process.env.GITHUB_STEP_SUMMARY && getBooleanInput('summary')) {
+        const links = blobLinksFromEnv(process.env);
+        await summary_summary.addRaw(renderSummary(outcome, toWorkspacePath, { links })).write();
     }
     if (getBooleanInput('comment')) {
+        const key = commentKey(getInput('comment-key'), {
+            job: process.env.GITHUB_JOB,
+            workingDirectory: toWorkspacePath('.') || '.',
+            dockerfile: toWorkspacePath(inputs.dockerfile),
+        });
         // A fork's pull request gets a read-only token: a failed comment must not fail the check.
         try {
-            const posted = await postCheckComment({ token: getInput('github-token'), result: outcome, toWorkspacePath });
+            const posted = await postCheckComment({
+                token: getInput('github-token'),
+                result: outcome,
+                toWorkspacePath,
+                key,
+            });
             info(posted.action === 'skipped'
                 ? `PR comment skipped: ${posted.reason}`
                 : `PR comment ${posted.action}: ${posted.url}`);
@@ -81933,28 +86460,30 @@ async function run() {
         const inputs = readCheckInputs((name) => getInput(name), workspace);
         // Deploy inputs first: their secret values are masked before anything else is printed.
         const deployInputs = inputs.mode === 'deploy' ? readDeployInputs() : undefined;
+        const buildOptions = readBuildOptions(inputs, workspace);
         // The build log is the user's text: stop the runner from reading workflow commands in it while it streams.
         const resume = (0,external_node_crypto_.randomUUID)();
         const outcome = await group('Check: build and verify', async () => {
             process.stdout.write(`::stop-commands::${resume}\n`);
             try {
-                return await runCheck({ ...inputs, env: process.env, log: (text) => process.stdout.write(text) });
+                return await runCheck({ ...inputs, buildOptions, env: process.env, log: (text) => process.stdout.write(text) });
             }
             finally {
                 process.stdout.write(`\n::${resume}::\n`);
             }
         });
+        reportBuild(outcome);
         await report(outcome, inputs, workspace);
         const counts = countBySeverity(outcome.findings);
-        info(`deploy-action: ${counts.error} errors, ${counts.warning} warnings, ${counts.notice} notices.`);
+        info(`deploy-action: ${formatCounts(counts)}.`);
         // The findings are already annotated: the verdict goes to the log, so it takes none of GitHub's ten error slots.
         if (deployInputs && counts.error > 0) {
-            info(`Deploy refused: the check found ${counts.error} errors (DA-DEP-003).`);
+            info(`Deploy refused: the check found ${countOf(counts.error, 'error')} (DA-DEP-003).`);
             process.exitCode = ExitCode.Failure;
             return;
         }
         if (failsStep(outcome.findings, inputs.failOn)) {
-            info(`Check failed: ${counts.error} errors, ${counts.warning} warnings (fail-on: ${inputs.failOn}).`);
+            info(`Check failed: ${formatCounts(counts)} (fail-on: ${inputs.failOn}).`);
             process.exitCode = ExitCode.Failure;
             return;
         }
@@ -81986,7 +86515,7 @@ async function run() {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _runtime_globals_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8462);
-/* harmony import */ var _action_main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2892);
+/* harmony import */ var _action_main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5175);
 
 
 await (0,_action_main_js__WEBPACK_IMPORTED_MODULE_1__/* .run */ .e)();

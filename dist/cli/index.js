@@ -15874,6 +15874,2389 @@ var __spreadArray = (this && this.__spreadArray) || function (to, from, pack) {
 
 /***/ }),
 
+/***/ 4280:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  q: () => (/* binding */ readBuildInputs)
+});
+
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
+// EXTERNAL MODULE: ./src/findings/finding.ts
+var finding = __nccwpck_require__(4879);
+// EXTERNAL MODULE: ./src/check/image/build-options.ts
+var build_options = __nccwpck_require__(849);
+;// CONCATENATED MODULE: external "stream"
+const external_stream_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("stream");
+;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/api/CsvError.js
+class CsvError_CsvError extends Error {
+  constructor(code, message, options, ...contexts) {
+    if (Array.isArray(message)) message = message.join(" ").trim();
+    super(message);
+    if (Error.captureStackTrace !== undefined) {
+      Error.captureStackTrace(this, CsvError_CsvError);
+    }
+    this.code = code;
+    for (const context of contexts) {
+      for (const key in context) {
+        const value = context[key];
+        this[key] = Buffer.isBuffer(value)
+          ? value.toString(options.encoding)
+          : value == null
+            ? value
+            : JSON.parse(JSON.stringify(value));
+      }
+    }
+  }
+}
+
+
+
+;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/utils/is_object.js
+const is_object_is_object = function (obj) {
+  return typeof obj === "object" && obj !== null && !Array.isArray(obj);
+};
+
+
+
+;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/api/normalize_columns_array.js
+
+
+
+const normalize_columns_array = function (columns) {
+  const normalizedColumns = [];
+  for (let i = 0, l = columns.length; i < l; i++) {
+    const column = columns[i];
+    if (column === undefined || column === null || column === false) {
+      normalizedColumns[i] = { disabled: true };
+    } else if (typeof column === "string" || typeof column === "number") {
+      normalizedColumns[i] = { name: `${column}` };
+    } else if (is_object_is_object(column)) {
+      if (typeof column.name !== "string") {
+        throw new CsvError_CsvError("CSV_OPTION_COLUMNS_MISSING_NAME", [
+          "Option columns missing name:",
+          `property "name" is required at position ${i}`,
+          "when column is an object literal",
+        ]);
+      }
+      normalizedColumns[i] = column;
+    } else {
+      throw new CsvError_CsvError("CSV_INVALID_COLUMN_DEFINITION", [
+        "Invalid column definition:",
+        "expect a string or a literal object,",
+        `got ${JSON.stringify(column)} at position ${i}`,
+      ]);
+    }
+  }
+  return normalizedColumns;
+};
+
+
+
+;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/utils/ResizeableBuffer.js
+class ResizeableBuffer {
+  constructor(size = 100) {
+    this.size = size;
+    this.length = 0;
+    this.buf = Buffer.allocUnsafe(size);
+  }
+  prepend(val) {
+    if (Buffer.isBuffer(val)) {
+      const length = this.length + val.length;
+      if (length >= this.size) {
+        this.resize();
+        if (length >= this.size) {
+          throw Error("INVALID_BUFFER_STATE");
+        }
+      }
+      const buf = this.buf;
+      this.buf = Buffer.allocUnsafe(this.size);
+      val.copy(this.buf, 0);
+      buf.copy(this.buf, val.length);
+      this.length += val.length;
+    } else {
+      const length = this.length++;
+      if (length === this.size) {
+        this.resize();
+      }
+      const buf = this.clone();
+      this.buf[0] = val;
+      buf.copy(this.buf, 1, 0, length);
+    }
+  }
+  append(val) {
+    const length = this.length++;
+    if (length === this.size) {
+      this.resize();
+    }
+    this.buf[length] = val;
+  }
+  clone() {
+    return Buffer.from(this.buf.slice(0, this.length));
+  }
+  resize() {
+    const length = this.length;
+    this.size = this.size * 2;
+    const buf = Buffer.allocUnsafe(this.size);
+    this.buf.copy(buf, 0, 0, length);
+    this.buf = buf;
+  }
+  toString(encoding) {
+    if (encoding) {
+      return this.buf.toString(encoding, 0, this.length);
+    } else {
+      return Uint8Array.prototype.slice.call(this.buf.slice(0, this.length));
+    }
+  }
+  toJSON() {
+    return this.toString("utf8");
+  }
+  reset() {
+    this.length = 0;
+  }
+}
+
+/* harmony default export */ const utils_ResizeableBuffer = (ResizeableBuffer);
+
+;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/api/init_state.js
+
+
+const init_state = function (options) {
+  // ECMAScript WhiteSpace + LineTerminator codepoints, encoded under
+  // `options.encoding`. Aligns trimming with `String.prototype.trim()`.
+  // https://tc39.es/ecma262/#sec-white-space
+  // https://tc39.es/ecma262/#sec-line-terminators
+  //
+  // Codepoints unrepresentable in the target encoding are dropped: Node's
+  // Buffer substitutes them with `?` (0x3F), and including those would cause
+  // literal `?` bytes in the input to be trimmed under `latin1`/`ascii`.
+  const timchars = [
+    // Basic Latin
+    0x0020, // [Space](https://www.fileformat.info/info/unicode/char/0020/index.htm)
+    0x0009, // [CHARACTER TABULATION (HT)](https://www.fileformat.info/info/unicode/char/0009/index.htm)
+    0x000a, // [LINE FEED (LF)](https://www.fileformat.info/info/unicode/char/000a/index.htm)
+    0x000d, // [CARRIAGE RETURN (CR)](https://www.fileformat.info/info/unicode/char/000d/index.htm)
+    0x000c, // [FORM FEED (FF)](https://www.fileformat.info/info/unicode/char/000c/index.htm)
+    0x000b, // [LINE TABULATION (VT)](https://www.fileformat.info/info/unicode/char/000b/index.htm)
+    // Latin-1 Supplement
+    0x00a0, // [NO-BREAK SPACE (NBSP)](https://www.fileformat.info/info/unicode/char/00a0/index.htm)
+    // Ogham
+    0x1680, // [OGHAM SPACE MARK](https://www.fileformat.info/info/unicode/char/1680/index.htm)
+    // General Punctuation
+    0x2000, // [EN QUAD](https://www.fileformat.info/info/unicode/char/2000/index.htm)
+    0x2001, // [EM QUAD](https://www.fileformat.info/info/unicode/char/2001/index.htm)
+    0x2002, // [EN SPACE](https://www.fileformat.info/info/unicode/char/2002/index.htm)
+    0x2003, // [EM SPACE](https://www.fileformat.info/info/unicode/char/2003/index.htm)
+    0x2004, // [THREE-PER-EM SPACE](https://www.fileformat.info/info/unicode/char/2004/index.htm)
+    0x2005, // [FOUR-PER-EM SPACE](https://www.fileformat.info/info/unicode/char/2005/index.htm)
+    0x2006, // [SIX-PER-EM SPACE](https://www.fileformat.info/info/unicode/char/2006/index.htm)
+    0x2007, // [FIGURE SPACE](https://www.fileformat.info/info/unicode/char/2007/index.htm)
+    0x2008, // [PUNCTUATION SPACE](https://www.fileformat.info/info/unicode/char/2008/index.htm)
+    0x2009, // [THIN SPACE](https://www.fileformat.info/info/unicode/char/2009/index.htm)
+    0x200a, // [HAIR SPACE](https://www.fileformat.info/info/unicode/char/200a/index.htm)
+    0x2028, // [LINE SEPARATOR](https://www.fileformat.info/info/unicode/char/2028/index.htm)
+    0x2029, // [PARAGRAPH SEPARATOR](https://www.fileformat.info/info/unicode/char/2029/index.htm)
+    0x202f, // [NARROW NO-BREAK SPACE (NNBSP)](https://www.fileformat.info/info/unicode/char/202f/index.htm)
+    0x205f, // [MEDIUM MATHEMATICAL SPACE (MMSP)](https://www.fileformat.info/info/unicode/char/205f/index.htm)
+    0x3000, // [IDEOGRAPHIC SPACE](https://www.fileformat.info/info/unicode/char/3000/index.htm)
+    0xfeff, // [ZERO WIDTH NO-BREAK SPACE (BOM)](https://www.fileformat.info/info/unicode/char/feff/index.htm)
+  ].reduce((acc, codepoint) => {
+    const encoded = Buffer.from(
+      String.fromCharCode(codepoint),
+      options.encoding,
+    );
+    if (codepoint !== 0x3f && encoded.length === 1 && encoded[0] === 0x3f) {
+      return acc;
+    }
+    acc.push(encoded);
+    return acc;
+  }, []);
+  // First-byte lookup table for `__isCharTrimable`. Non-whitespace bytes
+  // (the common case) bail out in O(1) without scanning every timchar.
+  const timcharFirstBytes = new Uint8Array(256);
+  for (const t of timchars) timcharFirstBytes[t[0]] = 1;
+  return {
+    bomSkipped: false,
+    bufBytesStart: 0,
+    castField: options.cast_function,
+    commenting: false,
+    delimiterBufPrevious: undefined,
+    delimiterDiscovered: false,
+    // Current error encountered by a record
+    error: undefined,
+    enabled: options.from_line === 1,
+    escaping: false,
+    escapeIsQuote:
+      Buffer.isBuffer(options.escape) &&
+      Buffer.isBuffer(options.quote) &&
+      Buffer.compare(options.escape, options.quote) === 0,
+    // columns can be `false`, `true`, `Array`
+    expectedRecordLength: Array.isArray(options.columns)
+      ? options.columns.length
+      : undefined,
+    field: new utils_ResizeableBuffer(20),
+    firstLineToHeaders: options.cast_first_line_to_header,
+    needMoreDataSize: Math.max(
+      // Skip if the remaining buffer smaller than comment
+      options.comment !== null ? options.comment.length : 0,
+      // Skip if the remaining buffer can be delimiter
+      ...(options.delimiter
+        ? options.delimiter.map((delimiter) => delimiter.length)
+        : []),
+      // Auto discovery of delimiter is limited to 1 character
+      options.delimiter_auto ? 1 : 0,
+      // Skip if the remaining buffer can be escape sequence
+      options.quote !== null ? options.quote.length : 0,
+      // Skip if the remaining buffer can be a multi-byte trim character
+      ...timchars.map((t) => t.length),
+    ),
+    previousBuf: undefined,
+    quoting: false,
+    stop: false,
+    rawBuffer: new utils_ResizeableBuffer(100),
+    record: [],
+    recordHasError: false,
+    record_length: 0,
+    recordDelimiterMaxLength:
+      options.record_delimiter.length === 0
+        ? 0
+        : Math.max(...options.record_delimiter.map((v) => v.length)),
+    trimChars: [
+      Buffer.from(" ", options.encoding)[0],
+      Buffer.from("\t", options.encoding)[0],
+    ],
+    wasQuoting: false,
+    wasRowDelimiter: false,
+    timchars: timchars,
+    timcharFirstBytes: timcharFirstBytes,
+  };
+};
+
+
+
+;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/utils/underscore.js
+const underscore = function (str) {
+  return str.replace(/([A-Z])/g, function (_, match) {
+    return "_" + match.toLowerCase();
+  });
+};
+
+
+
+;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/api/normalize_options.js
+
+
+
+
+
+const normalize_options = function (opts) {
+  const options = {};
+  // Merge with user options
+  for (const opt in opts) {
+    options[underscore(opt)] = opts[opt];
+  }
+  // Normalize option `encoding`
+  // Note: defined first because other options depends on it
+  // to convert chars/strings into buffers.
+  if (options.encoding === undefined || options.encoding === true) {
+    options.encoding = "utf8";
+  } else if (options.encoding === null || options.encoding === false) {
+    options.encoding = null;
+  } else if (
+    typeof options.encoding !== "string" &&
+    options.encoding !== null
+  ) {
+    throw new CsvError_CsvError(
+      "CSV_INVALID_OPTION_ENCODING",
+      [
+        "Invalid option encoding:",
+        "encoding must be a string or null to return a buffer,",
+        `got ${JSON.stringify(options.encoding)}`,
+      ],
+      options,
+    );
+  }
+  // Normalize option `bom`
+  if (
+    options.bom === undefined ||
+    options.bom === null ||
+    options.bom === false
+  ) {
+    options.bom = false;
+  } else if (options.bom !== true) {
+    throw new CsvError_CsvError(
+      "CSV_INVALID_OPTION_BOM",
+      [
+        "Invalid option bom:",
+        "bom must be true,",
+        `got ${JSON.stringify(options.bom)}`,
+      ],
+      options,
+    );
+  }
+  // Normalize option `cast`
+  options.cast_function = null;
+  if (
+    options.cast === undefined ||
+    options.cast === null ||
+    options.cast === false ||
+    options.cast === ""
+  ) {
+    options.cast = undefined;
+  } else if (typeof options.cast === "function") {
+    options.cast_function = options.cast;
+    options.cast = true;
+  } else if (options.cast !== true) {
+    throw new CsvError_CsvError(
+      "CSV_INVALID_OPTION_CAST",
+      [
+        "Invalid option cast:",
+        "cast must be true or a function,",
+        `got ${JSON.stringify(options.cast)}`,
+      ],
+      options,
+    );
+  }
+  // Normalize option `cast_date`
+  if (
+    options.cast_date === undefined ||
+    options.cast_date === null ||
+    options.cast_date === false ||
+    options.cast_date === ""
+  ) {
+    options.cast_date = false;
+  } else if (options.cast_date === true) {
+    options.cast_date = function (value) {
+      const date = Date.parse(value);
+      return !isNaN(date) ? new Date(date) : value;
+    };
+  } else if (typeof options.cast_date !== "function") {
+    throw new CsvError_CsvError(
+      "CSV_INVALID_OPTION_CAST_DATE",
+      [
+        "Invalid option cast_date:",
+        "cast_date must be true or a function,",
+        `got ${JSON.stringify(options.cast_date)}`,
+      ],
+      options,
+    );
+  }
+  // Normalize option `columns`
+  options.cast_first_line_to_header = undefined;
+  if (options.columns === true) {
+    // Fields in the first line are converted as-is to columns
+    options.cast_first_line_to_header = undefined;
+  } else if (typeof options.columns === "function") {
+    options.cast_first_line_to_header = options.columns;
+    options.columns = true;
+  } else if (Array.isArray(options.columns)) {
+    options.columns = normalize_columns_array(options.columns);
+  } else if (
+    options.columns === undefined ||
+    options.columns === null ||
+    options.columns === false
+  ) {
+    options.columns = false;
+  } else {
+    throw new CsvError_CsvError(
+      "CSV_INVALID_OPTION_COLUMNS",
+      [
+        "Invalid option columns:",
+        "expect an array, a function or true,",
+        `got ${JSON.stringify(options.columns)}`,
+      ],
+      options,
+    );
+  }
+  // Normalize option `group_columns_by_name`
+  if (
+    options.group_columns_by_name === undefined ||
+    options.group_columns_by_name === null ||
+    options.group_columns_by_name === false
+  ) {
+    options.group_columns_by_name = false;
+  } else if (options.group_columns_by_name !== true) {
+    throw new CsvError_CsvError(
+      "CSV_INVALID_OPTION_GROUP_COLUMNS_BY_NAME",
+      [
+        "Invalid option group_columns_by_name:",
+        "expect an boolean,",
+        `got ${JSON.stringify(options.group_columns_by_name)}`,
+      ],
+      options,
+    );
+  } else if (options.columns === false) {
+    throw new CsvError_CsvError(
+      "CSV_INVALID_OPTION_GROUP_COLUMNS_BY_NAME",
+      [
+        "Invalid option group_columns_by_name:",
+        "the `columns` mode must be activated.",
+      ],
+      options,
+    );
+  }
+  // Normalize option `comment`
+  if (
+    options.comment === undefined ||
+    options.comment === null ||
+    options.comment === false ||
+    options.comment === ""
+  ) {
+    options.comment = null;
+  } else {
+    if (typeof options.comment === "string") {
+      options.comment = Buffer.from(options.comment, options.encoding);
+    }
+    if (!Buffer.isBuffer(options.comment)) {
+      throw new CsvError_CsvError(
+        "CSV_INVALID_OPTION_COMMENT",
+        [
+          "Invalid option comment:",
+          "comment must be a buffer or a string,",
+          `got ${JSON.stringify(options.comment)}`,
+        ],
+        options,
+      );
+    }
+  }
+  // Normalize option `comment_no_infix`
+  if (
+    options.comment_no_infix === undefined ||
+    options.comment_no_infix === null ||
+    options.comment_no_infix === false
+  ) {
+    options.comment_no_infix = false;
+  } else if (options.comment_no_infix !== true) {
+    throw new CsvError_CsvError(
+      "CSV_INVALID_OPTION_COMMENT",
+      [
+        "Invalid option comment_no_infix:",
+        "value must be a boolean,",
+        `got ${JSON.stringify(options.comment_no_infix)}`,
+      ],
+      options,
+    );
+  }
+  // Normalize option `delimiter_auto`
+  if (
+    options.delimiter_auto === undefined ||
+    options.delimiter_auto === null ||
+    options.delimiter_auto === false
+  ) {
+    options.delimiter_auto = false;
+  } else if (options.delimiter_auto === true) {
+    options.delimiter_auto = {};
+  } else if (!is_object_is_object(options.delimiter_auto)) {
+    throw new CsvError_CsvError(
+      "CSV_INVALID_OPTION_DELIMITER_AUTO",
+      [
+        "Invalid option delimiter_auto:",
+        "delimiter_auto must be a boolean or a configuration object,",
+        `got ${JSON.stringify(options.delimiter_auto)}`,
+      ],
+      options,
+    );
+  }
+  if (options.delimiter_auto) {
+    if (options.delimiter_auto.preferred === undefined)
+      options.delimiter_auto.preferred = {
+        [",".charCodeAt(0)]: 1.8,
+        ["\t".charCodeAt(0)]: 1.8,
+        [";".charCodeAt(0)]: 1.6,
+        [" ".charCodeAt(0)]: 1.6,
+        [":".charCodeAt(0)]: 1.5,
+        [".".charCodeAt(0)]: 1.4,
+        ["/".charCodeAt(0)]: 1.4,
+      };
+    else if (!is_object_is_object(options.delimiter_auto.preferred)) {
+      throw new CsvError_CsvError(
+        "CSV_INVALID_OPTION_DELIMITER_AUTO",
+        [
+          "Invalid option delimiter_auto:",
+          "preferred must be an object,",
+          `got ${JSON.stringify(options.delimiter_auto.preferred)}`,
+        ],
+        options,
+      );
+    }
+    if (options.delimiter_auto.score === undefined)
+      options.delimiter_auto.score = (info, options) => {
+        return (
+          (info.total - info.std) * (options.preferred[info.char_code] || 1)
+        );
+      };
+    else if (typeof options.delimiter_auto.score !== "function") {
+      throw new CsvError_CsvError(
+        "CSV_INVALID_OPTION_DELIMITER_AUTO",
+        [
+          "Invalid option delimiter_auto:",
+          "score must be a function,",
+          `got ${JSON.stringify(options.delimiter_auto.score)}`,
+        ],
+        options,
+      );
+    }
+    if (options.delimiter_auto.size === undefined)
+      options.delimiter_auto.size = 2048;
+    else if (typeof options.delimiter_auto.size !== "number") {
+      throw new CsvError_CsvError(
+        "CSV_INVALID_OPTION_DELIMITER_AUTO",
+        [
+          "Invalid option delimiter_auto:",
+          "size must be a number,",
+          `got ${JSON.stringify(options.delimiter_auto.size)}`,
+        ],
+        options,
+      );
+    }
+  }
+  // Normalize option `delimiter`
+  const delimiter_json = JSON.stringify(options.delimiter);
+  if (options.delimiter_auto !== false) {
+    options.delimiter = [];
+  }
+  if (!Array.isArray(options.delimiter)) {
+    if (
+      options.delimiter === undefined ||
+      options.delimiter === null ||
+      options.delimiter === false
+    ) {
+      options.delimiter = Buffer.from(",", options.encoding);
+    }
+    options.delimiter = [options.delimiter];
+  }
+  options.delimiter = options.delimiter.map(function (delimiter) {
+    if (typeof delimiter === "string") {
+      delimiter = Buffer.from(delimiter, options.encoding);
+    }
+    if (!Buffer.isBuffer(delimiter) || delimiter.length === 0) {
+      throw new CsvError_CsvError(
+        "CSV_INVALID_OPTION_DELIMITER",
+        [
+          "Invalid option delimiter:",
+          "delimiter must be a non empty string or buffer or array of string|buffer,",
+          `got ${delimiter_json}`,
+        ],
+        options,
+      );
+    }
+    return delimiter;
+  });
+  // Normalize option `escape`
+  if (options.escape === undefined || options.escape === true) {
+    options.escape = Buffer.from('"', options.encoding);
+  } else if (typeof options.escape === "string") {
+    options.escape = Buffer.from(options.escape, options.encoding);
+  } else if (options.escape === null || options.escape === false) {
+    options.escape = null;
+  }
+  if (options.escape !== null) {
+    if (!Buffer.isBuffer(options.escape)) {
+      throw new Error(
+        `Invalid Option: escape must be a buffer, a string or a boolean, got ${JSON.stringify(options.escape)}`,
+      );
+    }
+  }
+  // Normalize option `from`
+  if (options.from === undefined || options.from === null) {
+    options.from = 1;
+  } else {
+    if (typeof options.from === "string" && /\d+/.test(options.from)) {
+      options.from = parseInt(options.from);
+    }
+    if (Number.isInteger(options.from)) {
+      if (options.from < 0) {
+        throw new Error(
+          `Invalid Option: from must be a positive integer, got ${JSON.stringify(opts.from)}`,
+        );
+      }
+    } else {
+      throw new Error(
+        `Invalid Option: from must be an integer, got ${JSON.stringify(options.from)}`,
+      );
+    }
+  }
+  // Normalize option `from_line`
+  if (options.from_line === undefined || options.from_line === null) {
+    options.from_line = 1;
+  } else {
+    if (
+      typeof options.from_line === "string" &&
+      /\d+/.test(options.from_line)
+    ) {
+      options.from_line = parseInt(options.from_line);
+    }
+    if (Number.isInteger(options.from_line)) {
+      if (options.from_line <= 0) {
+        throw new Error(
+          `Invalid Option: from_line must be a positive integer greater than 0, got ${JSON.stringify(opts.from_line)}`,
+        );
+      }
+    } else {
+      throw new Error(
+        `Invalid Option: from_line must be an integer, got ${JSON.stringify(opts.from_line)}`,
+      );
+    }
+  }
+  // Normalize options `ignore_last_delimiters`
+  if (
+    options.ignore_last_delimiters === undefined ||
+    options.ignore_last_delimiters === null
+  ) {
+    options.ignore_last_delimiters = false;
+  } else if (typeof options.ignore_last_delimiters === "number") {
+    options.ignore_last_delimiters = Math.floor(options.ignore_last_delimiters);
+    if (options.ignore_last_delimiters === 0) {
+      options.ignore_last_delimiters = false;
+    }
+  } else if (typeof options.ignore_last_delimiters !== "boolean") {
+    throw new CsvError_CsvError(
+      "CSV_INVALID_OPTION_IGNORE_LAST_DELIMITERS",
+      [
+        "Invalid option `ignore_last_delimiters`:",
+        "the value must be a boolean value or an integer,",
+        `got ${JSON.stringify(options.ignore_last_delimiters)}`,
+      ],
+      options,
+    );
+  }
+  if (options.ignore_last_delimiters === true && options.columns === false) {
+    throw new CsvError_CsvError(
+      "CSV_IGNORE_LAST_DELIMITERS_REQUIRES_COLUMNS",
+      [
+        "The option `ignore_last_delimiters`",
+        "requires the activation of the `columns` option",
+      ],
+      options,
+    );
+  }
+  // Normalize option `info`
+  if (
+    options.info === undefined ||
+    options.info === null ||
+    options.info === false
+  ) {
+    options.info = false;
+  } else if (options.info !== true) {
+    throw new Error(
+      `Invalid Option: info must be true, got ${JSON.stringify(options.info)}`,
+    );
+  }
+  // Normalize option `max_record_size`
+  if (
+    options.max_record_size === undefined ||
+    options.max_record_size === null ||
+    options.max_record_size === false
+  ) {
+    options.max_record_size = 0;
+  } else if (
+    Number.isInteger(options.max_record_size) &&
+    options.max_record_size >= 0
+  ) {
+    // Great, nothing to do
+  } else if (
+    typeof options.max_record_size === "string" &&
+    /\d+/.test(options.max_record_size)
+  ) {
+    options.max_record_size = parseInt(options.max_record_size);
+  } else {
+    throw new Error(
+      `Invalid Option: max_record_size must be a positive integer, got ${JSON.stringify(options.max_record_size)}`,
+    );
+  }
+  // Normalize option `objname`
+  if (
+    options.objname === undefined ||
+    options.objname === null ||
+    options.objname === false
+  ) {
+    options.objname = undefined;
+  } else if (Buffer.isBuffer(options.objname)) {
+    if (options.objname.length === 0) {
+      throw new Error(`Invalid Option: objname must be a non empty buffer`);
+    }
+    if (options.encoding === null) {
+      // Don't call `toString`, leave objname as a buffer
+    } else {
+      options.objname = options.objname.toString(options.encoding);
+    }
+  } else if (typeof options.objname === "string") {
+    if (options.objname.length === 0) {
+      throw new Error(`Invalid Option: objname must be a non empty string`);
+    }
+    // Great, nothing to do
+  } else if (typeof options.objname === "number") {
+    // if(options.objname.length === 0){
+    //   throw new Error(`Invalid Option: objname must be a non empty string`);
+    // }
+    // Great, nothing to do
+  } else {
+    throw new Error(
+      `Invalid Option: objname must be a string or a buffer, got ${options.objname}`,
+    );
+  }
+  if (options.objname !== undefined) {
+    if (typeof options.objname === "number") {
+      if (options.columns !== false) {
+        throw Error(
+          "Invalid Option: objname index cannot be combined with columns or be defined as a field",
+        );
+      }
+    } else {
+      // A string or a buffer
+      if (options.columns === false) {
+        throw Error(
+          "Invalid Option: objname field must be combined with columns or be defined as an index",
+        );
+      }
+    }
+  }
+  // Normalize option `on_record`
+  if (options.on_record === undefined || options.on_record === null) {
+    options.on_record = undefined;
+  } else if (typeof options.on_record !== "function") {
+    throw new CsvError_CsvError(
+      "CSV_INVALID_OPTION_ON_RECORD",
+      [
+        "Invalid option `on_record`:",
+        "expect a function,",
+        `got ${JSON.stringify(options.on_record)}`,
+      ],
+      options,
+    );
+  }
+  // Normalize option `on_skip`
+  // options.on_skip ??= (err, chunk) => {
+  //   this.emit('skip', err, chunk);
+  // };
+  if (
+    options.on_skip !== undefined &&
+    options.on_skip !== null &&
+    typeof options.on_skip !== "function"
+  ) {
+    throw new Error(
+      `Invalid Option: on_skip must be a function, got ${JSON.stringify(options.on_skip)}`,
+    );
+  }
+  // Normalize option `quote`
+  if (
+    options.quote === null ||
+    options.quote === false ||
+    options.quote === ""
+  ) {
+    options.quote = null;
+  } else {
+    if (options.quote === undefined || options.quote === true) {
+      options.quote = Buffer.from('"', options.encoding);
+    } else if (typeof options.quote === "string") {
+      options.quote = Buffer.from(options.quote, options.encoding);
+    }
+    if (!Buffer.isBuffer(options.quote)) {
+      throw new Error(
+        `Invalid Option: quote must be a buffer or a string, got ${JSON.stringify(options.quote)}`,
+      );
+    }
+  }
+  // Normalize option `raw`
+  if (
+    options.raw === undefined ||
+    options.raw === null ||
+    options.raw === false
+  ) {
+    options.raw = false;
+  } else if (options.raw !== true) {
+    throw new Error(
+      `Invalid Option: raw must be true, got ${JSON.stringify(options.raw)}`,
+    );
+  }
+  // Normalize option `record_delimiter`
+  if (options.record_delimiter === undefined) {
+    options.record_delimiter = [];
+  } else if (
+    typeof options.record_delimiter === "string" ||
+    Buffer.isBuffer(options.record_delimiter)
+  ) {
+    if (options.record_delimiter.length === 0) {
+      throw new CsvError_CsvError(
+        "CSV_INVALID_OPTION_RECORD_DELIMITER",
+        [
+          "Invalid option `record_delimiter`:",
+          "value must be a non empty string or buffer,",
+          `got ${JSON.stringify(options.record_delimiter)}`,
+        ],
+        options,
+      );
+    }
+    options.record_delimiter = [options.record_delimiter];
+  } else if (!Array.isArray(options.record_delimiter)) {
+    throw new CsvError_CsvError(
+      "CSV_INVALID_OPTION_RECORD_DELIMITER",
+      [
+        "Invalid option `record_delimiter`:",
+        "value must be a string, a buffer or array of string|buffer,",
+        `got ${JSON.stringify(options.record_delimiter)}`,
+      ],
+      options,
+    );
+  }
+  options.record_delimiter = options.record_delimiter.map(function (rd, i) {
+    if (typeof rd !== "string" && !Buffer.isBuffer(rd)) {
+      throw new CsvError_CsvError(
+        "CSV_INVALID_OPTION_RECORD_DELIMITER",
+        [
+          "Invalid option `record_delimiter`:",
+          "value must be a string, a buffer or array of string|buffer",
+          `at index ${i},`,
+          `got ${JSON.stringify(rd)}`,
+        ],
+        options,
+      );
+    } else if (rd.length === 0) {
+      throw new CsvError_CsvError(
+        "CSV_INVALID_OPTION_RECORD_DELIMITER",
+        [
+          "Invalid option `record_delimiter`:",
+          "value must be a non empty string or buffer",
+          `at index ${i},`,
+          `got ${JSON.stringify(rd)}`,
+        ],
+        options,
+      );
+    }
+    if (typeof rd === "string") {
+      rd = Buffer.from(rd, options.encoding);
+    }
+    return rd;
+  });
+  // Normalize option `relax_column_count`
+  if (typeof options.relax_column_count === "boolean") {
+    // Great, nothing to do
+  } else if (
+    options.relax_column_count === undefined ||
+    options.relax_column_count === null
+  ) {
+    options.relax_column_count = false;
+  } else {
+    throw new Error(
+      `Invalid Option: relax_column_count must be a boolean, got ${JSON.stringify(options.relax_column_count)}`,
+    );
+  }
+  if (typeof options.relax_column_count_less === "boolean") {
+    // Great, nothing to do
+  } else if (
+    options.relax_column_count_less === undefined ||
+    options.relax_column_count_less === null
+  ) {
+    options.relax_column_count_less = false;
+  } else {
+    throw new Error(
+      `Invalid Option: relax_column_count_less must be a boolean, got ${JSON.stringify(options.relax_column_count_less)}`,
+    );
+  }
+  if (typeof options.relax_column_count_more === "boolean") {
+    // Great, nothing to do
+  } else if (
+    options.relax_column_count_more === undefined ||
+    options.relax_column_count_more === null
+  ) {
+    options.relax_column_count_more = false;
+  } else {
+    throw new Error(
+      `Invalid Option: relax_column_count_more must be a boolean, got ${JSON.stringify(options.relax_column_count_more)}`,
+    );
+  }
+  // Normalize option `relax_quotes`
+  if (typeof options.relax_quotes === "boolean") {
+    // Great, nothing to do
+  } else if (
+    options.relax_quotes === undefined ||
+    options.relax_quotes === null
+  ) {
+    options.relax_quotes = false;
+  } else {
+    throw new Error(
+      `Invalid Option: relax_quotes must be a boolean, got ${JSON.stringify(options.relax_quotes)}`,
+    );
+  }
+  // Normalize option `skip_empty_lines`
+  if (typeof options.skip_empty_lines === "boolean") {
+    // Great, nothing to do
+  } else if (
+    options.skip_empty_lines === undefined ||
+    options.skip_empty_lines === null
+  ) {
+    options.skip_empty_lines = false;
+  } else {
+    throw new Error(
+      `Invalid Option: skip_empty_lines must be a boolean, got ${JSON.stringify(options.skip_empty_lines)}`,
+    );
+  }
+  // Normalize option `skip_records_with_empty_values`
+  if (typeof options.skip_records_with_empty_values === "boolean") {
+    // Great, nothing to do
+  } else if (
+    options.skip_records_with_empty_values === undefined ||
+    options.skip_records_with_empty_values === null
+  ) {
+    options.skip_records_with_empty_values = false;
+  } else {
+    throw new Error(
+      `Invalid Option: skip_records_with_empty_values must be a boolean, got ${JSON.stringify(options.skip_records_with_empty_values)}`,
+    );
+  }
+  // Normalize option `skip_records_with_error`
+  if (typeof options.skip_records_with_error === "boolean") {
+    // Great, nothing to do
+  } else if (
+    options.skip_records_with_error === undefined ||
+    options.skip_records_with_error === null
+  ) {
+    options.skip_records_with_error = false;
+  } else {
+    throw new Error(
+      `Invalid Option: skip_records_with_error must be a boolean, got ${JSON.stringify(options.skip_records_with_error)}`,
+    );
+  }
+  // Normalize option `rtrim`
+  if (
+    options.rtrim === undefined ||
+    options.rtrim === null ||
+    options.rtrim === false
+  ) {
+    options.rtrim = false;
+  } else if (options.rtrim !== true) {
+    throw new Error(
+      `Invalid Option: rtrim must be a boolean, got ${JSON.stringify(options.rtrim)}`,
+    );
+  }
+  // Normalize option `ltrim`
+  if (
+    options.ltrim === undefined ||
+    options.ltrim === null ||
+    options.ltrim === false
+  ) {
+    options.ltrim = false;
+  } else if (options.ltrim !== true) {
+    throw new Error(
+      `Invalid Option: ltrim must be a boolean, got ${JSON.stringify(options.ltrim)}`,
+    );
+  }
+  // Normalize option `trim`
+  if (
+    options.trim === undefined ||
+    options.trim === null ||
+    options.trim === false
+  ) {
+    options.trim = false;
+  } else if (options.trim !== true) {
+    throw new Error(
+      `Invalid Option: trim must be a boolean, got ${JSON.stringify(options.trim)}`,
+    );
+  }
+  // Normalize options `trim`, `ltrim` and `rtrim`
+  if (options.trim === true && opts.ltrim !== false) {
+    options.ltrim = true;
+  } else if (options.ltrim !== true) {
+    options.ltrim = false;
+  }
+  if (options.trim === true && opts.rtrim !== false) {
+    options.rtrim = true;
+  } else if (options.rtrim !== true) {
+    options.rtrim = false;
+  }
+  // Normalize option `to`
+  if (options.to === undefined || options.to === null) {
+    options.to = -1;
+  } else if (options.to !== -1) {
+    if (typeof options.to === "string" && /\d+/.test(options.to)) {
+      options.to = parseInt(options.to);
+    }
+    if (Number.isInteger(options.to)) {
+      if (options.to <= 0) {
+        throw new Error(
+          `Invalid Option: to must be a positive integer greater than 0, got ${JSON.stringify(opts.to)}`,
+        );
+      }
+    } else {
+      throw new Error(
+        `Invalid Option: to must be an integer, got ${JSON.stringify(opts.to)}`,
+      );
+    }
+  }
+  // Normalize option `to_line`
+  if (options.to_line === undefined || options.to_line === null) {
+    options.to_line = -1;
+  } else if (options.to_line !== -1) {
+    if (typeof options.to_line === "string" && /\d+/.test(options.to_line)) {
+      options.to_line = parseInt(options.to_line);
+    }
+    if (Number.isInteger(options.to_line)) {
+      if (options.to_line <= 0) {
+        throw new Error(
+          `Invalid Option: to_line must be a positive integer greater than 0, got ${JSON.stringify(opts.to_line)}`,
+        );
+      }
+    } else {
+      throw new Error(
+        `Invalid Option: to_line must be an integer, got ${JSON.stringify(opts.to_line)}`,
+      );
+    }
+  }
+  return options;
+};
+
+
+
+;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/utils/delimiter_discover.js
+
+
+
+// Discussed in [issue #400](https://github.com/adaltas/node-csv/issues/400)
+// See https://github.com/python/cpython/blob/ea1b1c579f600cc85d145c60862b2e6b98701b24/Lib/csv.py#L349
+const delimiter_discover = function (records, options) {
+  // Normalize the configuration
+  if (!options) {
+    ({ delimiter_auto: options } = normalize_options({ delimiter_auto: true }));
+  }
+  // Convert String to Buffer
+  if (typeof records === "string") {
+    records = Buffer.from(records);
+  }
+  // Convert Buffer to an array of records
+  if (Buffer.isBuffer(records)) {
+    records = ((data) => {
+      const records = [];
+      const parser = transform({ delimiter: [] });
+      const push = (record) => records.push(record);
+      const close = () => {};
+      const error = parser.parse(data, true, push, close);
+      if (error !== undefined) throw error;
+      return records;
+    })(records);
+  }
+  // Info array initialization, 127 entries, one per char code
+  const info = Array(127)
+    .fill()
+    .map(() => ({ lines: [] }));
+  // Traverse each records, count occurences per char code
+  records.map(([record], line) => {
+    for (let i = 0, l = record.length; i < l; i++) {
+      // Count the character frequency
+      const code = record.charCodeAt(i);
+      if (info[code].lines[line] === undefined) info[code].lines[line] = 0;
+      info[code].lines[line]++;
+    }
+  });
+  // Traverse each char code, compute the score
+  info.map((info, i) => {
+    info.char_code = i;
+    info.std = std(info.lines);
+    info.total = info.lines.reduce((acc, val) => acc + val, 0);
+    info.preferred = !!options.preferred[i];
+    info.score = options.score(info, options);
+  });
+  // Extract the dominant character
+  const result = info.reduce(
+    (acc, info) => (acc.score > info.score ? acc : info),
+    {},
+  );
+  return String.fromCharCode(result.char_code);
+};
+
+const std = function (array) {
+  const n = array.length;
+  if (n === 0) return 0;
+  const mean = array.reduce((a, b) => a + b) / n;
+  return Math.sqrt(
+    array.map((x) => Math.pow(x - mean, 2)).reduce((a, b) => a + b) / n,
+  );
+};
+
+
+
+;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/api/index.js
+
+
+
+
+
+
+const isRecordEmpty = function (record) {
+  return record.every(
+    (field) =>
+      field == null || (field.toString && field.toString().trim() === ""),
+  );
+};
+
+const cr = 13; // `\r`, carriage return, 0x0D in hexadécimal, 13 in decimal
+const nl = 10; // `\n`, newline, 0x0A in hexadecimal, 10 in decimal
+
+const boms = {
+  // Note, the following are equals:
+  // Buffer.from("\ufeff")
+  // Buffer.from([239, 187, 191])
+  // Buffer.from('EFBBBF', 'hex')
+  utf8: Buffer.from([239, 187, 191]),
+  // Note, the following are equals:
+  // Buffer.from "\ufeff", 'utf16le
+  // Buffer.from([255, 254])
+  utf16le: Buffer.from([255, 254]),
+};
+
+const transform = function (original_options = {}) {
+  const info = {
+    bytes: 0,
+    bytes_records: 0,
+    comment_lines: 0,
+    empty_lines: 0,
+    invalid_field_length: 0,
+    lines: 1,
+    records: 0,
+  };
+  const options = normalize_options(original_options);
+  return {
+    info: info,
+    original_options: original_options,
+    options: options,
+    state: init_state(options),
+    __needMoreData: function (i, bufLen, end) {
+      if (end) return false;
+      const { encoding, escape, quote } = this.options;
+      const { quoting, needMoreDataSize, recordDelimiterMaxLength } =
+        this.state;
+      const numOfCharLeft = bufLen - i - 1;
+      const requiredLength = Math.max(
+        needMoreDataSize,
+        // Skip if the remaining buffer smaller than record delimiter
+        // If "record_delimiter" is yet to be discovered:
+        // 1. It is equals to `[]` and "recordDelimiterMaxLength" equals `0`
+        // 2. We set the length to windows line ending in the current encoding
+        // Note, that encoding is known from user or bom discovery at that point
+        // recordDelimiterMaxLength,
+        recordDelimiterMaxLength === 0
+          ? Buffer.from("\r\n", encoding).length
+          : recordDelimiterMaxLength,
+        // Skip if remaining buffer can be an escaped quote
+        quoting ? (escape === null ? 0 : escape.length) + quote.length : 0,
+        // Skip if remaining buffer can be record delimiter following the closing quote
+        quoting ? quote.length + recordDelimiterMaxLength : 0,
+      );
+      return numOfCharLeft < requiredLength;
+    },
+    // Central parser implementation
+    parse: function (nextBuf, end, push, close) {
+      const {
+        bom,
+        comment_no_infix,
+        delimiter_auto,
+        encoding,
+        from_line,
+        ltrim,
+        max_record_size,
+        raw,
+        relax_quotes,
+        rtrim,
+        skip_empty_lines,
+        to,
+        to_line,
+      } = this.options;
+      let { comment, escape, quote, record_delimiter } = this.options;
+      const {
+        bomSkipped,
+        delimiterDiscovered,
+        delimiterBufPrevious,
+        rawBuffer,
+        escapeIsQuote,
+      } = this.state;
+      // Automatic delimiter discovery
+      if (!delimiterDiscovered && delimiter_auto) {
+        let delimiterBuf;
+        if (delimiterBufPrevious === undefined) {
+          delimiterBuf = nextBuf;
+        } else if (
+          delimiterBufPrevious !== undefined &&
+          nextBuf === undefined
+        ) {
+          delimiterBuf = delimiterBufPrevious;
+        } else {
+          delimiterBuf = Buffer.concat([delimiterBufPrevious, nextBuf]);
+        }
+        // Ensure that nextBuf is not concatenated a second time during buffer reconciliation
+        nextBuf = undefined;
+        // this.delimiterBufPrevious = delimiterBuf;
+        if (end || delimiterBuf.length > delimiter_auto.size) {
+          this.options.delimiter = [
+            Buffer.from(
+              delimiter_discover(delimiterBuf, this.options.delimiter_auto),
+            ),
+          ];
+          this.state.previousBuf = delimiterBuf;
+          this.state.delimiterBufPrevious = undefined;
+          this.state.delimiterDiscovered = true;
+        } else {
+          this.state.delimiterBufPrevious = delimiterBuf;
+          return;
+        }
+      }
+      // Previous buffers reconciliation
+      const { previousBuf } = this.state;
+      let buf;
+      if (previousBuf === undefined) {
+        if (nextBuf === undefined) {
+          // Handle empty string
+          close();
+          return;
+        } else {
+          buf = nextBuf;
+        }
+      } else if (previousBuf !== undefined && nextBuf === undefined) {
+        buf = previousBuf;
+      } else {
+        buf = Buffer.concat([previousBuf, nextBuf]);
+      }
+      // Handle UTF BOM
+      if (bomSkipped === false) {
+        if (bom === false) {
+          this.state.bomSkipped = true;
+        } else if (buf.length < 3) {
+          // No enough data
+          if (end === false) {
+            // Wait for more data
+            this.state.previousBuf = buf;
+            return;
+          }
+        } else {
+          for (const encoding in boms) {
+            if (boms[encoding].compare(buf, 0, boms[encoding].length) === 0) {
+              // Skip BOM
+              const bomLength = boms[encoding].length;
+              this.state.bufBytesStart += bomLength;
+              buf = buf.slice(bomLength);
+              // Renormalize original options with the new encoding
+              const options = normalize_options({
+                ...this.original_options,
+                encoding: encoding,
+              });
+              // Properties are merged with the existing options instance
+              for (const key in options) {
+                this.options[key] = options[key];
+              }
+              // Options will re-evaluate the Buffer with the new encoding
+              ({ comment, escape, quote } = this.options);
+              break;
+            }
+          }
+          this.state.bomSkipped = true;
+        }
+      }
+      const bufLen = buf.length;
+      let pos;
+      for (pos = 0; pos < bufLen; pos++) {
+        // Ensure we get enough space to look ahead
+        // There should be a way to move this out of the loop
+        if (this.__needMoreData(pos, bufLen, end)) {
+          break;
+        }
+        if (this.state.wasRowDelimiter === true) {
+          this.info.lines++;
+          this.state.wasRowDelimiter = false;
+        }
+        if (to_line !== -1 && this.info.lines > to_line) {
+          this.state.stop = true;
+          close();
+          return;
+        }
+        // Auto discovery of record_delimiter, unix, mac and windows supported
+        if (this.state.quoting === false && record_delimiter.length === 0) {
+          const record_delimiterCount = this.__autoDiscoverRecordDelimiter(
+            buf,
+            pos,
+          );
+          if (record_delimiterCount) {
+            record_delimiter = this.options.record_delimiter;
+          }
+        }
+        const chr = buf[pos];
+        if (raw === true) {
+          rawBuffer.append(chr);
+        }
+        if (
+          (chr === cr || chr === nl) &&
+          this.state.wasRowDelimiter === false
+        ) {
+          this.state.wasRowDelimiter = true;
+        }
+        // Previous char was a valid escape char
+        // treat the current char as a regular char
+        if (this.state.escaping === true) {
+          this.state.escaping = false;
+        } else {
+          // Escape is only active inside quoted fields
+          // We are quoting, the char is an escape chr and there is a chr to escape
+          // if(escape !== null && this.state.quoting === true && chr === escape && pos + 1 < bufLen){
+          if (
+            escape !== null &&
+            this.state.quoting === true &&
+            this.__isEscape(buf, pos, chr) &&
+            pos + escape.length < bufLen
+          ) {
+            if (escapeIsQuote) {
+              if (this.__isQuote(buf, pos + escape.length)) {
+                this.state.escaping = true;
+                pos += escape.length - 1;
+                continue;
+              }
+            } else {
+              this.state.escaping = true;
+              pos += escape.length - 1;
+              continue;
+            }
+          }
+          // Not currently escaping and chr is a quote
+          // TODO: need to compare bytes instead of single char
+          if (this.state.commenting === false && this.__isQuote(buf, pos)) {
+            if (this.state.quoting === true) {
+              const nextChr = buf[pos + quote.length];
+              const isNextChrTrimable =
+                rtrim && this.__isCharTrimable(buf, pos + quote.length);
+              const isNextChrComment =
+                comment !== null &&
+                this.__compareBytes(comment, buf, pos + quote.length, nextChr);
+              const isNextChrDelimiter = this.__isDelimiter(
+                buf,
+                pos + quote.length,
+                nextChr,
+              );
+              const isNextChrRecordDelimiter =
+                record_delimiter.length === 0
+                  ? this.__autoDiscoverRecordDelimiter(buf, pos + quote.length)
+                  : this.__isRecordDelimiter(nextChr, buf, pos + quote.length);
+              // Escape a quote
+              // Treat next char as a regular character
+              if (
+                escape !== null &&
+                this.__isEscape(buf, pos, chr) &&
+                this.__isQuote(buf, pos + escape.length)
+              ) {
+                pos += escape.length - 1;
+              } else if (
+                !nextChr ||
+                isNextChrDelimiter ||
+                isNextChrRecordDelimiter ||
+                isNextChrComment ||
+                isNextChrTrimable
+              ) {
+                this.state.quoting = false;
+                this.state.wasQuoting = true;
+                pos += quote.length - 1;
+                continue;
+              } else if (relax_quotes === false) {
+                const err = this.__error(
+                  new CsvError_CsvError(
+                    "CSV_INVALID_CLOSING_QUOTE",
+                    [
+                      "Invalid Closing Quote:",
+                      `got "${String.fromCharCode(nextChr)}"`,
+                      `at line ${this.info.lines}`,
+                      "instead of delimiter, record delimiter, trimable character",
+                      "(if activated) or comment",
+                    ],
+                    this.options,
+                    this.__infoField(),
+                  ),
+                );
+                if (err !== undefined) return err;
+              } else {
+                this.state.quoting = false;
+                this.state.wasQuoting = true;
+                this.state.field.prepend(quote);
+                pos += quote.length - 1;
+              }
+            } else {
+              if (this.state.field.length !== 0) {
+                // In relax_quotes mode, treat opening quote preceded by chrs as regular
+                if (relax_quotes === false) {
+                  const info = this.__infoField();
+                  const bom = Object.keys(boms)
+                    .map((b) =>
+                      boms[b].equals(this.state.field.toString()) ? b : false,
+                    )
+                    .filter(Boolean)[0];
+                  const err = this.__error(
+                    new CsvError_CsvError(
+                      "INVALID_OPENING_QUOTE",
+                      [
+                        "Invalid Opening Quote:",
+                        `a quote is found on field ${JSON.stringify(info.column)} at line ${info.lines}, value is ${JSON.stringify(this.state.field.toString(encoding))}`,
+                        bom ? `(${bom} bom)` : undefined,
+                      ],
+                      this.options,
+                      info,
+                      {
+                        field: this.state.field,
+                      },
+                    ),
+                  );
+                  if (err !== undefined) return err;
+                }
+              } else {
+                this.state.quoting = true;
+                pos += quote.length - 1;
+                continue;
+              }
+            }
+          }
+          if (this.state.quoting === false) {
+            const recordDelimiterLength = this.__isRecordDelimiter(
+              chr,
+              buf,
+              pos,
+            );
+            if (recordDelimiterLength !== 0) {
+              // Do not emit comments which take a full line
+              const skipCommentLine =
+                this.state.commenting &&
+                this.state.wasQuoting === false &&
+                this.state.record.length === 0 &&
+                this.state.field.length === 0;
+              if (skipCommentLine) {
+                this.info.comment_lines++;
+                // Skip full comment line
+              } else {
+                // Activate records emission if above from_line
+                if (
+                  this.state.enabled === false &&
+                  this.info.lines +
+                    (this.state.wasRowDelimiter === true ? 1 : 0) >=
+                    from_line
+                ) {
+                  this.state.enabled = true;
+                  this.__resetField();
+                  this.__resetRecord();
+                  pos += recordDelimiterLength - 1;
+                  continue;
+                }
+                // Skip if line is empty and skip_empty_lines activated
+                if (
+                  skip_empty_lines === true &&
+                  this.state.wasQuoting === false &&
+                  this.state.record.length === 0 &&
+                  this.state.field.length === 0
+                ) {
+                  this.info.empty_lines++;
+                  pos += recordDelimiterLength - 1;
+                  continue;
+                }
+                this.info.bytes = this.state.bufBytesStart + pos;
+                const errField = this.__onField();
+                if (errField !== undefined) return errField;
+                this.info.bytes =
+                  this.state.bufBytesStart + pos + recordDelimiterLength;
+                const errRecord = this.__onRecord(push);
+                if (errRecord !== undefined) return errRecord;
+                if (to !== -1 && this.info.records >= to) {
+                  this.state.stop = true;
+                  close();
+                  return;
+                }
+              }
+              this.state.commenting = false;
+              pos += recordDelimiterLength - 1;
+              continue;
+            }
+            if (this.state.commenting) {
+              continue;
+            }
+            if (
+              comment !== null &&
+              (comment_no_infix === false ||
+                (this.state.record.length === 0 &&
+                  this.state.field.length === 0))
+            ) {
+              const commentCount = this.__compareBytes(comment, buf, pos, chr);
+              if (commentCount !== 0) {
+                this.state.commenting = true;
+                continue;
+              }
+            }
+            const delimiterLength = this.__isDelimiter(buf, pos, chr);
+            if (delimiterLength !== 0) {
+              this.info.bytes = this.state.bufBytesStart + pos;
+              const errField = this.__onField();
+              if (errField !== undefined) return errField;
+              pos += delimiterLength - 1;
+              continue;
+            }
+          }
+        }
+        if (this.state.commenting === false) {
+          if (
+            max_record_size !== 0 &&
+            this.state.record_length + this.state.field.length > max_record_size
+          ) {
+            return this.__error(
+              new CsvError_CsvError(
+                "CSV_MAX_RECORD_SIZE",
+                [
+                  "Max Record Size:",
+                  "record exceed the maximum number of tolerated bytes",
+                  `of ${max_record_size}`,
+                  `at line ${this.info.lines}`,
+                ],
+                this.options,
+                this.__infoField(),
+              ),
+            );
+          }
+        }
+        const lappend =
+          ltrim === false ||
+          this.state.quoting === true ||
+          this.state.field.length !== 0 ||
+          !this.__isCharTrimable(buf, pos);
+        // rtrim in non quoting is handle in __onField
+        const rappend = rtrim === false || this.state.wasQuoting === false;
+        if (lappend === true && rappend === true) {
+          this.state.field.append(chr);
+        } else if (rtrim === true && !this.__isCharTrimable(buf, pos)) {
+          return this.__error(
+            new CsvError_CsvError(
+              "CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE",
+              [
+                "Invalid Closing Quote:",
+                "found non trimable byte after quote",
+                `at line ${this.info.lines}`,
+              ],
+              this.options,
+              this.__infoField(),
+            ),
+          );
+        } else {
+          if (lappend === false) {
+            pos += this.__isCharTrimable(buf, pos) - 1;
+          }
+          continue;
+        }
+      }
+      if (end === true) {
+        // Ensure we are not ending in a quoting state
+        if (this.state.quoting === true) {
+          const err = this.__error(
+            new CsvError_CsvError(
+              "CSV_QUOTE_NOT_CLOSED",
+              [
+                "Quote Not Closed:",
+                `the parsing is finished with an opening quote at line ${this.info.lines}`,
+              ],
+              this.options,
+              this.__infoField(),
+            ),
+          );
+          if (err !== undefined) return err;
+        } else {
+          // Skip last line if it has no characters
+          if (
+            this.state.wasQuoting === true ||
+            this.state.record.length !== 0 ||
+            this.state.field.length !== 0
+          ) {
+            this.info.bytes = this.state.bufBytesStart + pos;
+            const errField = this.__onField();
+            if (errField !== undefined) return errField;
+            const errRecord = this.__onRecord(push);
+            if (errRecord !== undefined) return errRecord;
+          } else if (this.state.wasRowDelimiter === true) {
+            this.info.empty_lines++;
+          } else if (this.state.commenting === true) {
+            this.info.comment_lines++;
+          }
+        }
+      } else {
+        this.state.bufBytesStart += pos;
+        this.state.previousBuf = buf.slice(pos);
+      }
+      if (this.state.wasRowDelimiter === true) {
+        this.info.lines++;
+        this.state.wasRowDelimiter = false;
+      }
+    },
+    __onRecord: function (push) {
+      const {
+        columns,
+        group_columns_by_name,
+        encoding,
+        info,
+        from,
+        relax_column_count,
+        relax_column_count_less,
+        relax_column_count_more,
+        raw,
+        skip_records_with_empty_values,
+      } = this.options;
+      const { enabled, record } = this.state;
+      if (enabled === false) {
+        return this.__resetRecord();
+      }
+      // Convert the first line into column names
+      const recordLength = record.length;
+      if (columns === true) {
+        if (skip_records_with_empty_values === true && isRecordEmpty(record)) {
+          this.__resetRecord();
+          return;
+        }
+        return this.__firstLineToColumns(record);
+      }
+      if (columns === false && this.info.records === 0) {
+        this.state.expectedRecordLength = recordLength;
+      }
+      if (recordLength !== this.state.expectedRecordLength) {
+        const err =
+          columns === false
+            ? new CsvError_CsvError(
+                "CSV_RECORD_INCONSISTENT_FIELDS_LENGTH",
+                [
+                  "Invalid Record Length:",
+                  `expect ${this.state.expectedRecordLength},`,
+                  `got ${recordLength} on line ${this.info.lines}`,
+                ],
+                this.options,
+                this.__infoField(),
+                {
+                  record: record,
+                },
+              )
+            : new CsvError_CsvError(
+                "CSV_RECORD_INCONSISTENT_COLUMNS",
+                [
+                  "Invalid Record Length:",
+                  `columns length is ${columns.length},`, // rename columns
+                  `got ${recordLength} on line ${this.info.lines}`,
+                ],
+                this.options,
+                this.__infoField(),
+                {
+                  record: record,
+                },
+              );
+        if (
+          relax_column_count === true ||
+          (relax_column_count_less === true &&
+            recordLength < this.state.expectedRecordLength) ||
+          (relax_column_count_more === true &&
+            recordLength > this.state.expectedRecordLength)
+        ) {
+          this.info.invalid_field_length++;
+          this.state.error = err;
+          // Error is undefined with skip_records_with_error
+        } else {
+          const finalErr = this.__error(err);
+          if (finalErr) return finalErr;
+        }
+      }
+      if (skip_records_with_empty_values === true && isRecordEmpty(record)) {
+        this.__resetRecord();
+        return;
+      }
+      if (this.state.recordHasError === true) {
+        this.__resetRecord();
+        this.state.recordHasError = false;
+        return;
+      }
+      this.info.records++;
+      if (from === 1 || this.info.records >= from) {
+        const { objname } = this.options;
+        // With columns, records are object
+        if (columns !== false) {
+          const obj = {};
+          // Transform record array to an object
+          for (let i = 0, l = record.length; i < l; i++) {
+            if (columns[i] === undefined || columns[i].disabled) continue;
+            // Turn duplicate columns into an array
+            if (
+              group_columns_by_name === true &&
+              Object.hasOwn(obj, columns[i].name)
+            ) {
+              if (Array.isArray(obj[columns[i].name])) {
+                obj[columns[i].name] = obj[columns[i].name].concat(record[i]);
+              } else {
+                obj[columns[i].name] = [obj[columns[i].name], record[i]];
+              }
+            } else {
+              Object.defineProperty(obj, columns[i].name, {
+                value: record[i],
+                enumerable: true,
+                writable: true,
+                configurable: true,
+              });
+            }
+          }
+          // Without objname (default)
+          if (raw === true || info === true) {
+            const extRecord = Object.assign(
+              { record: obj },
+              raw === true
+                ? { raw: this.state.rawBuffer.toString(encoding) }
+                : {},
+              info === true ? { info: this.__infoRecord() } : {},
+            );
+            const err = this.__push(
+              objname === undefined ? extRecord : [obj[objname], extRecord],
+              push,
+            );
+            if (err) {
+              return err;
+            }
+          } else {
+            const err = this.__push(
+              objname === undefined ? obj : [obj[objname], obj],
+              push,
+            );
+            if (err) {
+              return err;
+            }
+          }
+          // Without columns, records are array
+        } else {
+          if (raw === true || info === true) {
+            const extRecord = Object.assign(
+              { record: record },
+              raw === true
+                ? { raw: this.state.rawBuffer.toString(encoding) }
+                : {},
+              info === true ? { info: this.__infoRecord() } : {},
+            );
+            const err = this.__push(
+              objname === undefined ? extRecord : [record[objname], extRecord],
+              push,
+            );
+            if (err) {
+              return err;
+            }
+          } else {
+            const err = this.__push(
+              objname === undefined ? record : [record[objname], record],
+              push,
+            );
+            if (err) {
+              return err;
+            }
+          }
+        }
+      }
+      this.__resetRecord();
+    },
+    __firstLineToColumns: function (record) {
+      const { firstLineToHeaders } = this.state;
+      try {
+        const headers =
+          firstLineToHeaders === undefined
+            ? record
+            : firstLineToHeaders.call(null, record);
+        if (!Array.isArray(headers)) {
+          return this.__error(
+            new CsvError_CsvError(
+              "CSV_INVALID_COLUMN_MAPPING",
+              [
+                "Invalid Column Mapping:",
+                "expect an array from column function,",
+                `got ${JSON.stringify(headers)}`,
+              ],
+              this.options,
+              this.__infoField(),
+              {
+                headers: headers,
+              },
+            ),
+          );
+        }
+        const normalizedHeaders = normalize_columns_array(headers);
+        this.state.expectedRecordLength = normalizedHeaders.length;
+        this.options.columns = normalizedHeaders;
+        this.__resetRecord();
+        return;
+      } catch (err) {
+        return err;
+      }
+    },
+    __resetRecord: function () {
+      if (this.options.raw === true) {
+        this.state.rawBuffer.reset();
+      }
+      this.state.error = undefined;
+      this.state.record = [];
+      this.state.record_length = 0;
+    },
+    __onField: function () {
+      const { cast, encoding, rtrim, max_record_size } = this.options;
+      const { enabled, wasQuoting } = this.state;
+      // Short circuit for the from_line options
+      if (enabled === false) {
+        return this.__resetField();
+      }
+      let field = this.state.field.toString(encoding);
+      if (rtrim === true && wasQuoting === false) {
+        field = field.trimRight();
+      }
+      if (cast === true) {
+        const [err, f] = this.__cast(field);
+        if (err !== undefined) return err;
+        field = f;
+      }
+      this.state.record.push(field);
+      // Increment record length if record size must not exceed a limit
+      if (max_record_size !== 0 && typeof field === "string") {
+        this.state.record_length += field.length;
+      }
+      this.__resetField();
+    },
+    __resetField: function () {
+      this.state.field.reset();
+      this.state.wasQuoting = false;
+    },
+    __push: function (record, push) {
+      const { on_record } = this.options;
+      if (on_record !== undefined) {
+        const info = this.__infoRecord();
+        try {
+          record = on_record.call(null, record, info);
+        } catch (err) {
+          return err;
+        }
+        if (record === undefined || record === null) {
+          return;
+        }
+      }
+      this.info.bytes_records += this.info.bytes;
+      push(record);
+    },
+    // Return a tuple with the error and the casted value
+    __cast: function (field) {
+      const { columns, relax_column_count } = this.options;
+      const isColumns = Array.isArray(columns);
+      // Dont loose time calling cast
+      // because the final record is an object
+      // and this field can't be associated to a key present in columns
+      if (
+        isColumns === true &&
+        relax_column_count &&
+        this.options.columns.length <= this.state.record.length
+      ) {
+        return [undefined, undefined];
+      }
+      if (this.state.castField !== null) {
+        try {
+          const info = this.__infoField();
+          return [undefined, this.state.castField.call(null, field, info)];
+        } catch (err) {
+          return [err];
+        }
+      }
+      if (this.__isFloat(field)) {
+        return [undefined, parseFloat(field)];
+      } else if (this.options.cast_date !== false) {
+        const info = this.__infoField();
+        return [undefined, this.options.cast_date.call(null, field, info)];
+      }
+      return [undefined, field];
+    },
+    __compareBytes: function (sourceBuf, targetBuf, targetPos, firstByte) {
+      if (sourceBuf[0] !== firstByte) return 0;
+      const sourceLength = sourceBuf.length;
+      for (let i = 1; i < sourceLength; i++) {
+        if (sourceBuf[i] !== targetBuf[targetPos + i]) return 0;
+      }
+      return sourceLength;
+    },
+    // Helper to test if a character is trimable
+    __isCharTrimable: function (buf, pos) {
+      const { timchars, timcharFirstBytes } = this.state;
+      // Fast bail-out: non-whitespace bytes (the common case) are rejected
+      // without scanning the full timchar list.
+      const first = buf[pos];
+      if (first === undefined || timcharFirstBytes[first] === 0) return 0;
+      loop1: for (let i = 0; i < timchars.length; i++) {
+        const timchar = timchars[i];
+        for (let j = 0; j < timchar.length; j++) {
+          if (timchar[j] !== buf[pos + j]) continue loop1;
+        }
+        return timchar.length;
+      }
+      return 0;
+    },
+    __isDelimiter: function (buf, pos, chr) {
+      const { delimiter, ignore_last_delimiters } = this.options;
+      if (
+        ignore_last_delimiters === true &&
+        this.state.record.length === this.options.columns.length - 1
+      ) {
+        return 0;
+      } else if (
+        ignore_last_delimiters !== false &&
+        typeof ignore_last_delimiters === "number" &&
+        this.state.record.length === ignore_last_delimiters - 1
+      ) {
+        return 0;
+      }
+      loop1: for (let i = 0; i < delimiter.length; i++) {
+        const del = delimiter[i];
+        if (del[0] === chr) {
+          for (let j = 1; j < del.length; j++) {
+            if (del[j] !== buf[pos + j]) continue loop1;
+          }
+          return del.length;
+        }
+      }
+      return 0;
+    },
+    __isEscape: function (buf, pos, chr) {
+      const { escape } = this.options;
+      if (escape === null) return false;
+      const l = escape.length;
+      if (escape[0] === chr) {
+        for (let i = 0; i < l; i++) {
+          if (escape[i] !== buf[pos + i]) {
+            return false;
+          }
+        }
+        return true;
+      }
+      return false;
+    },
+    __isFloat: function (value) {
+      return value - parseFloat(value) + 1 >= 0; // Borrowed from jquery
+    },
+    // Keep it in case we implement the `cast_int` option
+    // __isInt(value){
+    //   // return Number.isInteger(parseInt(value))
+    //   // return !isNaN( parseInt( obj ) );
+    //   return /^(\-|\+)?[1-9][0-9]*$/.test(value)
+    // }
+    __isQuote: function (buf, pos) {
+      const { quote } = this.options;
+      if (quote === null) return false;
+      const l = quote.length;
+      for (let i = 0; i < l; i++) {
+        if (quote[i] !== buf[pos + i]) {
+          return false;
+        }
+      }
+      return true;
+    },
+    __isRecordDelimiter: function (chr, buf, pos) {
+      const { record_delimiter } = this.options;
+      const recordDelimiterLength = record_delimiter.length;
+      loop1: for (let i = 0; i < recordDelimiterLength; i++) {
+        const rd = record_delimiter[i];
+        const rdLength = rd.length;
+        if (rd[0] !== chr) {
+          continue;
+        }
+        for (let j = 1; j < rdLength; j++) {
+          if (rd[j] !== buf[pos + j]) {
+            continue loop1;
+          }
+        }
+        return rd.length;
+      }
+      return 0;
+    },
+    __autoDiscoverRecordDelimiter: function (buf, pos) {
+      const { encoding } = this.options;
+      // Note, we don't need to cache this information in state,
+      // It is only called on the first line until we find out a suitable
+      // record delimiter.
+      const rds = [
+        // Important, the windows line ending must be before mac os 9
+        Buffer.from("\r\n", encoding),
+        Buffer.from("\n", encoding),
+        Buffer.from("\r", encoding),
+      ];
+      loop: for (let i = 0; i < rds.length; i++) {
+        const l = rds[i].length;
+        for (let j = 0; j < l; j++) {
+          if (rds[i][j] !== buf[pos + j]) {
+            continue loop;
+          }
+        }
+        this.options.record_delimiter.push(rds[i]);
+        this.state.recordDelimiterMaxLength = rds[i].length;
+        return rds[i].length;
+      }
+      return 0;
+    },
+    __error: function (msg) {
+      const { encoding, raw, skip_records_with_error } = this.options;
+      const err = typeof msg === "string" ? new Error(msg) : msg;
+      if (skip_records_with_error) {
+        this.state.recordHasError = true;
+        if (this.options.on_skip !== undefined) {
+          try {
+            this.options.on_skip(
+              err,
+              raw ? this.state.rawBuffer.toString(encoding) : undefined,
+            );
+          } catch (err) {
+            return err;
+          }
+        }
+        // this.emit('skip', err, raw ? this.state.rawBuffer.toString(encoding) : undefined);
+        return undefined;
+      } else {
+        return err;
+      }
+    },
+    __infoDataSet: function () {
+      return {
+        ...this.info,
+        columns: this.options.columns,
+      };
+    },
+    __infoRecord: function () {
+      const { columns, raw, encoding } = this.options;
+      return {
+        ...this.__infoDataSet(),
+        bytes_records: this.info.bytes,
+        error: this.state.error,
+        header: columns === true,
+        index: this.state.record.length,
+        raw: raw ? this.state.rawBuffer.toString(encoding) : undefined,
+      };
+    },
+    __infoField: function () {
+      const { columns } = this.options;
+      const isColumns = Array.isArray(columns);
+      // Bytes records are only incremented when all records'fields are parsed
+      const bytes_records = this.info.bytes_records;
+      return {
+        ...this.__infoRecord(),
+        bytes_records: bytes_records,
+        column:
+          isColumns === true
+            ? columns.length > this.state.record.length
+              ? columns[this.state.record.length].name
+              : null
+            : this.state.record.length,
+        quoting: this.state.wasQuoting,
+      };
+    },
+  };
+};
+
+
+
+;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/index.js
+/*
+CSV Parse
+
+Please look at the [project documentation](https://csv.js.org/parse/) for
+additional information.
+*/
+
+
+
+
+
+
+
+class Parser extends external_stream_namespaceObject.Transform {
+  constructor(opts = {}) {
+    super({ ...{ readableObjectMode: true }, ...opts, encoding: null });
+    this.api = transform({
+      on_skip: (err, chunk) => {
+        this.emit("skip", err, chunk);
+      },
+      ...opts,
+    });
+    // Backward compatibility
+    this.state = this.api.state;
+    this.options = this.api.options;
+    this.info = this.api.info;
+  }
+  // Implementation of `Transform._transform`
+  _transform(buf, _, callback) {
+    if (this.state.stop === true) {
+      return;
+    }
+    const err = this.api.parse(
+      buf,
+      false,
+      (record) => {
+        this.push(record);
+      },
+      () => {
+        this.push(null);
+        this.end();
+        // Fix #333 and break #410
+        //   ko: api.stream.iterator.coffee
+        //   ko with v21.4.0, ok with node v20.5.1: api.stream.finished # aborted (with generate())
+        //   ko: api.stream.finished # aborted (with Readable)
+        // this.destroy()
+        // Fix #410 and partially break #333
+        //   ok: api.stream.iterator.coffee
+        //   ok: api.stream.finished # aborted (with generate())
+        //   broken: api.stream.finished # aborted (with Readable)
+        this.on("end", this.destroy);
+      },
+    );
+    if (err !== undefined) {
+      this.state.stop = true;
+    }
+    callback(err);
+  }
+  // Implementation of `Transform._flush`
+  _flush(callback) {
+    if (this.state.stop === true) {
+      return;
+    }
+    const err = this.api.parse(
+      undefined,
+      true,
+      (record) => {
+        this.push(record);
+      },
+      () => {
+        this.push(null);
+        this.on("end", this.destroy);
+      },
+    );
+    callback(err);
+  }
+}
+
+const parse = function () {
+  let data, options, callback;
+  for (const i in arguments) {
+    const argument = arguments[i];
+    const type = typeof argument;
+    if (
+      data === undefined &&
+      (typeof argument === "string" || Buffer.isBuffer(argument))
+    ) {
+      data = argument;
+    } else if (options === undefined && is_object(argument)) {
+      options = argument;
+    } else if (callback === undefined && type === "function") {
+      callback = argument;
+    } else {
+      throw new CsvError(
+        "CSV_INVALID_ARGUMENT",
+        ["Invalid argument:", `got ${JSON.stringify(argument)} at index ${i}`],
+        options || {},
+      );
+    }
+  }
+  const parser = new Parser(options);
+  if (callback) {
+    const records =
+      options === undefined || options.objname === undefined
+        ? []
+        : Object.create(null);
+    parser.on("readable", function () {
+      let record;
+      while ((record = this.read()) !== null) {
+        if (options === undefined || options.objname === undefined) {
+          records.push(record);
+        } else {
+          Object.assign(records, {
+            [record[0]]: record[1],
+            // writable: true,
+            // enumerable: true,
+            // configurable: true
+          });
+        }
+      }
+    });
+    parser.on("error", function (err) {
+      callback(err, undefined, parser.api.__infoDataSet());
+    });
+    parser.on("end", function () {
+      callback(undefined, records, parser.api.__infoDataSet());
+    });
+  }
+  if (data !== undefined) {
+    const writer = function () {
+      parser.write(data);
+      parser.end();
+    };
+    // Support Deno, Rollup doesn't provide a shim for setImmediate
+    if (typeof setImmediate === "function") {
+      setImmediate(writer);
+    } else {
+      setTimeout(writer, 0);
+    }
+  }
+  return parser;
+};
+
+
+
+;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/sync.js
+
+
+
+const sync_parse = function (data, opts = {}) {
+  if (typeof data === "string") {
+    data = Buffer.from(data);
+  }
+  const records = opts && opts.objname ? Object.create(null) : [];
+  const parser = transform(opts);
+  const push = (record) => {
+    if (parser.options.objname === undefined) records.push(record);
+    else {
+      records[record[0]] = record[1];
+    }
+  };
+  const close = () => {};
+  const error = parser.parse(data, true, push, close);
+  if (error !== undefined) throw error;
+  return records;
+};
+
+
+
+;// CONCATENATED MODULE: ./src/action/input-list.ts
+/**
+ * List inputs read the way docker/build-push-action reads them, so a workflow moves between the two unchanged: one
+ * item per line (as docker/metadata-action prints `tags` and `labels`), each line a CSV record. Without
+ * `ignoreComma` a record's fields are separate items (`linux/amd64,linux/arm64`); with it the line stays whole
+ * (`type=gha,mode=max`, `id=pip,src=...`). Double quotes protect a comma or a quote (`"a,b"`, `""`); a line that
+ * starts with `#` is a comment. csv-parse is the parser build-push-action uses.
+ */
+
+
+
+function parseInputList(input, text, options = {}) {
+    if (text.trim() === '')
+        return [];
+    let records;
+    try {
+        records = sync_parse(text, {
+            columns: false,
+            relax_quotes: true,
+            relax_column_count: true,
+            skip_empty_lines: true,
+            comment: '#',
+            // `#` inside an item (a label `description=issue #5`) is text; only a line starting with it is a comment.
+            comment_no_infix: true,
+        });
+    }
+    catch (error) {
+        if (!(error instanceof CsvError_CsvError))
+            throw error;
+        // The parser's message quotes the offending text, which may be a build secret: give the line only.
+        throw new finding/* UserFacingError */.U(`Input '${input}' line ${typeof error.lines === 'number' ? error.lines : '?'} is not a valid list line (${error.code}); quote an item with "…" and double a quote inside it.`, 'DA-INP-001');
+    }
+    const items = [];
+    for (const fields of records) {
+        if (options.ignoreComma)
+            items.push(fields.join(','));
+        else
+            items.push(...fields);
+    }
+    return items.map((s) => s.trim()).filter(Boolean);
+}
+
+;// CONCATENATED MODULE: ./src/action/build-inputs.ts
+/**
+ * The build inputs named and read as docker/build-push-action names and reads them (its context.ts): `secrets`
+ * (`id=value`), `secret-envs` (`id=VAR`), `secret-files` (`id=path`), `ssh`, `platforms`, `cache-from`, `cache-to`,
+ * `no-cache`, `pull`, `build-contexts`, `tags`, `labels`. Pure (getInput and env are passed in); the action entry
+ * masks `secretValues` and keeps `secretEnvNames` out of every other child process.
+ */
+
+
+
+
+
+const SECRET_ID = /^[A-Za-z0-9_.-]+$/;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+function bad(message) {
+    return new finding/* UserFacingError */.U(message, 'DA-INP-001');
+}
+/** `id=rest` split at the first `=`; the message never repeats the line, which may hold the secret itself. */
+function splitSecret(input, item, index) {
+    const eq = item.indexOf('=');
+    const id = eq > 0 ? item.slice(0, eq).trim() : '';
+    const rest = eq > 0 ? item.slice(eq + 1) : '';
+    if (!id)
+        throw bad(`Input '${input}' item ${index + 1} is not \`id=…\` (no id before '=').`);
+    if (!SECRET_ID.test(id))
+        throw bad(`Input '${input}': secret id '${id}' may hold only letters, digits, '_', '-' and '.'.`);
+    if (rest === '')
+        throw bad(`Input '${input}': secret '${id}' has no value after '='.`);
+    return [id, rest];
+}
+function parseBoolean(input, text) {
+    const t = text.trim();
+    if (t === '' || /^false$/i.test(t))
+        return false;
+    if (/^true$/i.test(t))
+        return true;
+    throw bad(`Input '${input}' must be true or false; got '${t}'.`);
+}
+function readBuildInputs(getInput, ctx) {
+    const list = (name, ignoreComma) => parseInputList(name, getInput(name), { ignoreComma });
+    const secrets = [];
+    const secretEnvNames = [];
+    const add = (input, secret) => {
+        if (secrets.some((s) => s.id === secret.id))
+            throw bad(`Input '${input}': secret id '${secret.id}' is given twice.`);
+        secrets.push(secret);
+    };
+    list('secrets', true).forEach((item, i) => {
+        const [id, value] = splitSecret('secrets', item, i);
+        add('secrets', { id, kind: 'value', value, from: 'secrets' });
+    });
+    // build-push-action splits secret-envs on commas too: `a=A,b=B` is two secrets.
+    list('secret-envs', false).forEach((item, i) => {
+        const [id, name] = splitSecret('secret-envs', item, i);
+        const envName = name.trim();
+        if (!ENV_NAME.test(envName)) {
+            throw bad(`Input 'secret-envs': '${envName}' (for secret '${id}') is not an environment variable name.`);
+        }
+        const value = ctx.env[envName];
+        if (value === undefined || value === '') {
+            throw bad(`Input 'secret-envs': secret '${id}' reads the environment variable ${envName}, which is unset or empty in this step (set it with \`env: ${envName}: \${{ secrets.… }}\`).`);
+        }
+        secretEnvNames.push(envName);
+        add('secret-envs', { id, kind: 'value', value, from: `secret-envs ${envName}` });
+    });
+    list('secret-files', true).forEach((item, i) => {
+        const [id, file] = splitSecret('secret-files', item, i);
+        const abs = external_node_path_default().resolve(ctx.workingDirectory, file.trim());
+        if (!(0,external_node_fs_.existsSync)(abs) || !(0,external_node_fs_.statSync)(abs).isFile()) {
+            throw bad(`Input 'secret-files': secret '${id}' names ${file.trim()}, which is not a file (relative to the working directory).`);
+        }
+        add('secret-files', { id, kind: 'file', path: abs });
+    });
+    const options = {
+        secrets,
+        ssh: list('ssh', false),
+        platforms: list('platforms', false),
+        cacheFrom: list('cache-from', true),
+        cacheTo: list('cache-to', true),
+        noCache: parseBoolean('no-cache', getInput('no-cache')),
+        pull: parseBoolean('pull', getInput('pull')),
+        buildContexts: list('build-contexts', true),
+        tags: list('tags', false),
+        labels: (0,build_options/* withDefaultLabels */.ZC)(list('labels', true), ctx.env),
+        scopeBase: [
+            external_node_path_default().relative(ctx.workspace, ctx.workingDirectory).split((external_node_path_default()).sep).join('/') || '.',
+            external_node_path_default().relative(ctx.workingDirectory, ctx.dockerfile).split((external_node_path_default()).sep).join('/'),
+        ].join(':'),
+    };
+    return { options, secretValues: secrets.flatMap((s) => (s.kind === 'value' ? [s.value] : [])), secretEnvNames };
+}
+
+
+/***/ }),
+
 /***/ 4152:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -15901,16 +18284,18 @@ function failsStep(findings, failOn) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   Y2: () => (/* binding */ readCheckInputs)
 /* harmony export */ });
-/* unused harmony exports splitList, parseBuildArgs */
+/* unused harmony exports splitList, parseBuildArgs, parseBoolean */
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6760);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var _findings_finding_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4879);
+/* harmony import */ var _check_image_source_image_source_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2541);
+/* harmony import */ var _findings_finding_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4879);
+
 
 
 function oneOf(name, value, allowed) {
     if (allowed.includes(value))
         return value;
-    throw new _findings_finding_js__WEBPACK_IMPORTED_MODULE_1__/* .UserFacingError */ .U(`Input '${name}' must be one of ${allowed.join(', ')}; got '${value}'.`, 'DA-INP-001');
+    throw new _findings_finding_js__WEBPACK_IMPORTED_MODULE_2__/* .UserFacingError */ .U(`Input '${name}' must be one of ${allowed.join(', ')}; got '${value}'.`, 'DA-INP-001');
 }
 /** Splits a list input on newlines, commas or spaces (the conventions of docker/build-push-action). */
 function splitList(value) {
@@ -15928,18 +18313,49 @@ function parseBuildArgs(value) {
             return;
         const eq = line.indexOf('=');
         if (eq <= 0) {
-            throw new _findings_finding_js__WEBPACK_IMPORTED_MODULE_1__/* .UserFacingError */ .U(`Input 'build-args' line ${i + 1} is not NAME=value: '${line}'.`, 'DA-INP-001');
+            throw new _findings_finding_js__WEBPACK_IMPORTED_MODULE_2__/* .UserFacingError */ .U(`Input 'build-args' line ${i + 1} is not NAME=value: '${line}'.`, 'DA-INP-001');
         }
         args.set(line.slice(0, eq).trim(), line.slice(eq + 1));
     });
     return args;
 }
+/** A boolean input as the YAML 1.2 core schema spells it (what `core.getBooleanInput` accepts); empty is `fallback`. */
+function parseBoolean(name, value, fallback) {
+    if (!value)
+        return fallback;
+    if (['true', 'True', 'TRUE'].includes(value))
+        return true;
+    if (['false', 'False', 'FALSE'].includes(value))
+        return false;
+    throw new _findings_finding_js__WEBPACK_IMPORTED_MODULE_2__/* .UserFacingError */ .U(`Input '${name}' must be true or false; got '${value}'.`, 'DA-INP-001');
+}
+/**
+ * `image` and `build: false` both say "build nothing" but disagree on the image proofs (run them on the image given,
+ * or run none): rather than silently drop one, the pair is refused.
+ */
+function imageAndBuild(getInput, workingDirectory) {
+    const image = (0,_check_image_source_image_source_js__WEBPACK_IMPORTED_MODULE_1__/* .parseImageSource */ .AB)(getInput('image'), workingDirectory);
+    const build = parseBoolean('build', getInput('build'), true);
+    if (image && !build) {
+        throw new _findings_finding_js__WEBPACK_IMPORTED_MODULE_2__/* .UserFacingError */ .U("Inputs 'image' and 'build: false' cannot be combined: 'image' verifies an image built elsewhere (nothing is built), 'build: false' runs no image proof at all. Keep the one you mean.", 'DA-INP-001');
+    }
+    return { image, build };
+}
+/** Deploy ships the checked image from the engine: an archive would have to be loaded first, so it is refused. */
+function deployable(mode, image) {
+    if (mode === 'deploy' && image && image.kind !== 'engine') {
+        throw new _findings_finding_js__WEBPACK_IMPORTED_MODULE_2__/* .UserFacingError */ .U(`Input 'image' is ${image.label}: mode 'deploy' delivers an engine image; load the archive first (\`docker load\`) and pass its ID.`, 'DA-INP-001');
+    }
+}
 function readCheckInputs(getInput, workspace) {
     const workingDirectory = node_path__WEBPACK_IMPORTED_MODULE_0___default().resolve(workspace, getInput('working-directory') || '.');
     const inDir = (p) => node_path__WEBPACK_IMPORTED_MODULE_0___default().resolve(workingDirectory, p);
     const sarif = getInput('sarif-file');
+    const mode = oneOf('mode', getInput('mode') || 'check', ['check', 'deploy']);
+    const source = imageAndBuild(getInput, workingDirectory);
+    deployable(mode, source.image);
     return {
-        mode: oneOf('mode', getInput('mode') || 'check', ['check', 'deploy']),
+        mode,
         workingDirectory,
         dockerfile: inDir(getInput('dockerfile') || 'deploy/Dockerfile'),
         context: inDir(getInput('context') || '.'),
@@ -15952,6 +18368,9 @@ function readCheckInputs(getInput, workspace) {
         failOn: oneOf('fail-on', getInput('fail-on') || 'error', ['error', 'warning', 'never']),
         sarifFile: sarif ? inDir(sarif) : undefined,
         configFile: inDir(getInput('config-file') || '.github/deploy-action.yml'),
+        ...source,
+        // Checked here so a typo fails before anything runs.
+        platforms: splitList(getInput('platforms')).map((p) => (0,_check_image_source_image_source_js__WEBPACK_IMPORTED_MODULE_1__/* .formatPlatform */ .Bq)((0,_check_image_source_image_source_js__WEBPACK_IMPORTED_MODULE_1__/* .parsePlatform */ .FL)(p))),
     };
 }
 
@@ -15983,8 +18402,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // UNUSED EXPORTS: DEFINED_RULES, ruleAnchor, ruleTitle
 
-// EXTERNAL MODULE: ./src/compose/rules/prod-rules.ts + 41 modules
-var prod_rules = __nccwpck_require__(5838);
+// EXTERNAL MODULE: ./src/compose/rules/prod-rules.ts + 43 modules
+var prod_rules = __nccwpck_require__(4111);
 // EXTERNAL MODULE: ./src/rules/compose-input-rules.ts
 var compose_input_rules = __nccwpck_require__(7792);
 // EXTERNAL MODULE: ./src/rules/rule.ts
@@ -16560,6 +18979,170 @@ const DOCKERFILE_RULES = [
 
 /***/ }),
 
+/***/ 849:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   RQ: () => (/* binding */ buildxOptionArgs),
+/* harmony export */   ZC: () => (/* binding */ withDefaultLabels),
+/* harmony export */   cT: () => (/* binding */ NO_BUILD_OPTIONS),
+/* harmony export */   xV: () => (/* binding */ choosePlatform),
+/* harmony export */   xk: () => (/* binding */ decideCache)
+/* harmony export */ });
+/* unused harmony exports SECRET_ENV_PREFIX, cacheScope, defaultLabels */
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
+/**
+ * The build inputs of docker/build-push-action, turned into `docker buildx build` arguments. Pure: the argv and the
+ * environment the buildx child gets are computed here and unit-tested, the build itself runs in build.ts.
+ *
+ * A build secret's value never goes into argv or onto disk: each secret reaches buildx as `--secret id=ID,env=VAR`
+ * with VAR set only in the buildx child's environment (run.ts `childOnlyEnv`), under a name of ours, so neither
+ * the value nor the user's variable name is in the command line. `secret-files` name a file the user already has.
+ */
+
+const NO_BUILD_OPTIONS = {
+    secrets: [],
+    ssh: [],
+    platforms: [],
+    cacheFrom: [],
+    cacheTo: [],
+    noCache: false,
+    pull: false,
+    buildContexts: [],
+    tags: [],
+    labels: [],
+    scopeBase: '',
+};
+/** The prefix of the variables that carry build secrets into the buildx child. */
+const SECRET_ENV_PREFIX = 'DEPLOY_ACTION_BUILD_SECRET_';
+/**
+ * The `--secret`, `--ssh`, cache, context, tag and label arguments. `platform` is the one platform that is built and
+ * loaded (see `choosePlatform`); `cache` the cache arguments decided for this builder.
+ */
+function buildxOptionArgs(options, platform, cache) {
+    const args = [];
+    const secretEnv = {};
+    options.secrets.forEach((secret, i) => {
+        if (secret.kind === 'file') {
+            args.push('--secret', `id=${secret.id},src=${secret.path}`);
+        }
+        else {
+            const name = `${SECRET_ENV_PREFIX}${i}`;
+            secretEnv[name] = secret.value;
+            args.push('--secret', `id=${secret.id},env=${name}`);
+        }
+    });
+    for (const s of options.ssh)
+        args.push('--ssh', s);
+    if (platform)
+        args.push('--platform', platform);
+    args.push(...cache);
+    for (const c of options.buildContexts)
+        args.push('--build-context', c);
+    for (const t of options.tags)
+        args.push('--tag', t);
+    for (const l of options.labels)
+        args.push('--label', l);
+    if (options.noCache)
+        args.push('--no-cache');
+    if (options.pull)
+        args.push('--pull');
+    return { args, secretEnv };
+}
+/**
+ * The GitHub cache scope of this build: working directory, Dockerfile and target, so two builds in one repository
+ * never share (and overwrite) one cache. Readable where it can be, plus a hash of the exact text so that two paths
+ * that sanitise alike still differ; stable across runs and runners (no absolute paths, no run ids).
+ */
+function cacheScope(scopeBase, target) {
+    const key = `${scopeBase}#${target ?? ''}`;
+    const slug = key
+        .toLowerCase()
+        .replace(/[^a-z0-9._-]+/g, '-')
+        .replace(/^-+|-+$/g, '')
+        .slice(0, 60);
+    const hash = (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)('sha256').update(key).digest('hex').slice(0, 10);
+    return `deploy-action-${slug ? `${slug}-` : ''}${hash}`;
+}
+/**
+ * The user's cache-from/cache-to as given; otherwise the GitHub cache with a derived scope when the runner's cache
+ * service is there and the builder can export a cache (the `docker` driver cannot: buildx refuses `--cache-to
+ * type=gha` there, and a cache-from alone would only import).
+ */
+function decideCache(options, target, env, driver) {
+    if (options.cacheFrom.length || options.cacheTo.length) {
+        return {
+            args: [
+                ...options.cacheFrom.flatMap((c) => ['--cache-from', c]),
+                ...options.cacheTo.flatMap((c) => ['--cache-to', c]),
+            ],
+        };
+    }
+    const service = env.ACTIONS_CACHE_URL || env.ACTIONS_RESULTS_URL;
+    if (!service || !env.ACTIONS_RUNTIME_TOKEN)
+        return { args: [], note: 'no GitHub cache service in this environment' };
+    if (driver === 'docker') {
+        return {
+            args: [],
+            note: 'the buildx builder uses the docker driver, which cannot export a GitHub cache (add docker/setup-buildx-action for a docker-container builder)',
+        };
+    }
+    const scope = cacheScope(options.scopeBase, target);
+    return { args: ['--cache-from', `type=gha,scope=${scope}`, '--cache-to', `type=gha,scope=${scope},mode=max`] };
+}
+/**
+ * One image is loaded into the engine and proven. The docker driver can load only one platform at all; another
+ * driver could build them all, but the engine still holds one image per tag, so the proofs cover one platform
+ * either way: the builder's native one when requested, else the first.
+ */
+function choosePlatform(requested, nativePlatform, driver) {
+    if (requested.length <= 1)
+        return { platform: requested[0] };
+    const native = nativePlatform ? requested.find((p) => samePlatform(p, nativePlatform)) : undefined;
+    const platform = native ?? requested[0];
+    const others = requested.filter((p) => p !== platform);
+    const why = driver === 'docker'
+        ? 'the docker driver can load only one platform into the engine'
+        : 'the check loads and proves one image';
+    return {
+        platform,
+        note: `platforms lists ${requested.length} platforms, but ${why}: built and verified ${platform} only; not verified: ${others.join(', ')}. To verify each, build with docker/build-push-action (outputs: type=oci) and check each platform's image.`,
+    };
+}
+function samePlatform(a, b) {
+    const norm = (p) => p.trim().toLowerCase().replace(/\/v8$/, '');
+    return norm(a) === norm(b);
+}
+/** The OCI labels set unless the user's `labels` already set them: where, at which commit, which version. */
+function defaultLabels(env) {
+    const out = {};
+    const server = (env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '');
+    if (env.GITHUB_REPOSITORY)
+        out['org.opencontainers.image.source'] = `${server}/${env.GITHUB_REPOSITORY}`;
+    if (env.GITHUB_SHA)
+        out['org.opencontainers.image.revision'] = env.GITHUB_SHA;
+    const tag = env.GITHUB_REF_TYPE === 'tag' && env.GITHUB_REF_NAME
+        ? env.GITHUB_REF_NAME
+        : env.GITHUB_REF?.startsWith('refs/tags/')
+            ? env.GITHUB_REF.slice('refs/tags/'.length)
+            : undefined;
+    if (tag)
+        out['org.opencontainers.image.version'] = tag;
+    return out;
+}
+/** The user's labels, then each default label whose key they did not set. */
+function withDefaultLabels(labels, env) {
+    const given = new Set(labels.map((l) => l.split('=', 1)[0].trim()));
+    const defaults = Object.entries(defaultLabels(env))
+        .filter(([k]) => !given.has(k))
+        .map(([k, v]) => `${k}=${v}`);
+    return [...labels, ...defaults];
+}
+
+
+/***/ }),
+
 /***/ 2039:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -16760,7 +19343,79 @@ const IMAGE_RULES = [
 
 /***/ }),
 
-/***/ 8417:
+/***/ 2541:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   AB: () => (/* binding */ parseImageSource),
+/* harmony export */   Bq: () => (/* binding */ formatPlatform),
+/* harmony export */   FL: () => (/* binding */ parsePlatform),
+/* harmony export */   FY: () => (/* binding */ IMAGE_INPUT_RULES),
+/* harmony export */   J5: () => (/* binding */ platformMatches)
+/* harmony export */ });
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var _findings_finding_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4879);
+/**
+ * The `image` input: an image built elsewhere, verified without building. Either an engine image (name or ID, as
+ * build-push-action's `imageid` output with `load: true`) or a file read with no engine at all, named by the
+ * transport prefixes skopeo and buildx use: `docker-archive:`, `oci-archive:`, `oci-layout:`.
+ */
+
+
+/** Rules of a bad `image` input: the CLI exits 2 (bad input) for them, as for any other bad input. */
+const IMAGE_INPUT_RULES = new Set(['DA-INP-020', 'DA-INP-021', 'DA-INP-022']);
+const ARCHIVE_KINDS = ['docker-archive', 'oci-archive', 'oci-layout'];
+/** A reference the engine could know: a name[:tag][@digest], or an ID (`sha256:<hex>` or a hex prefix). */
+const ENGINE_REF = /^[a-z0-9][a-zA-Z0-9._\-/:@]*$/;
+/** Parses the `image` input; paths are relative to `baseDir` (the working directory). Empty means: build. */
+function parseImageSource(value, baseDir) {
+    const text = value.trim();
+    if (!text)
+        return undefined;
+    const colon = text.indexOf(':');
+    const prefix = colon > 0 ? text.slice(0, colon) : '';
+    if (ARCHIVE_KINDS.includes(prefix)) {
+        const rest = text.slice(colon + 1);
+        if (!rest) {
+            throw new _findings_finding_js__WEBPACK_IMPORTED_MODULE_1__/* .UserFacingError */ .U(`Input 'image' is '${text}': give a path after '${prefix}:'.`, 'DA-INP-001');
+        }
+        return { kind: prefix, path: node_path__WEBPACK_IMPORTED_MODULE_0___default().resolve(baseDir, rest), label: text };
+    }
+    if (!ENGINE_REF.test(text)) {
+        throw new _findings_finding_js__WEBPACK_IMPORTED_MODULE_1__/* .UserFacingError */ .U(`Input 'image' is '${text}': not an image name or ID, nor docker-archive:PATH, oci-archive:PATH or oci-layout:DIR.`, 'DA-INP-001');
+    }
+    return { kind: 'engine', ref: text };
+}
+/** `os/arch[/variant]` as buildx writes it in `platforms`. */
+function parsePlatform(text) {
+    const parts = text.trim().split('/');
+    if (parts.length < 2 || parts.length > 3 || parts.some((p) => !/^[a-z0-9._-]+$/.test(p))) {
+        throw new _findings_finding_js__WEBPACK_IMPORTED_MODULE_1__/* .UserFacingError */ .U(`Input 'platforms' entry '${text}' is not os/arch[/variant] (e.g. linux/arm64).`, 'DA-INP-001');
+    }
+    const [os, architecture, variant] = parts;
+    return variant ? { os, architecture, variant } : { os, architecture };
+}
+function formatPlatform(p) {
+    return [p.os, p.architecture, p.variant].filter(Boolean).join('/');
+}
+/** The variant a platform means when it names none (arm64 is v8, as containerd normalises it). */
+function variantOf(p) {
+    return p.variant || (p.architecture === 'arm64' ? 'v8' : '');
+}
+/** Whether the image's platform (`os/arch[/variant]`) is the one asked for; a request with no variant takes any. */
+function platformMatches(wanted, actualText) {
+    const [os = '', architecture = '', variant] = actualText.split('/');
+    const actual = variant ? { os, architecture, variant } : { os, architecture };
+    if (wanted.os !== actual.os || wanted.architecture !== actual.architecture)
+        return false;
+    return !wanted.variant || variantOf(wanted) === variantOf(actual);
+}
+
+
+/***/ }),
+
+/***/ 4080:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -16919,42 +19574,8 @@ const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createReq
 // EXTERNAL MODULE: external "node:os"
 var external_node_os_ = __nccwpck_require__(8161);
 var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_os_);
-;// CONCATENATED MODULE: ./src/process/child-env.ts
-/**
- * The environment every local child process gets: the step's environment minus the action inputs (`INPUT_*`, which
- * carry the SSH key, passphrase and registry password) and minus every variable registered as holding a secret.
- * The rest passes, on purpose: PATH, HOME, DOCKER_* and the runner's cache service (`ACTIONS_CACHE_URL`,
- * `ACTIONS_RUNTIME_TOKEN`, `ACTIONS_RESULTS_URL`, `ACTIONS_CACHE_SERVICE_V2`), which buildx's `type=gha` cache reads.
- */
-/** Names registered process-wide; the action entry adds the deploy secrets' variables when it reads the inputs. */
-const scrubbed = new Set();
-/**
- * Registers environment variables whose values no child process may inherit, for the rest of this process's life.
- * Called once, before the check builds anything, so buildx, `docker save` and git are covered as well as the deploy.
- */
-function scrubFromChildEnv(names) {
-    for (const n of names)
-        scrubbed.add(n);
-}
-/** The registered names (a copy), for tests and diagnostics. */
-function scrubbedNames() {
-    return [...scrubbed];
-}
-/**
- * `base` with `overrides` applied, then every `INPUT_*`, registered and `extraScrub` name removed. Scrubbing runs
- * last, so an override cannot bring a secret back.
- */
-function childEnv(overrides = {}, extraScrub = [], base = process.env) {
-    const drop = new Set([...scrubbed, ...extraScrub]);
-    const env = {};
-    for (const [k, v] of Object.entries({ ...base, ...overrides })) {
-        if (v === undefined || drop.has(k) || k.toUpperCase().startsWith('INPUT_'))
-            continue;
-        env[k] = v;
-    }
-    return env;
-}
-
+// EXTERNAL MODULE: ./src/process/child-env.ts
+var child_env = __nccwpck_require__(8561);
 ;// CONCATENATED MODULE: ./src/process/run.ts
 /**
  * Every local child process of the action starts here: buildx, `docker save`, git, the deploy's docker CLI.
@@ -16998,6 +19619,9 @@ function formatCommandLine(program, args) {
     const quote = (a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
     return [program, ...args].map(quote).join(' ');
 }
+function withoutInputs(env = {}) {
+    return Object.fromEntries(Object.entries(env).filter(([k]) => !k.toUpperCase().startsWith('INPUT_')));
+}
 function destroyPipes(child) {
     child.stdin?.destroy();
     child.stdout?.destroy();
@@ -17012,7 +19636,7 @@ function start(program, args, options, stdin, drainAfterExit) {
     debugLog(`[command] ${command}`);
     const child = (0,external_node_child_process_namespaceObject.spawn)(program, args, {
         ...(options.cwd ? { cwd: options.cwd } : {}),
-        env: childEnv(options.env, options.scrub),
+        env: { ...(0,child_env/* childEnv */.gf)(options.env, options.scrub), ...withoutInputs(options.childOnlyEnv) },
         stdio: [stdin, 'pipe', 'pipe'],
     });
     const grace = options.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
@@ -18913,8 +21537,8 @@ function buildModel(load, issues) {
     };
 }
 
-// EXTERNAL MODULE: ./src/compose/rules/prod-rules.ts + 41 modules
-var prod_rules = __nccwpck_require__(5838);
+// EXTERNAL MODULE: ./src/compose/rules/prod-rules.ts + 43 modules
+var prod_rules = __nccwpck_require__(4111);
 ;// CONCATENATED MODULE: ./src/compose/check.ts
 
 
@@ -19198,7 +21822,10 @@ function failingLine(log, dockerfile, parsed) {
     return stepLine(log, parsed) ?? unresolvedImageLine(log, parsed);
 }
 
+// EXTERNAL MODULE: ./src/check/image/build-options.ts
+var build_options = __nccwpck_require__(849);
 ;// CONCATENATED MODULE: ./src/check/image/build.ts
+
 
 
 
@@ -19215,28 +21842,55 @@ async function dockerReachable() {
         return undefined;
     }
 }
-async function buildxDriver() {
+async function inspectBuilder() {
     try {
         const r = await runProcess('docker', ['buildx', 'inspect'], { timeoutMs: 60_000 });
         if (r.code !== 0)
             return undefined;
-        return /^Driver:\s*(\S+)/m.exec(r.stdout)?.[1] ?? 'docker';
+        const driver = /^Driver:\s*(\S+)/m.exec(r.stdout)?.[1] ?? 'docker';
+        const nativePlatform = /^Platforms:\s*([^,\s]+)/m.exec(r.stdout)?.[1]?.replace(/\*$/, '');
+        return { driver, nativePlatform };
     }
     catch {
         return undefined;
     }
 }
-/** The GitHub cache backend needs the runner's cache service and a builder that can export caches. */
-function gitHubCacheArgs(env, driver) {
-    const service = env.ACTIONS_CACHE_URL || env.ACTIONS_RESULTS_URL;
-    if (!service || !env.ACTIONS_RUNTIME_TOKEN || driver === 'docker')
-        return [];
-    return ['--cache-from', 'type=gha', '--cache-to', 'type=gha,mode=max'];
+/** The registry digest of the image when the engine knows one (it was pushed or pulled under a tag). */
+async function repoDigest(imageId) {
+    const r = await runProcess('docker', ['image', 'inspect', '--format', '{{json .RepoDigests}}', imageId], {
+        timeoutMs: 60_000,
+    });
+    if (r.code !== 0)
+        return undefined;
+    try {
+        const digests = JSON.parse(r.stdout);
+        const first = Array.isArray(digests) ? digests.find((d) => typeof d === 'string') : undefined;
+        return first?.slice(first.indexOf('@') + 1) || undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+/** Inputs the classic builder has no flag for: refused rather than silently dropped. */
+function buildxOnlyInputs(o) {
+    const used = [
+        ['secrets/secret-envs/secret-files', o.secrets.length > 0],
+        ['ssh', o.ssh.length > 0],
+        ['platforms', o.platforms.length > 0],
+        ['cache-from', o.cacheFrom.length > 0],
+        ['cache-to', o.cacheTo.length > 0],
+        ['build-contexts', o.buildContexts.length > 0],
+    ];
+    return used.filter(([, on]) => on).map(([name]) => name);
 }
 
 async function buildImage(req) {
-    const dir = await (0,promises_.mkdtemp)(external_node_path_default().join(external_node_os_default().tmpdir(), 'deploy-action-build-'));
+    const options = req.options ?? build_options/* NO_BUILD_OPTIONS */.cT;
+    // The runner's temp is emptied after every job; the metadata may name secret ids, never values.
+    const dir = await (0,promises_.mkdtemp)(external_node_path_default().join(req.env.RUNNER_TEMP || external_node_os_default().tmpdir(), 'deploy-action-build-'));
     const iidFile = external_node_path_default().join(dir, 'iid');
+    const metadataFile = external_node_path_default().join(dir, 'metadata.json');
+    const notes = [];
     try {
         const common = ['--file', req.dockerfile, '--iidfile', iidFile];
         if (req.target)
@@ -19245,36 +21899,56 @@ async function buildImage(req) {
             common.push('--network', req.network);
         for (const [k, v] of req.buildArgs)
             common.push('--build-arg', `${k}=${v}`);
-        const driver = await buildxDriver();
+        const builderInfo = await inspectBuilder();
         let result;
         let builder;
         let fallbackReason;
-        if (driver) {
+        let platform;
+        if (builderInfo) {
             builder = 'buildx';
+            const choice = (0,build_options/* choosePlatform */.xV)(options.platforms, builderInfo.nativePlatform, builderInfo.driver);
+            platform = choice.platform;
+            if (choice.note)
+                notes.push({ level: 'warning', text: choice.note });
+            const cache = (0,build_options/* decideCache */.xk)(options, req.target, req.env, builderInfo.driver);
+            if (cache.note)
+                notes.push({ level: 'debug', text: `No default GitHub cache: ${cache.note}.` });
+            const extra = (0,build_options/* buildxOptionArgs */.RQ)(options, platform, cache.args);
             const args = [
                 'buildx',
                 'build',
                 '--load',
                 '--progress',
                 'plain',
+                '--metadata-file',
+                metadataFile,
                 ...common,
-                ...gitHubCacheArgs(req.env, driver),
+                ...extra.args,
                 req.context,
             ];
-            result = await runProcess('docker', args, { onOutput: req.log });
+            result = await runProcess('docker', args, { onOutput: req.log, childOnlyEnv: extra.secretEnv });
         }
         else {
+            const unsupported = buildxOnlyInputs(options);
+            if (unsupported.length) {
+                throw new finding/* UserFacingError */.U(`docker buildx is not available, and the inputs ${unsupported.join(', ')} need it. Add docker/setup-buildx-action before this step.`, 'DA-INP-001');
+            }
             builder = 'docker build';
             fallbackReason = 'docker buildx is not available';
-            result = await runProcess('docker', ['build', ...common, req.context], {
-                env: { DOCKER_BUILDKIT: '1' },
-                onOutput: req.log,
-            });
+            const classic = [
+                ...common,
+                ...options.tags.flatMap((t) => ['--tag', t]),
+                ...options.labels.flatMap((l) => ['--label', l]),
+                ...(options.noCache ? ['--no-cache'] : []),
+                ...(options.pull ? ['--pull'] : []),
+                req.context,
+            ];
+            result = await runProcess('docker', ['build', ...classic], { env: { DOCKER_BUILDKIT: '1' }, onOutput: req.log });
             if (result.code !== 0 && /buildx component is missing/i.test(result.stderr)) {
                 // Newer CLIs refuse BuildKit without buildx; the classic builder still proves the same image facts.
                 fallbackReason =
                     'docker buildx is not available and this docker CLI needs it for BuildKit; used the classic builder';
-                result = await runProcess('docker', ['build', ...common, req.context], {
+                result = await runProcess('docker', ['build', ...classic], {
                     env: { DOCKER_BUILDKIT: '0' },
                     onOutput: req.log,
                 });
@@ -19286,7 +21960,17 @@ async function buildImage(req) {
             throw new finding/* UserFacingError */.U(`The build of ${req.target ? `stage '${req.target}'` : 'the last stage'} failed${line ? ` at line ${line}` : ''}:\n${(0,format/* tail */.R)(log, 25)}`, 'DA-INP-005', { file: req.dockerfileLabel, line: line ?? 1 });
         }
         const imageId = (await (0,promises_.readFile)(iidFile, 'utf8')).trim();
-        return { imageId, builder, ...(fallbackReason ? { fallbackReason } : {}) };
+        const metadata = builder === 'buildx' ? await (0,promises_.readFile)(metadataFile, 'utf8').catch(() => undefined) : undefined;
+        const digest = await repoDigest(imageId);
+        return {
+            imageId,
+            builder,
+            notes,
+            ...(fallbackReason ? { fallbackReason } : {}),
+            ...(metadata ? { metadata } : {}),
+            ...(digest ? { digest } : {}),
+            ...(platform ? { platform } : {}),
+        };
     }
     finally {
         await (0,promises_.rm)(dir, { recursive: true, force: true });
@@ -19708,6 +22392,8 @@ function runtimeBuildTools(image, matcher) {
     return [...found.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
 // EXTERNAL MODULE: ./node_modules/tar-stream/index.js
 var tar_stream = __nccwpck_require__(6118);
 ;// CONCATENATED MODULE: ./src/check/image/save-reader/written-paths.ts
@@ -20166,11 +22852,23 @@ function blobPath(digest) {
         throw new SavedImageError(`bad digest ${digest} in the saved image's index`);
     return `blobs/${algorithm}/${hex}`;
 }
+/** buildx puts provenance and SBOM attestations beside the images of an index, as `unknown/unknown` manifests. */
+function isAttestation(d) {
+    return (d.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest' ||
+        (d.platform?.os === 'unknown' && d.platform?.architecture === 'unknown'));
+}
+function platformOf(d) {
+    const p = d.platform;
+    if (!p?.os || !p.architecture)
+        return undefined;
+    return [p.os, p.architecture, p.variant].filter(Boolean).join('/');
+}
 /**
- * Config path, layer paths and tags, from manifest.json (both formats) or else index.json (pure OCI layout).
- * Compression is not taken from media types: layers are recognised by their bytes (see layer-compression.ts).
+ * Every image (one per platform) in the saved stream, from manifest.json (both formats: docker save writes one) or
+ * else index.json (a pure OCI layout, nested indexes followed). Compression is not taken from media types: layers are
+ * recognised by their bytes (see layer-compression.ts).
  */
-function locateImage(found) {
+function locateImages(found) {
     const oci = found.json.has('index.json') || [...found.layers.keys()].some((p) => p.startsWith('blobs/'));
     if (found.json.has('manifest.json') || found.oversizedJson.has('manifest.json')) {
         const manifest = parseJson(found, 'manifest.json', 'manifest');
@@ -20178,35 +22876,47 @@ function locateImage(found) {
         if (!first?.Config || !Array.isArray(first.Layers)) {
             throw new SavedImageError('manifest.json in the saved image lists no image (Config and Layers missing)');
         }
-        return {
-            format: oci ? 'oci' : 'docker',
-            config: normalisePath(first.Config),
-            layers: first.Layers.map(normalisePath),
-            repoTags: first.RepoTags ?? [],
-        };
+        return [
+            {
+                format: oci ? 'oci' : 'docker',
+                config: normalisePath(first.Config),
+                layers: first.Layers.map(normalisePath),
+                repoTags: first.RepoTags ?? [],
+            },
+        ];
     }
     if (!found.json.has('index.json'))
         throw new SavedImageError('the saved image has neither manifest.json nor index.json');
-    let doc = parseJson(found, 'index.json', 'OCI index');
-    const repoTags = [];
-    for (let depth = 0; depth < 8; depth += 1) {
+    const images = [];
+    const visit = (doc, inherited, depth) => {
         if (doc.config?.digest && Array.isArray(doc.layers)) {
-            return {
+            images.push({
                 format: 'oci',
                 config: blobPath(doc.config.digest),
                 layers: doc.layers.map((l) => blobPath(l.digest ?? '')),
-                repoTags,
-            };
+                repoTags: inherited.tag ? [inherited.tag] : [],
+                ...(inherited.platform ? { platform: inherited.platform } : {}),
+            });
+            return;
         }
-        const next = doc.manifests?.find((m) => m.digest) ?? undefined;
-        if (!next?.digest)
-            break;
-        const tag = next.annotations?.['io.containerd.image.name'] ?? next.annotations?.['org.opencontainers.image.ref.name'];
-        if (tag && repoTags.length === 0)
-            repoTags.push(tag);
-        doc = parseJson(found, blobPath(next.digest), 'OCI manifest');
-    }
-    throw new SavedImageError('index.json in the saved image leads to no image manifest');
+        if (depth >= 8)
+            throw new SavedImageError('index.json in the saved image nests indexes more than 8 deep');
+        for (const next of doc.manifests ?? []) {
+            if (!next.digest || isAttestation(next))
+                continue;
+            const tag = next.annotations?.['io.containerd.image.name'] ?? next.annotations?.['org.opencontainers.image.ref.name'];
+            const platform = platformOf(next) ?? inherited.platform;
+            visit(parseJson(found, blobPath(next.digest), 'OCI manifest'), { ...((inherited.tag ?? tag) ? { tag: inherited.tag ?? tag } : {}), ...(platform ? { platform } : {}) }, depth + 1);
+        }
+    };
+    visit(parseJson(found, 'index.json', 'OCI index'), {}, 0);
+    if (!images.length)
+        throw new SavedImageError('index.json in the saved image leads to no image manifest');
+    return images;
+}
+/** The first image of the saved stream (a `docker save` of one image holds one). */
+function locateImage(found) {
+    return locateImages(found)[0];
 }
 /** The summary of a layer listed in the manifest, through the links docker writes for a repeated layer. */
 function layerSummaryFor(found, path) {
@@ -20349,6 +23059,17 @@ function feed(source, target) {
 }
 
 ;// CONCATENATED MODULE: ./src/check/image/saved-image.ts
+/**
+ * Reads a `docker save` stream in one pass, without extracting anything to disk and without running the image,
+ * so it works for images with no shell. Each layer tar is parsed as a nested stream while the outer tar flows by;
+ * only what matters is kept (paths the caller finds interesting, symlinks, whiteouts, opaque markers, hashes of the
+ * paths each layer writes, and the bytes of a few small files such as /etc/passwd), so memory stays flat.
+ *
+ * Pieces, in the order the bytes meet them: save-reader/stream-plumbing (routing outer entries), layer-compression
+ * (gzip/zstd, by magic bytes), layer-summary (one layer on its own), save-layout (docker-archive or OCI layout:
+ * where the config and the ordered layers are), filesystem-view (the layers overlaid once the order is known).
+ */
+
 
 
 
@@ -20418,6 +23139,13 @@ function wantedFileRules(wanted, dirs) {
 }
 /** Reads a `docker save` stream (legacy or OCI layout) into the image config, its layers and the runtime view. */
 async function readSavedImage(stream, options) {
+    return (await readSavedImages(stream, options))[0];
+}
+/**
+ * Every image of the stream, one per platform of an OCI index (attestations skipped), from one pass over the bytes:
+ * all layers are summarised as they flow by, then each platform's manifest picks and overlays its own.
+ */
+async function readSavedImages(stream, options) {
     const wanted = (options.wantContents ?? []).map(normalisePath);
     const wantedDirs = (options.wantContentsIn ?? []).map(normalisePath);
     const wantedSet = new Set(wanted);
@@ -20427,7 +23155,13 @@ async function readSavedImage(stream, options) {
         maxContentBytes: options.maxContentBytes ?? MiB,
     };
     const found = await readSaveStream(stream, rules, options.maxJsonBytes ?? 16 * MiB);
-    const where = locateImage(found);
+    return locateImages(found).map((where) => imageAt(found, where, wanted, wantedDirs));
+}
+function platformOfConfig(config) {
+    return [config.os || 'unknown', config.architecture || 'unknown', config.variant].filter(Boolean).join('/');
+}
+/** One image of the stream: its config, its layers in order and their overlaid view. */
+function imageAt(found, where, wanted, wantedDirs) {
     const config = parseJson(found, where.config, 'image config');
     const diffIds = config.rootfs?.diff_ids ?? [];
     const summaries = where.layers.map((path) => layerSummaryFor(found, path));
@@ -20460,6 +23194,11 @@ async function readSavedImage(stream, options) {
         format: where.format,
         config,
         configPath: where.config,
+        // The image ID as the engine computes it: the digest of the config's bytes.
+        configDigest: `sha256:${(0,external_node_crypto_.createHash)('sha256')
+            .update(found.json.get(where.config))
+            .digest('hex')}`,
+        platform: where.platform ?? platformOfConfig(config),
         repoTags: where.repoTags,
         layers,
         finalFiles: view.finalFiles(),
@@ -20784,7 +23523,194 @@ function proveImage(image, req) {
     };
 }
 
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+;// CONCATENATED MODULE: ./src/check/image/source/archive-stream.ts
+/**
+ * The bytes of an image on disk as one tar stream for the saved-image reader, with no engine: an archive file as it
+ * is (gunzipped when it starts with gzip's magic), or an OCI layout directory packed entry by entry as it is read.
+ * Nothing is extracted or written to disk.
+ */
+
+
+
+
+
+
+function notFound(label, what) {
+    return new finding/* UserFacingError */.U(`Input 'image' is ${label}, but ${what}.`, 'DA-INP-020');
+}
+function unreadable(label, why) {
+    return new finding/* UserFacingError */.U(`Input 'image' is ${label}, which cannot be read: ${why}.`, 'DA-INP-021');
+}
+async function statOf(file) {
+    try {
+        return await (0,promises_.lstat)(file);
+    }
+    catch (error) {
+        if (error.code === 'ENOENT')
+            return undefined;
+        throw error;
+    }
+}
+/** Opens the image named by an archive-kind `image` input as one tar stream. */
+async function openArchive(kind, file, label) {
+    const stat = await statOf(file);
+    if (!stat)
+        throw notFound(label, `${file} does not exist`);
+    if (kind === 'oci-layout') {
+        if (!stat.isDirectory())
+            throw unreadable(label, `${file} is not a directory (an archive? use oci-archive:)`);
+        return packLayout(file, label);
+    }
+    if (!stat.isFile())
+        throw unreadable(label, `${file} is not a regular file`);
+    return fileStream(file);
+}
+async function fileStream(file) {
+    const head = Buffer.alloc(2);
+    const handle = await (0,promises_.open)(file, 'r');
+    try {
+        await handle.read(head, 0, 2, 0);
+    }
+    finally {
+        await handle.close();
+    }
+    const raw = (0,external_node_fs_.createReadStream)(file);
+    if (head[0] !== 0x1f || head[1] !== 0x8b)
+        return raw;
+    // `docker save | gzip`: a read error or a truncated gzip reaches the reader as the stream's error.
+    const gunzip = (0,external_node_zlib_namespaceObject.createGunzip)();
+    raw.on('error', (error) => gunzip.destroy(error));
+    return raw.pipe(gunzip);
+}
+/** The regular files of the layout that a reader may need, as tar entry names: top-level JSON and blobs. */
+async function layoutFiles(dir) {
+    const names = [];
+    for (const top of await (0,promises_.readdir)(dir, { withFileTypes: true })) {
+        if (top.isFile() && (top.name.endsWith('.json') || top.name === 'oci-layout'))
+            names.push(top.name);
+    }
+    const blobs = external_node_path_default().join(dir, 'blobs');
+    let algorithms = [];
+    try {
+        algorithms = await (0,promises_.readdir)(blobs, { withFileTypes: true });
+    }
+    catch (error) {
+        if (error.code !== 'ENOENT')
+            throw error;
+    }
+    for (const algorithm of algorithms) {
+        if (!algorithm.isDirectory())
+            continue;
+        for (const blob of await (0,promises_.readdir)(external_node_path_default().join(blobs, algorithm.name), { withFileTypes: true })) {
+            // Symlinks are not followed: a layout is written whole by one tool, and a link could lead anywhere.
+            if (blob.isFile())
+                names.push(`blobs/${algorithm.name}/${blob.name}`);
+        }
+    }
+    return names;
+}
+/** Writes one file into a tar-stream entry with back-pressure, and waits for the entry to be taken. */
+async function packFile(pack, name, file) {
+    const { size } = await (0,promises_.lstat)(file);
+    let finished;
+    const taken = new Promise((ok, fail) => {
+        finished = (error) => (error ? fail(error) : ok());
+    });
+    const entry = pack.entry({ name, size, mode: 0o644 }, finished);
+    for await (const chunk of (0,external_node_fs_.createReadStream)(file)) {
+        if (!entry.write(chunk))
+            await new Promise((ok) => entry.once('drain', () => ok()));
+    }
+    entry.end(null);
+    await taken;
+}
+async function packLayout(dir, label) {
+    const names = await layoutFiles(dir);
+    if (!names.includes('index.json'))
+        throw unreadable(label, `${dir} has no index.json (not an OCI layout)`);
+    const pack = tar_stream.pack();
+    (async () => {
+        for (const name of names)
+            await packFile(pack, name, external_node_path_default().join(dir, name));
+        pack.finalize();
+    })().catch((error) => pack.destroy(error instanceof Error ? error : new Error(String(error))));
+    return pack;
+}
+
+// EXTERNAL MODULE: ./src/check/image/source/image-source.ts
+var image_source = __nccwpck_require__(2541);
+;// CONCATENATED MODULE: ./src/check/image/source/verify-source.ts
+/**
+ * Verifies an image built elsewhere (the `image` input): nothing is built. An engine image is streamed from the
+ * engine as a built one is; an archive or OCI layout is read from disk with no engine. Each platform of an OCI index
+ * is proven on its own, its findings prefixed with the platform when there are several.
+ */
+
+
+
+
+
+
+
+/** The engine's ID of a name or ID; a clear error when the engine does not have it. */
+async function engineImageId(ref) {
+    const r = await runProcess('docker', ['image', 'inspect', '--format', '{{.Id}}', ref], { timeoutMs: 60_000 });
+    if (r.code === 0 && r.stdout.trim())
+        return r.stdout.trim().split('\n')[0];
+    if (/no such (image|object)/i.test(r.stderr)) {
+        throw new finding/* UserFacingError */.U(`Input 'image' is '${ref}', but the engine has no such image. Load it first (build-push-action \`load: true\`, \`docker load\`) or name an archive (docker-archive:PATH).`, 'DA-INP-020');
+    }
+    throw new finding/* UserFacingError */.U(`Could not inspect image '${ref}': ${(0,format/* tail */.R)(r.stderr, 5) || `exit ${r.code}`}`, 'DA-INP-006');
+}
+async function readSource(source, req) {
+    const options = proofReadOptions(req);
+    if (source.kind === 'engine') {
+        const id = await engineImageId(source.ref);
+        return { images: await saveAndRead(id, (stream) => readSavedImages(stream, options)), engineId: id };
+    }
+    const stream = await openArchive(source.kind, source.path, source.label);
+    try {
+        return { images: await readSavedImages(stream, options), engineId: undefined };
+    }
+    catch (error) {
+        stream.destroy();
+        const reason = error instanceof Error ? error.message : String(error);
+        throw new finding/* UserFacingError */.U(`Input 'image' is ${source.label}, which cannot be read as an image: ${reason}`, 'DA-INP-021');
+    }
+}
+/** The images asked for by `platforms` (all when it is empty); a platform the source lacks is an error. */
+function selectPlatforms(images, platforms, label) {
+    if (!platforms.length)
+        return images;
+    const available = images.map((i) => i.platform);
+    return platforms.map((text) => {
+        const wanted = (0,image_source/* parsePlatform */.FL)(text);
+        const image = images.find((i) => (0,image_source/* platformMatches */.J5)(wanted, i.platform));
+        if (!image) {
+            throw new finding/* UserFacingError */.U(`Input 'platforms' asks for ${(0,image_source/* formatPlatform */.Bq)(wanted)}, but ${label} holds only: ${available.join(', ')}.`, 'DA-INP-022');
+        }
+        return image;
+    });
+}
+/** Reads the source once and proves each selected platform's image; the first is the one outputs describe. */
+async function verifySource(source, req, platforms) {
+    const { images, engineId } = await readSource(source, req);
+    const label = source.kind === 'engine' ? `image '${source.ref}'` : source.label;
+    const selected = selectPlatforms(images, platforms, label);
+    const several = selected.length > 1;
+    return selected.map((image) => {
+        const proven = proveImage(image, { ...req, imageId: engineId ?? image.configDigest });
+        const findings = several
+            ? proven.findings.map((f) => ({ ...f, message: `[${image.platform}] ${f.message}` }))
+            : proven.findings;
+        return { ...proven, findings, platform: image.platform };
+    });
+}
+
 ;// CONCATENATED MODULE: ./src/check/run-check.ts
+
 
 
 
@@ -20803,6 +23729,7 @@ function proveImage(image, req) {
 
 const BUILDX_MISSING = (0,rule/* ruleIn */.U)(input_rules/* INPUT_RULES */.b, 'DA-INP-007');
 const PROOFS_NOT_RUN = (0,rule/* ruleIn */.U)(input_rules/* INPUT_RULES */.b, 'DA-INP-009');
+const PROOFS_SKIPPED = (0,rule/* ruleIn */.U)(input_rules/* INPUT_RULES */.b, 'DA-INP-023');
 function asFinding(error) {
     if (error instanceof finding/* UserFacingError */.U) {
         const rule = (0,catalog/* ruleById */.BD)(error.ruleId);
@@ -20824,6 +23751,65 @@ function dropSuperseded(findings) {
     }
     return findings.filter((f) => !proven.has(`${f.ruleId}@${f.location?.file}:${f.location?.line}`));
 }
+async function requireEngine(dockerfileLabel) {
+    if (await dockerReachable())
+        return;
+    throw new finding/* UserFacingError */.U('No Docker engine is reachable (docker version failed). The image checks need one.', 'DA-INP-004', { file: dockerfileLabel, line: 1 });
+}
+/** Builds the target stage and proves the image; or, with `image`, proves the image given and builds nothing. */
+async function buildAndProve(opts, at) {
+    const { parsed, targetStage, dockerfileLabel } = at;
+    const stageName = targetStage.name ?? String(targetStage.index);
+    const proofs = {
+        parsed,
+        target: targetStage,
+        dockerfileLabel,
+        forbiddenTools: opts.forbiddenTools,
+        allowedTools: opts.allowedTools,
+    };
+    if (opts.image) {
+        // An archive is read from disk: only an engine image (or a build) needs the engine.
+        if (opts.image.kind === 'engine')
+            await requireEngine(dockerfileLabel);
+        const verified = await verifySource(opts.image, proofs, opts.platforms ?? []);
+        const named = opts.image.kind === 'engine' ? opts.image.ref : opts.image.label;
+        return fromSource(verified, `not built (image: ${named})`, stageName);
+    }
+    await requireEngine(dockerfileLabel);
+    const built = await buildImage({
+        dockerfile: opts.dockerfile,
+        context: opts.context,
+        target: at.target,
+        buildArgs: opts.buildArgs,
+        network: opts.network,
+        ...(opts.buildOptions ? { options: opts.buildOptions } : {}),
+        env: opts.env,
+        dockerfileLabel,
+        parsed,
+        log: opts.log,
+    });
+    const findings = [];
+    if (built.fallbackReason) {
+        findings.push(findingOf(BUILDX_MISSING, `${built.fallbackReason}; built with ${built.builder}.`));
+    }
+    const verification = await verifyImage({ ...proofs, imageId: built.imageId });
+    findings.push(...verification.findings);
+    return {
+        findings,
+        verification,
+        image: { ...verification.facts, builder: built.builder, target: stageName },
+        build: { notes: built.notes, metadata: built.metadata, digest: built.digest, platform: built.platform },
+    };
+}
+/** The first platform is the one outputs and deploy describe; every platform's findings are kept. */
+function fromSource(verified, builder, target) {
+    const first = verified[0];
+    return {
+        findings: verified.flatMap((v) => v.findings),
+        verification: first,
+        image: { ...first.facts, builder, target, platforms: verified.map((v) => v.platform) },
+    };
+}
 /** The whole check: Dockerfile rules, build, image proofs, compose rules, then ignores and settings. */
 async function runCheck(opts) {
     const started = Date.now();
@@ -20835,6 +23821,7 @@ async function runCheck(opts) {
     let targetStage;
     let image;
     let verification;
+    let build;
     // Compose first: with no `target` input, the stage a prod service builds (`build.target`) is the one that ships.
     const compose = await checkCompose({
         cwd: opts.workingDirectory,
@@ -20892,41 +23879,23 @@ async function runCheck(opts) {
     catch (error) {
         findings.push(asFinding(error));
     }
-    if (parsed && targetStage && !opts.skipImage) {
+    if (parsed && targetStage && !opts.skipImage && opts.build !== false) {
         try {
-            if (!(await dockerReachable())) {
-                throw new finding/* UserFacingError */.U('No Docker engine is reachable (docker version failed). The image checks need one.', 'DA-INP-004', { file: dockerfileLabel, line: 1 });
-            }
-            const built = await buildImage({
-                dockerfile: opts.dockerfile,
-                context: opts.context,
-                target,
-                buildArgs: opts.buildArgs,
-                network: opts.network,
-                env: opts.env,
-                dockerfileLabel,
-                parsed,
-                log: opts.log,
-            });
-            if (built.fallbackReason) {
-                findings.push(findingOf(BUILDX_MISSING, `${built.fallbackReason}; built with ${built.builder}.`));
-            }
-            verification = await verifyImage({
-                imageId: built.imageId,
-                parsed,
-                target: targetStage,
-                dockerfileLabel,
-                forbiddenTools: opts.forbiddenTools,
-                allowedTools: opts.allowedTools,
-            });
-            findings.push(...verification.findings);
-            image = { ...verification.facts, builder: built.builder, target: targetStage.name ?? String(targetStage.index) };
+            const proven = await buildAndProve(opts, { parsed, targetStage, target, dockerfileLabel });
+            findings.push(...proven.findings);
+            verification = proven.verification;
+            image = proven.image;
+            if (proven.build)
+                build = proven.build;
         }
         catch (error) {
             findings.push(asFinding(error));
         }
     }
-    if (!opts.skipImage && !verification) {
+    if (opts.build === false) {
+        findings.push(findingOf(PROOFS_SKIPPED, 'build: false: the image was neither built nor read, so no image proof (DA-IMG-*) ran; only the Dockerfile and Compose rules did. Its absence of image findings proves nothing about the image.', { file: dockerfileLabel, line: targetStage?.from.line ?? 1 }));
+    }
+    else if (!opts.skipImage && !verification) {
         findings.push(findingOf(PROOFS_NOT_RUN, 'The image was not built and read, so no image proof (DA-IMG-*) ran: the absence of image findings proves nothing. Fix the error above and run again.', { file: dockerfileLabel, line: targetStage?.from.line ?? 1 }));
     }
     findings.push(...compose.findings);
@@ -20939,10 +23908,321 @@ async function runCheck(opts) {
         verification,
         targetStage,
         compose: compose.model,
+        ...(build ? { build } : {}),
         dockerfile: dockerfileLabel,
         composeFiles: opts.composeFiles.map(rel),
         durationMs: Date.now() - started,
     };
+}
+
+
+/***/ }),
+
+/***/ 8830:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  w: () => (/* binding */ parseCli),
+  C: () => (/* binding */ usage)
+});
+
+// EXTERNAL MODULE: external "node:util"
+var external_node_util_ = __nccwpck_require__(7975);
+;// CONCATENATED MODULE: ./src/cli-flags.generated.ts
+// Generated from action.yml by scripts/cli-flags.mjs: do not edit. `npm run package` regenerates it; lint fails when stale.
+/** Every check input of action.yml, in its order. */
+const CHECK_FLAGS = [
+    {
+        "name": "working-directory",
+        "description": "Directory of the project; every other path is relative to it.",
+        "default": ".",
+        "boolean": false
+    },
+    {
+        "name": "dockerfile",
+        "description": "Path of the Dockerfile.",
+        "default": "deploy/Dockerfile",
+        "boolean": false
+    },
+    {
+        "name": "context",
+        "description": "Build context directory.",
+        "default": ".",
+        "boolean": false
+    },
+    {
+        "name": "target",
+        "description": "Stage to build and verify. Default: the Dockerfile's last stage.",
+        "default": "",
+        "boolean": false
+    },
+    {
+        "name": "build-args",
+        "description": "Build arguments, one `NAME=value` per line.",
+        "default": "",
+        "boolean": false
+    },
+    {
+        "name": "secrets",
+        "description": "Build secrets, one `id=value` per line (as docker/build-push-action), for `RUN --mount=type=secret,id=...`. The value reaches buildx through its own environment only: never the command line, the log (masked) or the disk. Deploy mode's compose secret mapping is `deploy-secrets`.",
+        "default": "",
+        "boolean": false
+    },
+    {
+        "name": "secret-envs",
+        "description": "Build secrets read from environment variables of the step, `id=ENV_VAR` per line or comma-separated (as docker/build-push-action).",
+        "default": "",
+        "boolean": false
+    },
+    {
+        "name": "secret-files",
+        "description": "Build secrets read from files, `id=path` per line (relative to `working-directory`).",
+        "default": "",
+        "boolean": false
+    },
+    {
+        "name": "ssh",
+        "description": "SSH agent sockets or keys for `RUN --mount=type=ssh`, e.g. `default` (as `docker buildx build --ssh`).",
+        "default": "",
+        "boolean": false
+    },
+    {
+        "name": "platforms",
+        "description": "Target platforms, comma- or newline-separated. One image is loaded and verified: the builder's native platform when listed, else the first; the others are named as not verified (the docker driver cannot load more than one). With `image` naming an OCI index: the platforms of it to verify (empty: every platform in the index).",
+        "default": "",
+        "boolean": false
+    },
+    {
+        "name": "cache-from",
+        "description": "Cache sources, one per line (e.g. `type=gha,scope=app`). Default, when neither cache input is set and the runner has the GitHub cache service and a builder that can export: `type=gha` with a scope derived from working-directory, dockerfile and target.",
+        "default": "",
+        "boolean": false
+    },
+    {
+        "name": "cache-to",
+        "description": "Cache destinations, one per line (e.g. `type=gha,mode=max,scope=app`). Default: see `cache-from`.",
+        "default": "",
+        "boolean": false
+    },
+    {
+        "name": "no-cache",
+        "description": "Build without any cache.",
+        "default": "false",
+        "boolean": true
+    },
+    {
+        "name": "pull",
+        "description": "Always pull the newer version of base images.",
+        "default": "false",
+        "boolean": true
+    },
+    {
+        "name": "build-contexts",
+        "description": "Additional build contexts, `name=path-or-url` per line (as `docker buildx build --build-context`).",
+        "default": "",
+        "boolean": false
+    },
+    {
+        "name": "tags",
+        "description": "Tags for the built image, newline- or comma-separated (e.g. the `tags` output of docker/metadata-action).",
+        "default": "",
+        "boolean": false
+    },
+    {
+        "name": "labels",
+        "description": "Labels for the built image, `key=value` per line (e.g. the `labels` output of docker/metadata-action). `org.opencontainers.image.source`, `.revision` and `.version` (on tags) are set from the run unless given here.",
+        "default": "",
+        "boolean": false
+    },
+    {
+        "name": "network",
+        "description": "Network mode for RUN instructions during the build (as docker/build-push-action), e.g. `none` or `host`. Empty: the engine default.",
+        "default": "",
+        "boolean": false
+    },
+    {
+        "name": "image",
+        "description": "Verify this image instead of building one (nothing is built): an engine image name or ID (e.g. docker/build-push-action `imageid` with `load: true`), or read with no engine `docker-archive:PATH` (a `docker save` tar, gzip or not), `oci-archive:PATH` (a tar of an OCI layout, as buildx `type=oci,dest=x.tar`) or `oci-layout:DIR` (buildx `type=oci,dest=DIR,tar=false`). Paths are relative to `working-directory`.",
+        "default": "",
+        "boolean": false
+    },
+    {
+        "name": "build",
+        "description": "`false`: Dockerfile and Compose rules only, no build and no image proof (a notice says so); needs no Docker engine. Cannot be combined with `image`.",
+        "default": "true",
+        "boolean": true
+    },
+    {
+        "name": "compose-files",
+        "description": "Prod Compose files, in override order, separated by newlines or spaces.",
+        "default": "deploy/docker-compose.yml deploy/docker-compose.prod.yml",
+        "boolean": false
+    },
+    {
+        "name": "forbidden-tools",
+        "description": "Extra file names (or globs) counted as build tools, separated by newlines, spaces or commas.",
+        "default": "",
+        "boolean": false
+    },
+    {
+        "name": "allowed-tools",
+        "description": "Names removed from the build-tool list (e.g. `git` if the app needs it at runtime).",
+        "default": "",
+        "boolean": false
+    },
+    {
+        "name": "fail-on",
+        "description": "Lowest severity that fails the step: `error`, `warning` or `never`.",
+        "default": "error",
+        "boolean": false
+    },
+    {
+        "name": "sarif-file",
+        "description": "Write the findings as SARIF 2.1.0 to this path (for github/codeql-action/upload-sarif). Empty: no SARIF.",
+        "default": "",
+        "boolean": false
+    },
+    {
+        "name": "config-file",
+        "description": "Rule settings (disable a rule or change its severity).",
+        "default": ".github/deploy-action.yml",
+        "boolean": false
+    }
+];
+/** Deploy mode's inputs: not flags, since the CLI checks and never deploys. */
+const DEPLOY_INPUTS = ["deploy-target", "ssh-host", "ssh-port", "ssh-user", "ssh-key", "ssh-key-passphrase", "ssh-known-hosts", "ssh-jump-host", "ssh-connect-timeout", "ssh-command-timeout", "lock-timeout", "deploy-path", "project-name", "deploy-secrets", "secret-owner", "rollout", "image-delivery", "registry", "registry-username", "registry-password", "env-file", "health-timeout", "keep-releases", "allow-non-tag", "url"];
+/** Inputs that mean something only in a workflow run (mode, PR comment, job summary, token). */
+const GITHUB_ONLY_INPUTS = ["mode", "comment", "comment-key", "summary", "github-token"];
+
+;// CONCATENATED MODULE: ./src/cli-args.ts
+/**
+ * The CLI's arguments: its own options, then one flag per check input of action.yml (src/cli-flags.generated.ts),
+ * so `deploy-action check --<input>` accepts exactly what the action does. Unknown flags are refused here with one
+ * clear message, before Node's parser could print its own.
+ */
+
+
+const OWN_OPTIONS = {
+    dir: { type: 'string', default: '.' },
+    format: { type: 'string', default: 'text' },
+    output: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+    version: { type: 'boolean' },
+};
+/** The flag names a check input is given by: `--name VALUE`, or `--name` / `--no-name` for a switch. */
+function flagNames(flag) {
+    return flag.boolean ? [flag.name, `no-${flag.name}`] : [flag.name];
+}
+function unknownFlagMessage(name) {
+    if (DEPLOY_INPUTS.includes(name))
+        return `--${name} is a deploy input: the CLI only checks. Deploy from a workflow with mode: deploy.`;
+    if (GITHUB_ONLY_INPUTS.includes(name))
+        return `--${name} applies only to the action in a workflow run.`;
+    return `Unknown flag --${name}.`;
+}
+/** `flags` is the generated list; tests pass their own to cover inputs action.yml does not have yet. */
+function parseCli(argv, flags = CHECK_FLAGS) {
+    const known = new Set([...Object.keys(OWN_OPTIONS), ...flags.flatMap(flagNames)]);
+    for (const arg of argv) {
+        if (arg === '--')
+            break;
+        if (!arg.startsWith('--'))
+            continue;
+        const name = arg.slice(2).split('=')[0];
+        if (!known.has(name))
+            return { kind: 'usage-error', message: unknownFlagMessage(name) };
+    }
+    const options = {
+        ...OWN_OPTIONS,
+        ...Object.fromEntries(flags.flatMap((flag) => flagNames(flag).map((name) => [name, { type: flag.boolean ? 'boolean' : 'string' }]))),
+    };
+    let parsed;
+    try {
+        parsed = (0,external_node_util_.parseArgs)({ args: [...argv], allowPositionals: true, strict: true, options });
+    }
+    catch (error) {
+        // Node's parser messages name the flag (a missing value, a value given to a switch); its advice on `--` does not apply.
+        return { kind: 'usage-error', message: error.message.replace(/\. To specify .*$/s, '.') };
+    }
+    const values = parsed.values;
+    if (values.version)
+        return { kind: 'version' };
+    if (values.help)
+        return { kind: 'help' };
+    const { positionals } = parsed;
+    if (positionals[0] !== 'check' || positionals.length > 1) {
+        return {
+            kind: 'usage-error',
+            message: positionals.length ? `Unknown command '${positionals.join(' ')}'.` : 'No command given.',
+        };
+    }
+    const format = values.format;
+    if (format !== 'text' && format !== 'json' && format !== 'sarif')
+        return { kind: 'usage-error', message: `--format must be text, json or sarif; got '${format}'.` };
+    const inputs = { mode: 'check' };
+    for (const flag of flags) {
+        const value = flag.boolean
+            ? values[`no-${flag.name}`]
+                ? 'false'
+                : values[flag.name]
+                    ? 'true'
+                    : flag.default
+            : (values[flag.name] ?? flag.default);
+        inputs[flag.name] = value;
+    }
+    return { kind: 'check', dir: values.dir, format, output: values.output, inputs };
+}
+/** Wraps `text` at `width` columns, each line indented by `indent`. */
+function wrap(text, indent, width = 100) {
+    const lines = [];
+    let line = '';
+    for (const word of text.split(/\s+/).filter(Boolean)) {
+        if (line && indent.length + line.length + 1 + word.length > width) {
+            lines.push(indent + line);
+            line = word;
+        }
+        else
+            line = line ? `${line} ${word}` : word;
+    }
+    if (line)
+        lines.push(indent + line);
+    return lines.join('\n');
+}
+function flagHelp(flag) {
+    const description = flag.description.replace(/`/g, '');
+    if (!flag.boolean) {
+        const def = flag.default ? ` (default: ${flag.default})` : '';
+        return `  --${flag.name} VALUE\n${wrap(description + def, '      ')}`;
+    }
+    // Show the switch that changes something: --no-x when x is on by default.
+    const shown = flag.default === 'true' ? `--no-${flag.name}` : `--${flag.name}`;
+    return `  ${shown}\n${wrap(`${description} (${flag.name} is ${flag.default} unless given)`, '      ')}`;
+}
+function usage() {
+    return [
+        'Usage: deploy-action check [--dir DIR] [--format text|json|sarif] [--output FILE] [--<input> VALUE]...',
+        '',
+        wrap('Runs the check of the GitHub Action on a local checkout: builds the target stage, proves the image runs as ' +
+            'non-root with no build tools, lints the Dockerfile and holds the prod Compose files to the prod rules.', ''),
+        '',
+        'Options:',
+        '  --dir DIR\n      Workspace the inputs are relative to (default: .)',
+        '  --format text|json|sarif\n      What stdout (or --output) gets (default: text)',
+        '  --output FILE\n      Write the report to FILE instead of stdout',
+        '  -h, --help\n      This text',
+        '  --version\n      The version',
+        '',
+        "Check inputs (every check input of action.yml, with action.yml's defaults):",
+        ...CHECK_FLAGS.map(flagHelp),
+        '',
+        wrap(`Not flags: the deploy inputs (${DEPLOY_INPUTS.join(', ')}), since the CLI checks and never deploys ` +
+            `(deploy from a workflow with mode: deploy), and the inputs that apply only in a workflow run ` +
+            `(${GITHUB_ONLY_INPUTS.join(', ')}).`, ''),
+        '',
+        'Exit status: 0 no finding at or above --fail-on (default error), 1 findings at or above it, 2 bad usage or input.',
+    ].join('\n');
 }
 
 
@@ -20960,15 +24240,17 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_1__);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6760);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_2__);
-/* harmony import */ var node_util__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(7975);
-/* harmony import */ var node_util__WEBPACK_IMPORTED_MODULE_3___default = /*#__PURE__*/__nccwpck_require__.n(node_util__WEBPACK_IMPORTED_MODULE_3__);
-/* harmony import */ var _action_fail_on_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(4152);
+/* harmony import */ var _action_fail_on_js__WEBPACK_IMPORTED_MODULE_13__ = __nccwpck_require__(4152);
+/* harmony import */ var _action_build_inputs_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4280);
 /* harmony import */ var _action_inputs_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(1729);
-/* harmony import */ var _action_version_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(4710);
-/* harmony import */ var _check_run_check_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(8417);
-/* harmony import */ var _findings_finding_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(4879);
-/* harmony import */ var _report_json_report_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(4225);
-/* harmony import */ var _report_sarif_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(643);
+/* harmony import */ var _action_version_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(4710);
+/* harmony import */ var _check_image_source_image_source_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(2541);
+/* harmony import */ var _check_run_check_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(4080);
+/* harmony import */ var _cli_args_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(8830);
+/* harmony import */ var _findings_finding_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(4879);
+/* harmony import */ var _report_json_report_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(4225);
+/* harmony import */ var _process_child_env_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(8561);
+/* harmony import */ var _report_sarif_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(4763);
 
 
 
@@ -20980,90 +24262,69 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 
 
 
-const USAGE = `Usage: deploy-action check [--dir DIR] [--format text|json|sarif] [--output FILE] [--<input> VALUE]...
 
-Runs the same check as the GitHub Action on a local checkout: builds the target stage, proves the image runs as
-non-root with no build tools, lints the Dockerfile and holds the prod Compose files to the prod rules.
-Any input of action.yml can be given as --<input> (e.g. --dockerfile, --target, --compose-files, --fail-on, --network).
 
-Exit status: 0 no finding at or above --fail-on (default error), 1 findings at or above it, 2 bad usage or input.`;
-const INPUTS = [
-    'dockerfile',
-    'context',
-    'target',
-    'build-args',
-    'network',
-    'compose-files',
-    'forbidden-tools',
-    'allowed-tools',
-    'fail-on',
-    'config-file',
-];
+
 function formatText(findings) {
     return findings
         .map((f) => `${f.location ? `${f.location.file}:${f.location.line}${f.location.column ? `:${f.location.column}` : ''} ` : ''}${f.ruleId} ${f.severity}: ${f.message}`)
         .join('\n');
 }
-function parseCliArgs(argv) {
-    return (0,node_util__WEBPACK_IMPORTED_MODULE_3__.parseArgs)({
-        args: argv,
-        allowPositionals: true,
-        options: {
-            dir: { type: 'string', default: '.' },
-            format: { type: 'string', default: 'text' },
-            output: { type: 'string' },
-            help: { type: 'boolean', short: 'h' },
-            version: { type: 'boolean' },
-            ...Object.fromEntries(INPUTS.map((name) => [name, { type: 'string' }])),
-        },
-    });
-}
 async function main(argv) {
-    let parsed;
-    try {
-        parsed = parseCliArgs(argv);
-    }
-    catch (error) {
-        process.stderr.write(`${error.message}\n\n${USAGE}\n`);
-        return 2;
-    }
-    const { values, positionals } = parsed;
-    if (values.version) {
-        process.stdout.write(`${_action_version_js__WEBPACK_IMPORTED_MODULE_9__/* .ACTION_VERSION */ .Y}\n`);
+    const command = (0,_cli_args_js__WEBPACK_IMPORTED_MODULE_7__/* .parseCli */ .w)(argv);
+    if (command.kind === 'version') {
+        process.stdout.write(`${_action_version_js__WEBPACK_IMPORTED_MODULE_12__/* .ACTION_VERSION */ .Y}\n`);
         return 0;
     }
-    if (values.help || positionals[0] !== 'check' || positionals.length > 1) {
-        (values.help ? process.stdout : process.stderr).write(`${USAGE}\n`);
-        return values.help ? 0 : 2;
+    if (command.kind === 'help') {
+        process.stdout.write(`${(0,_cli_args_js__WEBPACK_IMPORTED_MODULE_7__/* .usage */ .C)()}\n`);
+        return 0;
     }
-    if (!['text', 'json', 'sarif'].includes(values.format)) {
-        process.stderr.write(`--format must be text, json or sarif\n`);
+    if (command.kind === 'usage-error') {
+        process.stderr.write(`deploy-action: ${command.message}\nRun 'deploy-action --help' for usage.\n`);
         return 2;
     }
     try {
-        const dir = node_path__WEBPACK_IMPORTED_MODULE_2___default().resolve(values.dir);
-        const getInput = (name) => values[name] ?? '';
+        const dir = node_path__WEBPACK_IMPORTED_MODULE_2___default().resolve(command.dir);
+        // The flags carry action.yml's defaults, so every input reads as the runner would pass it.
+        const getInput = (name) => command.inputs[name] ?? '';
         const inputs = (0,_action_inputs_js__WEBPACK_IMPORTED_MODULE_4__/* .readCheckInputs */ .Y2)(getInput, dir);
-        const outcome = await (0,_check_run_check_js__WEBPACK_IMPORTED_MODULE_5__/* .runCheck */ .k)({
+        const build = (0,_action_build_inputs_js__WEBPACK_IMPORTED_MODULE_3__/* .readBuildInputs */ .q)(getInput, {
+            workspace: dir,
+            workingDirectory: inputs.workingDirectory,
+            dockerfile: inputs.dockerfile,
+            env: process.env,
+        });
+        // As in the action: the variables named in secret-envs reach buildx only.
+        (0,_process_child_env_js__WEBPACK_IMPORTED_MODULE_10__/* .scrubFromChildEnv */ .Dn)(build.secretEnvNames);
+        const outcome = await (0,_check_run_check_js__WEBPACK_IMPORTED_MODULE_6__/* .runCheck */ .k)({
             ...inputs,
+            buildOptions: build.options,
             env: process.env,
             // Build logs go to stderr so stdout stays the report.
             log: (text) => process.stderr.write(text),
         });
         const toPath = (file) => file;
-        const body = values.format === 'json'
-            ? (0,_report_json_report_js__WEBPACK_IMPORTED_MODULE_7__/* .renderJsonReport */ .n)(outcome, toPath)
-            : values.format === 'sarif'
-                ? (0,_report_sarif_js__WEBPACK_IMPORTED_MODULE_8__/* .renderSarif */ .W)(outcome, toPath, _action_version_js__WEBPACK_IMPORTED_MODULE_9__/* .ACTION_VERSION */ .Y)
-                : formatText((0,_findings_finding_js__WEBPACK_IMPORTED_MODULE_6__/* .sortFindings */ .T)(outcome.findings));
-        if (values.output)
-            await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.writeFile)(values.output, `${body}\n`);
+        const body = command.format === 'json'
+            ? (0,_report_json_report_js__WEBPACK_IMPORTED_MODULE_9__/* .renderJsonReport */ .n)(outcome, toPath)
+            : command.format === 'sarif'
+                ? (0,_report_sarif_js__WEBPACK_IMPORTED_MODULE_11__/* .renderSarif */ .W)(outcome, toPath, _action_version_js__WEBPACK_IMPORTED_MODULE_12__/* .ACTION_VERSION */ .Y)
+                : formatText((0,_findings_finding_js__WEBPACK_IMPORTED_MODULE_8__/* .sortFindings */ .T)(outcome.findings));
+        if (inputs.sarifFile) {
+            await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.mkdir)(node_path__WEBPACK_IMPORTED_MODULE_2___default().dirname(inputs.sarifFile), { recursive: true });
+            await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.writeFile)(inputs.sarifFile, (0,_report_sarif_js__WEBPACK_IMPORTED_MODULE_11__/* .renderSarif */ .W)(outcome, toPath, _action_version_js__WEBPACK_IMPORTED_MODULE_12__/* .ACTION_VERSION */ .Y));
+        }
+        if (command.output)
+            await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.writeFile)(command.output, `${body}\n`);
         else if (body)
             process.stdout.write(`${body}\n`);
-        return (0,_action_fail_on_js__WEBPACK_IMPORTED_MODULE_10__/* .failsStep */ .u)(outcome.findings, inputs.failOn) ? 1 : 0;
+        // A bad `image` (missing, unreadable, without the platform asked for) is bad input, as a bad flag is.
+        if (outcome.findings.some((f) => _check_image_source_image_source_js__WEBPACK_IMPORTED_MODULE_5__/* .IMAGE_INPUT_RULES */ .FY.has(f.ruleId)))
+            return 2;
+        return (0,_action_fail_on_js__WEBPACK_IMPORTED_MODULE_13__/* .failsStep */ .u)(outcome.findings, inputs.failOn) ? 1 : 0;
     }
     catch (error) {
-        if (error instanceof _findings_finding_js__WEBPACK_IMPORTED_MODULE_6__/* .UserFacingError */ .U) {
+        if (error instanceof _findings_finding_js__WEBPACK_IMPORTED_MODULE_8__/* .UserFacingError */ .U) {
             process.stderr.write(`${error.message}\n`);
             return 2;
         }
@@ -21424,7 +24685,7 @@ class ComposeInputError extends Error {
 
 /***/ }),
 
-/***/ 5838:
+/***/ 4111:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -22125,6 +25386,173 @@ const rootUser = composeRule({
     },
 });
 
+;// CONCATENATED MODULE: ./src/compose/rules/stateful-images.ts
+/**
+ * Repositories of databases, caches, brokers, object stores and poolers, by what they run: data, not code.
+ * Matched by repository, so `postgres-exporter` or `redis-commander` are not databases and `bitnami/postgresql`,
+ * `confluentinc/cp-kafka` are. Docker Hub official images are written without `library/`; the settings file
+ * (`stateful:` / `stateless:`) adds or removes repositories for a project's own mirrors and images.
+ */
+const STATEFUL_REPOSITORIES = {
+    postgres: [
+        'postgres',
+        'postgis/postgis',
+        'pgvector/pgvector',
+        'timescale/timescaledb',
+        'timescale/timescaledb-ha',
+        'bitnami/postgresql',
+        'bitnami/postgresql-repmgr',
+        'supabase/postgres',
+        'ghcr.io/cloudnative-pg/postgresql',
+        'cockroachdb/cockroach',
+    ],
+    'a postgres pooler': ['edoburu/pgbouncer', 'bitnami/pgbouncer', 'pgbouncer/pgbouncer', 'bitnami/pgpool'],
+    'mysql or mariadb': ['mysql', 'mariadb', 'percona', 'percona/percona-server', 'bitnami/mysql', 'bitnami/mariadb'],
+    mongodb: ['mongo', 'bitnami/mongodb', 'mongodb/mongodb-community-server'],
+    redis: [
+        'redis',
+        'redis/redis-stack',
+        'redis/redis-stack-server',
+        'bitnami/redis',
+        'valkey/valkey',
+        'bitnami/valkey',
+        'eqalpha/keydb',
+        'docker.dragonflydb.io/dragonflydb/dragonfly',
+    ],
+    memcached: ['memcached', 'bitnami/memcached'],
+    'a message broker': [
+        'rabbitmq',
+        'bitnami/rabbitmq',
+        'apache/kafka',
+        'bitnami/kafka',
+        'confluentinc/cp-kafka',
+        'confluentinc/cp-server',
+        'confluentinc/cp-zookeeper',
+        'zookeeper',
+        'bitnami/zookeeper',
+        'redpandadata/redpanda',
+        'docker.redpanda.com/redpandadata/redpanda',
+        'nats',
+    ],
+    'a search engine': [
+        'elasticsearch',
+        'docker.elastic.co/elasticsearch/elasticsearch',
+        'bitnami/elasticsearch',
+        'opensearchproject/opensearch',
+        'bitnami/opensearch',
+        'getmeili/meilisearch',
+        'typesense/typesense',
+    ],
+    'a column or time-series store': [
+        'clickhouse/clickhouse-server',
+        'yandex/clickhouse-server',
+        'bitnami/clickhouse',
+        'influxdb',
+        'bitnami/influxdb',
+        'questdb/questdb',
+        'cassandra',
+        'bitnami/cassandra',
+    ],
+    'a document or graph store': ['couchdb', 'couchbase', 'neo4j', 'arangodb'],
+    'a vector store': ['qdrant/qdrant', 'semitechnologies/weaviate', 'milvusdb/milvus', 'chromadb/chroma'],
+    'an object store': ['minio/minio', 'quay.io/minio/minio', 'bitnami/minio', 'chrislusf/seaweedfs'],
+    etcd: ['quay.io/coreos/etcd', 'gcr.io/etcd-development/etcd', 'bitnami/etcd'],
+    'sql server': ['mcr.microsoft.com/mssql/server'],
+    oracle: ['gvenzl/oracle-xe', 'gvenzl/oracle-free', 'container-registry.oracle.com/database/enterprise'],
+};
+const HUB_PREFIXES = ['docker.io/', 'index.docker.io/', 'registry-1.docker.io/'];
+/**
+ * A repository as the table writes it: lower case, Docker Hub's host and `library/` dropped
+ * (`docker.io/library/postgres` and `postgres` are one image).
+ */
+function canonicalRepository(repository) {
+    let r = repository.trim().toLowerCase();
+    for (const p of HUB_PREFIXES)
+        if (r.startsWith(p))
+            r = r.slice(p.length);
+    if (r.startsWith('library/'))
+        r = r.slice('library/'.length);
+    return r;
+}
+const KIND_OF = new Map(Object.entries(STATEFUL_REPOSITORIES).flatMap(([kind, repos]) => repos.map((r) => [r, kind])));
+/** What a repository runs if the table knows it as stateful. */
+const statefulKind = (repository) => KIND_OF.get(canonicalRepository(repository));
+
+// EXTERNAL MODULE: ./src/compose/tree.ts
+var tree = __nccwpck_require__(3466);
+;// CONCATENATED MODULE: ./src/compose/rollout-capability.ts
+
+
+
+function rolloutBlocker(svc) {
+    if (!svc.healthcheck.present) {
+        return {
+            kind: 'no-healthcheck',
+            reason: svc.healthcheck.disabled
+                ? 'its healthcheck is disabled, so the new container cannot be waited on'
+                : 'it has no healthcheck in the compose files, so the new container cannot be waited on',
+        };
+    }
+    if (svc.image) {
+        const kind = statefulKind(canonicalRepository(parseImageRef(svc.image.value).repository));
+        // Two database processes on one data directory corrupt it: stateful services always stop first.
+        if (kind)
+            return { kind: 'stateful', reason: `it runs ${kind}; two of them must not share its data` };
+    }
+    const published = svc.ports.filter((p) => p.published !== undefined && p.published !== '');
+    if (published.length) {
+        const list = published.map((p) => `${p.hostIp ? `${p.hostIp}:` : ''}${p.published}`).join(', ');
+        return {
+            kind: 'host-port',
+            reason: `it publishes the fixed host port${published.length > 1 ? 's' : ''} ${list}, which the old container holds`,
+        };
+    }
+    const containerName = (0,tree/* str */.gx)((0,tree/* get */.Jt)(svc.node, 'container_name'));
+    if (containerName !== undefined) {
+        return {
+            kind: 'container-name',
+            reason: `it sets container_name "${containerName}", which only one container can have`,
+        };
+    }
+    if (svc.networkMode?.value === 'host') {
+        return {
+            kind: 'host-network',
+            reason: "it uses the host's network, where the new container's ports clash with the old's",
+        };
+    }
+    const scale = svc.scale?.value ?? svc.replicas?.value;
+    if (scale !== undefined && scale !== 1) {
+        return { kind: 'scale', reason: `it runs ${scale} replicas; a rollout pairs one new container with one old` };
+    }
+    return undefined;
+}
+
+;// CONCATENATED MODULE: ./src/compose/rules/rollout-downtime.ts
+
+
+const rolloutDowntime = composeRule({
+    meta: {
+        id: 'DA-CMP-053',
+        name: 'rollout-downtime',
+        severity: 'notice',
+        area: 'compose',
+        summary: 'A prod service with a healthcheck can be rolled out start-first: no fixed host port, no `container_name`, no host network, one replica.',
+        rationale: 'The deploy (`rollout: auto`) starts the new container beside the old one and removes the old one once the new one is healthy. A service that cannot run twice at once is stopped before its new container starts: it is down for the whole start.',
+        fix: "Publish host ports from a proxy that is not redeployed with the app (Traefik, nginx) and leave the app's port unpublished; drop `container_name`; or accept the downtime (`rollout: stop-first` says so). Services without a healthcheck (DA-CMP-044), databases (DA-CMP-024) and the host network (DA-CMP-039) are left to their own rules.",
+    },
+    check(ctx, report) {
+        for (const svc of ctx.model.services) {
+            const blocker = rolloutBlocker(svc);
+            // A missing healthcheck, a database and the host's network in prod have rules of their own: reported once, there.
+            if (!blocker || ['no-healthcheck', 'stateful', 'host-network'].includes(blocker.kind))
+                continue;
+            if ((svc.scale?.value ?? svc.replicas?.value) === 0)
+                continue;
+            report(`service "${svc.name}" cannot roll out without downtime: ${blocker.reason}`, svc.origin);
+        }
+    },
+});
+
 ;// CONCATENATED MODULE: ./src/compose/rules/secret-files.ts
 
 /** The top-level secrets some prod service uses (undefined ones are DA-CMP-009's). */
@@ -22474,98 +25902,6 @@ const sourceCodeMount = composeRule({
     },
 });
 
-;// CONCATENATED MODULE: ./src/compose/rules/stateful-images.ts
-/**
- * Repositories of databases, caches, brokers, object stores and poolers, by what they run: data, not code.
- * Matched by repository, so `postgres-exporter` or `redis-commander` are not databases and `bitnami/postgresql`,
- * `confluentinc/cp-kafka` are. Docker Hub official images are written without `library/`; the settings file
- * (`stateful:` / `stateless:`) adds or removes repositories for a project's own mirrors and images.
- */
-const STATEFUL_REPOSITORIES = {
-    postgres: [
-        'postgres',
-        'postgis/postgis',
-        'pgvector/pgvector',
-        'timescale/timescaledb',
-        'timescale/timescaledb-ha',
-        'bitnami/postgresql',
-        'bitnami/postgresql-repmgr',
-        'supabase/postgres',
-        'ghcr.io/cloudnative-pg/postgresql',
-        'cockroachdb/cockroach',
-    ],
-    'a postgres pooler': ['edoburu/pgbouncer', 'bitnami/pgbouncer', 'pgbouncer/pgbouncer', 'bitnami/pgpool'],
-    'mysql or mariadb': ['mysql', 'mariadb', 'percona', 'percona/percona-server', 'bitnami/mysql', 'bitnami/mariadb'],
-    mongodb: ['mongo', 'bitnami/mongodb', 'mongodb/mongodb-community-server'],
-    redis: [
-        'redis',
-        'redis/redis-stack',
-        'redis/redis-stack-server',
-        'bitnami/redis',
-        'valkey/valkey',
-        'bitnami/valkey',
-        'eqalpha/keydb',
-        'docker.dragonflydb.io/dragonflydb/dragonfly',
-    ],
-    memcached: ['memcached', 'bitnami/memcached'],
-    'a message broker': [
-        'rabbitmq',
-        'bitnami/rabbitmq',
-        'apache/kafka',
-        'bitnami/kafka',
-        'confluentinc/cp-kafka',
-        'confluentinc/cp-server',
-        'confluentinc/cp-zookeeper',
-        'zookeeper',
-        'bitnami/zookeeper',
-        'redpandadata/redpanda',
-        'docker.redpanda.com/redpandadata/redpanda',
-        'nats',
-    ],
-    'a search engine': [
-        'elasticsearch',
-        'docker.elastic.co/elasticsearch/elasticsearch',
-        'bitnami/elasticsearch',
-        'opensearchproject/opensearch',
-        'bitnami/opensearch',
-        'getmeili/meilisearch',
-        'typesense/typesense',
-    ],
-    'a column or time-series store': [
-        'clickhouse/clickhouse-server',
-        'yandex/clickhouse-server',
-        'bitnami/clickhouse',
-        'influxdb',
-        'bitnami/influxdb',
-        'questdb/questdb',
-        'cassandra',
-        'bitnami/cassandra',
-    ],
-    'a document or graph store': ['couchdb', 'couchbase', 'neo4j', 'arangodb'],
-    'a vector store': ['qdrant/qdrant', 'semitechnologies/weaviate', 'milvusdb/milvus', 'chromadb/chroma'],
-    'an object store': ['minio/minio', 'quay.io/minio/minio', 'bitnami/minio', 'chrislusf/seaweedfs'],
-    etcd: ['quay.io/coreos/etcd', 'gcr.io/etcd-development/etcd', 'bitnami/etcd'],
-    'sql server': ['mcr.microsoft.com/mssql/server'],
-    oracle: ['gvenzl/oracle-xe', 'gvenzl/oracle-free', 'container-registry.oracle.com/database/enterprise'],
-};
-const HUB_PREFIXES = ['docker.io/', 'index.docker.io/', 'registry-1.docker.io/'];
-/**
- * A repository as the table writes it: lower case, Docker Hub's host and `library/` dropped
- * (`docker.io/library/postgres` and `postgres` are one image).
- */
-function canonicalRepository(repository) {
-    let r = repository.trim().toLowerCase();
-    for (const p of HUB_PREFIXES)
-        if (r.startsWith(p))
-            r = r.slice(p.length);
-    if (r.startsWith('library/'))
-        r = r.slice('library/'.length);
-    return r;
-}
-const KIND_OF = new Map(Object.entries(STATEFUL_REPOSITORIES).flatMap(([kind, repos]) => repos.map((r) => [r, kind])));
-/** What a repository runs if the table knows it as stateful. */
-const statefulKind = (repository) => KIND_OF.get(canonicalRepository(repository));
-
 ;// CONCATENATED MODULE: ./src/compose/rules/stateful-service.ts
 
 
@@ -22713,6 +26049,7 @@ const undefinedSecret = composeRule({
 
 
 
+
 /** The rules the merged prod model is held to, in id order; each raises its own id only. */
 const PROD_RULES = [
     undefinedSecret,
@@ -22750,6 +26087,7 @@ const PROD_RULES = [
     authDisabled,
     hostDataMount,
     configFileMount,
+    rolloutDowntime,
 ];
 
 
@@ -23139,12 +26477,59 @@ class UserFacingError extends Error {
 
 /***/ }),
 
+/***/ 8561:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Dn: () => (/* binding */ scrubFromChildEnv),
+/* harmony export */   gf: () => (/* binding */ childEnv)
+/* harmony export */ });
+/* unused harmony export scrubbedNames */
+/**
+ * The environment every local child process gets: the step's environment minus the action inputs (`INPUT_*`, which
+ * carry the SSH key, passphrase and registry password) and minus every variable registered as holding a secret.
+ * The rest passes, on purpose: PATH, HOME, DOCKER_* and the runner's cache service (`ACTIONS_CACHE_URL`,
+ * `ACTIONS_RUNTIME_TOKEN`, `ACTIONS_RESULTS_URL`, `ACTIONS_CACHE_SERVICE_V2`), which buildx's `type=gha` cache reads.
+ */
+/** Names registered process-wide; the action entry adds the deploy secrets' variables when it reads the inputs. */
+const scrubbed = new Set();
+/**
+ * Registers environment variables whose values no child process may inherit, for the rest of this process's life.
+ * Called once, before the check builds anything, so buildx, `docker save` and git are covered as well as the deploy.
+ */
+function scrubFromChildEnv(names) {
+    for (const n of names)
+        scrubbed.add(n);
+}
+/** The registered names (a copy), for tests and diagnostics. */
+function scrubbedNames() {
+    return [...scrubbed];
+}
+/**
+ * `base` with `overrides` applied, then every `INPUT_*`, registered and `extraScrub` name removed. Scrubbing runs
+ * last, so an override cannot bring a secret back.
+ */
+function childEnv(overrides = {}, extraScrub = [], base = process.env) {
+    const drop = new Set([...scrubbed, ...extraScrub]);
+    const env = {};
+    for (const [k, v] of Object.entries({ ...base, ...overrides })) {
+        if (v === undefined || drop.has(k) || k.toUpperCase().startsWith('INPUT_'))
+            continue;
+        env[k] = v;
+    }
+    return env;
+}
+
+
+/***/ }),
+
 /***/ 4225:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   n: () => (/* binding */ renderJsonReport)
 /* harmony export */ });
+/* unused harmony export reportFileName */
 /* harmony import */ var _findings_finding_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4879);
 /* harmony import */ var _check_catalog_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5071);
 /* harmony import */ var _check_check_result_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6732);
@@ -23168,34 +26553,115 @@ function renderJsonReport(result, toWorkspacePath) {
         })),
     }, null, 2);
 }
+/**
+ * The report's file name, unique per step: two checks in one job (or a matrix sharing a runner temp) must not
+ * overwrite each other's report. GITHUB_ACTION is the step's id (`__run_2`-style when it has none), unique in a job;
+ * outside a run a random suffix stands in.
+ */
+function reportFileName(env, random) {
+    const slug = (s) => s.replace(/[^\w.-]+/g, '_').slice(0, 80);
+    const parts = [env.GITHUB_JOB, env.GITHUB_ACTION].filter((p) => Boolean(p)).map(slug);
+    return `deploy-action-report-${parts.length === 2 ? parts.join('-') : [...parts, random()].join('-')}.json`;
+}
 
 
 /***/ }),
 
-/***/ 643:
+/***/ 4763:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   W: () => (/* binding */ renderSarif)
-/* harmony export */ });
-/* harmony import */ var _check_catalog_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5071);
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  W: () => (/* binding */ renderSarif)
+});
+
+// EXTERNAL MODULE: ./src/check/catalog.ts + 1 modules
+var catalog = __nccwpck_require__(5071);
+;// CONCATENATED MODULE: ./src/report/security-severity.ts
+const BY_SEVERITY = { error: 7.0, warning: 4.0, notice: 2.0 };
+const BY_RULE = {
+    // Critical: root on the host, or a secret readable by whoever pulls the image or clones the repository.
+    'DA-CMP-021': 9.5, // docker socket: root on the host
+    'DA-CMP-038': 9.5, // privileged: root on the host
+    'DA-CMP-041': 9.0, // SYS_ADMIN and the like amount to root on the host
+    'DA-CMP-048': 9.0, // host devices
+    'DA-IMG-006': 9.0, // a secret file baked into the image
+    'DA-DF-004': 9.0, // a secret in ARG/ENV, kept in the image config and history
+    'DA-CMP-034': 9.0, // a secret tracked by git, in every clone's history
+    'DA-CMP-049': 9.0, // a service with authentication switched off
+    // High: root inside the container, host namespaces, secrets one step from leaking.
+    'DA-IMG-001': 8.0,
+    'DA-DF-002': 8.0,
+    'DA-IMG-005': 8.0,
+    'DA-DF-007': 8.0,
+    'DA-CMP-037': 8.0,
+    'DA-CMP-045': 7.5,
+    'DA-CMP-040': 8.0,
+    'DA-CMP-046': 8.0,
+    'DA-CMP-047': 8.0,
+    'DA-CMP-039': 7.5,
+    'DA-CMP-030': 8.5,
+    'DA-CMP-032': 7.5,
+    'DA-CMP-033': 7.5,
+    'DA-CMP-029': 7.5,
+    'DA-IMG-003': 7.0,
+    'DA-DF-003': 7.0,
+    // Medium: failing hygiene that widens an attack or an outage, not a compromise by itself.
+    'DA-DF-001': 5.0,
+    'DA-DF-005': 6.0,
+    'DA-CMP-020': 5.5,
+    'DA-CMP-022': 5.5,
+    'DA-CMP-024': 4.0,
+    'DA-CMP-025': 5.0,
+    'DA-CMP-026': 4.0,
+    'DA-CMP-027': 5.0,
+    'DA-CMP-028': 6.5,
+    'DA-CMP-035': 6.0,
+    'DA-CMP-042': 5.5,
+    'DA-CMP-050': 6.0,
+    'DA-IMG-007': 5.0,
+    'DA-IMG-002': 4.0, // an unknown user fails every start: an outage, not a weakness
+    // Low: operations more than security.
+    'DA-DF-006': 3.0,
+    'DA-CMP-043': 2.0,
+    'DA-CMP-044': 2.0,
+};
+/** The rule's score as SARIF wants it (a string with one decimal), or undefined for a rule that is no weakness. */
+function securitySeverity(rule) {
+    if (rule.area === 'input' || rule.area === 'deploy')
+        return undefined;
+    return (BY_RULE[rule.id] ?? BY_SEVERITY[rule.severity]).toFixed(1);
+}
+/** Code scanning's band for a score. */
+function securityBand(score) {
+    return score >= 9 ? 'critical' : score >= 7 ? 'high' : score >= 4 ? 'medium' : 'low';
+}
+
+;// CONCATENATED MODULE: ./src/report/sarif.ts
+
 
 const LEVEL = { error: 'error', warning: 'warning', notice: 'note' };
 /**
  * SARIF 2.1.0 as GitHub code scanning accepts it: every rule with help text, repository-relative URIs and regions.
- * Findings without a file are placed on the Dockerfile, since code scanning drops results with no location.
+ * Findings without a file are placed on the Dockerfile, since code scanning drops results with no location. Each
+ * weakness rule carries its `security-severity` (security-severity.ts).
  */
 function renderSarif(result, toWorkspacePath, version) {
-    const rules = _check_catalog_js__WEBPACK_IMPORTED_MODULE_0__/* .ALL_RULES */ .Uj.map((r) => ({
-        id: r.id,
-        name: r.name.replace(/(^|-)([a-z])/g, (_m, _d, c) => c.toUpperCase()),
-        shortDescription: { text: r.summary },
-        fullDescription: { text: `${r.summary} ${r.rationale}` },
-        help: { text: `${r.rationale}\nFix: ${r.fix}`, markdown: `${r.rationale}\n\n**Fix:** ${r.fix}` },
-        helpUri: (0,_check_catalog_js__WEBPACK_IMPORTED_MODULE_0__/* .ruleHelpUrl */ .Z4)(r.id),
-        defaultConfiguration: { level: LEVEL[r.severity] },
-        properties: { tags: ['security', r.area] },
-    }));
+    const rules = catalog/* ALL_RULES */.Uj.map((r) => {
+        const score = securitySeverity(r);
+        return {
+            id: r.id,
+            name: r.name.replace(/(^|-)([a-z])/g, (_m, _d, c) => c.toUpperCase()),
+            shortDescription: { text: r.summary },
+            fullDescription: { text: `${r.summary} ${r.rationale}` },
+            help: { text: `${r.rationale}\nFix: ${r.fix}`, markdown: `${r.rationale}\n\n**Fix:** ${r.fix}` },
+            helpUri: (0,catalog/* ruleHelpUrl */.Z4)(r.id),
+            defaultConfiguration: { level: LEVEL[r.severity] },
+            // Code scanning ranks alerts Critical/High/Medium/Low by `security-severity`, and only with the `security` tag.
+            properties: score ? { tags: ['security', r.area], 'security-severity': score } : { tags: [r.area] },
+        };
+    });
     const index = new Map(rules.map((r, i) => [r.id, i]));
     const results = result.findings.map((f) => {
         const file = toWorkspacePath(f.location?.file ?? result.dockerfile);
@@ -23439,6 +26905,42 @@ const INPUT_RULES = (0,_rule_js__WEBPACK_IMPORTED_MODULE_0__/* .defineRules */ .
         fix: 'Fix the error reported with it (build failure, engine, image read) and run again.',
     },
     {
+        id: 'DA-INP-020',
+        name: 'image-not-found',
+        severity: 'error',
+        area: 'input',
+        summary: 'The `image` input names an image that exists: an engine image, or an archive or layout on disk.',
+        rationale: 'Verifying nothing would pass as "no image finding"; a missing image must stop the check.',
+        fix: 'Pass the image ID or name a previous step loaded (e.g. build-push-action `imageid` with `load: true`), or `docker-archive:PATH`, `oci-archive:PATH`, `oci-layout:DIR` naming an existing file or directory.',
+    },
+    {
+        id: 'DA-INP-021',
+        name: 'image-archive-unreadable',
+        severity: 'error',
+        area: 'input',
+        summary: 'The archive or OCI layout named by `image` is a whole, readable image.',
+        rationale: 'A truncated or foreign file proves nothing about the image that ships.',
+        fix: 'Write the archive again (`docker save`, buildx `outputs: type=oci,dest=...`) and check the prefix matches its kind.',
+    },
+    {
+        id: 'DA-INP-022',
+        name: 'platform-not-in-image',
+        severity: 'error',
+        area: 'input',
+        summary: 'Every platform named by `platforms` is in the image given by `image`.',
+        rationale: 'A platform asked for and silently skipped would ship unverified.',
+        fix: 'Name only platforms the image holds (the message lists them), or leave `platforms` empty to verify all.',
+    },
+    {
+        id: 'DA-INP-023',
+        name: 'image-proofs-skipped',
+        severity: 'notice',
+        area: 'input',
+        summary: 'With `build: false` only the Dockerfile and Compose rules run; the image proofs (DA-IMG-*) do not.',
+        rationale: 'A static check is useful without an engine, but must not be read as proof that the image is clean.',
+        fix: 'Run a full check (the default `build: true`, or `image` naming an image built elsewhere) where an engine is available.',
+    },
+    {
         id: 'DA-CFG-001',
         name: 'ignore-without-reason',
         severity: 'warning',
@@ -23532,6 +27034,7 @@ const RULE_IDS = [
     'DA-CMP-050',
     'DA-CMP-051',
     'DA-CMP-052',
+    'DA-CMP-053',
     'DA-DEP-001',
     'DA-DEP-002',
     'DA-DEP-003',
@@ -23544,6 +27047,10 @@ const RULE_IDS = [
     'DA-INP-007',
     'DA-INP-008',
     'DA-INP-009',
+    'DA-INP-020',
+    'DA-INP-021',
+    'DA-INP-022',
+    'DA-INP-023',
     'DA-CFG-001',
     'DA-CFG-002',
 ];
@@ -23585,7 +27092,9 @@ function ruleIn(rules, id) {
  * Names that say "this is a credential", shared by the Dockerfile ARG/ENV rule and the Compose environment rules.
  * A name is read as words (`_`, `-`, `.` and camelCase separate them), so `GITHUB_TOKEN` is a credential and
  * `TOKENIZERS_PARALLELISM` or `TIKTOKEN_ENCODING_NAME` are not. A `*_FILE` / `*_PATH` / `*_DIR` name points at a
- * secret file: that is the fix, not the problem.
+ * secret file: that is the fix, not the problem. A name with a measure word (`MAX_TOKENS`, `PASSWORD_MIN_LENGTH`,
+ * `ACCESS_TOKEN_EXPIRE_MINUTES`) is a setting about a credential or a count of LLM tokens, and one with a switch word
+ * (`ALLOW_EMPTY_PASSWORD=yes`, `MYSQL_RANDOM_ROOT_PASSWORD`) turns a credential on or off: neither is a credential.
  */
 /** Words that are a credential on their own; a word ending in one of the first five counts too (`DBPASSWORD`). */
 const SUFFIX_WORDS = ['password', 'passwd', 'passphrase', 'secret', 'credential'];
@@ -23603,6 +27112,30 @@ const WHOLE_WORDS = new Set([
 /** `<word>_KEY` pairs that name a key (a name that merely ends in `KEY` counts as well). */
 const KEY_QUALIFIERS = new Set(['api', 'private', 'access', 'auth', 'client', 'signing', 'encryption', 'secret']);
 const POINTERS = new Set(['file', 'path', 'dir']);
+const MEASURES = new Set([
+    'max',
+    'min',
+    'num',
+    'count',
+    'total',
+    'limit',
+    'length',
+    'len',
+    'size',
+    'budget',
+    'ttl',
+    'lifetime',
+    'timeout',
+    'expire',
+    'expiry',
+    'expiration',
+    'seconds',
+    'minutes',
+    'hours',
+    'days',
+    'age',
+]);
+const SWITCHES = new Set(['allow', 'empty', 'random', 'enable', 'enabled', 'disable', 'disabled', 'require', 'skip']);
 /** The words of a name, lower-cased: `AWS_SECRET_ACCESS_KEY` → aws secret access key, `dbPassword` → db password. */
 function nameWords(key) {
     return key
@@ -23618,6 +27151,8 @@ function isCredentialWord(word) {
 function isSecretLikeKey(key) {
     const words = nameWords(key);
     if (words.length === 0 || POINTERS.has(words.at(-1)))
+        return false;
+    if (words.some((w) => MEASURES.has(w) || SWITCHES.has(w)))
         return false;
     if (words.some(isCredentialWord))
         return true;
@@ -23833,6 +27368,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("events");
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("fs");
+
+/***/ }),
+
+/***/ 7598:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
 
 /***/ }),
 
