@@ -5,7 +5,7 @@
  * redeploy sends nothing.
  */
 import { jest } from '@jest/globals';
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { appendFileSync, cpSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -100,24 +100,7 @@ beforeAll(() => {
   work = mkdtempSync(path.join(os.tmpdir(), 'h-layerdiff-'));
   cpSync(example, work, { recursive: true });
   appendFileSync(path.join(work, 'app/main.py'), '\nRELEASE_NOTE = "v2: layer-diff delivery test"\n');
-  execFileSync(
-    'docker',
-    [
-      'buildx',
-      'build',
-      '--network',
-      'none',
-      '--target',
-      'runner',
-      '--load',
-      '-t',
-      V2_IMAGE,
-      '-f',
-      'deploy/Dockerfile',
-      '.',
-    ],
-    { cwd: work, stdio: ['ignore', 'ignore', 'pipe'] },
-  );
+  buildExampleImage(V2_IMAGE, work);
   cleanupHost(names, b);
   removeReleaseTags(names, undefined);
   removeReleaseTags(names, b);
