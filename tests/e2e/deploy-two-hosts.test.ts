@@ -167,7 +167,7 @@ test('through a jump host (host a forwards to host b), pinned the same way; re-r
   });
   // The live release already is this one (same files, image id and secrets): nothing staged, nothing recreated.
   expect(readlinkSync(onHost(b, path.join(DEPLOY_PATH, 'current')))).toBe('releases/1.0.0');
-  expect(summary.hosts[0]!.steps.map((s) => s.step)).toEqual(['connect', 'preflight', 'image', 'upload', 'up']);
+  expect(summary.hosts[0]!.steps.map((s) => s.step)).toEqual(['connect', 'lock', 'preflight', 'image', 'upload', 'up']);
   expect(containerOf(names, b)!.id).toBe(before!.id);
   expect(containerOf(names, b)).toMatchObject({ image: 'deploy-action-test/doongzi-fleet:1.0.0', health: 'healthy' });
 });
