@@ -177,6 +177,7 @@ test('deploys the example as a stack: non-root task reads its secret from tmpfs 
     release: '1.0.0',
     'deployed-at': expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
     url: '',
+    'image-digest': '',
   });
   expect(summary.hosts[0]!.steps.map((s) => s.step)).toEqual([
     'connect',

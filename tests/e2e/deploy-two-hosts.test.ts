@@ -94,6 +94,7 @@ test('deploys to both hosts one after the other; host b gets the image streamed 
     release: '1.0.0',
     'deployed-at': expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
     url: '',
+    'image-digest': '',
   });
   expect(summary.hosts.map((h) => [h.host, h.status, h.imageDelivery])).toEqual([
     [hostName(a), 'deployed', 'already-present'],
