@@ -102,16 +102,20 @@ async function filter(entries: Entry[], plan: LayerDropPlan) {
   return { got, stats };
 }
 
-test('the filter leaves out exactly the held layers; every other entry passes byte for byte', async () => {
+/** What a manifest.json load never reads: each layer's v1 `json` and `VERSION`, and `repositories`. */
+const preManifestOnly = (name: string) => /\/(json|VERSION)$/.test(name) || name === 'repositories';
+
+test('the filter leaves out exactly the held layers; what a manifest.json load reads passes byte for byte', async () => {
   const entries = legacySave();
   const { got, stats } = await filter(entries, { diffIds: REC.diffIds, drop: new Set([0, 1, 2, 3]) });
-  // A held layer's whole directory stays out (blob, json, VERSION); the top layer's and the rest pass.
+  // A held layer's whole directory stays out; of the top layer's only its directory and blob go, with the config
+  // and manifest.json.
   const dropped = [0, 1, 2, 3].map(dirOf);
   for (const e of entries) {
-    if (dropped.some((d) => e.name.startsWith(`${d}/`))) expect(got.has(e.name)).toBe(false);
+    if (dropped.some((d) => e.name.startsWith(`${d}/`)) || preManifestOnly(e.name)) expect(got.has(e.name)).toBe(false);
     else expect(got.get(e.name)).toEqual(e.body ?? Buffer.alloc(0));
   }
-  expect([...got.keys()].filter((n) => n.startsWith(dirOf(4)))).toHaveLength(4);
+  expect([...got.keys()].filter((n) => n.startsWith(dirOf(4)))).toEqual([`${dirOf(4)}/`, `${dirOf(4)}/layer.tar`]);
   expect(stats).toEqual({
     layerBlobs: 5,
     layerBytes: 4 * 1024 * 1024 + 3 + 4 * 1024,
@@ -130,8 +134,28 @@ test('a blob whose directory proves no layer of the image is sent, and counted',
   const { got, stats } = await filter(entries, { diffIds: REC.diffIds, drop: new Set([0, 1]) });
   expect(got.has(`${dirOf(0)}/layer.tar`)).toBe(false);
   expect(got.get(`${dirOf(1)}/layer.tar`)).toEqual(Buffer.alloc(1024, 2));
-  expect(got.get(`${dirOf(1)}/VERSION`)).toEqual(Buffer.from('1.0'));
+  expect(got.has(`${dirOf(1)}/VERSION`)).toBe(false);
   expect(stats).toMatchObject({ droppedBlobs: 1, unmapped: 1 });
+});
+
+test('with nothing held the stream still loses only what the manifest.json load never reads', async () => {
+  const entries = legacySave();
+  const { got, stats } = await filter(entries, { diffIds: REC.diffIds, drop: new Set() });
+  expect([...got.keys()].sort()).toEqual(
+    entries
+      .map((e) => e.name)
+      .filter((n) => !preManifestOnly(n))
+      .sort(),
+  );
+  expect(stats).toMatchObject({ layerBlobs: 5, droppedBlobs: 0 });
+});
+
+test('a legacy stream without manifest.json (the pre-1.10 loader would need what was trimmed) stops with an error', async () => {
+  const input = Readable.from([await tarOf(legacySave().filter((e) => e.name !== 'manifest.json'))]);
+  const { output, done } = filterSaveStream(input, { diffIds: REC.diffIds, drop: new Set([0]) });
+  const read = entriesOf(output).catch((e: Error) => e);
+  await expect(done).rejects.toThrow(/no manifest\.json .*the partial stream was stopped/);
+  expect(await read).toBeInstanceOf(Error);
 });
 
 test('a manifest that lists a left-out blob elsewhere stops the stream with an error', async () => {

@@ -1,9 +1,14 @@
 /**
  * Rewrites a `docker save` stream on the fly without the layers the host already holds (a legacy layer's whole
- * directory: blob, `json`, `VERSION`): every other entry (manifest.json, the config, `repositories`, the other
- * layers' directories) passes as it came, with back-pressure, never to a file. `docker load` reuses a layer whose chain it holds without opening the
- * blob. Both layouts: legacy docker-archive (a blob's layer is proven by its directory's v1 ID, see v1-id.ts) and
- * OCI (an uncompressed blob is named by its diff ID). A blob whose layer cannot be proven is sent.
+ * directory: blob, `json`, `VERSION`), with back-pressure, never to a file. `docker load` reuses a layer whose chain
+ * it holds without opening the blob. Both layouts: legacy docker-archive (a blob's layer is proven by its directory's
+ * v1 ID, see v1-id.ts) and OCI (an uncompressed blob is named by its diff ID). A blob whose layer cannot be proven is
+ * sent.
+ *
+ * Of the legacy layout only what a manifest.json load reads goes out: manifest.json, the config, the layer blobs.
+ * The v1 `json` and `VERSION` of each layer and `repositories` are the pre-1.10 loader's (moby tarexport: with a
+ * manifest.json, `docker load` never opens them; verified on dockerd 20.10), and for a code-only change they weigh
+ * as much as the changed layer itself. A stream that turns out to have no manifest.json is stopped with an error.
  */
 import type { Readable } from 'node:stream';
 import tar, { type Header } from 'tar-stream';
@@ -116,6 +121,8 @@ export function filterSaveStream(
     pending = undefined;
   };
   const droppedDirs = new Set<string>();
+  let trimmedLegacy = false;
+  let sawManifest = false;
 
   const run = async (): Promise<FilterStats> => {
     for await (const entry of extract) {
@@ -129,7 +136,12 @@ export function filterSaveStream(
         await drain(entry);
         continue;
       }
-      if (dir && (name === `${dir}/` || name === dir || name === `${dir}/VERSION`) && size <= 64) {
+      if (dir && name === `${dir}/VERSION`) {
+        trimmedLegacy = true;
+        await drain(entry);
+        continue;
+      }
+      if (dir && (name === `${dir}/` || name === dir) && size <= 64) {
         pending ??= { dir, items: [] };
         pending.items.push({ header, body: await readAll(entry) });
         continue;
@@ -144,12 +156,19 @@ export function filterSaveStream(
           pending = undefined;
           continue;
         }
+        // Read for the proof only: the load does not need it.
+        trimmedLegacy = true;
         await flush();
-        await addBuffered(pack, header, body);
+        continue;
+      }
+      if (isFile && name === 'repositories') {
+        trimmedLegacy = true;
+        await drain(entry);
         continue;
       }
       if (isFile && name === 'manifest.json' && size <= MAX_LAYER_JSON) {
         const body = await readAll(entry);
+        sawManifest = true;
         checkManifest(body, droppedLegacy);
         await addBuffered(pack, header, body);
         continue;
@@ -182,6 +201,11 @@ export function filterSaveStream(
       await copyEntry(pack, header, entry);
     }
     await flush();
+    if (trimmedLegacy && !sawManifest) {
+      throw new Error(
+        'the image stream has no manifest.json (an engine older than Docker 1.10?); the partial stream was stopped',
+      );
+    }
     pack.finalize();
     return stats;
   };
