@@ -80687,6 +80687,8 @@ function filterSaveStream(input, plan) {
         pending = undefined;
     };
     const droppedDirs = new Set();
+    let trimmedLegacy = false;
+    let sawManifest = false;
     const run = async () => {
         for await (const entry of extract) {
             const header = entry.header;
@@ -80700,7 +80702,12 @@ function filterSaveStream(input, plan) {
                 await drain(entry);
                 continue;
             }
-            if (dir && (name === `${dir}/` || name === dir || name === `${dir}/VERSION`) && size <= 64) {
+            if (dir && name === `${dir}/VERSION`) {
+                trimmedLegacy = true;
+                await drain(entry);
+                continue;
+            }
+            if (dir && (name === `${dir}/` || name === dir) && size <= 64) {
                 pending ??= { dir, items: [] };
                 pending.items.push({ header, body: await readAll(entry) });
                 continue;
@@ -80716,12 +80723,19 @@ function filterSaveStream(input, plan) {
                     pending = undefined;
                     continue;
                 }
+                // Read for the proof only: the load does not need it.
+                trimmedLegacy = true;
                 await flush();
-                await addBuffered(pack, header, body);
+                continue;
+            }
+            if (isFile && name === 'repositories') {
+                trimmedLegacy = true;
+                await drain(entry);
                 continue;
             }
             if (isFile && name === 'manifest.json' && size <= MAX_LAYER_JSON) {
                 const body = await readAll(entry);
+                sawManifest = true;
                 checkManifest(body, droppedLegacy);
                 await addBuffered(pack, header, body);
                 continue;
@@ -80757,6 +80771,9 @@ function filterSaveStream(input, plan) {
             await copyEntry(pack, header, entry);
         }
         await flush();
+        if (trimmedLegacy && !sawManifest) {
+            throw new Error('the image stream has no manifest.json (an engine older than Docker 1.10?); the partial stream was stopped');
+        }
         pack.finalize();
         return stats;
     };
