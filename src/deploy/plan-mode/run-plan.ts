@@ -43,6 +43,15 @@ export function saveStreamLayerBytes(docker: LocalDocker, local: LocalImage): La
   };
 }
 
+/** Plan covers the compose target; swarm is refused before anything is built or connected. */
+export function refuseUnplannable(target: DeployPlan['target']): void {
+  if (target === 'swarm') {
+    throw new DeployInputError(
+      "Input 'mode' is plan: the swarm target is not supported by plan yet; plan a compose target (deploy-target: compose).",
+    );
+  }
+}
+
 export type PlanConnector = (address: HostAddress) => Promise<RemoteShell>;
 
 export async function runPlan(
@@ -50,11 +59,7 @@ export async function runPlan(
   givenLog: DeployLog,
   opts: { connect?: PlanConnector; docker?: LocalDocker; local?: LocalImage } = {},
 ): Promise<FleetPlan> {
-  if (plan.target === 'swarm') {
-    throw new DeployInputError(
-      "Input 'mode' is plan: the swarm target is not supported by plan yet; use deploy-target: compose.",
-    );
-  }
+  refuseUnplannable(plan.target);
   const log = inertLog(givenLog);
   const docker = opts.docker ?? new LocalDocker(plan.secretEnvVars);
   const connect = opts.connect ?? ((a: HostAddress) => openHostSession(plan, a));
