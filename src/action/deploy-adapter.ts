@@ -67,7 +67,6 @@ export async function planFromAction(
   const fleet = await runPlan(plan, coreLog);
   const markdown = formatPlanMarkdown(fleet);
   if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(markdown).write();
-  core.setOutput('version', fleet.version);
   return { markdown, failed: fleet.hosts.filter((h) => h.error).map((h) => `${h.host} (${h.error})`) };
 }
 

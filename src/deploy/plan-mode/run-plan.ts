@@ -16,6 +16,7 @@ import { inertLog } from '../run-deploy.js';
 import { planHost, type HostPlan, type LayerBytes } from './host-plan.js';
 import { hostLines, type FleetPlan } from './format.js';
 import type { HostAddress } from '../host-address.js';
+import { hostText } from '../../util/host-text.js';
 
 export async function inspectLocalImage(docker: LocalDocker, ref: string): Promise<LocalImage> {
   const facts = (
@@ -77,7 +78,7 @@ export async function runPlan(
     } catch (e) {
       result = {
         host: name,
-        error: `connect: ${(e as Error).message}`,
+        error: hostText(`connect: ${(e as Error).message}`),
         files: [],
         secrets: [],
         services: [],
