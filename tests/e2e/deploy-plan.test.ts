@@ -6,6 +6,7 @@
  */
 import { jest } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
+import { copyFile } from 'node:fs/promises';
 import { appendFileSync, cpSync, mkdtempSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -31,6 +32,9 @@ import {
   tagEvent,
   type HostEnv,
 } from '../helpers/deploy-testbed.js';
+import { REPO_ROOT } from '../helpers/paths.js';
+import { runAction } from '../helpers/run-action.js';
+import { makeWorkspace, removeWorkspace } from '../helpers/workspace.js';
 
 jest.setTimeout(300_000);
 
@@ -149,4 +153,44 @@ test('plan of v2 against v1 lists the changed service, the bytes to send and the
   process.stdout.write(
     `plan: v2 would send ${hb!.image!.uncompressedBytes} B uncompressed of a ${size} B image; snapshot equal\n`,
   );
+});
+
+test('mode: plan through dist/index.js on a pull_request: check, then the plan in the log and the job summary; host b unchanged', async () => {
+  const ws = await makeWorkspace(undefined, async (dir) => {
+    await copyFile(
+      path.join(REPO_ROOT, 'scripts/example/docker-compose.sandbox.yml'),
+      path.join(dir, 'deploy/docker-compose.sandbox.yml'),
+    );
+  });
+  const secret = `plan-dist-${Date.now()}`;
+  const inputs = inputsFor(names, [b]);
+  const before = snapshot();
+  try {
+    const sha = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ws, encoding: 'utf8' }).trim();
+    const run = await runAction(
+      ws,
+      {
+        mode: 'plan',
+        'compose-files': 'deploy/docker-compose.yml deploy/docker-compose.prod.yml deploy/docker-compose.sandbox.yml',
+        ...Object.fromEntries(
+          ['ssh-host', 'ssh-user', 'ssh-key', 'ssh-known-hosts', 'deploy-path', 'env-file', 'project-name'].map((n) => [
+            n,
+            inputs(n),
+          ]),
+        ),
+        'deploy-secrets': 'db_password=DB_PASSWORD',
+      },
+      { GITHUB_EVENT_NAME: 'pull_request', GITHUB_REF: 'refs/pull/7/merge', GITHUB_SHA: sha, DB_PASSWORD: secret },
+    );
+    expect(run.code).toBe(0);
+    const version = `sha-${sha.slice(0, 7)}`;
+    expect(run.summary).toContain(`## Deploy plan: ${version}`);
+    expect(run.summary).toContain(`| version | 1.0.0 → ${version} |`);
+    expect(run.summary).toContain('db_password (rotate)');
+    expect(run.stdout).toMatch(/127\.0\.0\.1:\d+: services: /);
+    expect(run.stdout.replace(/^::add-mask::.*$/gm, '') + run.stderr + run.summary).not.toContain(secret);
+    expect(snapshot()).toEqual(before);
+  } finally {
+    await removeWorkspace(ws);
+  }
 });
