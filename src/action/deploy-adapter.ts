@@ -11,6 +11,9 @@ import {
 } from '../deploy/summary.js';
 import { parseDeployInputs, type DeployInputs } from '../deploy/inputs.js';
 import { scrubFromChildEnv } from '../process/child-env.js';
+import { UserFacingError } from '../findings/finding.js';
+import { refuseUnplannable, runPlan } from '../deploy/plan-mode/run-plan.js';
+import { formatPlanMarkdown } from '../deploy/plan-mode/format.js';
 
 export const coreLog: DeployLog = {
   info: (m) => core.info(m),
@@ -48,4 +51,27 @@ export async function deployFromAction(inputs: DeployInputs, source: DeploySourc
 async function publish(summary: DeploySummary): Promise<void> {
   for (const [k, v] of Object.entries({ ...deployOutputs(summary), ...imageOutputs(summary) })) core.setOutput(k, v);
   if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(formatDeploySummary(summary)).write();
+}
+
+/**
+ * `mode: plan`: the deploy plan (a preview runs on any event, so the tag rule does not apply), each host read and
+ * planned, the markdown in the job summary. Returns the markdown (for the PR comment) and the hosts that could not
+ * be planned.
+ */
+export async function planFromAction(
+  inputs: DeployInputs,
+  source: DeploySource,
+): Promise<{ markdown: string; failed: string[] }> {
+  refuseUnplannable(inputs.deployTarget);
+  const plan = buildDeployPlan({ ...inputs, allowNonTag: true }, source);
+  const fleet = await runPlan(plan, coreLog);
+  const markdown = formatPlanMarkdown(fleet);
+  if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(markdown).write();
+  return { markdown, failed: fleet.hosts.filter((h) => h.error).map((h) => `${h.host} (${h.error})`) };
+}
+
+/** The step fails after the plan is reported when a host could not be planned. */
+export function planFailure(failed: readonly string[]): UserFacingError | undefined {
+  if (!failed.length) return undefined;
+  return new UserFacingError(`Plan incomplete: could not plan ${failed.join('; ')}`, 'DA-DEP-002');
 }

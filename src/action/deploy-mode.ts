@@ -4,7 +4,7 @@ import type { ComposeModel } from '../compose/model.js';
 import { toComposeConfigJson } from '../compose/project.js';
 import { rolloutBlocker } from '../compose/rollout-capability.js';
 import { UserFacingError } from '../findings/finding.js';
-import { deployFromAction } from './deploy-adapter.js';
+import { deployFromAction, planFromAction } from './deploy-adapter.js';
 import type { DeploySource } from '../deploy/plan.js';
 import type { DeployInputs } from '../deploy/inputs.js';
 import type { CheckInputs } from './inputs.js';
@@ -122,4 +122,13 @@ export async function runDeployMode(
     deployInputs,
     await deploySource(outcome, checkInputs, process.env, { stack: deployInputs.deployTarget === 'swarm' }),
   );
+}
+
+/** `mode: plan`: the same source as a deploy, planned against each host; returns the plan's markdown. */
+export async function runPlanMode(
+  outcome: CheckOutcome,
+  checkInputs: CheckInputs,
+  deployInputs: DeployInputs,
+): Promise<{ markdown: string; failed: string[] }> {
+  return planFromAction(deployInputs, await deploySource(outcome, checkInputs, process.env));
 }

@@ -7,7 +7,7 @@ import {
 } from '../check/image/source/image-source.js';
 import { UserFacingError } from '../findings/finding.js';
 
-export type Mode = 'check' | 'deploy';
+export type Mode = 'check' | 'deploy' | 'plan';
 export type FailOn = 'error' | 'warning' | 'never';
 
 /** Everything the check needs, resolved to absolute paths. Deploy inputs live in deploy-inputs.ts. */
@@ -90,9 +90,9 @@ function imageAndBuild(getInput: GetInput, workingDirectory: string) {
 
 /** Deploy ships the checked image from the engine: an archive would have to be loaded first, so it is refused. */
 function deployable(mode: Mode, image: ImageSource | undefined): void {
-  if (mode === 'deploy' && image && image.kind !== 'engine') {
+  if (mode !== 'check' && image && image.kind !== 'engine') {
     throw new UserFacingError(
-      `Input 'image' is ${image.label}: mode 'deploy' delivers an engine image; load the archive first (\`docker load\`) and pass its ID.`,
+      `Input 'image' is ${image.label}: mode '${mode}' delivers an engine image; load the archive first (\`docker load\`) and pass its ID.`,
       'DA-INP-001',
     );
   }
@@ -102,7 +102,7 @@ export function readCheckInputs(getInput: GetInput, workspace: string): CheckInp
   const workingDirectory = path.resolve(workspace, getInput('working-directory') || '.');
   const inDir = (p: string) => path.resolve(workingDirectory, p);
   const sarif = getInput('sarif-file');
-  const mode = oneOf('mode', getInput('mode') || 'check', ['check', 'deploy'] as const);
+  const mode = oneOf('mode', getInput('mode') || 'check', ['check', 'deploy', 'plan'] as const);
   const source = imageAndBuild(getInput, workingDirectory);
   deployable(mode, source.image);
   return {

@@ -12,10 +12,10 @@ import { commentKey, postCheckComment } from '../report/pr-comment.js';
 import { renderSarif } from '../report/sarif.js';
 import { blobLinksFromEnv, countOf, formatCounts, renderSummary } from '../report/summary.js';
 import { failsStep } from './fail-on.js';
-import { readDeployInputs } from './deploy-adapter.js';
+import { planFailure, readDeployInputs } from './deploy-adapter.js';
 import { DeployFailedError } from '../deploy/summary.js';
 import { ruleTitle } from '../check/catalog.js';
-import { runDeployMode } from './deploy-mode.js';
+import { runDeployMode, runPlanMode } from './deploy-mode.js';
 import { readCheckInputs, type CheckInputs } from './inputs.js';
 import { ACTION_VERSION } from './version.js';
 import { logCommandsTo } from '../process/run.js';
@@ -63,9 +63,44 @@ function emit(findings: readonly Finding[], toWorkspacePath: (f: string) => stri
   }
 }
 
+/** The sticky PR comment: the check's summary, after `extra` (the plan) when given. */
+async function postComment(
+  outcome: CheckOutcome,
+  inputs: CheckInputs,
+  toWorkspacePath: (f: string) => string,
+  extra?: string,
+): Promise<void> {
+  if (!core.getBooleanInput('comment')) return;
+  const key = commentKey(core.getInput('comment-key'), {
+    job: process.env.GITHUB_JOB,
+    workingDirectory: toWorkspacePath('.') || '.',
+    dockerfile: toWorkspacePath(inputs.dockerfile),
+  });
+  // A fork's pull request gets a read-only token: a failed comment must not fail the check.
+  try {
+    const posted = await postCheckComment({
+      token: core.getInput('github-token'),
+      result: outcome,
+      toWorkspacePath,
+      key,
+      ...(extra ? { extra } : {}),
+    });
+    core.info(
+      posted.action === 'skipped'
+        ? `PR comment skipped: ${posted.reason}`
+        : `PR comment ${posted.action}: ${posted.url}`,
+    );
+  } catch (error) {
+    core.warning(`Could not post the PR comment: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+function workspacePaths(inputs: CheckInputs, workspace: string): (file: string) => string {
+  return (file) => path.relative(workspace, path.resolve(inputs.workingDirectory, file)).split(path.sep).join('/');
+}
+
 async function report(outcome: CheckOutcome, inputs: CheckInputs, workspace: string): Promise<void> {
-  const toWorkspacePath = (file: string) =>
-    path.relative(workspace, path.resolve(inputs.workingDirectory, file)).split(path.sep).join('/');
+  const toWorkspacePath = workspacePaths(inputs, workspace);
   emit(outcome.findings, toWorkspacePath);
 
   const reportDir = process.env.RUNNER_TEMP || os.tmpdir();
@@ -83,29 +118,8 @@ async function report(outcome: CheckOutcome, inputs: CheckInputs, workspace: str
     const links = blobLinksFromEnv(process.env);
     await core.summary.addRaw(renderSummary(outcome, toWorkspacePath, { links })).write();
   }
-  if (core.getBooleanInput('comment')) {
-    const key = commentKey(core.getInput('comment-key'), {
-      job: process.env.GITHUB_JOB,
-      workingDirectory: toWorkspacePath('.') || '.',
-      dockerfile: toWorkspacePath(inputs.dockerfile),
-    });
-    // A fork's pull request gets a read-only token: a failed comment must not fail the check.
-    try {
-      const posted = await postCheckComment({
-        token: core.getInput('github-token'),
-        result: outcome,
-        toWorkspacePath,
-        key,
-      });
-      core.info(
-        posted.action === 'skipped'
-          ? `PR comment skipped: ${posted.reason}`
-          : `PR comment ${posted.action}: ${posted.url}`,
-      );
-    } catch (error) {
-      core.warning(`Could not post the PR comment: ${error instanceof Error ? error.message : String(error)}`);
-    }
-  }
+  // Plan mode posts its comment once the plan is known, with the plan in it.
+  if (inputs.mode !== 'plan') await postComment(outcome, inputs, toWorkspacePath);
   core.setOutput('findings', String(outcome.findings.length));
   core.setOutput('report', reportPath);
   if (outcome.image) {
@@ -122,7 +136,7 @@ export async function run(): Promise<void> {
     const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
     const inputs = readCheckInputs((name) => core.getInput(name), workspace);
     // Deploy inputs first: their secret values are masked before anything else is printed.
-    const deployInputs = inputs.mode === 'deploy' ? readDeployInputs() : undefined;
+    const deployInputs = inputs.mode !== 'check' ? readDeployInputs() : undefined;
     const buildOptions = readBuildOptions(inputs, workspace);
     // The build log is the user's text: stop the runner from reading workflow commands in it while it streams.
     const resume = randomUUID();
@@ -140,7 +154,9 @@ export async function run(): Promise<void> {
     core.info(`deploy-action: ${formatCounts(counts)}.`);
     // The findings are already annotated: the verdict goes to the log, so it takes none of GitHub's ten error slots.
     if (deployInputs && counts.error > 0) {
-      core.info(`Deploy refused: the check found ${countOf(counts.error, 'error')} (DA-DEP-003).`);
+      core.info(
+        `${inputs.mode === 'plan' ? 'Plan' : 'Deploy'} refused: the check found ${countOf(counts.error, 'error')} (DA-DEP-003).`,
+      );
       process.exitCode = core.ExitCode.Failure;
       return;
     }
@@ -149,7 +165,12 @@ export async function run(): Promise<void> {
       process.exitCode = core.ExitCode.Failure;
       return;
     }
-    if (deployInputs) await runDeployMode(outcome, inputs, deployInputs);
+    if (deployInputs && inputs.mode === 'plan') {
+      const planned = await runPlanMode(outcome, inputs, deployInputs);
+      await postComment(outcome, inputs, workspacePaths(inputs, workspace), planned.markdown);
+      const failure = planFailure(planned.failed);
+      if (failure) throw failure;
+    } else if (deployInputs) await runDeployMode(outcome, inputs, deployInputs);
   } catch (error) {
     // Bad input and failed deploys reach the user as one clear error annotation, never a stack trace. Anything else
     // is our bug: said so, with the stack at debug level, never dressed up as the user's input error.

@@ -110,6 +110,8 @@ export async function postCheckComment(options: {
   /** From `commentKey`. */
   key: string;
   env?: Env;
+  /** Markdown before the check's summary (`mode: plan`: the deploy plan), so a cut to fit never drops it. */
+  extra?: string;
 }): Promise<CommentOutcome> {
   const env = options.env ?? process.env;
   if (!options.token) return { action: 'skipped', reason: 'comment: true needs the github-token input' };
@@ -128,6 +130,7 @@ export async function postCheckComment(options: {
   if (!target)
     return { action: 'skipped', reason: `the ${env.GITHUB_EVENT_NAME ?? 'current'} event is not about a pull request` };
   const links = blobLinksFromEnv(env);
-  const body = commentBody(renderSummary(options.result, options.toWorkspacePath, { links }), options.key);
+  const summary = renderSummary(options.result, options.toWorkspacePath, { links });
+  const body = commentBody(options.extra ? `${options.extra}\n${summary}` : summary, options.key);
   return upsertStickyComment(options.token, target, body, env.GITHUB_API_URL || 'https://api.github.com', options.key);
 }
