@@ -69,24 +69,7 @@ beforeAll(() => {
   work = mkdtempSync(path.join(os.tmpdir(), 'h-plan-'));
   cpSync(example, work, { recursive: true });
   appendFileSync(path.join(work, 'app/main.py'), '\nRELEASE_NOTE = "v2: plan test"\n');
-  execFileSync(
-    'docker',
-    [
-      'buildx',
-      'build',
-      '--network',
-      'none',
-      '--target',
-      'runner',
-      '--load',
-      '-t',
-      V2_IMAGE,
-      '-f',
-      'deploy/Dockerfile',
-      '.',
-    ],
-    { cwd: work, stdio: ['ignore', 'ignore', 'pipe'] },
-  );
+  buildExampleImage(V2_IMAGE, work);
   cleanupHost(names, b);
   removeReleaseTags(names, undefined);
   removeReleaseTags(names, b);
