@@ -103,9 +103,12 @@ export function formatDeploySummary(s: DeploySummary): string {
     '',
   );
   out.push(`- previous version: ${s.previousVersion ?? '(none)'}`);
-  out.push(
-    `- image: ${s.imageRefs.join(', ')}${s.imageId ? ` (${s.imageId}${s.imageDigest ? `, ${s.imageDigest}` : ''})` : ''}`,
-  );
+  // A rollback ships no image: each host runs the one its previous release names.
+  if (s.imageRefs.length) {
+    out.push(
+      `- image: ${s.imageRefs.join(', ')}${s.imageId ? ` (${s.imageId}${s.imageDigest ? `, ${s.imageDigest}` : ''})` : ''}`,
+    );
+  }
   const sent = s.hosts.filter((h) => h.imageBytesSent !== undefined);
   if (sent.length) {
     const size = sent.find((h) => h.imageSize !== undefined)?.imageSize;

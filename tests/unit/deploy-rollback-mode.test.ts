@@ -8,7 +8,7 @@ import { parseRecords } from '../../src/deploy/remote/script.js';
 import { listReleaseManifestsScript } from '../../src/deploy/remote/scripts/rollback.js';
 import { buildRollbackPlan } from '../../src/deploy/rollback-plan.js';
 import { runRollback } from '../../src/deploy/run-rollback.js';
-import { DeployFailedError, deployOutputs, type DeploySummary } from '../../src/deploy/summary.js';
+import { DeployFailedError, deployOutputs, formatDeploySummary, type DeploySummary } from '../../src/deploy/summary.js';
 import { type Call, FakeClock, type Hold, log, records, type Script, ScriptedShell } from './deploy-scripted-shell.js';
 
 const keys = utils.generateKeyPairSync('ed25519');
@@ -183,6 +183,10 @@ test('rolls back to the previous release under the deploy lock: switch, then up 
   });
   expect(deployOutputs(r.summary)['deployed-at']).toMatch(/^2026-01-01T/);
   expect(r.summary.hosts[0]).toMatchObject({ status: 'rolled-back', rollback: { toVersion: '1.0.0' } });
+  const md = formatDeploySummary(r.summary);
+  expect(md).toContain('## Rollback succeeded: 1.0.0');
+  expect(md).toContain('- previous version: 2.0.0');
+  expect(md).not.toContain('- image:');
 });
 
 test('a previous release that is not healthy: current goes back to the release that ran, which is up again', async () => {
