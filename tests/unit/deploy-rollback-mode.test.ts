@@ -1,4 +1,8 @@
 /** `mode: rollback`: which release is the previous one, and the host state machine against scripted hosts. */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { utils } from 'ssh2';
 import type { HostAddress } from '../../src/deploy/host-address.js';
 import { DeployInputError, parseDeployInputs } from '../../src/deploy/inputs.js';
@@ -149,11 +153,29 @@ describe('pickPrevious', () => {
   });
 });
 
-test('the listing script cuts manifests, drops NULs and skips linked release directories', () => {
-  const s = listReleaseManifestsScript(DEPLOY_PATH);
-  expect(s.text).toContain("cd -- '/srv/app'");
-  expect(s.text).toContain("tr -d '\\000'");
-  expect(s.text).toContain('[ -L "${d%/}" ] && continue');
+test('the listing script, run by /bin/sh: every release with its manifest (NULs dropped), no linked one, the store', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'h-rollback-list-'));
+  try {
+    for (const d of ['1.0.0', '2.0.0', 'bare']) mkdirSync(path.join(dir, 'releases', d), { recursive: true });
+    writeFileSync(path.join(dir, 'releases/1.0.0/.deploy-action.json'), TWO['1.0.0']);
+    writeFileSync(path.join(dir, 'releases/2.0.0/.deploy-action.json'), `${TWO['2.0.0']}\0`);
+    symlinkSync('1.0.0', path.join(dir, 'releases/linked'));
+    mkdirSync(path.join(dir, '.deploy-action-secrets'));
+    writeFileSync(path.join(dir, '.deploy-action-secrets', SECRET), 'x');
+    writeFileSync(path.join(dir, '.deploy-action-secrets/key'), 'k');
+    const r = spawnSync('/bin/sh', ['-c', listReleaseManifestsScript(dir).text], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    const host = readHostReleases(parseRecords(r.stdout));
+    expect(Object.fromEntries(host.manifests)).toEqual({ '1.0.0': TWO['1.0.0'], '2.0.0': TWO['2.0.0'], bare: '' });
+    expect([...host.stored]).toEqual([SECRET]);
+    // No releases directory: the script's own error.
+    const none = listReleaseManifestsScript(path.join(dir, 'releases/bare'));
+    const r2 = spawnSync('/bin/sh', ['-c', none.text], { encoding: 'utf8' });
+    expect(r2.status).toBe(none.exits.noReleases);
+    expect(r2.stderr).toContain('has no releases directory');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('mode rollback refuses a swarm target before connecting', () => {
