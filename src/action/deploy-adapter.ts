@@ -48,7 +48,7 @@ export async function deployFromAction(inputs: DeployInputs, source: DeploySourc
   return summary;
 }
 
-async function publish(summary: DeploySummary): Promise<void> {
+export async function publish(summary: DeploySummary): Promise<void> {
   for (const [k, v] of Object.entries({ ...deployOutputs(summary), ...imageOutputs(summary) })) core.setOutput(k, v);
   if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(formatDeploySummary(summary)).write();
 }

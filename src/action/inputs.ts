@@ -7,7 +7,7 @@ import {
 } from '../check/image/source/image-source.js';
 import { UserFacingError } from '../findings/finding.js';
 
-export type Mode = 'check' | 'deploy' | 'plan';
+export type Mode = 'check' | 'deploy' | 'plan' | 'rollback';
 export type FailOn = 'error' | 'warning' | 'never';
 
 /** Everything the check needs, resolved to absolute paths. Deploy inputs live in deploy-inputs.ts. */
@@ -102,7 +102,7 @@ export function readCheckInputs(getInput: GetInput, workspace: string): CheckInp
   const workingDirectory = path.resolve(workspace, getInput('working-directory') || '.');
   const inDir = (p: string) => path.resolve(workingDirectory, p);
   const sarif = getInput('sarif-file');
-  const mode = oneOf('mode', getInput('mode') || 'check', ['check', 'deploy', 'plan'] as const);
+  const mode = oneOf('mode', getInput('mode') || 'check', ['check', 'deploy', 'plan', 'rollback'] as const);
   const source = imageAndBuild(getInput, workingDirectory);
   deployable(mode, source.image);
   return {

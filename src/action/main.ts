@@ -16,6 +16,7 @@ import { planFailure, readDeployInputs } from './deploy-adapter.js';
 import { DeployFailedError } from '../deploy/summary.js';
 import { ruleTitle } from '../check/catalog.js';
 import { runDeployMode, runPlanMode } from './deploy-mode.js';
+import { runRollbackMode } from './rollback-mode.js';
 import { readCheckInputs, type CheckInputs } from './inputs.js';
 import { ACTION_VERSION } from './version.js';
 import { logCommandsTo } from '../process/run.js';
@@ -135,6 +136,11 @@ export async function run(): Promise<void> {
   try {
     const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
     const inputs = readCheckInputs((name) => core.getInput(name), workspace);
+    // A rollback builds and checks nothing: each host goes back to a release it already holds.
+    if (inputs.mode === 'rollback') {
+      await runRollbackMode();
+      return;
+    }
     // Deploy inputs first: their secret values are masked before anything else is printed.
     const deployInputs = inputs.mode !== 'check' ? readDeployInputs() : undefined;
     const buildOptions = readBuildOptions(inputs, workspace);

@@ -3,7 +3,10 @@ import type { HostAddress } from './host-address.js';
 import type { DeployPlan } from './plan.js';
 import { SshSession } from './ssh/session.js';
 
-export function openHostSession(plan: DeployPlan, address: HostAddress): Promise<SshSession> {
+/** What a connection needs of the plan (a deploy's or a rollback's). */
+export type ConnectSettings = Pick<DeployPlan, 'user' | 'auth' | 'knownHosts' | 'connectTimeoutMs' | 'jumpHost'>;
+
+export function openHostSession(plan: ConnectSettings, address: HostAddress): Promise<SshSession> {
   return SshSession.open(
     { host: address.host, port: address.port, user: plan.user },
     {

@@ -12,7 +12,7 @@ import type { DeployPlan, DeploySource, PlannedFile, PlannedSecret, SwarmPlan } 
 import { planRollout } from './rollout-plan.js';
 import { renderOverride } from './release/secret-store.js';
 import { renderStackFile } from './stack-file.js';
-import { fingerprint, parseKnownHosts, pinsForHost } from './ssh/known-hosts.js';
+import { fingerprint, parseKnownHosts, pinsForHost, type KnownHostKey } from './ssh/known-hosts.js';
 import { imageTags, resolveVersion } from './version.js';
 
 export type { DeployPlan, DeploySource, PlannedFile, PlannedSecret, SwarmPlan } from './plan-model.js';
@@ -48,7 +48,7 @@ export function checkRelativePath(p: string, what: string): string {
   return norm;
 }
 
-function parsePrivateKey(inputs: DeployInputs): string {
+export function parsePrivateKey(inputs: Pick<DeployInputs, 'privateKey' | 'passphrase'>): string {
   const parsed = sshUtils.parseKey(inputs.privateKey, inputs.passphrase);
   if (parsed instanceof Error) {
     const msg = parsed.message;
@@ -61,11 +61,8 @@ function parsePrivateKey(inputs: DeployInputs): string {
   return `${key.type} ${fingerprint(key.getPublicSSH())}`;
 }
 
-export function buildDeployPlan(inputs: DeployInputs, source: DeploySource): DeployPlan {
-  const warnings: string[] = [];
-  const version = resolveVersion(source.event, inputs.allowNonTag);
-  const keyFingerprint = parsePrivateKey(inputs);
-
+/** The parsed known_hosts, once every host (and the jump host) has a pinned key in it. */
+export function checkHostPins(inputs: Pick<DeployInputs, 'knownHosts' | 'hosts' | 'jumpHost'>): KnownHostKey[] {
   const knownHosts = parseKnownHosts(inputs.knownHosts);
   const pinned = [...inputs.hosts, ...(inputs.jumpHost ? [inputs.jumpHost] : [])];
   for (const h of pinned) {
@@ -76,6 +73,15 @@ export function buildDeployPlan(inputs: DeployInputs, source: DeploySource): Dep
       );
     }
   }
+  return knownHosts;
+}
+
+export function buildDeployPlan(inputs: DeployInputs, source: DeploySource): DeployPlan {
+  const warnings: string[] = [];
+  const version = resolveVersion(source.event, inputs.allowNonTag);
+  const keyFingerprint = parsePrivateKey(inputs);
+
+  const knownHosts = checkHostPins(inputs);
 
   if (source.composeFiles.length === 0) throw new DeployInputError('compose-files: no prod compose file to deploy');
   const composeFiles = source.composeFiles.map((f) => ({ ...f, path: checkRelativePath(f.path, 'compose-files') }));

@@ -35,6 +35,8 @@ export interface HostSummary {
 
 export interface DeploySummary {
   ok: boolean;
+  /** `rollback` for `mode: rollback` (the summary's title says so). */
+  mode?: 'deploy' | 'rollback';
   version: string;
   previousVersion?: string;
   imageId?: string;
@@ -96,11 +98,17 @@ function seconds(ms: number): string {
 /** Markdown for the job summary. */
 export function formatDeploySummary(s: DeploySummary): string {
   const out: string[] = [];
-  out.push(`## Deploy ${s.ok ? 'succeeded' : 'failed'}: ${s.version}`, '');
-  out.push(`- previous version: ${s.previousVersion ?? '(none)'}`);
   out.push(
-    `- image: ${s.imageRefs.join(', ')}${s.imageId ? ` (${s.imageId}${s.imageDigest ? `, ${s.imageDigest}` : ''})` : ''}`,
+    `## ${s.mode === 'rollback' ? 'Rollback' : 'Deploy'} ${s.ok ? 'succeeded' : 'failed'}: ${s.version || '(none)'}`,
+    '',
   );
+  out.push(`- previous version: ${s.previousVersion ?? '(none)'}`);
+  // A rollback ships no image: each host runs the one its previous release names.
+  if (s.imageRefs.length) {
+    out.push(
+      `- image: ${s.imageRefs.join(', ')}${s.imageId ? ` (${s.imageId}${s.imageDigest ? `, ${s.imageDigest}` : ''})` : ''}`,
+    );
+  }
   const sent = s.hosts.filter((h) => h.imageBytesSent !== undefined);
   if (sent.length) {
     const size = sent.find((h) => h.imageSize !== undefined)?.imageSize;

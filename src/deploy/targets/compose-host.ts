@@ -13,16 +13,15 @@ import type { DeployPlan } from '../plan.js';
 import type { Clock } from '../release/poll.js';
 import { Release, releaseDirName, readDeployPathReport, type LiveRelease } from '../release/release.js';
 import { HostStepError, StepTimer, recordRollback, type DeployLog } from '../release/steps.js';
-import { exitName, parseRecords, remoteJoin } from '../remote/script.js';
-import { composeDownScript, removeHalfRecreatedScript } from '../remote/scripts/compose.js';
+import { exitName, parseRecords } from '../remote/script.js';
+import { composeDownScript } from '../remote/scripts/compose.js';
 import { composePreflightScript } from '../remote/scripts/preflight.js';
 import { removeCurrentScript } from '../remote/scripts/release.js';
 import { pruneSecretStoreScript } from '../remote/scripts/secret-store.js';
 import { placeSecrets, releaseDigest, renderOverride, type PlacedSecret } from '../release/secret-store.js';
 import { openSecretStore, storeHolds, writeStoreSecrets, type SecretStore } from './compose-secrets.js';
 import type { HeldScript, RemoteShell, SshError } from '../remote/shell.js';
-import { composeUp } from './compose-up.js';
-import { planHostRollout, removeOrphans, rollOut } from './rollout.js';
+import { restoreRelease, upRelease, type ReleaseHost } from './release-restore.js';
 import type { HostSummary, RollbackOutcome } from '../summary.js';
 import { hostText } from '../../util/host-text.js';
 import { takeDeployLock } from './host-lock.js';
@@ -190,28 +189,12 @@ export class HostDeploy {
     return writeStoreSecrets({ shell: this.s, plan: this.plan, host: this.name, store: this.store }, this.placed);
   }
 
-  /**
-   * `up` of a release: start-first services that changed roll out one by one (after `up` of the others); with none,
-   * plain `up` of the whole project. `keepUnchanged` (the rollback) leaves alone a start-first service whose
-   * container already runs this release's config.
-   */
-  private async up(releaseDir: string, composeFiles: readonly string[], project: string, keepUnchanged = false) {
-    const { plan } = this;
-    const h = {
-      shell: this.s,
-      name: this.name,
-      releaseAbs: remoteJoin(this.rel.deployPath, 'releases', releaseDir),
-      project,
-      composeFiles,
-      healthTimeoutSeconds: plan.healthTimeoutSeconds,
-      commandTimeoutMs: plan.commandTimeoutMs,
-      log: this.log,
-    };
-    const steps = await planHostRollout(h, plan.rollout, keepUnchanged);
-    if (!steps || (!steps.roll.length && !steps.keep.length)) return composeUp(h);
-    if (steps.plain.length) await composeUp(h, steps.plain);
-    else await removeOrphans(h, [...steps.roll.map((r) => r.service), ...steps.keep]);
-    for (const r of steps.roll) await rollOut(h, r.service, r.oldId);
+  private up(releaseDir: string, composeFiles: readonly string[], project: string): Promise<void> {
+    return upRelease(this.releaseHost(), releaseDir, composeFiles, project);
+  }
+
+  private releaseHost(): ReleaseHost {
+    return { shell: this.s, name: this.name, deployPath: this.rel.deployPath, settings: this.plan, log: this.log };
   }
 
   /** Bring this host back to the release it ran before (or stop the new one if there was none). */
@@ -264,27 +247,8 @@ export class HostDeploy {
       // Only a manifest that passed validation steers the rollback (which compose project, which files).
       if (!prev.manifest)
         throw new Error(`${prev.manifestProblem ?? `releases/${prev.dir}: no manifest`}; bring it up by hand`);
-      await rel.switchCurrent(prev.dir);
-      const { composeFiles, project, version } = prev.manifest;
-      const clearHalfRecreated = () =>
-        this.s.run(removeHalfRecreatedScript(project), { timeoutMs: plan.commandTimeoutMs });
-      try {
-        await clearHalfRecreated();
-        await this.up(prev.dir, composeFiles, project, true);
-      } catch (e) {
-        // An `up` killed with its connection can leave containers half made (renamed, or created under the
-        // service's name), and the next `up` then stops at "Conflict … already in use": clear them and try once more.
-        if (!(e instanceof HostStepError) || !/Conflict|already in use/.test(e.message)) throw e;
-        this.log.warning(
-          `${this.name}: containers of the interrupted up are in the way; removing them, then up ${version}`,
-        );
-        const prevAbs = remoteJoin(rel.deployPath, 'releases', prev.dir);
-        await this.s.run(composeDownScript(prevAbs, project, composeFiles), { timeoutMs: plan.commandTimeoutMs });
-        await this.up(prev.dir, composeFiles, project, true);
-      }
-      // Again after: a request the killed up had in flight may have finished while the rollback ran.
-      await clearHalfRecreated();
-      return { status: 'rolled-back', toVersion: version };
+      await restoreRelease(this.releaseHost(), rel, prev.dir, prev.manifest);
+      return { status: 'rolled-back', toVersion: prev.manifest.version };
     });
   }
 

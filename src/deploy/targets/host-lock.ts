@@ -23,7 +23,12 @@ export function describeHolder(recordsText: string): string {
   return parts.length ? parts.join(', ') : 'holder not recorded';
 }
 
-export async function takeDeployLock(shell: RemoteShell, plan: DeployPlan): Promise<HeldScript> {
+/** What the lock needs of the plan; `version` is what the holder record names (a rollback says so). */
+export type LockSettings = Pick<DeployPlan, 'deployPath' | 'runUrl' | 'lockTimeoutSeconds'> & {
+  version: { version: string };
+};
+
+export async function takeDeployLock(shell: RemoteShell, plan: LockSettings): Promise<HeldScript> {
   const script = deployLockScript(
     plan.deployPath,
     { version: plan.version.version, runUrl: plan.runUrl },
