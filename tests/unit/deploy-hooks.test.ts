@@ -12,7 +12,7 @@ import { parseHookCommand } from '../../src/deploy/hook-inputs.js';
 import { DeployInputError, parseDeployInputs } from '../../src/deploy/inputs.js';
 import type { LocalDocker } from '../../src/deploy/local-docker.js';
 import { buildDeployPlan, type DeploySource } from '../../src/deploy/plan.js';
-import { HOOK_EXIT, hookScript } from '../../src/deploy/remote/scripts/hook.js';
+import { HOOK_EXIT, NO_RELEASE, hookScript } from '../../src/deploy/remote/scripts/hook.js';
 import { ComposeTarget } from '../../src/deploy/targets/compose.js';
 import { LineSplitter } from '../../src/deploy/targets/hooks.js';
 import {
@@ -210,8 +210,8 @@ test('a pre-deploy past hook-timeout: the error says so', async () => {
 });
 
 test('a failing post-deploy rolls back to the previous release', async () => {
-  const r = await deploy({ 'post-deploy': 'smoke' }, host({ hook: () => ({ code: 2, stdout: 'smoke: 503\n' }) }));
-  expect(r.error?.message).toContain('the post-deploy hook `smoke` exited with status 2: the deploy is rolled back');
+  const r = await deploy({ 'post-deploy': 'smoke' }, host({ hook: () => ({ code: 3, stdout: 'smoke: 503\n' }) }));
+  expect(r.error?.message).toContain('the post-deploy hook `smoke` exited with status 3: the deploy is rolled back');
   expect(r.error?.message).toContain('smoke: 503');
   expect(r.target.hosts[0]!.rollback).toMatchObject({ status: 'rolled-back', toVersion: '1.1.0' });
   const back = r.calls.find((c) => c.label === 'switch current back');
@@ -291,12 +291,14 @@ describe('the hook script under /bin/sh', () => {
     ]);
   });
 
-  test('a failure passes the hook status through and removes the container by name; no release dir is 3', () => {
+  test('a failure passes the hook status through and removes the container by name; no release dir is told by its stderr', () => {
     const r = run(path.join(tmp, "rel 'x'"), 7);
     expect(r.code).toBe(7);
     expect(r.calls[1]).toEqual(['rm', '-f', '--', 'p-pre-deploy-1']);
     const gone = run(path.join(tmp, 'missing'));
-    expect(gone.code).toBe(HOOK_EXIT.noRelease);
+    expect(gone.code).toBe(3);
+    expect(gone.stderr).toContain(NO_RELEASE);
+    expect(gone.calls).toHaveLength(2);
   });
 
   test('timeout stops a hook that hangs (124)', () => {

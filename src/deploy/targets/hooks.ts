@@ -6,7 +6,7 @@
  */
 import type { DeployPlan, HookPlan } from '../plan-model.js';
 import { remoteJoin, tempSuffix } from '../remote/script.js';
-import { HOOK_EXIT, hookScript } from '../remote/scripts/hook.js';
+import { HOOK_EXIT, NO_RELEASE, hookScript } from '../remote/scripts/hook.js';
 import type { RemoteShell, SshError } from '../remote/shell.js';
 import type { DeployLog } from '../release/steps.js';
 import { hostText } from '../../util/host-text.js';
@@ -43,10 +43,11 @@ export class LineSplitter {
   }
 }
 
-function failureWhy(code: number | null | undefined, timeoutSeconds: number): string {
+function failureWhy(err: SshError, timeoutSeconds: number): string {
+  const code = err.exitCode;
+  if ((err.stderr ?? '').includes(NO_RELEASE)) return 'could not start: the release directory is missing';
   if (code === HOOK_EXIT.timedOut) return `did not finish within hook-timeout (${timeoutSeconds}s) and was stopped`;
   if (code === HOOK_EXIT.killed) return `was killed (hook-timeout of ${timeoutSeconds}s, or out of memory)`;
-  if (code === HOOK_EXIT.noRelease) return 'could not start: the release directory is missing';
   return code === null || code === undefined ? 'lost its connection' : `exited with status ${code}`;
 }
 
@@ -91,7 +92,7 @@ export async function runHook(
   } catch (e) {
     lines.end();
     const err = e as SshError;
-    const why = err.kind === 'command' ? failureWhy(err.exitCode, hooks.timeoutSeconds) : hostText(err.message);
+    const why = err.kind === 'command' ? failureWhy(err, hooks.timeoutSeconds) : hostText(err.message);
     const last = tail.length ? `; its last lines:\n${tail.join('\n')}` : '; it printed nothing';
     throw new Error(`the ${kind} hook \`${hostText(shown)}\` ${why}: ${CONSEQUENCE[kind]}${last}`);
   }

@@ -8,10 +8,12 @@ import { remoteScript, type RemoteScript } from '../script.js';
 import { lines, sh } from '../sh.js';
 
 /**
- * `noRelease`: the release directory is gone. `timedOut`: hook-timeout ran out (124, as `timeout` exits; 137 when it
- * had to KILL). Any other code is the hook's own exit status (compose passes it through).
+ * `timedOut`: hook-timeout ran out (124, as `timeout` exits; `killed`, 137, when it had to KILL). Any other code is
+ * the hook's own exit status (compose passes it through), so a missing release directory is told by its stderr line
+ * (`NO_RELEASE`), not a code the hook could exit with too.
  */
-export const HOOK_EXIT = { noRelease: 3, timedOut: 124, killed: 137 } as const;
+export const HOOK_EXIT = { timedOut: 124, killed: 137 } as const;
+export const NO_RELEASE = 'deploy-action: the release directory is missing';
 
 export interface HookRun {
   releaseAbs: string;
@@ -31,7 +33,7 @@ export function hookScript(r: HookRun): RemoteScript {
     `hook in ${r.service}`,
     HOOK_EXIT,
     lines(
-      sh`cd -- ${r.releaseAbs} || exit 3`,
+      sh`cd -- ${r.releaseAbs} || { printf '%s\n' ${NO_RELEASE} >&2; exit 3; }`,
       sh`timeout -k 10 ${r.timeoutSeconds} docker compose -p ${r.project} ${files} run --rm --no-deps -T --name ${r.container} -- ${r.service} ${r.argv} </dev/null 2>&1`,
       sh`rc=$?`,
       sh`[ "$rc" -eq 0 ] || docker rm -f -- ${r.container} >/dev/null 2>&1`,
