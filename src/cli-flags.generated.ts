@@ -171,7 +171,7 @@ export const CHECK_FLAGS: readonly CliFlag[] = [
 ];
 
 /** Deploy mode's inputs: not flags, since the CLI checks and never deploys. */
-export const DEPLOY_INPUTS: readonly string[] = ["deploy-target","ssh-host","ssh-port","ssh-user","ssh-key","ssh-key-passphrase","ssh-known-hosts","ssh-jump-host","ssh-connect-timeout","ssh-command-timeout","lock-timeout","deploy-path","project-name","deploy-secrets","secret-owner","rollout","image-delivery","registry","registry-username","registry-password","env-file","health-timeout","keep-releases","allow-non-tag","url"];
+export const DEPLOY_INPUTS: readonly string[] = ["deploy-target","ssh-host","ssh-port","ssh-user","ssh-key","ssh-key-passphrase","ssh-known-hosts","ssh-jump-host","ssh-connect-timeout","ssh-command-timeout","lock-timeout","deploy-path","project-name","deploy-secrets","secret-owner","rollout","image-delivery","registry","registry-username","registry-password","env-file","health-timeout","keep-releases","allow-non-tag","pre-deploy","post-deploy","hook-service","hook-timeout","url"];
 
 /** Inputs that mean something only in a workflow run (mode, PR comment, job summary, token). */
 export const GITHUB_ONLY_INPUTS: readonly string[] = ["mode","comment","comment-key","summary","github-token"];

@@ -13,6 +13,7 @@ import {
 } from './host-address.js';
 import { secretBytes } from './secret-bytes.js';
 import { parseDurationSeconds } from '../util/duration.js';
+import { parseHookInputs, type HookInputs } from './hook-inputs.js';
 
 export { DEPLOY_INPUT_RULE, DeployInputError } from './input-error.js';
 
@@ -66,6 +67,8 @@ export interface DeployInputs {
   lockTimeoutSeconds: number;
   /** The workflow run (`GITHUB_SERVER_URL/GITHUB_REPOSITORY/actions/runs/GITHUB_RUN_ID`), recorded by the lock. */
   runUrl?: string;
+  /** Inputs `pre-deploy`, `post-deploy`, `hook-service`, `hook-timeout`; undefined when no hook is given. */
+  hooks?: HookInputs;
 }
 
 export type GetInput = (name: string) => string;
@@ -301,6 +304,11 @@ export function parseDeployInputs(getInput: GetInput, env: Env): DeployInputs {
   const envFile = getInput('env-file') ?? '';
   const url = parseUrl(get('url'));
   const jumpHost = parseJumpHost(getInput('ssh-jump-host') ?? '', user, port);
+  const hooks = parseHookInputs(
+    (name) => getInput(name) ?? '',
+    deployTarget,
+    parseTimeout(get('hook-timeout'), 'hook-timeout', 600),
+  );
   return {
     deployTarget,
     hosts,
@@ -325,5 +333,6 @@ export function parseDeployInputs(getInput: GetInput, env: Env): DeployInputs {
     ...(url ? { url } : {}),
     lockTimeoutSeconds: parseTimeout(get('lock-timeout'), 'lock-timeout', 600),
     ...(runUrl(env) ? { runUrl: runUrl(env)! } : {}),
+    ...(hooks ? { hooks } : {}),
   };
 }

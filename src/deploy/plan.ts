@@ -9,6 +9,7 @@ import { utils as sshUtils } from 'ssh2';
 import { formatHost } from './host-address.js';
 import { DeployInputError, checkSecretName, type DeployInputs } from './inputs.js';
 import type { DeployPlan, DeploySource, PlannedFile, PlannedSecret, SwarmPlan } from './plan-model.js';
+import { planHooks } from './hook-inputs.js';
 import { planRollout } from './rollout-plan.js';
 import { renderOverride } from './release/secret-store.js';
 import { renderStackFile } from './stack-file.js';
@@ -248,6 +249,7 @@ export function buildDeployPlan(inputs: DeployInputs, source: DeploySource): Dep
     ...(swarm ? { swarm } : {}),
     warnings,
     ...(inputs.url ? { url: inputs.url } : {}),
+    ...(inputs.hooks ? { hooks: planHooks(inputs.hooks, source) } : {}),
   };
 }
 

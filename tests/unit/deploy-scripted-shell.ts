@@ -82,6 +82,8 @@ export class ScriptedShell implements RemoteShell {
     }
     const code = a.code ?? 0;
     const out = { code, stdout: a.stdout ?? '', stderr: a.stderr ?? '' };
+    // Streamed as a host does it: in pieces that need not end at a line break.
+    if (opts.onStdout && out.stdout) for (const piece of out.stdout.match(/[\s\S]{1,7}/g) ?? []) opts.onStdout(piece);
     if (code === 0 || opts.okCodes?.includes(code)) return out;
     throw commandFailed(s.label, this.host, code, undefined, out.stdout, out.stderr);
   }

@@ -27,6 +27,8 @@ export interface RunOptions {
   okCodes?: readonly number[];
   /** Keep at most this many bytes of stdout (the tail). */
   maxOutput?: number;
+  /** Called with each chunk of stdout as it arrives (a hook's output, streamed to the log). */
+  onStdout?: (chunk: string) => void;
 }
 
 export interface ExecResult {

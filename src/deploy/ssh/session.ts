@@ -275,8 +275,12 @@ export class SshSession implements RemoteShell {
       const started = (err: Error | undefined, ch: ClientChannel) => {
         if (err) return fail(err);
         channel = ch;
+        const decoder = new TextDecoder('utf-8');
         ch.on('data', (d: Buffer) => {
-          stdout += d.toString('utf8');
+          // Decoded as a stream: a character cut between two packets is not turned into two replacement marks.
+          const text = decoder.decode(d, { stream: true });
+          opts.onStdout?.(text);
+          stdout += text;
           if (stdout.length > max) stdout = stdout.slice(-max);
         });
         ch.stderr.on('data', (d: Buffer) => {

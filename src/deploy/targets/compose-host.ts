@@ -2,8 +2,8 @@
  * One host's deploy and its rollback under the `compose` target. The steps, in order: connect, the deploy lock of
  * deploy-path (held until the deploy and any rollback of this host are over), preflight, image, stage the release
  * (open the host's secret store, compose files, env file, this host's pinning override, manifest), secrets (only
- * those the store lacks), switch `current`, `up` (start-first rollout where a service can run twice), prune old
- * releases and stored secrets. When the live release already is this one (same keyed digest), nothing is staged:
+ * those the store lacks), the pre-deploy hook, switch `current`, `up` (start-first rollout where a service can run
+ * twice), the post-deploy hook, prune old releases and stored secrets. When the live release already is this one (same keyed digest), nothing is staged:
  * only `up` runs there.
  */
 import { deliverImage, describeDelivery, recordDelivery, type LocalImage } from '../deliver-image.js';
@@ -25,6 +25,7 @@ import { restoreRelease, upRelease, type ReleaseHost } from './release-restore.j
 import type { HostSummary, RollbackOutcome } from '../summary.js';
 import { hostText } from '../../util/host-text.js';
 import { takeDeployLock } from './host-lock.js';
+import { hookStep } from './hooks.js';
 
 /** Opens the shell to one host (SSH in production; a scripted shell in unit tests). */
 export type HostConnector = (address: HostAddress) => Promise<RemoteShell>;
@@ -108,6 +109,8 @@ export class HostDeploy {
           `${this.name}: ${wrote.written} of ${plan.secrets.length} secret file(s) written (${wrote.route}), 0400, owner ${plan.runtimeUser.uid}:${plan.runtimeUser.gid}; the others were unchanged`,
         );
       }
+      const pre = hookStep(plan, 'pre-deploy', { shell: this.s, name: this.name, log }, this.rel, reused);
+      if (pre) await steps.run('pre-deploy', pre);
       await steps.run('switch', () => this.rel.switchCurrent());
       this.switched = true;
       log.info(`${this.name}: current -> releases/${dir}`);
@@ -115,6 +118,8 @@ export class HostDeploy {
 
     await steps.run('up', () => this.up(dir, plan.composeFiles, plan.projectName));
     log.info(`${this.name}: ${plan.projectName} is up and healthy at ${plan.version.version}`);
+    const post = hookStep(plan, 'post-deploy', { shell: this.s, name: this.name, log }, this.rel, reused);
+    if (post) await steps.run('post-deploy', post);
 
     if (!reused) {
       await steps
