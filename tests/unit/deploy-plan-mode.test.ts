@@ -11,7 +11,7 @@ import type { HostAddress } from '../../src/deploy/host-address.js';
 import { parseDeployInputs } from '../../src/deploy/inputs.js';
 import type { LocalDocker } from '../../src/deploy/local-docker.js';
 import { buildDeployPlan } from '../../src/deploy/plan.js';
-import { formatPlanMarkdown } from '../../src/deploy/plan-mode/format.js';
+import { describeHooks, formatPlanMarkdown } from '../../src/deploy/plan-mode/format.js';
 import { planHost, servicesFromDryRun } from '../../src/deploy/plan-mode/host-plan.js';
 import { refuseUnplannable, runPlan } from '../../src/deploy/plan-mode/run-plan.js';
 import { DeployInputError } from '../../src/deploy/input-error.js';
@@ -264,4 +264,16 @@ test('servicesFromDryRun reads compose 2.26 dry-run lines', () => {
     { service: 'web', action: 'recreate' },
     { service: 'new', action: 'create' },
   ]);
+});
+
+test('the plan names the hooks a deploy would run, and none where the live release already is this one', () => {
+  const hooks = { pre: ['alembic', 'upgrade', 'head'], service: 'app', timeoutSeconds: 600 };
+  expect(describeHooks(hooks, false)).toBe(
+    'pre-deploy `alembic upgrade head` in a one-off container of app (timeout 600 s)',
+  );
+  expect(describeHooks({ ...hooks, post: ['python', '-m', 'smoke'] }, false)).toContain(
+    'pre-deploy `alembic upgrade head`, post-deploy `python -m smoke`',
+  );
+  expect(describeHooks(hooks, true)).toBe('none (the live release already is this one)');
+  expect(describeHooks(undefined, false)).toBeUndefined();
 });

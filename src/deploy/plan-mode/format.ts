@@ -1,12 +1,24 @@
 /** A plan's words: markdown for the job summary and the PR comment, and one line per fact for the log. */
 import { formatBytes } from '../../util/format.js';
 import { hostWord } from '../../util/host-text.js';
+import type { HookPlan } from '../plan-model.js';
 import type { HostPlan, ImagePlan } from './host-plan.js';
 
 export interface FleetPlan {
   version: string;
   image: string;
   hosts: HostPlan[];
+  hooks?: HookPlan;
+}
+
+/** The hooks a deploy would run: none on a host whose live release already is this one (it only runs `up`). */
+export function describeHooks(hooks: HookPlan | undefined, unchanged: boolean): string | undefined {
+  if (!hooks || (!hooks.pre && !hooks.post)) return undefined;
+  if (unchanged) return 'none (the live release already is this one)';
+  const one = (when: string, argv: string[] | undefined) =>
+    argv ? [`${when} \`${argv.map(hostWord).join(' ')}\``] : [];
+  const which = [...one('pre-deploy', hooks.pre), ...one('post-deploy', hooks.post)].join(', ');
+  return `${which} in a one-off container of ${hostWord(hooks.service)} (timeout ${hooks.timeoutSeconds} s)`;
 }
 
 export function describeImage(i: ImagePlan | undefined): string {
@@ -23,7 +35,7 @@ const listed = <T>(items: readonly T[], pick: (t: T) => boolean, name: (t: T) =>
   items.filter(pick).map(name);
 
 /** One host's plan as `label: text` lines (the log and the markdown share them). */
-export function hostLines(h: HostPlan, version: string): Array<[string, string]> {
+export function hostLines(h: HostPlan, version: string, hooks?: HookPlan): Array<[string, string]> {
   if (h.error) return [['error', h.error]];
   const out: Array<[string, string]> = [];
   out.push(['version', `${h.liveVersion ? hostWord(h.liveVersion) : '(none)'} → ${version}`]);
@@ -49,6 +61,8 @@ export function hostLines(h: HostPlan, version: string): Array<[string, string]>
     (s) => `${s.service} (${s.action})`,
   );
   out.push(['services', svc.length ? svc.join(', ') : 'none would be recreated']);
+  const hookText = describeHooks(hooks, h.unchanged === true);
+  if (hookText) out.push(['hooks', hookText]);
   for (const n of h.notes) out.push(['note', n]);
   return out;
 }
@@ -61,7 +75,7 @@ export function formatPlanMarkdown(p: FleetPlan): string {
   out.push(`Image ${cell(p.image)}. Nothing was changed on any host.`, '');
   for (const h of p.hosts) {
     out.push(`### ${cell(h.host)}`, '', '| | |', '| --- | --- |');
-    for (const [k, v] of hostLines(h, p.version)) out.push(`| ${k} | ${cell(v)} |`);
+    for (const [k, v] of hostLines(h, p.version, p.hooks)) out.push(`| ${k} | ${cell(v)} |`);
     out.push('');
   }
   return `${out.join('\n')}\n`;

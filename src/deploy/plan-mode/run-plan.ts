@@ -87,12 +87,17 @@ export async function runPlan(
     } finally {
       shell?.close();
     }
-    for (const [k, v] of hostLines(result, plan.version.version)) {
+    for (const [k, v] of hostLines(result, plan.version.version, plan.hooks)) {
       if (k === 'error') log.warning(`${name}: ${v}`);
       else log.info(`${name}: ${k}: ${v}`);
     }
     log.endGroup();
     hosts.push(result);
   }
-  return { version: plan.version.version, image: `${plan.image.targetRefs[0]} (${local.id})`, hosts };
+  return {
+    version: plan.version.version,
+    image: `${plan.image.targetRefs[0]} (${local.id})`,
+    hosts,
+    ...(plan.hooks ? { hooks: plan.hooks } : {}),
+  };
 }
