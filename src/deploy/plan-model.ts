@@ -32,6 +32,12 @@ export interface DeploySource {
    * The swarm target renders its stack file from it.
    */
   stackConfig?: Record<string, unknown>;
+  /**
+   * The same model for the compose target, its bind-mount sources and secret/config files relative to the project
+   * root (`./deploy/data`): rendered into the one compose file the host runs. Without it (hand-built sources), the
+   * raw compose files are uploaded as they are.
+   */
+  composeConfig?: Record<string, unknown>;
 }
 
 /** What only the swarm target needs; everything else in the plan is shared by both targets. */
