@@ -102,6 +102,8 @@ export interface DeployPlan {
    * renders it again per host, with each secret's file in the host's store and its keyed-hash labels.
    */
   override: { relativePath: string; pinned: Record<string, string> };
+  /** The merged model the rendered compose file holds (compose target); its facts go into the manifest. */
+  composeModel?: Record<string, unknown>;
   secrets: PlannedSecret[];
   runtimeUser: { uid: number; gid: number };
   secretOwner: SecretOwnerMode;

@@ -243,6 +243,7 @@ export function buildDeployPlan(inputs: DeployInputs, source: DeploySource): Dep
     files,
     composeFiles: [...uploaded.map((f) => f.path), overridePath],
     override: { relativePath: overridePath, pinned: pinnedImages },
+    ...(rendered && source.composeConfig ? { composeModel: source.composeConfig } : {}),
     secrets,
     runtimeUser: { uid, gid },
     secretOwner: inputs.secretOwner,
