@@ -66,6 +66,8 @@ test('render → our own loader → the same model: interpolated once, $ kept li
   expect(app.volumes.map((v: { source: string }) => v.source)).toEqual(['./deploy/data', '/var/lib/shop']);
   expect(app.env_file).toEqual(['.env.prod']);
   expect(doc.secrets.db_password.file).toBe('./secrets/db_password.txt');
+  // The Compose schema takes a limit's memory as a string only.
+  expect(app.deploy.resources.limits).toEqual({ cpus: 0.5, memory: '268435456' });
 
   // The release: the rendered file at its root, loaded with a different (host) environment that must change nothing.
   const release = mkdtempSync(path.join(os.tmpdir(), 'da-render-release-'));
