@@ -222,7 +222,7 @@ test('redeploying unchanged: same container ids, no new release directory, nothi
   expect(log).toContain('already holds 1.0.0 with the same files, image and secrets; nothing uploaded');
   expect(containerIds()).toEqual(first);
   expect(releases()).toEqual(before);
-  expect(summary.hosts[0]!.steps.map((s) => s.step)).toEqual(['connect', 'preflight', 'image', 'upload', 'up']);
+  expect(summary.hosts[0]!.steps.map((s) => s.step)).toEqual(['connect', 'lock', 'preflight', 'image', 'upload', 'up']);
   const beyondConnect = summary.hosts[0]!.steps.filter((s) => s.step !== 'connect').reduce((a, s) => a + s.ms, 0);
   process.stdout.write(`unchanged redeploy: ${beyondConnect} ms beyond connect\n`);
 });
