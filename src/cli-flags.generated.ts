@@ -139,6 +139,12 @@ export const CHECK_FLAGS: readonly CliFlag[] = [
     "boolean": false
   },
   {
+    "name": "env-vars",
+    "description": "Names of step-environment variables (newlines or spaces) that Compose interpolation may see, for the check and the deploy alike; no other variable of the step reaches the model. The project `.env` still applies under them; empty means the `.env` and the files' `${VAR:-default}` defaults only. A listed name that is not set fails.",
+    "default": "",
+    "boolean": false
+  },
+  {
     "name": "forbidden-tools",
     "description": "Extra file names (or globs) counted as build tools, separated by newlines, spaces or commas.",
     "default": "",

@@ -103,7 +103,8 @@ up_a() { # name
   local base=2222
   [ "$name" = a ] || base=$((2242 + $(printf '%s' "$name" | cksum | cut -d' ' -f1) % 50 * 2))
   local port; port=$(pick_port "$dir" "$base")
-  write_config "$name" "$dir" "$port"
+  # SSHD_SETENV (`NAME=value`): the host's own environment for its sessions, for a test that must not see it win.
+  write_config "$name" "$dir" "$port" "${SSHD_SETENV:-}"
   install -d -o "$user" -g "$user" -m 0755 "$deploy_root"
   if ! alive "$(pid_of "$dir/sshd.pid")" "$dir/sshd_config"; then
     log "starting sshd $name on 127.0.0.1:$port"

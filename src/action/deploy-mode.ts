@@ -6,6 +6,7 @@ import { rolloutBlocker } from '../compose/rollout-capability.js';
 import { UserFacingError } from '../findings/finding.js';
 import { deployFromAction, planFromAction } from './deploy-adapter.js';
 import type { DeploySource } from '../deploy/plan.js';
+import { withReleasePaths } from '../deploy/compose-render.js';
 import type { DeployInputs } from '../deploy/inputs.js';
 import type { CheckInputs } from './inputs.js';
 import { readTextFile } from '../util/read-text.js';
@@ -109,7 +110,9 @@ export async function deploySource(
       return { name: s.name, ...(blocker ? { rolloutBlocker: blocker.reason } : {}) };
     }),
     event: { eventName: env.GITHUB_EVENT_NAME ?? '', ref: env.GITHUB_REF ?? '', sha: env.GITHUB_SHA ?? '' },
-    ...(opts.stack ? { stackConfig: await stackConfig(model, fromRoot) } : {}),
+    ...(opts.stack
+      ? { stackConfig: await stackConfig(model, fromRoot) }
+      : { composeConfig: withReleasePaths(await stackConfig(model, fromRoot), inputs.workingDirectory) }),
   };
 }
 

@@ -5,6 +5,7 @@ import {
   parsePlatform,
   type ImageSource,
 } from '../check/image/source/image-source.js';
+import { checkEnvVarNames } from '../compose/interpolation-env.js';
 import { UserFacingError } from '../findings/finding.js';
 
 export type Mode = 'check' | 'deploy' | 'plan' | 'rollback';
@@ -21,6 +22,8 @@ export interface CheckInputs {
   buildArgs: Map<string, string>;
   network: string | undefined;
   composeFiles: string[];
+  /** `env-vars`: the only step-environment variables Compose interpolation sees (the project `.env` still applies). */
+  envVars: string[];
   forbiddenTools: string[];
   allowedTools: string[];
   failOn: FailOn;
@@ -116,6 +119,7 @@ export function readCheckInputs(getInput: GetInput, workspace: string): CheckInp
     composeFiles: splitList(
       getInput('compose-files') || 'deploy/docker-compose.yml deploy/docker-compose.prod.yml',
     ).map(inDir),
+    envVars: checkEnvVarNames(splitList(getInput('env-vars'))),
     forbiddenTools: splitList(getInput('forbidden-tools')),
     allowedTools: splitList(getInput('allowed-tools')),
     failOn: oneOf('fail-on', getInput('fail-on') || 'error', ['error', 'warning', 'never'] as const),

@@ -19,6 +19,7 @@ import type { BuildOptions } from './image/build-options.js';
 import { verifyImage, type ImageVerification } from './image/verify-image.js';
 import type { ImageSource } from './image/source/image-source.js';
 import { verifySource, type PlatformVerification } from './image/source/verify-source.js';
+import { interpolationEnv } from '../compose/interpolation-env.js';
 
 const BUILDX_MISSING = ruleIn(INPUT_RULES, 'DA-INP-007');
 const PROOFS_NOT_RUN = ruleIn(INPUT_RULES, 'DA-INP-009');
@@ -34,6 +35,8 @@ export interface CheckOptions {
   /** The build-push-action build inputs; none when absent. */
   buildOptions?: BuildOptions;
   composeFiles: string[];
+  /** The step variables Compose interpolation may see (`env-vars`); the others in `env` never reach the model. */
+  envVars: readonly string[];
   forbiddenTools: string[];
   allowedTools: string[];
   configFile: string;
@@ -177,7 +180,7 @@ export async function runCheck(opts: CheckOptions): Promise<CheckOutcome> {
     repositoryRoot: root,
     settingsFile: opts.configFile,
     files: opts.composeFiles,
-    env: opts.env,
+    env: interpolationEnv(opts.envVars, opts.env),
     buildContext: opts.context,
     dockerfile: opts.dockerfile,
   });

@@ -32,6 +32,12 @@ export interface DeploySource {
    * The swarm target renders its stack file from it.
    */
   stackConfig?: Record<string, unknown>;
+  /**
+   * The same model for the compose target, its bind-mount sources and secret/config files relative to the project
+   * root (`./deploy/data`): rendered into the one compose file the host runs. Without it (hand-built sources), the
+   * raw compose files are uploaded as they are.
+   */
+  composeConfig?: Record<string, unknown>;
 }
 
 /** What only the swarm target needs; everything else in the plan is shared by both targets. */
@@ -96,6 +102,8 @@ export interface DeployPlan {
    * renders it again per host, with each secret's file in the host's store and its keyed-hash labels.
    */
   override: { relativePath: string; pinned: Record<string, string> };
+  /** The merged model the rendered compose file holds (compose target); its facts go into the manifest. */
+  composeModel?: Record<string, unknown>;
   secrets: PlannedSecret[];
   runtimeUser: { uid: number; gid: number };
   secretOwner: SecretOwnerMode;

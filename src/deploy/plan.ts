@@ -13,6 +13,7 @@ import { planHooks } from './hook-inputs.js';
 import { planRollout } from './rollout-plan.js';
 import { renderOverride } from './release/secret-store.js';
 import { renderStackFile } from './stack-file.js';
+import { RENDERED_COMPOSE_FILE, renderComposeFile } from './compose-render.js';
 import { fingerprint, parseKnownHosts, pinsForHost, type KnownHostKey } from './ssh/known-hosts.js';
 import { imageTags, resolveVersion } from './version.js';
 
@@ -60,6 +61,17 @@ export function parsePrivateKey(inputs: Pick<DeployInputs, 'privateKey' | 'passp
   const key = Array.isArray(parsed) ? parsed[0] : parsed;
   if (key?.isPrivateKey() !== true) throw new DeployInputError('ssh-key holds a public key; give the private key');
   return `${key.type} ${fingerprint(key.getPublicSSH())}`;
+}
+
+/** The rendered compose file, or undefined when the source carries no merged model. */
+function renderedCompose(source: DeploySource, project: string, version: string) {
+  if (!source.composeConfig) return undefined;
+  try {
+    const content = renderComposeFile({ config: source.composeConfig, projectName: project, version });
+    return { path: RENDERED_COMPOSE_FILE, content };
+  } catch (e) {
+    throw new DeployInputError(`compose-files: ${(e as Error).message}`);
+  }
 }
 
 /** The parsed known_hosts, once every host (and the jump host) has a pinned key in it. */
@@ -142,8 +154,12 @@ export function buildDeployPlan(inputs: DeployInputs, source: DeploySource): Dep
   if (envFiles.length > 0 && inputs.envFile === undefined) {
     warnings.push(`env-file is empty: writing an empty ${envFiles.join(', ')} so compose can start`);
   }
+  // The compose target runs the checked model, rendered once here; the raw files only when no model was handed over.
+  const rendered =
+    inputs.deployTarget === 'compose' ? renderedCompose(source, projectName, version.version) : undefined;
+  const uploaded = rendered ? [rendered] : composeFiles;
   const files: PlannedFile[] = [
-    ...composeFiles.map((f) => ({ relativePath: f.path, content: Buffer.from(f.content), mode: '0644' as const })),
+    ...uploaded.map((f) => ({ relativePath: f.path, content: Buffer.from(f.content), mode: '0644' as const })),
     { relativePath: overridePath, content: Buffer.from(overrideText), mode: '0644' },
     ...envFiles.map((p) => ({ relativePath: p, content: Buffer.from(inputs.envFile ?? ''), mode: '0600' as const })),
   ];
@@ -232,8 +248,9 @@ export function buildDeployPlan(inputs: DeployInputs, source: DeploySource): Dep
       ...(registry ? { registry } : {}),
     },
     files,
-    composeFiles: [...composeFiles.map((f) => f.path), overridePath],
+    composeFiles: [...uploaded.map((f) => f.path), overridePath],
     override: { relativePath: overridePath, pinned: pinnedImages },
+    ...(rendered && source.composeConfig ? { composeModel: source.composeConfig } : {}),
     secrets,
     runtimeUser: { uid, gid },
     secretOwner: inputs.secretOwner,

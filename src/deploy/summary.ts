@@ -31,6 +31,8 @@ export interface HostSummary {
   steps: StepTiming[];
   error?: string;
   rollback?: RollbackOutcome;
+  /** What this deploy changed against the release live on the host, names only (compose target). */
+  changes?: string[];
 }
 
 export interface DeploySummary {
@@ -130,6 +132,11 @@ export function formatDeploySummary(s: DeploySummary): string {
     out.push(
       `| ${h.host} | ${h.status} | ${hostWord(h.previousVersion ?? '')} | ${rb.replace(/\|/g, '\\|').replace(/\n/g, ' ')} | ${steps} |`,
     );
+  }
+  const changed = s.hosts.filter((h) => h.changes?.length);
+  if (changed.length) {
+    out.push('', '### Changes against the live release (names only)', '');
+    for (const h of changed) out.push(`- ${h.host}: ${h.changes!.map(hostWord).join('; ')}`);
   }
   return `${out.join('\n')}\n`;
 }

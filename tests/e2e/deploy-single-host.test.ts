@@ -162,6 +162,7 @@ test('deploys the example: secret 0400 owned by the runtime uid in the 0700 stor
     release: '1.0.0',
     'deployed-at': expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
     url: '',
+    // SSH delivery: no registry push, so no digest.
     'image-digest': '',
   });
   expect(summary.imageRefs).toEqual([

@@ -85,6 +85,7 @@ describe('DA-INP-009 image-proofs-not-run', () => {
       buildArgs: new Map(),
       network: undefined,
       composeFiles: [],
+      envVars: [],
       forbiddenTools: [],
       allowedTools: [],
       configFile: path.join(dir, '.github/deploy-action.yml'),

@@ -40,6 +40,7 @@ async function check(target: string, inputTarget?: string) {
     buildArgs: new Map(),
     network: undefined,
     composeFiles: ['deploy/compose.yml'],
+    envVars: [],
     forbiddenTools: [],
     allowedTools: [],
     configFile: path.join(dir, '.github/deploy-action.yml'),

@@ -135,3 +135,28 @@ test('values to mask: each secret whole and line by line, the key and passwords'
   const masks = valuesToMask(inputs({ 'ssh-key-passphrase': 'pp-secret' }));
   expect(masks).toEqual(expect.arrayContaining([env.DB_PASSWORD, 's3cret', 'line two', keys.private, 'pp-secret']));
 });
+
+test('with the merged model, the compose target uploads one rendered file plus the override; the raw files stay home', () => {
+  const composeConfig = {
+    name: 'doongzi',
+    services: { app: { image: 'doongzi/backend:1.2.3', build: { context: '.' }, environment: { A: 'x$$y' } } },
+  };
+  const plan = buildDeployPlan(inputs({ 'project-name': 'shop' }), source({ composeConfig }));
+  expect(plan.composeFiles).toEqual([
+    'docker-compose.deploy-action.rendered.yml',
+    'deploy/docker-compose.deploy-action.yml',
+  ]);
+  expect(plan.files.map((f) => f.relativePath)).toEqual([
+    'docker-compose.deploy-action.rendered.yml',
+    'deploy/docker-compose.deploy-action.yml',
+    '.env.prod',
+  ]);
+  const doc = parse(plan.files[0]!.content.toString());
+  expect(doc).toEqual({
+    name: 'shop',
+    services: { app: { image: 'doongzi/backend:1.2.3', environment: { A: 'x$$y' } } },
+  });
+  expect(() => buildDeployPlan(inputs(), source({ composeConfig: { services: {} } }))).toThrow(
+    'compose-files: the prod compose files declare no service',
+  );
+});

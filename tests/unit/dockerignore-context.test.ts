@@ -39,6 +39,7 @@ async function dockerignoreFindings(files: Record<string, string>, compose?: str
     buildArgs: new Map(),
     network: undefined,
     composeFiles: compose ? ['deploy/compose.yml'] : [],
+    envVars: [],
     forbiddenTools: [],
     allowedTools: [],
     configFile: path.join(dir, '.github/deploy-action.yml'),

@@ -6,6 +6,7 @@
  */
 import { hostWord } from '../../util/host-text.js';
 import { isVersion } from '../version.js';
+import { parseFacts, type ReleaseFacts } from './release-changes.js';
 import { STORED_SECRET_NAME } from './secret-store.js';
 
 export interface ReleaseManifest {
@@ -18,6 +19,8 @@ export interface ReleaseManifest {
   digest?: string;
   /** The secret store files the release's override names (kept while the release is). */
   secretFiles?: string[];
+  /** Names-only facts of the rendered model (environment keys with keyed hashes, limits), to say what changed. */
+  facts?: ReleaseFacts;
 }
 
 const PROJECT_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
@@ -75,6 +78,7 @@ export function parseManifest(text: string): ManifestReading {
       deployedAt: text_(m.deployedAt),
       ...(digest ? { digest } : {}),
       ...(secretFiles ? { secretFiles: [...secretFiles] } : {}),
+      ...(parseFacts(m.facts) ? { facts: parseFacts(m.facts)! } : {}),
     },
   };
 }

@@ -19,6 +19,7 @@ import { composePreflightScript } from '../remote/scripts/preflight.js';
 import { removeCurrentScript } from '../remote/scripts/release.js';
 import { pruneSecretStoreScript } from '../remote/scripts/secret-store.js';
 import { placeSecrets, releaseDigest, renderOverride, type PlacedSecret } from '../release/secret-store.js';
+import { compareWithLive } from '../release/release-changes.js';
 import { openSecretStore, storeHolds, writeStoreSecrets, type SecretStore } from './compose-secrets.js';
 import type { HeldScript, RemoteShell, SshError } from '../remote/shell.js';
 import { restoreRelease, upRelease, type ReleaseHost } from './release-restore.js';
@@ -154,6 +155,9 @@ export class HostDeploy {
     const store = await openSecretStore(this.s, deployPath, owner, plan.commandTimeoutMs);
     this.store = store;
     this.placed = placeSecrets(plan.secrets, store.abs, store.key, owner);
+    const image = `${plan.image.targetRefs[0]} ${local.id}`;
+    const seen = compareWithLive(plan.composeModel, store.key, this.live?.manifest, image, this.placed);
+    this.summary.changes = seen.changes;
     const override = Buffer.from(renderOverride(plan.override.pinned, this.placed));
     const files = plan.files.map((f) =>
       f.relativePath === plan.override.relativePath ? { ...f, content: override } : f,
@@ -181,10 +185,11 @@ export class HostDeploy {
       version: plan.version.version,
       project: plan.projectName,
       composeFiles: plan.composeFiles,
-      image: `${plan.image.targetRefs[0]} ${local.id}`,
+      image,
       deployedAt: new Date(this.clock.now()).toISOString(),
       digest,
       secretFiles: this.placed.map((p) => p.fileName),
+      ...seen.manifestFacts,
     });
     return false;
   }
