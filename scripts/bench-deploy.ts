@@ -55,7 +55,7 @@ const inputs: Record<string, string> = {
   'ssh-key': readFileSync(env.SSH_KEY!, 'utf8'),
   'ssh-known-hosts': readFileSync(env.KNOWN_HOSTS!, 'utf8'),
   'deploy-path': `/srv/deploy-action-test/${suite}`,
-  secrets: 'db_password=BENCH_DB_PASSWORD',
+  'deploy-secrets': 'db_password=BENCH_DB_PASSWORD',
   'image-delivery': 'ssh',
   'env-file': 'APP_ENV=prod\n',
   'health-timeout': '60',
