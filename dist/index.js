@@ -67776,7 +67776,7 @@ var __spreadArray = (this && this.__spreadArray) || function (to, from, pack) {
 
 /***/ }),
 
-/***/ 5175:
+/***/ 8940:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -78454,7 +78454,42 @@ async function verifySource(source, req, platforms) {
     });
 }
 
+;// CONCATENATED MODULE: ./src/compose/interpolation-env.ts
+/**
+ * The variables interpolation sees from the step's environment: only the names the `env-vars` input lists, so a
+ * variable that happens to be set on the runner cannot change the checked (and deployed) model. The project `.env`
+ * still applies under them, as Compose reads it; an empty list means the `.env` and the files' defaults only.
+ */
+
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Checks each listed name; a malformed one is refused before anything runs. */
+function checkEnvVarNames(names) {
+    for (const n of names) {
+        if (!NAME.test(n)) {
+            throw new UserFacingError(`Input 'env-vars': '${n}' is not a variable name (letters, digits and _, not starting with a digit).`, 'DA-INP-001');
+        }
+    }
+    return [...new Set(names)];
+}
+/** The listed variables' values; a listed name that is not set is an error naming it (never an empty value). */
+function interpolationEnv(names, env) {
+    const out = {};
+    const unset = [];
+    for (const n of checkEnvVarNames(names)) {
+        const v = env[n];
+        if (v === undefined)
+            unset.push(n);
+        else
+            out[n] = v;
+    }
+    if (unset.length) {
+        throw new UserFacingError(`Input 'env-vars' lists ${unset.join(', ')}, which ${unset.length > 1 ? 'are' : 'is'} not set in the step's environment (set ${unset.length > 1 ? 'them' : 'it'} under \`env:\` or remove ${unset.length > 1 ? 'them' : 'it'} from the list).`, 'DA-INP-001');
+    }
+    return out;
+}
+
 ;// CONCATENATED MODULE: ./src/check/run-check.ts
+
 
 
 
@@ -78573,7 +78608,7 @@ async function runCheck(opts) {
         repositoryRoot: root,
         settingsFile: opts.configFile,
         files: opts.composeFiles,
-        env: opts.env,
+        env: interpolationEnv(opts.envVars, opts.env),
         buildContext: opts.context,
         dockerfile: opts.dockerfile,
     });
@@ -78903,7 +78938,8 @@ async function postCheckComment(options) {
     if (!target)
         return { action: 'skipped', reason: `the ${env.GITHUB_EVENT_NAME ?? 'current'} event is not about a pull request` };
     const links = blobLinksFromEnv(env);
-    const body = commentBody(renderSummary(options.result, options.toWorkspacePath, { links }), options.key);
+    const summary = renderSummary(options.result, options.toWorkspacePath, { links });
+    const body = commentBody(options.extra ? `${options.extra}\n${summary}` : summary, options.key);
     return upsertStickyComment(options.token, target, body, env.GITHUB_API_URL || 'https://api.github.com', options.key);
 }
 
@@ -79164,11 +79200,88 @@ function parseDurationSeconds(text) {
     return { seconds };
 }
 
+;// CONCATENATED MODULE: ./src/deploy/hook-inputs.ts
+/**
+ * The hook inputs: `pre-deploy` and `post-deploy` are argv, never shell text, so an image without a shell
+ * (distroless) runs them too. Two forms, one rule each: a YAML flow list (`["alembic", "upgrade", "head"]`) when the
+ * text starts with `[`, otherwise plain words split on white space (no quoting, so a quote or backslash is refused
+ * and the list form named). A shell is asked for explicitly: `["sh", "-c", "alembic upgrade head && ..."]`.
+ */
+
+
+const SERVICE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+/** One hook input as argv; undefined when the input is empty. */
+function parseHookCommand(text, input) {
+    const t = text.trim();
+    if (t === '')
+        return undefined;
+    let argv;
+    if (t.startsWith('[')) {
+        let value;
+        try {
+            value = (0,dist/* parse */.qg)(t);
+        }
+        catch (e) {
+            throw new DeployInputError(`${input}: not a YAML flow list: ${e.message.split('\n')[0]}`);
+        }
+        if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) {
+            throw new DeployInputError(`${input}: a list must hold strings only, e.g. ["alembic", "upgrade", "head"]`);
+        }
+        argv = value;
+    }
+    else {
+        if (/["'\\`]/.test(t)) {
+            throw new DeployInputError(`${input}: plain words take no quotes or backslashes; give a YAML flow list instead, e.g. ["sh", "-c", "alembic upgrade head"]`);
+        }
+        argv = t.split(/\s+/);
+    }
+    if (argv.length === 0 || argv[0] === '')
+        throw new DeployInputError(`${input}: the command is empty`);
+    if (argv.some((a) => a.includes('\0')))
+        throw new DeployInputError(`${input}: NUL characters are not allowed`);
+    return argv;
+}
+function parseHookInputs(get, deployTarget, timeoutSeconds) {
+    const pre = parseHookCommand(get('pre-deploy'), 'pre-deploy');
+    const post = parseHookCommand(get('post-deploy'), 'post-deploy');
+    const service = get('hook-service').trim() || undefined;
+    if (service !== undefined && !SERVICE_NAME.test(service)) {
+        throw new DeployInputError(`hook-service: "${service}" is not a compose service name`);
+    }
+    if (!pre && !post)
+        return undefined;
+    if (deployTarget === 'swarm') {
+        throw new DeployInputError('pre-deploy / post-deploy: hooks run with `docker compose run` on each host and are not supported with deploy-target swarm');
+    }
+    return { ...(pre ? { pre } : {}), ...(post ? { post } : {}), ...(service ? { service } : {}), timeoutSeconds };
+}
+/** The hooks' service: `hook-service`, or the one service that builds the checked image; it must be a prod service. */
+function planHooks(hooks, source) {
+    const known = source.services?.map((s) => s.name) ?? source.buildServices;
+    let service = hooks.service;
+    if (service === undefined) {
+        if (source.buildServices.length !== 1) {
+            throw new DeployInputError(`hook-service: required, since ${source.buildServices.length ? `several services build the image (${source.buildServices.join(', ')})` : 'no prod service has `build:`'}; name the one the hooks run in`);
+        }
+        service = source.buildServices[0];
+    }
+    else if (!known.includes(service)) {
+        throw new DeployInputError(`hook-service: ${service} is not a prod compose service (they are ${known.join(', ')})`);
+    }
+    return {
+        ...(hooks.pre ? { pre: hooks.pre } : {}),
+        ...(hooks.post ? { post: hooks.post } : {}),
+        service,
+        timeoutSeconds: hooks.timeoutSeconds,
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/deploy/inputs.ts
 /**
  * The deploy inputs, parsed from a `getInput` function and the step's environment. Pure: no @actions/core here,
  * so the parser is unit-tested as it is. Every error names the input it is about.
  */
+
 
 
 
@@ -79383,6 +79496,7 @@ function parseDeployInputs(getInput, env) {
     const envFile = getInput('env-file') ?? '';
     const url = parseUrl(get('url'));
     const jumpHost = parseJumpHost(getInput('ssh-jump-host') ?? '', user, port);
+    const hooks = parseHookInputs((name) => getInput(name) ?? '', deployTarget, parseTimeout(get('hook-timeout'), 'hook-timeout', 600));
     return {
         deployTarget,
         hosts,
@@ -79407,6 +79521,7 @@ function parseDeployInputs(getInput, env) {
         ...(url ? { url } : {}),
         lockTimeoutSeconds: parseTimeout(get('lock-timeout'), 'lock-timeout', 600),
         ...(runUrl(env) ? { runUrl: runUrl(env) } : {}),
+        ...(hooks ? { hooks } : {}),
     };
 }
 
@@ -79808,6 +79923,84 @@ function renderStackFile(input) {
     return { text: header + (0,dist/* stringify */.As)(out, { lineWidth: 0 }), services: Object.keys(services), pinnedServices, warnings };
 }
 
+;// CONCATENATED MODULE: ./src/deploy/compose-render.ts
+/**
+ * The one compose file the compose target uploads: the merged prod model the check judged, interpolated on the runner
+ * (`$` already escaped as `$$` by the projection), so `docker compose` on the host interpolates nothing and a variable
+ * set only there cannot change what runs. The pinning override (images, the secret store's files and labels) stays
+ * a second `-f` file. Pure: unit-tested as it is.
+ *
+ * What changes against the model: `build:` goes (the host never builds), `name:` is the project name, and paths
+ * inside the project are made relative to the release root, where the file is written (the release keeps the
+ * project's layout, so `./deploy/data` on the host is what `./data` beside `deploy/docker-compose.yml` was).
+ */
+
+
+/** Written at the release root: Compose's project directory is the first file's, and env_file paths are root-relative. */
+const RENDERED_COMPOSE_FILE = 'docker-compose.deploy-action.rendered.yml';
+function compose_render_isMap(v) {
+    return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+/**
+ * A path the loader resolved on the runner → the same path in the release: inside `root` it becomes `./rel`;
+ * anything else (an absolute path on the host, `/var/lib/app`) is kept as written.
+ */
+function releasePath(p, root) {
+    const rel = external_node_path_default().relative(root, p);
+    if (rel === '')
+        return '.';
+    if (rel.startsWith('..') || external_node_path_default().isAbsolute(rel))
+        return p;
+    return `./${rel.split((external_node_path_default()).sep).join('/')}`;
+}
+/** Rewrites bind-mount sources and top-level secret/config `file:` paths with `releasePath`; returns a copy. */
+function withReleasePaths(config, root) {
+    const out = structuredClone(config);
+    for (const svc of Object.values(compose_render_isMap(out['services']) ? out['services'] : {})) {
+        if (!compose_render_isMap(svc) || !Array.isArray(svc['volumes']))
+            continue;
+        for (const v of svc['volumes']) {
+            if (compose_render_isMap(v) && v['type'] === 'bind' && typeof v['source'] === 'string')
+                v['source'] = releasePath(v['source'], root);
+        }
+    }
+    for (const kind of ['secrets', 'configs']) {
+        for (const def of Object.values(compose_render_isMap(out[kind]) ? out[kind] : {})) {
+            if (compose_render_isMap(def) && typeof def['file'] === 'string')
+                def['file'] = releasePath(def['file'], root);
+        }
+    }
+    return out;
+}
+function renderComposeFile(input) {
+    const config = structuredClone(input.config);
+    const services = compose_render_isMap(config['services']) ? config['services'] : {};
+    if (Object.keys(services).length === 0)
+        throw new Error('the prod compose files declare no service');
+    for (const svc of Object.values(services)) {
+        if (!compose_render_isMap(svc))
+            continue;
+        delete svc['build'];
+        // `pull_policy: build` means "build it here", which the host never does (`up --no-build`).
+        if (svc['pull_policy'] === 'build')
+            delete svc['pull_policy'];
+        // `KEY:` with no value would make the host's compose pass its own environment's KEY through: left out, as
+        // Compose's own `config` leaves out a variable the runner did not set.
+        if (compose_render_isMap(svc['environment'])) {
+            const env = Object.entries(svc['environment']).filter(([, v]) => v !== null);
+            if (env.length)
+                svc['environment'] = Object.fromEntries(env);
+            else
+                delete svc['environment'];
+        }
+    }
+    const { name: _name, ...rest } = config;
+    const doc = { name: input.projectName, ...rest };
+    const header = `# Written by deploy-action: release ${input.version}, the merged prod model the check judged, interpolated on\n` +
+        '# the runner ($$ is a literal $). The host interpolates nothing; the override file pins images and secrets.\n';
+    return header + (0,dist/* stringify */.As)(doc, { lineWidth: 0 });
+}
+
 ;// CONCATENATED MODULE: ./src/deploy/ssh/known-hosts.ts
 /**
  * known_hosts lines, as OpenSSH writes them: plain, `[host]:port` and hashed (`|1|salt|hash`) patterns, wildcards,
@@ -79995,6 +80188,8 @@ function imageTags(repository, info) {
 
 
 
+
+
 const STACK_FILE = 'docker-stack.deploy-action.yml';
 /** Docker limits secret names to 64 characters. */
 const MAX_SECRET_NAME = 64;
@@ -80037,10 +80232,20 @@ function parsePrivateKey(inputs) {
         throw new DeployInputError('ssh-key holds a public key; give the private key');
     return `${key.type} ${fingerprint(key.getPublicSSH())}`;
 }
-function buildDeployPlan(inputs, source) {
-    const warnings = [];
-    const version = resolveVersion(source.event, inputs.allowNonTag);
-    const keyFingerprint = parsePrivateKey(inputs);
+/** The rendered compose file, or undefined when the source carries no merged model. */
+function renderedCompose(source, project, version) {
+    if (!source.composeConfig)
+        return undefined;
+    try {
+        const content = renderComposeFile({ config: source.composeConfig, projectName: project, version });
+        return { path: RENDERED_COMPOSE_FILE, content };
+    }
+    catch (e) {
+        throw new DeployInputError(`compose-files: ${e.message}`);
+    }
+}
+/** The parsed known_hosts, once every host (and the jump host) has a pinned key in it. */
+function checkHostPins(inputs) {
     const knownHosts = parseKnownHosts(inputs.knownHosts);
     const pinned = [...inputs.hosts, ...(inputs.jumpHost ? [inputs.jumpHost] : [])];
     for (const h of pinned) {
@@ -80049,6 +80254,13 @@ function buildDeployPlan(inputs, source) {
                 `Get it with \`ssh-keyscan -p ${h.port} ${h.host}\` and check its fingerprint out of band`);
         }
     }
+    return knownHosts;
+}
+function buildDeployPlan(inputs, source) {
+    const warnings = [];
+    const version = resolveVersion(source.event, inputs.allowNonTag);
+    const keyFingerprint = parsePrivateKey(inputs);
+    const knownHosts = checkHostPins(inputs);
     if (source.composeFiles.length === 0)
         throw new DeployInputError('compose-files: no prod compose file to deploy');
     const composeFiles = source.composeFiles.map((f) => ({ ...f, path: checkRelativePath(f.path, 'compose-files') }));
@@ -80098,8 +80310,11 @@ function buildDeployPlan(inputs, source) {
     if (envFiles.length > 0 && inputs.envFile === undefined) {
         warnings.push(`env-file is empty: writing an empty ${envFiles.join(', ')} so compose can start`);
     }
+    // The compose target runs the checked model, rendered once here; the raw files only when no model was handed over.
+    const rendered = inputs.deployTarget === 'compose' ? renderedCompose(source, projectName, version.version) : undefined;
+    const uploaded = rendered ? [rendered] : composeFiles;
     const files = [
-        ...composeFiles.map((f) => ({ relativePath: f.path, content: Buffer.from(f.content), mode: '0644' })),
+        ...uploaded.map((f) => ({ relativePath: f.path, content: Buffer.from(f.content), mode: '0644' })),
         { relativePath: overridePath, content: Buffer.from(overrideText), mode: '0644' },
         ...envFiles.map((p) => ({ relativePath: p, content: Buffer.from(inputs.envFile ?? ''), mode: '0600' })),
     ];
@@ -80176,8 +80391,9 @@ function buildDeployPlan(inputs, source) {
             ...(registry ? { registry } : {}),
         },
         files,
-        composeFiles: [...composeFiles.map((f) => f.path), overridePath],
+        composeFiles: [...uploaded.map((f) => f.path), overridePath],
         override: { relativePath: overridePath, pinned: pinnedImages },
+        ...(rendered && source.composeConfig ? { composeModel: source.composeConfig } : {}),
         secrets,
         runtimeUser: { uid, gid },
         secretOwner: inputs.secretOwner,
@@ -80193,6 +80409,7 @@ function buildDeployPlan(inputs, source) {
         ...(swarm ? { swarm } : {}),
         warnings,
         ...(inputs.url ? { url: inputs.url } : {}),
+        ...(inputs.hooks ? { hooks: planHooks(inputs.hooks, source) } : {}),
     };
 }
 /**
@@ -81216,8 +81433,12 @@ class SshSession {
                 if (err)
                     return fail(err);
                 channel = ch;
+                const decoder = new TextDecoder('utf-8');
                 ch.on('data', (d) => {
-                    stdout += d.toString('utf8');
+                    // Decoded as a stream: a character cut between two packets is not turned into two replacement marks.
+                    const text = decoder.decode(d, { stream: true });
+                    opts.onStdout?.(text);
+                    stdout += text;
                     if (stdout.length > max)
                         stdout = stdout.slice(-max);
                 });
@@ -81344,9 +81565,12 @@ function seconds(ms) {
 /** Markdown for the job summary. */
 function formatDeploySummary(s) {
     const out = [];
-    out.push(`## Deploy ${s.ok ? 'succeeded' : 'failed'}: ${s.version}`, '');
+    out.push(`## ${s.mode === 'rollback' ? 'Rollback' : 'Deploy'} ${s.ok ? 'succeeded' : 'failed'}: ${s.version || '(none)'}`, '');
     out.push(`- previous version: ${s.previousVersion ?? '(none)'}`);
-    out.push(`- image: ${s.imageRefs.join(', ')}${s.imageId ? ` (${s.imageId}${s.imageDigest ? `, ${s.imageDigest}` : ''})` : ''}`);
+    // A rollback ships no image: each host runs the one its previous release names.
+    if (s.imageRefs.length) {
+        out.push(`- image: ${s.imageRefs.join(', ')}${s.imageId ? ` (${s.imageId}${s.imageDigest ? `, ${s.imageDigest}` : ''})` : ''}`);
+    }
     const sent = s.hosts.filter((h) => h.imageBytesSent !== undefined);
     if (sent.length) {
         const size = sent.find((h) => h.imageSize !== undefined)?.imageSize;
@@ -81364,6 +81588,12 @@ function formatDeploySummary(s) {
             : '';
         const steps = h.steps.map((t) => `${t.step} ${seconds(t.ms)}`).join(', ');
         out.push(`| ${h.host} | ${h.status} | ${hostWord(h.previousVersion ?? '')} | ${rb.replace(/\|/g, '\\|').replace(/\n/g, ' ')} | ${steps} |`);
+    }
+    const changed = s.hosts.filter((h) => h.changes?.length);
+    if (changed.length) {
+        out.push('', '### Changes against the live release (names only)', '');
+        for (const h of changed)
+            out.push(`- ${h.host}: ${h.changes.map(hostWord).join('; ')}`);
     }
     return `${out.join('\n')}\n`;
 }
@@ -81606,6 +81836,125 @@ function removeCurrentScript(deployPath) {
     return remoteScript('remove-current', 'remove current', RELEASE_EXIT, sh `rm -f -- ${deployPath}/current`);
 }
 
+;// CONCATENATED MODULE: ./src/deploy/release/release-changes.ts
+/**
+ * What a deploy changes against the release live on the host, by name only: the image, each service's environment
+ * keys (added, removed, changed value) and resource limits, and the secrets whose value rotated. The manifest keeps a
+ * release's facts: environment values only as keyed hashes (the host's store key), so it never holds a value and
+ * cannot be used to test guesses of one. A release written before this has no facts: only image and secrets compare.
+ */
+
+const release_changes_isMap = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
+const release_changes_NAME = /^[A-Za-z0-9_.-]{1,100}$/;
+/** Keys of another shape are left out of the facts on both sides (they reach the summary, which is markdown). */
+const ENV_KEY = /^[A-Za-z0-9_.-]{1,200}$/;
+function limitsLine(svc) {
+    const deploy = release_changes_isMap(svc['deploy']) ? svc['deploy'] : {};
+    const resources = release_changes_isMap(deploy['resources']) ? deploy['resources'] : {};
+    const parts = [];
+    for (const part of ['limits', 'reservations']) {
+        const r = resources[part];
+        if (!release_changes_isMap(r))
+            continue;
+        for (const k of Object.keys(r).sort())
+            if (typeof r[k] !== 'object')
+                parts.push(`${part}.${k}=${String(r[k])}`);
+    }
+    for (const k of ['cpus', 'mem_limit', 'mem_reservation', 'pids_limit'])
+        if (svc[k] !== undefined && svc[k] !== null)
+            parts.push(`${k}=${String(svc[k])}`);
+    return parts.join(' ').slice(0, 300);
+}
+/** The facts of a rendered model (the `composeConfig` of the plan), hashed with the host's store key. */
+function releaseFacts(config, key) {
+    const out = {};
+    for (const [name, svc] of Object.entries(release_changes_isMap(config['services']) ? config['services'] : {})) {
+        if (!release_changes_isMap(svc) || !release_changes_NAME.test(name))
+            continue;
+        const env = {};
+        for (const [k, v] of Object.entries(release_changes_isMap(svc['environment']) ? svc['environment'] : {})) {
+            if (v === null || !ENV_KEY.test(k))
+                continue;
+            env[k] = (0,external_node_crypto_.createHmac)('sha256', key)
+                .update(`env\0${k}\0${String(v)}`)
+                .digest('hex')
+                .slice(0, 16);
+        }
+        out[name] = { env, limits: limitsLine(svc) };
+    }
+    return out;
+}
+/** The facts as the manifest holds them, held to the grammar `releaseFacts` writes; anything else is no facts. */
+function parseFacts(v) {
+    if (!release_changes_isMap(v) || Object.keys(v).length > 100)
+        return undefined;
+    const out = {};
+    for (const [name, f] of Object.entries(v)) {
+        if (!release_changes_NAME.test(name) || !release_changes_isMap(f) || !release_changes_isMap(f['env']) || typeof f['limits'] !== 'string')
+            return undefined;
+        if (!/^[\u0020-\u007e]{0,300}$/.test(f['limits']))
+            return undefined;
+        const env = Object.entries(f['env']);
+        if (env.length > 500 ||
+            !env.every(([k, h]) => ENV_KEY.test(k) && typeof h === 'string' && /^[0-9a-f]{16}$/.test(h)))
+            return undefined;
+        out[name] = { env: Object.fromEntries(env), limits: f['limits'] };
+    }
+    return out;
+}
+/** One line per change, names only; empty when nothing differs (or there is no live release to compare with). */
+function releaseChanges(prev, next) {
+    if (!prev)
+        return [];
+    const out = [];
+    const [prevRef = '', prevId = ''] = prev.image.split(' ');
+    const [ref = '', id = ''] = next.image.split(' ');
+    if (prevId !== id || prevRef !== ref)
+        out.push(`image: ${prevRef || '(unknown)'} → ${ref}${prevId === id ? ' (same image id)' : ''}`);
+    const before = prev.facts;
+    if (before && next.facts) {
+        for (const svc of [...new Set([...Object.keys(before), ...Object.keys(next.facts)])].sort()) {
+            const a = before[svc];
+            const b = next.facts[svc];
+            if (!a || !b) {
+                out.push(`service ${svc}: ${a ? 'removed' : 'added'}`);
+                continue;
+            }
+            const keys = [...new Set([...Object.keys(a.env), ...Object.keys(b.env)])].sort();
+            const added = keys.filter((k) => a.env[k] === undefined);
+            const removed = keys.filter((k) => b.env[k] === undefined);
+            const changed = keys.filter((k) => a.env[k] !== undefined && b.env[k] !== undefined && a.env[k] !== b.env[k]);
+            const env = [
+                ...(added.length ? [`added ${added.join(', ')}`] : []),
+                ...(changed.length ? [`changed ${changed.join(', ')}`] : []),
+                ...(removed.length ? [`removed ${removed.join(', ')}`] : []),
+            ];
+            if (env.length)
+                out.push(`service ${svc} environment: ${env.join('; ')}`);
+            if (a.limits !== b.limits)
+                out.push(`service ${svc} limits: ${a.limits || '(none)'} → ${b.limits || '(none)'}`);
+        }
+    }
+    else if (next.facts) {
+        out.push('environment and limits: the live release records none to compare with');
+    }
+    if (prev.secretFiles) {
+        const had = new Map(prev.secretFiles.map((f) => [f.slice(0, f.lastIndexOf('.')), f]));
+        const rotated = next.placed.filter((p) => had.has(p.name) && had.get(p.name) !== p.fileName).map((p) => p.name);
+        const added = next.placed.filter((p) => !had.has(p.name)).map((p) => p.name);
+        if (rotated.length)
+            out.push(`secrets rotated: ${rotated.join(', ')}`);
+        if (added.length)
+            out.push(`secrets added: ${added.join(', ')}`);
+    }
+    return out;
+}
+/** The compose host's part: the facts to record in the new manifest and the change lines for its summary. */
+function compareWithLive(model, key, live, image, placed) {
+    const facts = model ? releaseFacts(model, key) : undefined;
+    return { changes: releaseChanges(live, { image, facts, placed }), manifestFacts: facts ? { facts } : {} };
+}
+
 ;// CONCATENATED MODULE: ./src/deploy/release/manifest.ts
 /**
  * The manifest a release carries on the host (`.deploy-action.json`), read back for the rollback. The host is not
@@ -81613,6 +81962,7 @@ function removeCurrentScript(deployPath) {
  * field is held to the grammar the deploy itself writes (project name, compose files inside the release, version by
  * the tag grammar) before it steers anything or reaches the log.
  */
+
 
 
 
@@ -81668,6 +82018,7 @@ function parseManifest(text) {
             deployedAt: text_(m.deployedAt),
             ...(digest ? { digest } : {}),
             ...(secretFiles ? { secretFiles: [...secretFiles] } : {}),
+            ...(parseFacts(m.facts) ? { facts: parseFacts(m.facts) } : {}),
         },
     };
 }
@@ -82269,6 +82620,65 @@ async function rollOut(h, service, oldId) {
     h.log.info(`${h.name}: ${service}: the new container is healthy; the old one was stopped and removed`);
 }
 
+;// CONCATENATED MODULE: ./src/deploy/targets/release-restore.ts
+
+
+
+
+
+/**
+ * `up` of a release: start-first services that changed roll out one by one (after `up` of the others); with none,
+ * plain `up` of the whole project. `keepUnchanged` (a rollback) leaves alone a start-first service whose container
+ * already runs this release's config.
+ */
+async function upRelease(h, releaseDir, composeFiles, project, keepUnchanged = false) {
+    const r = {
+        shell: h.shell,
+        name: h.name,
+        releaseAbs: remoteJoin(h.deployPath, 'releases', releaseDir),
+        project,
+        composeFiles,
+        healthTimeoutSeconds: h.settings.healthTimeoutSeconds,
+        commandTimeoutMs: h.settings.commandTimeoutMs,
+        log: h.log,
+    };
+    const steps = await planHostRollout(r, h.settings.rollout, keepUnchanged);
+    if (!steps || (!steps.roll.length && !steps.keep.length))
+        return composeUp(r);
+    if (steps.plain.length)
+        await composeUp(r, steps.plain);
+    else
+        await removeOrphans(r, [...steps.roll.map((s) => s.service), ...steps.keep]);
+    for (const s of steps.roll)
+        await rollOut(r, s.service, s.oldId);
+}
+/**
+ * Points `current` at `dir` (through `rel`, the release the switch starts from) and brings it up health-gated,
+ * steered only by its validated manifest (which compose project, which files). Throws when it is not healthy.
+ */
+async function restoreRelease(h, rel, dir, manifest) {
+    const timeoutMs = h.settings.commandTimeoutMs;
+    await rel.switchCurrent(dir);
+    const { composeFiles, project, version } = manifest;
+    const clearHalfRecreated = () => h.shell.run(removeHalfRecreatedScript(project), { timeoutMs });
+    try {
+        await clearHalfRecreated();
+        await upRelease(h, dir, composeFiles, project, true);
+    }
+    catch (e) {
+        // An `up` killed with its connection can leave containers half made (renamed, or created under the
+        // service's name), and the next `up` then stops at "Conflict … already in use": clear them and try once more.
+        if (!(e instanceof HostStepError) || !/Conflict|already in use/.test(e.message))
+            throw e;
+        h.log.warning(`${h.name}: containers of the interrupted up are in the way; removing them, then up ${version}`);
+        const abs = remoteJoin(h.deployPath, 'releases', dir);
+        await h.shell.run(composeDownScript(abs, project, composeFiles), { timeoutMs });
+        await upRelease(h, dir, composeFiles, project, true);
+    }
+    // Again after: a request the killed up had in flight may have finished while the rollback ran.
+    await clearHalfRecreated();
+}
+
 ;// CONCATENATED MODULE: ./src/deploy/remote/scripts/lock.ts
 /**
  * The deploy lock of one deploy-path: `flock` on `<deploy-path>/.deploy-action.lock`, held by this script for as long
@@ -82332,15 +82742,134 @@ async function takeDeployLock(shell, plan) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/deploy/remote/scripts/hook.ts
+/**
+ * A deploy hook: its argv in a one-off container of one service of a release (`docker compose run --rm --no-deps
+ * -T`: the release's image, env file, secrets and networks), stderr joined to stdout so the log shows both in order,
+ * bounded by `timeout -k 10`. `timeout` ends the client only: the container would go on running, so on any failure
+ * the script removes it by the name it gave it.
+ */
+
+
+/**
+ * `timedOut`: hook-timeout ran out (124, as `timeout` exits; `killed`, 137, when it had to KILL). Any other code is
+ * the hook's own exit status (compose passes it through), so a missing release directory is told by its stderr line
+ * (`NO_RELEASE`), not a code the hook could exit with too.
+ */
+const HOOK_EXIT = { timedOut: 124, killed: 137 };
+const NO_RELEASE = 'deploy-action: the release directory is missing';
+function hookScript(r) {
+    const files = r.composeFiles.flatMap((f) => ['-f', f]);
+    return remoteScript('hook', `hook in ${r.service}`, HOOK_EXIT, sh_lines(sh `cd -- ${r.releaseAbs} || { printf '%s\n' ${NO_RELEASE} >&2; exit 3; }`, sh `timeout -k 10 ${r.timeoutSeconds} docker compose -p ${r.project} ${files} run --rm --no-deps -T --name ${r.container} -- ${r.service} ${r.argv} </dev/null 2>&1`, sh `rc=$?`, sh `[ "$rc" -eq 0 ] || docker rm -f -- ${r.container} >/dev/null 2>&1`, sh `exit "$rc"`));
+}
+
+;// CONCATENATED MODULE: ./src/deploy/targets/hooks.ts
+
+
+
+/** Lines of output kept for the error. */
+const TAIL_LINES = 20;
+/** The SSH-side bound beyond the remote `timeout -k 10`: that one fires first and removes the container. */
+const SSH_MARGIN_MS = 60_000;
+/** Splits streamed chunks into lines: each complete one goes to `emit`, the rest waits for its line break. */
+class LineSplitter {
+    emit;
+    rest = '';
+    constructor(emit) {
+        this.emit = emit;
+    }
+    push(chunk) {
+        const parts = (this.rest + chunk).split('\n');
+        this.rest = parts.pop();
+        for (const p of parts)
+            this.emit(p.replace(/\r$/, ''));
+    }
+    end() {
+        if (this.rest !== '')
+            this.emit(this.rest.replace(/\r$/, ''));
+        this.rest = '';
+    }
+}
+function failureWhy(err, timeoutSeconds) {
+    const code = err.exitCode;
+    if ((err.stderr ?? '').includes(NO_RELEASE))
+        return 'could not start: the release directory is missing';
+    if (code === HOOK_EXIT.timedOut)
+        return `did not finish within hook-timeout (${timeoutSeconds}s) and was stopped`;
+    if (code === HOOK_EXIT.killed)
+        return `was killed (hook-timeout of ${timeoutSeconds}s, or out of memory)`;
+    return code === null || code === undefined ? 'lost its connection' : `exited with status ${code}`;
+}
+/** What a failure of this hook means for the deploy, said in its error. */
+const CONSEQUENCE = {
+    'pre-deploy': 'nothing was switched; the previous release keeps serving',
+    'post-deploy': 'the deploy is rolled back',
+};
+/** Runs one hook in a one-off container of `releaseDir`'s `hooks.service`; throws a clear error when it fails. */
+async function runHook(h, hooks, kind, argv, releaseDir) {
+    const tail = [];
+    const lines = new LineSplitter((line) => {
+        const shown = hostText(line);
+        tail.push(shown);
+        if (tail.length > TAIL_LINES)
+            tail.shift();
+        h.log.info(`${h.name}: ${kind}: ${shown}`);
+    });
+    const script = hookScript({
+        releaseAbs: remoteJoin(h.deployPath, 'releases', releaseDir),
+        project: h.project,
+        composeFiles: h.composeFiles,
+        service: hooks.service,
+        argv,
+        timeoutSeconds: hooks.timeoutSeconds,
+        container: `${h.project}-${kind}-${tempSuffix()}`,
+    });
+    const shown = argv.join(' ');
+    h.log.info(`${h.name}: ${kind}: running \`${hostText(shown)}\` in a one-off ${hooks.service} container`);
+    try {
+        await h.shell.run(script, {
+            timeoutMs: hooks.timeoutSeconds * 1000 + SSH_MARGIN_MS,
+            onStdout: (chunk) => lines.push(chunk),
+            maxOutput: 64 * 1024,
+        });
+    }
+    catch (e) {
+        lines.end();
+        const err = e;
+        const why = err.kind === 'command' ? failureWhy(err, hooks.timeoutSeconds) : hostText(err.message);
+        const last = tail.length ? `; its last lines:\n${tail.join('\n')}` : '; it printed nothing';
+        throw new Error(`the ${kind} hook \`${hostText(shown)}\` ${why}: ${CONSEQUENCE[kind]}${last}`);
+    }
+    lines.end();
+    h.log.info(`${h.name}: ${kind}: done`);
+}
+/**
+ * The planned hook of this kind as a step for `releaseDir` of `deployPath`, or undefined: none given, or `reused`
+ * (the live release already is this one, so its pre-deploy ran when it was staged and nothing new went up).
+ */
+function hookStep(plan, kind, host, release, reused) {
+    const hooks = plan.hooks;
+    const argv = kind === 'pre-deploy' ? hooks?.pre : hooks?.post;
+    if (!hooks || !argv)
+        return undefined;
+    if (reused) {
+        host.log.info(`${host.name}: ${kind}: not run; releases/${release.dir} is already live and unchanged`);
+        return undefined;
+    }
+    const h = { ...host, deployPath: release.deployPath, project: plan.projectName, composeFiles: plan.composeFiles };
+    return () => runHook(h, hooks, kind, argv, release.dir);
+}
+
 ;// CONCATENATED MODULE: ./src/deploy/targets/compose-host.ts
 /**
  * One host's deploy and its rollback under the `compose` target. The steps, in order: connect, the deploy lock of
  * deploy-path (held until the deploy and any rollback of this host are over), preflight, image, stage the release
  * (open the host's secret store, compose files, env file, this host's pinning override, manifest), secrets (only
- * those the store lacks), switch `current`, `up` (start-first rollout where a service can run twice), prune old
- * releases and stored secrets. When the live release already is this one (same keyed digest), nothing is staged:
+ * those the store lacks), the pre-deploy hook, switch `current`, `up` (start-first rollout where a service can run
+ * twice), the post-deploy hook, prune old releases and stored secrets. When the live release already is this one (same keyed digest), nothing is staged:
  * only `up` runs there.
  */
+
 
 
 
@@ -82429,12 +82958,18 @@ class HostDeploy {
             if (plan.secrets.length) {
                 log.info(`${this.name}: ${wrote.written} of ${plan.secrets.length} secret file(s) written (${wrote.route}), 0400, owner ${plan.runtimeUser.uid}:${plan.runtimeUser.gid}; the others were unchanged`);
             }
+            const pre = hookStep(plan, 'pre-deploy', { shell: this.s, name: this.name, log }, this.rel, reused);
+            if (pre)
+                await steps.run('pre-deploy', pre);
             await steps.run('switch', () => this.rel.switchCurrent());
             this.switched = true;
             log.info(`${this.name}: current -> releases/${dir}`);
         }
         await steps.run('up', () => this.up(dir, plan.composeFiles, plan.projectName));
         log.info(`${this.name}: ${plan.projectName} is up and healthy at ${plan.version.version}`);
+        const post = hookStep(plan, 'post-deploy', { shell: this.s, name: this.name, log }, this.rel, reused);
+        if (post)
+            await steps.run('post-deploy', post);
         if (!reused) {
             await steps
                 .run('prune', async () => {
@@ -82467,6 +83002,9 @@ class HostDeploy {
         const store = await openSecretStore(this.s, deployPath, owner, plan.commandTimeoutMs);
         this.store = store;
         this.placed = placeSecrets(plan.secrets, store.abs, store.key, owner);
+        const image = `${plan.image.targetRefs[0]} ${local.id}`;
+        const seen = compareWithLive(plan.composeModel, store.key, this.live?.manifest, image, this.placed);
+        this.summary.changes = seen.changes;
         const override = Buffer.from(renderOverride(plan.override.pinned, this.placed));
         const files = plan.files.map((f) => f.relativePath === plan.override.relativePath ? { ...f, content: override } : f);
         const digest = releaseDigest(store.key, {
@@ -82492,10 +83030,11 @@ class HostDeploy {
             version: plan.version.version,
             project: plan.projectName,
             composeFiles: plan.composeFiles,
-            image: `${plan.image.targetRefs[0]} ${local.id}`,
+            image,
             deployedAt: new Date(this.clock.now()).toISOString(),
             digest,
             secretFiles: this.placed.map((p) => p.fileName),
+            ...seen.manifestFacts,
         });
         return false;
     }
@@ -82504,32 +83043,11 @@ class HostDeploy {
             throw new Error('no secret store opened');
         return writeStoreSecrets({ shell: this.s, plan: this.plan, host: this.name, store: this.store }, this.placed);
     }
-    /**
-     * `up` of a release: start-first services that changed roll out one by one (after `up` of the others); with none,
-     * plain `up` of the whole project. `keepUnchanged` (the rollback) leaves alone a start-first service whose
-     * container already runs this release's config.
-     */
-    async up(releaseDir, composeFiles, project, keepUnchanged = false) {
-        const { plan } = this;
-        const h = {
-            shell: this.s,
-            name: this.name,
-            releaseAbs: remoteJoin(this.rel.deployPath, 'releases', releaseDir),
-            project,
-            composeFiles,
-            healthTimeoutSeconds: plan.healthTimeoutSeconds,
-            commandTimeoutMs: plan.commandTimeoutMs,
-            log: this.log,
-        };
-        const steps = await planHostRollout(h, plan.rollout, keepUnchanged);
-        if (!steps || (!steps.roll.length && !steps.keep.length))
-            return composeUp(h);
-        if (steps.plain.length)
-            await composeUp(h, steps.plain);
-        else
-            await removeOrphans(h, [...steps.roll.map((r) => r.service), ...steps.keep]);
-        for (const r of steps.roll)
-            await rollOut(h, r.service, r.oldId);
+    up(releaseDir, composeFiles, project) {
+        return upRelease(this.releaseHost(), releaseDir, composeFiles, project);
+    }
+    releaseHost() {
+        return { shell: this.s, name: this.name, deployPath: this.rel.deployPath, settings: this.plan, log: this.log };
     }
     /** Bring this host back to the release it ran before (or stop the new one if there was none). */
     async rollback() {
@@ -82580,26 +83098,8 @@ class HostDeploy {
             // Only a manifest that passed validation steers the rollback (which compose project, which files).
             if (!prev.manifest)
                 throw new Error(`${prev.manifestProblem ?? `releases/${prev.dir}: no manifest`}; bring it up by hand`);
-            await rel.switchCurrent(prev.dir);
-            const { composeFiles, project, version } = prev.manifest;
-            const clearHalfRecreated = () => this.s.run(removeHalfRecreatedScript(project), { timeoutMs: plan.commandTimeoutMs });
-            try {
-                await clearHalfRecreated();
-                await this.up(prev.dir, composeFiles, project, true);
-            }
-            catch (e) {
-                // An `up` killed with its connection can leave containers half made (renamed, or created under the
-                // service's name), and the next `up` then stops at "Conflict … already in use": clear them and try once more.
-                if (!(e instanceof HostStepError) || !/Conflict|already in use/.test(e.message))
-                    throw e;
-                this.log.warning(`${this.name}: containers of the interrupted up are in the way; removing them, then up ${version}`);
-                const prevAbs = remoteJoin(rel.deployPath, 'releases', prev.dir);
-                await this.s.run(composeDownScript(prevAbs, project, composeFiles), { timeoutMs: plan.commandTimeoutMs });
-                await this.up(prev.dir, composeFiles, project, true);
-            }
-            // Again after: a request the killed up had in flight may have finished while the rollback ran.
-            await clearHalfRecreated();
-            return { status: 'rolled-back', toVersion: version };
+            await restoreRelease(this.releaseHost(), rel, prev.dir, prev.manifest);
+            return { status: 'rolled-back', toVersion: prev.manifest.version };
         });
     }
     /** Ends the lock's script (stdin closed), then the connection; either alone would free the lock. */
@@ -83365,8 +83865,351 @@ async function runDeploy(plan, givenLog) {
     throw new DeployFailedError(summary.error, summary);
 }
 
+;// CONCATENATED MODULE: ./src/deploy/remote/scripts/plan.ts
+/**
+ * `mode: plan` on a compose host: read what a deploy would compare against, and write nothing under deploy-path
+ * (no `mkdir`, no store key, no chown probe). The dry run of `up` needs the release's files in a directory: a
+ * private temp directory (`mktemp -d`, 0700), removed on exit.
+ */
+
+
+
+
+
+const PLAN_EXIT = { noDocker: 10, noCompose: 11, failed: 3, shortInput: 91 };
+/**
+ * Records: `requested=`, `path=` (or `absent=1` when deploy-path does not exist yet), `current=` and `manifest=` as
+ * the preflight prints them, `live=<file> <sha256>` for each release file the live release holds, `store=<file>` for
+ * each stored secret file and, last, `key=` when the store has one.
+ */
+function planReadScript(deployPath, files) {
+    return remoteScript('plan-read', 'read the host state (plan)', PLAN_EXIT, sh_lines(raw('set -eu'), sh `docker version --format '{{.Server.Version}}' >/dev/null || { printf '%s\\n' 'the deploy user cannot use docker (add it to the docker group)' >&2; exit ${PLAN_EXIT.noDocker}; }`, sh `docker compose version >/dev/null 2>&1 || { printf '%s\\n' 'docker compose v2 is not installed on the host' >&2; exit ${PLAN_EXIT.noCompose}; }`, sh `p=${deployPath}`, raw(`printf 'requested=%s\\0' "$p"`), raw(`if [ ! -d "$p" ]; then printf 'absent=1\\0'; exit 0; fi`), raw('cd -P -- "$p"'), raw(`printf 'path=%s\\0' "$(pwd -P)"`), sh `if [ -L current ]; then t=$(readlink current); printf 'current=%s\\0' "$t"; printf 'manifest='; case "$t" in releases/*/*|releases/.*) ;; releases/?*) cat -- "$t"/${MANIFEST} 2>/dev/null || true;; esac; printf '\\0'; fi`, 
+    // The live release's files, hashed where they lie (no content leaves the host): only through a link TypeScript accepts.
+    sh `case "\${t:-}" in releases/*/*|releases/.*|'') ;; releases/?*) for f in ${files}; do if [ -f "$t/$f" ] && [ ! -L "$t/$f" ]; then printf 'live=%s %s\\0' "$f" "$(sha256sum < "$t/$f" | cut -d' ' -f1)"; fi; done;; esac`, sh `d=${SECRET_STORE}`, raw(`if [ -d "$d" ] && [ ! -L "$d" ] && [ -O "$d" ]; then`), raw(`  for f in "$d"/*.*; do [ -f "$f" ] && [ ! -L "$f" ] || continue; printf 'store=%s\\0' "\${f##*/}"; done`), raw(`  if [ -f "$d/key" ] && [ ! -L "$d/key" ]; then printf 'key=%s\\0' "$(cat -- "$d/key")"; fi`), raw('fi')));
+}
+/**
+ * A tar of the release's files (framed on stdin) unpacked in a private temp directory, then `docker compose
+ * --dry-run up` of it under the project's name: which containers Compose would recreate or create. `--pull never`
+ * and `--no-build`: the dry run never reaches a registry. Records: `dryrun=` its output, `containers=` the
+ * project's containers (`id service state name` lines).
+ */
+function planDryRunScript(project, composeFiles) {
+    const format = '{{.ID}} {{.Label "com.docker.compose.service"}} {{.State}} {{.Names}}';
+    const compose = sh `docker compose -p ${project} ${composeFiles.flatMap((f) => ['-f', f])}`;
+    return remoteScript('plan-dry-run', 'compose up --dry-run (plan)', PLAN_EXIT, sh_lines(raw('umask 077'), raw('w=$(mktemp -d) || exit 3'), raw(`trap 'rm -rf -- "$w"' EXIT`), SIGNAL_TRAPS, raw("IFS= read -r n || n=''"), sh `case "$n" in ''|*[!0-9]*) exit ${PLAN_EXIT.shortInput};; esac`, raw('head -c "$n" >"$w/.release.tar"'), sh `[ "$(wc -c <"$w/.release.tar" | tr -d ' ')" -eq "$n" ] || exit ${PLAN_EXIT.shortInput}`, raw('mkdir -- "$w/r" && tar -x -f "$w/.release.tar" -C "$w/r" || exit 3'), raw('cd -- "$w/r" || exit 3'), raw(`if ! mkdir -p -- "\${DOCKER_CONFIG:-$HOME/.docker}" 2>/dev/null; then DOCKER_CONFIG="$w/.docker"; mkdir -- "$DOCKER_CONFIG"; export DOCKER_CONFIG; fi`), sh `dr=$(docker compose --dry-run -p ${project} ${composeFiles.flatMap((f) => ['-f', f])} up -d --no-build --pull never 2>&1) || { printf '%s\\n' "$dr" >&2; exit 3; }`, raw(`printf 'dryrun=%s\\0' "$dr"`), sh `s=$(${compose} config --services) || exit 3`, raw(`printf 'services=%s\\0' "$s"`), sh `c=$(docker ps -a --no-trunc --filter ${`label=com.docker.compose.project=${project}`} --filter label=com.docker.compose.oneoff=False --format ${format}) || exit 3`, raw(`printf 'containers=%s\\0' "$c"`)));
+}
+
+;// CONCATENATED MODULE: ./src/deploy/plan-mode/host-plan.ts
+/**
+ * What a deploy would do on one compose host, read without changing it: the live release (preflight's records, read
+ * only), the image (present, or the layers it lacks), the files and secrets against the live release, and the
+ * services Compose would recreate (its own dry run). No deploy lock: a plan takes none, so it never holds up a
+ * deploy; what it reads is the state at that moment.
+ */
+
+
+
+
+
+
+
+
+
+const host_plan_sha256 = (b) => (0,external_node_crypto_.createHash)('sha256').update(b).digest('hex');
+async function releaseTar(files) {
+    const pack = tar_stream.pack();
+    const chunks = [];
+    const done = new Promise((resolve, reject) => {
+        pack.on('data', (c) => chunks.push(c));
+        pack.on('end', () => resolve(Buffer.concat(chunks)));
+        pack.on('error', reject);
+    });
+    for (const f of files)
+        pack.entry({ name: f.relativePath, mode: 0o600, mtime: new Date(0) }, f.content);
+    pack.finalize();
+    return done;
+}
+async function planImage(plan, shell, local, layerBytes) {
+    const probe = await shell.run(imageProbeScript(local.id), { okCodes: [1], timeoutMs: 60_000 });
+    if (probe.code === 0 && probe.stdout.trim() === local.id)
+        return { method: 'present' };
+    if (plan.image.delivery === 'registry')
+        return { method: 'pull' };
+    const decision = await decideLayerDiff(shell, local.diffIds);
+    const total = local.diffIds?.length;
+    const whole = (reason) => ({
+        method: 'stream',
+        ...(local.size !== undefined ? { uncompressedBytes: local.size } : {}),
+        ...(total !== undefined ? { layersTotal: total, layersSent: total } : {}),
+        fullReason: reason,
+    });
+    if (decision.kind === 'full')
+        return whole(decision.reason);
+    if (decision.drop.size === 0)
+        return whole('every layer the host holds is needed again');
+    return {
+        method: 'stream',
+        uncompressedBytes: await layerBytes(decision.drop),
+        layersTotal: total,
+        layersSent: total - decision.drop.size,
+    };
+}
+/** `DRY-RUN MODE -  Container <name>  Recreate|Creating` lines, sorted onto the release's services. */
+function servicesFromDryRun(stdout, project) {
+    const rec = parseRecords(stdout);
+    const list = (k) => (rec.get(k)?.[0] ?? '')
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean);
+    const recreate = new Set();
+    const create = new Set();
+    for (const line of list('dryrun')) {
+        const m = /Container (\S+)\s+(Recreate|Creating)$/.exec(line);
+        if (m)
+            (m[2] === 'Recreate' ? recreate : create).add(m[1]);
+    }
+    const containers = list('containers').map((l) => l.split(/\s+/));
+    return list('services').map((service) => {
+        const names = containers.filter((c) => c[1] === service).map((c) => c[3] ?? '');
+        if (names.some((n) => recreate.has(n)))
+            return { service, action: 'recreate' };
+        const fresh = [...create].some((n) => n.startsWith(`${project}-${service}-`));
+        if (fresh && !names.length)
+            return { service, action: 'create' };
+        return { service, action: 'unchanged' };
+    });
+}
+function hostError(e, label) {
+    const err = e;
+    const last = (err.stderr ?? '').trim().split('\n').slice(-1)[0];
+    return hostText(err.kind === 'command' && last ? `${label}: ${last}` : (err.message ?? String(e)));
+}
+/** Plans one host over an open shell; every failure lands in `error`, never thrown. */
+async function planHost(plan, name, shell, local, layerBytes) {
+    const out = { host: name, files: [], secrets: [], services: [], notes: [] };
+    const read = planReadScript(plan.deployPath, plan.files.map((f) => f.relativePath));
+    let rec;
+    try {
+        rec = parseRecords((await shell.run(read, { timeoutMs: 60_000 })).stdout);
+    }
+    catch (e) {
+        out.error = exitName(read, e.exitCode) ? hostError(e, 'preflight') : hostError(e, 'read');
+        return out;
+    }
+    try {
+        const absent = rec.get('absent')?.[0] === '1';
+        const report = absent ? undefined : readDeployPathReport(rec, plan.deployPath);
+        const live = report?.live;
+        if (absent)
+            out.notes.push(`deploy-path ${plan.deployPath} does not exist yet: a deploy would create it`);
+        if (live?.manifestProblem)
+            out.notes.push(hostText(live.manifestProblem));
+        if (live)
+            out.liveVersion = live.manifest?.version ?? live.dir;
+        const deployPath = report?.path ?? plan.deployPath;
+        out.image = await planImage(plan, shell, local, layerBytes);
+        // Without a store key the deploy makes one, so every secret is new: a random key stands in for it.
+        const keyText = rec.get('key')?.[0];
+        const key = keyText ? parseStoreKey(keyText) : (0,external_node_crypto_.randomBytes)(32);
+        if (!keyText && plan.secrets.length)
+            out.notes.push('the host has no secret store yet: a deploy would make one');
+        const stored = new Set(rec.get('store') ?? []);
+        const placed = placeSecrets(plan.secrets, remoteJoin(deployPath, SECRET_STORE), key, plan.runtimeUser);
+        const liveFiles = new Set(live?.manifest?.secretFiles ?? []);
+        out.secrets = placed.map((p) => {
+            if (liveFiles.has(p.fileName) && stored.has(p.fileName))
+                return { name: p.name, change: 'unchanged' };
+            const had = [...liveFiles].some((f) => f.startsWith(`${p.name}.`) && f.length === p.fileName.length);
+            return { name: p.name, change: had ? 'rotate' : 'new' };
+        });
+        const override = Buffer.from(renderOverride(plan.override.pinned, placed));
+        const files = plan.files.map((f) => f.relativePath === plan.override.relativePath ? { ...f, content: override } : f);
+        const liveHashes = new Map((rec.get('live') ?? []).map((l) => [l.slice(0, l.lastIndexOf(' ')), l.slice(l.lastIndexOf(' ') + 1)]));
+        out.files = files.map((f) => {
+            const had = liveHashes.get(f.relativePath);
+            const change = had === undefined ? 'added' : had === host_plan_sha256(f.content) ? 'unchanged' : 'changed';
+            return { path: f.relativePath, change };
+        });
+        const digest = releaseDigest(key, {
+            version: plan.version.version,
+            project: plan.projectName,
+            composeFiles: plan.composeFiles,
+            files,
+            imageId: local.id,
+            owner: plan.runtimeUser,
+            placed,
+        });
+        out.unchanged = live?.manifest?.digest === digest && out.secrets.every((s) => s.change === 'unchanged');
+        const dry = planDryRunScript(plan.projectName, plan.composeFiles);
+        const r = await shell.run(dry, { stdin: script_frame(await releaseTar(files)), timeoutMs: plan.commandTimeoutMs });
+        out.services = servicesFromDryRun(r.stdout, plan.projectName);
+    }
+    catch (e) {
+        out.error = e.kind ? hostError(e, 'plan') : hostText(e.message);
+    }
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/deploy/plan-mode/format.ts
+/** A plan's words: markdown for the job summary and the PR comment, and one line per fact for the log. */
+
+
+/** The hooks a deploy would run: none on a host whose live release already is this one (it only runs `up`). */
+function describeHooks(hooks, unchanged) {
+    if (!hooks || (!hooks.pre && !hooks.post))
+        return undefined;
+    if (unchanged)
+        return 'none (the live release already is this one)';
+    const one = (when, argv) => argv ? [`${when} \`${argv.map(hostWord).join(' ')}\``] : [];
+    const which = [...one('pre-deploy', hooks.pre), ...one('post-deploy', hooks.post)].join(', ');
+    return `${which} in a one-off container of ${hostWord(hooks.service)} (timeout ${hooks.timeoutSeconds} s)`;
+}
+function describeImage(i) {
+    if (!i)
+        return 'unknown';
+    if (i.method === 'present')
+        return 'already on the host: nothing to send';
+    if (i.method === 'pull')
+        return 'pulled by the host from the registry (its size is the registry’s to say)';
+    const bytes = i.uncompressedBytes !== undefined ? formatBytes(i.uncompressedBytes) : 'an unknown number of bytes';
+    const layers = i.layersTotal !== undefined ? `${i.layersSent} of ${i.layersTotal} layer(s), ` : '';
+    const why = i.fullReason ? ` (the whole image: ${i.fullReason})` : '';
+    return `send ${layers}${bytes} uncompressed${why}; the gzip stream is smaller, its size is known only once sent`;
+}
+const listed = (items, pick, name) => items.filter(pick).map(name);
+/** One host's plan as `label: text` lines (the log and the markdown share them). */
+function hostLines(h, version, hooks) {
+    if (h.error)
+        return [['error', h.error]];
+    const out = [];
+    out.push(['version', `${h.liveVersion ? hostWord(h.liveVersion) : '(none)'} → ${version}`]);
+    if (h.unchanged)
+        out.push(['release', 'the live release already is this one: a deploy would only run `up`']);
+    out.push(['image', describeImage(h.image)]);
+    const files = listed(h.files, (f) => f.change !== 'unchanged', (f) => `${f.path} (${f.change})`);
+    out.push(['files', files.length ? files.join(', ') : 'none change']);
+    if (h.secrets.length) {
+        const sec = listed(h.secrets, (s) => s.change !== 'unchanged', (s) => `${s.name} (${s.change})`);
+        out.push(['secrets', sec.length ? sec.join(', ') : 'none rotate']);
+    }
+    const svc = listed(h.services, (s) => s.action !== 'unchanged', (s) => `${s.service} (${s.action})`);
+    out.push(['services', svc.length ? svc.join(', ') : 'none would be recreated']);
+    const hookText = describeHooks(hooks, h.unchanged === true);
+    if (hookText)
+        out.push(['hooks', hookText]);
+    for (const n of h.notes)
+        out.push(['note', n]);
+    return out;
+}
+const format_cell = (s) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+function formatPlanMarkdown(p) {
+    const failed = p.hosts.filter((h) => h.error).length;
+    const out = [`## Deploy plan: ${p.version}${failed ? ` (${failed} host(s) could not be planned)` : ''}`, ''];
+    out.push(`Image ${format_cell(p.image)}. Nothing was changed on any host.`, '');
+    for (const h of p.hosts) {
+        out.push(`### ${format_cell(h.host)}`, '', '| | |', '| --- | --- |');
+        for (const [k, v] of hostLines(h, p.version, p.hooks))
+            out.push(`| ${k} | ${format_cell(v)} |`);
+        out.push('');
+    }
+    return `${out.join('\n')}\n`;
+}
+
+;// CONCATENATED MODULE: ./src/deploy/plan-mode/run-plan.ts
+/**
+ * `mode: plan`: what a deploy of this release would do on each host, changing nothing there. The runner's image is
+ * inspected (never tagged); each host is planned over its own connection; a host that cannot be reached or read gets
+ * its error and the others are still planned. Compose target only.
+ */
+
+
+
+
+
+
+
+
+
+async function inspectLocalImage(docker, ref) {
+    const facts = (await docker.run(['image', 'inspect', '--format', '{{.Id}} {{.Size}} {{json .RootFS.Layers}}', ref])).trim();
+    const [id = '', size, layers] = facts.split(' ');
+    const diffIds = JSON.parse(layers ?? 'null');
+    return { id, ...(Number(size) >= 0 ? { size: Number(size) } : {}), ...(diffIds ? { diffIds } : {}) };
+}
+/** The uncompressed layer bytes of the save stream without `drop`: the same filter the delivery runs, output discarded. */
+function saveStreamLayerBytes(docker, local) {
+    const cache = new Map();
+    return (drop) => {
+        const key = [...drop].sort((a, b) => a - b).join(',');
+        let bytes = cache.get(key);
+        if (!bytes) {
+            const save = docker.save([local.id]);
+            const filtered = filterSaveStream(save.stdout, { diffIds: local.diffIds ?? [], drop });
+            filtered.output.resume();
+            bytes = Promise.all([save.done, filtered.done]).then(([, s]) => s.layerBytes - s.droppedBytes);
+            cache.set(key, bytes);
+        }
+        return bytes;
+    };
+}
+/** Plan covers the compose target; swarm is refused before anything is built or connected. */
+function refuseUnplannable(target) {
+    if (target === 'swarm') {
+        throw new DeployInputError("Input 'mode' is plan: the swarm target is not supported by plan yet; plan a compose target (deploy-target: compose).");
+    }
+}
+async function runPlan(plan, givenLog, opts = {}) {
+    refuseUnplannable(plan.target);
+    const log = inertLog(givenLog);
+    const docker = opts.docker ?? new LocalDocker(plan.secretEnvVars);
+    const connect = opts.connect ?? ((a) => openHostSession(plan, a));
+    const local = opts.local ?? (await inspectLocalImage(docker, plan.image.localRef));
+    const layerBytes = saveStreamLayerBytes(docker, local);
+    const hosts = [];
+    for (const address of plan.hosts) {
+        const name = formatHost(address);
+        log.startGroup(`Plan ${plan.version.version} on ${name}`);
+        let shell;
+        let result;
+        try {
+            shell = await connect(address);
+            result = await planHost(plan, name, shell, local, layerBytes);
+        }
+        catch (e) {
+            result = {
+                host: name,
+                error: hostText(`connect: ${e.message}`),
+                files: [],
+                secrets: [],
+                services: [],
+                notes: [],
+            };
+        }
+        finally {
+            shell?.close();
+        }
+        for (const [k, v] of hostLines(result, plan.version.version, plan.hooks)) {
+            if (k === 'error')
+                log.warning(`${name}: ${v}`);
+            else
+                log.info(`${name}: ${k}: ${v}`);
+        }
+        log.endGroup();
+        hosts.push(result);
+    }
+    return {
+        version: plan.version.version,
+        image: `${plan.image.targetRefs[0]} (${local.id})`,
+        hosts,
+        ...(plan.hooks ? { hooks: plan.hooks } : {}),
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/action/deploy-adapter.ts
 /** The thin layer between the deploy and @actions/core: masking, outputs, the job summary, the log groups. */
+
+
+
 
 
 
@@ -83411,6 +84254,26 @@ async function publish(summary) {
         setOutput(k, v);
     if (process.env.GITHUB_STEP_SUMMARY)
         await summary_summary.addRaw(formatDeploySummary(summary)).write();
+}
+/**
+ * `mode: plan`: the deploy plan (a preview runs on any event, so the tag rule does not apply), each host read and
+ * planned, the markdown in the job summary. Returns the markdown (for the PR comment) and the hosts that could not
+ * be planned.
+ */
+async function planFromAction(inputs, source) {
+    refuseUnplannable(inputs.deployTarget);
+    const plan = buildDeployPlan({ ...inputs, allowNonTag: true }, source);
+    const fleet = await runPlan(plan, coreLog);
+    const markdown = formatPlanMarkdown(fleet);
+    if (process.env.GITHUB_STEP_SUMMARY)
+        await summary_summary.addRaw(markdown).write();
+    return { markdown, failed: fleet.hosts.filter((h) => h.error).map((h) => `${h.host} (${h.error})`) };
+}
+/** The step fails after the plan is reported when a host could not be planned. */
+function planFailure(failed) {
+    if (!failed.length)
+        return undefined;
+    return new UserFacingError(`Plan incomplete: could not plan ${failed.join('; ')}`, 'DA-DEP-002');
 }
 
 ;// CONCATENATED MODULE: ./src/compose/project-fields.ts
@@ -83811,6 +84674,7 @@ function shellSplit(s) {
 
 
 
+
 /** `doongzi/backend:${APP_VERSION:-dev}` → `doongzi/backend`: release tags go under the repository. */
 function imageRepository(image) {
     const name = image.split('@')[0];
@@ -83889,14 +84753,371 @@ async function deploySource(outcome, inputs, env, opts = {}) {
             return { name: s.name, ...(blocker ? { rolloutBlocker: blocker.reason } : {}) };
         }),
         event: { eventName: env.GITHUB_EVENT_NAME ?? '', ref: env.GITHUB_REF ?? '', sha: env.GITHUB_SHA ?? '' },
-        ...(opts.stack ? { stackConfig: await stackConfig(model, fromRoot) } : {}),
+        ...(opts.stack
+            ? { stackConfig: await stackConfig(model, fromRoot) }
+            : { composeConfig: withReleasePaths(await stackConfig(model, fromRoot), inputs.workingDirectory) }),
     };
 }
 async function runDeployMode(outcome, checkInputs, deployInputs) {
     await deployFromAction(deployInputs, await deploySource(outcome, checkInputs, process.env, { stack: deployInputs.deployTarget === 'swarm' }));
 }
+/** `mode: plan`: the same source as a deploy, planned against each host; returns the plan's markdown. */
+async function runPlanMode(outcome, checkInputs, deployInputs) {
+    return planFromAction(deployInputs, await deploySource(outcome, checkInputs, process.env));
+}
+
+;// CONCATENATED MODULE: ./src/deploy/rollback-plan.ts
+/**
+ * The plan of `mode: rollback`: only what connecting, the deploy lock and a health-gated `up` need. No build, no
+ * image, no files: each host goes back to a release it already holds. Validated before any connection.
+ */
+
+
+
+function buildRollbackPlan(inputs) {
+    if (inputs.deployTarget !== 'compose') {
+        throw new DeployInputError("mode: rollback supports deploy-target compose only; for a Swarm stack run `docker service rollback` on the manager, or re-run the previous tag's deploy");
+    }
+    const keyFingerprint = parsePrivateKey(inputs);
+    const knownHosts = checkHostPins(inputs);
+    return {
+        hosts: inputs.hosts,
+        user: inputs.user,
+        auth: {
+            privateKey: inputs.privateKey,
+            ...(inputs.passphrase ? { passphrase: inputs.passphrase } : {}),
+            keyFingerprint,
+        },
+        knownHosts,
+        ...(inputs.jumpHost ? { jumpHost: inputs.jumpHost } : {}),
+        deployPath: inputs.deployPath,
+        // Without the compose model there is nothing to say which service may run twice: plain `up`, stop-first.
+        rollout: planRollout('stop-first', []),
+        healthTimeoutSeconds: inputs.healthTimeoutSeconds,
+        commandTimeoutMs: inputs.commandTimeoutSeconds * 1000,
+        connectTimeoutMs: inputs.connectTimeoutSeconds * 1000,
+        lockTimeoutSeconds: inputs.lockTimeoutSeconds,
+        runUrl: inputs.runUrl ?? '',
+        version: { version: 'rollback' },
+        ...(inputs.url ? { url: inputs.url } : {}),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/deploy/release/previous.ts
+/**
+ * Which release `mode: rollback` goes back to. The previous release is the newest release directory other than the
+ * live one whose manifest is valid, whose `deployedAt` (written by the runner that staged it) is earlier than the
+ * live release's, and whose secret store files are all still there. Ordering by the manifest, not the directory's
+ * mtime: a rollback or a re-`up` touches nothing in the manifest, so a second rollback goes further back, never
+ * forth.
+ */
+
+
+/** The records of `listReleaseManifestsScript`. */
+function readHostReleases(records) {
+    const manifests = new Map();
+    for (const r of records.get('release') ?? []) {
+        const slash = r.indexOf('/');
+        if (slash > 0)
+            manifests.set(r.slice(0, slash), r.slice(slash + 1));
+    }
+    return { manifests, stored: new Set(records.get('stored') ?? []) };
+}
+function deployedAtMs(m) {
+    return /^\d{4}-\d\d-\d\dT/.test(m.deployedAt) ? Date.parse(m.deployedAt) : Number.NaN;
+}
+function pickPrevious(live, host) {
+    if (!live)
+        return { ok: false, problem: 'no release is live here (no current link): nothing to roll back from' };
+    if (!live.manifest) {
+        return {
+            ok: false,
+            problem: `${live.manifestProblem ?? `releases/${live.dir} has no manifest`}: the live release cannot be placed in time`,
+        };
+    }
+    const liveAt = deployedAtMs(live.manifest);
+    if (Number.isNaN(liveAt)) {
+        return { ok: false, problem: `releases/${live.dir}: its manifest has no valid deployedAt` };
+    }
+    const skipped = [];
+    const older = [];
+    for (const [dir, text] of host.manifests) {
+        if (dir === live.dir || !isReleaseName(dir))
+            continue;
+        const reading = parseManifest(text);
+        if (!reading.ok)
+            continue;
+        const at = deployedAtMs(reading.manifest);
+        if (Number.isNaN(at) || at >= liveAt)
+            continue;
+        const missing = (reading.manifest.secretFiles ?? []).filter((f) => !host.stored.has(f));
+        if (missing.length) {
+            skipped.push(`releases/${dir} (${missing.length} of its secret files are gone from the store)`);
+            continue;
+        }
+        older.push({ dir, manifest: reading.manifest, at });
+    }
+    older.sort((a, b) => b.at - a.at || b.dir.localeCompare(a.dir));
+    const pick = older[0];
+    if (pick)
+        return { ok: true, dir: pick.dir, manifest: pick.manifest };
+    return {
+        ok: false,
+        problem: `no release older than the live ${live.manifest.version} (releases/${live.dir}) with a valid manifest is on this host` +
+            (skipped.length ? `; skipped ${skipped.join(', ')}` : ''),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/deploy/remote/scripts/rollback.ts
+/**
+ * What `mode: rollback` chooses from on a compose host: every release directory with its manifest, and the files the
+ * secret store holds. Read only; TypeScript validates every manifest and picks the release.
+ */
+
+
+
+
+const ROLLBACK_LIST_EXIT = { noReleases: 30 };
+/** Larger than any manifest a deploy writes; a bigger file is cut (and then fails validation). */
+const MANIFEST_CAP = 65_536;
+/**
+ * `release=<name>/<manifest text, NULs dropped>` per release directory (release names hold no `/`), then
+ * `stored=<name>` per secret store file.
+ */
+function listReleaseManifestsScript(deployPath) {
+    return remoteScript('list-release-manifests', 'list releases and their manifests', ROLLBACK_LIST_EXIT, sh_lines(raw('set -eu'), sh `cd -- ${deployPath}`, sh `[ -d releases ] || { printf 'deploy-path %s has no releases directory\\n' ${deployPath} >&2; exit ${ROLLBACK_LIST_EXIT.noReleases}; }`, sh `for d in releases/*/; do [ -d "$d" ] || continue; [ -L "\${d%/}" ] && continue; n=\${d#releases/}; n=\${n%/}; printf 'release=%s/' "$n"; if [ -f "$d"${MANIFEST} ]; then head -c ${String(MANIFEST_CAP)} -- "$d"${MANIFEST} | tr -d '\\000'; fi; printf '\\0'; done`, sh `if [ -d ${SECRET_STORE} ]; then for f in ${SECRET_STORE}/*.*; do [ -f "$f" ] || continue; printf 'stored=%s\\0' "\${f##*/}"; done; fi`));
+}
+
+;// CONCATENATED MODULE: ./src/deploy/targets/compose-rollback.ts
+/**
+ * `mode: rollback` on one compose host: connect, take the deploy lock, read the live release and the releases it
+ * holds, switch `current` back to the previous one (see `pickPrevious`) and `up` it health-gated. When that release
+ * is not healthy, `current` goes back to the release that ran and that is brought up again; the host then fails.
+ * A host with no previous release fails before anything on it changes.
+ */
+
+
+
+
+
+
+
+
+
+
+/** A script's own message (its last stderr line) for an exit in its table; otherwise the error as it came. */
+function scriptMessage(e, exits) {
+    const err = e;
+    if (exitName(exits, err.exitCode))
+        return new Error(hostText((err.stderr ?? '').trim().split('\n').slice(-1)[0]));
+    return e;
+}
+class HostRollback {
+    plan;
+    address;
+    log;
+    connect;
+    name;
+    summary;
+    steps;
+    session;
+    lock;
+    host;
+    release;
+    /** The release that ran when the rollback started, and the one it went back to. */
+    from;
+    to;
+    constructor(plan, address, log, connect, clock) {
+        this.plan = plan;
+        this.address = address;
+        this.log = log;
+        this.connect = connect;
+        this.name = formatHost(address);
+        this.summary = { host: this.name, status: 'pending', steps: [] };
+        this.steps = new StepTimer(this.summary, clock);
+    }
+    /** The version the host runs at the end (after success), for the `version` output. */
+    get toVersion() {
+        return this.summary.status === 'rolled-back' ? this.to?.manifest.version : undefined;
+    }
+    async run() {
+        const { plan, log, steps } = this;
+        const shell = await steps.run('connect', () => this.connect(this.address));
+        this.session = shell;
+        log.info(`${this.name}: connected as ${plan.user}, host key verified`);
+        this.lock = await steps.run('lock', () => takeDeployLock(shell, plan));
+        log.info(`${this.name}: deploy lock on ${plan.deployPath} held`);
+        const found = await steps.run('preflight', async () => {
+            const pre = composePreflightScript(plan.deployPath);
+            const out = await shell.run(pre, { timeoutMs: 60_000 }).catch((e) => {
+                throw scriptMessage(e, pre);
+            });
+            const report = readDeployPathReport(parseRecords(out.stdout), plan.deployPath);
+            const list = listReleaseManifestsScript(report.path);
+            const listed = await shell.run(list, { timeoutMs: plan.commandTimeoutMs }).catch((e) => {
+                throw scriptMessage(e, list);
+            });
+            return { report, pick: pickPrevious(report.live, readHostReleases(parseRecords(listed.stdout))) };
+        });
+        const { report, pick } = found;
+        if (!pick.ok) {
+            this.summary.status = 'failed';
+            throw new Error(`${this.name}: cannot roll back: ${pick.problem}; nothing was changed on this host`);
+        }
+        // pickPrevious succeeds only with a live release whose manifest is valid.
+        const live = report.live;
+        this.from = { dir: live.dir, manifest: live.manifest };
+        this.to = { dir: pick.dir, manifest: pick.manifest };
+        this.summary.previousVersion = this.from.manifest.version;
+        this.release = new Release(() => shell, report.path, live.dir, plan.commandTimeoutMs);
+        this.host = { shell, name: this.name, deployPath: report.path, settings: plan, log };
+        log.info(`${this.name}: live ${this.from.manifest.version} (releases/${live.dir}); rolling back to ${pick.manifest.version} (releases/${pick.dir})`);
+        try {
+            await steps.run('rollback', () => restoreRelease(this.host, this.release, pick.dir, pick.manifest));
+        }
+        catch (e) {
+            const why = e.message;
+            log.warning(`${this.name}: ${pick.manifest.version} did not come up healthy; switching back to ${this.from.manifest.version}`);
+            await this.putBack(why);
+            throw new Error(`${this.name}: rollback to ${pick.manifest.version} failed: ${why}\nswitched back: ${this.from.manifest.version} (releases/${live.dir}) runs again`);
+        }
+        this.summary.release = pick.dir;
+        this.summary.status = 'rolled-back';
+        this.summary.rollback = { status: 'rolled-back', toVersion: pick.manifest.version };
+        log.info(`${this.name}: current -> releases/${pick.dir}; ${pick.manifest.project} is up and healthy at ${pick.manifest.version}`);
+    }
+    /** Switches `current` back to the release that ran and brings it up (after its own failure, or another host's). */
+    async putBack(why) {
+        const from = this.from;
+        if (!from || !this.host || !this.release)
+            return;
+        try {
+            await this.steps.time('switch-back', () => restoreRelease(this.host, this.release, from.dir, from.manifest));
+        }
+        catch (e) {
+            this.summary.status = 'rollback-failed';
+            this.summary.rollback = { status: 'failed', detail: e.message };
+            throw new Error(`${this.name}: ${why}\nswitching back to ${from.manifest.version} FAILED as well: ${e.message}; check this host by hand`);
+        }
+        delete this.summary.release;
+        this.summary.status = 'failed';
+        this.summary.rollback = {
+            status: 'failed',
+            detail: `switched back to ${from.manifest.version}`,
+            toVersion: from.manifest.version,
+        };
+    }
+    /** Ends the lock's script (stdin closed), then the connection; either alone would free the lock. */
+    close() {
+        void this.lock?.release();
+        this.lock = undefined;
+        this.session?.close();
+    }
+}
+
+;// CONCATENATED MODULE: ./src/deploy/run-rollback.ts
+/**
+ * `mode: rollback`: each compose host in turn goes back to its previous release (HostRollback). At the first host
+ * that cannot, the hosts already rolled back are switched forward again (newest first), so the fleet ends on one
+ * release, and the run fails naming that host.
+ */
+
+
+
+
+
+
+async function runRollback(plan, givenLog, connect = (a) => openHostSession(plan, a), clock = systemClock) {
+    const started = clock.now();
+    const log = inertLog(givenLog);
+    const hosts = plan.hosts.map((h) => new HostRollback(plan, h, log, connect, clock));
+    const summary = {
+        ok: false,
+        mode: 'rollback',
+        version: '',
+        imageRefs: [],
+        hosts: hosts.map((h) => h.summary),
+        deployedHosts: [],
+        elapsedMs: 0,
+        ...(plan.url ? { url: plan.url } : {}),
+    };
+    const done = [];
+    let failure;
+    try {
+        for (const host of hosts) {
+            log.startGroup(`Rollback on ${host.name}`);
+            try {
+                await host.run();
+                done.push(host);
+            }
+            catch (e) {
+                failure = e instanceof Error ? e.message : String(e);
+                log.warning(failure);
+                break;
+            }
+            finally {
+                log.endGroup();
+            }
+        }
+        if (failure !== undefined && done.length) {
+            log.startGroup('Switch forward the hosts already rolled back');
+            try {
+                for (const h of [...done].reverse()) {
+                    await h.putBack(`another host could not roll back`).then(() => log.info(`${h.name}: switched forward again to ${h.summary.previousVersion}`), (e) => {
+                        failure += `\n${e.message}`;
+                        log.warning(e.message);
+                    });
+                }
+            }
+            finally {
+                log.endGroup();
+            }
+        }
+    }
+    finally {
+        for (const h of hosts)
+            h.close();
+    }
+    for (const h of summary.hosts)
+        if (h.status === 'pending')
+            h.status = 'unchanged';
+    const first = hosts[0];
+    summary.version = first.toVersion ?? '';
+    if (first.summary.previousVersion)
+        summary.previousVersion = first.summary.previousVersion;
+    summary.elapsedMs = clock.now() - started;
+    summary.finishedAt = new Date(clock.now()).toISOString();
+    if (failure === undefined) {
+        summary.ok = true;
+        summary.deployedHosts = summary.hosts.map((h) => h.host);
+        return summary;
+    }
+    summary.error = hostText(`Rollback failed: ${failure}`);
+    throw new DeployFailedError(summary.error, summary);
+}
+
+;// CONCATENATED MODULE: ./src/action/rollback-mode.ts
+/** `mode: rollback` from the action: the deploy inputs (masked), the rollback plan, its outputs and job summary. */
+
+
+
+
+async function runRollbackMode() {
+    const plan = buildRollbackPlan(readDeployInputs());
+    try {
+        const summary = await runRollback(plan, coreLog);
+        await publish(summary);
+        return summary;
+    }
+    catch (e) {
+        if (e instanceof DeployFailedError)
+            await publish(e.summary);
+        throw e;
+    }
+}
 
 ;// CONCATENATED MODULE: ./src/action/inputs.ts
+
 
 
 
@@ -83951,15 +85172,15 @@ function imageAndBuild(getInput, workingDirectory) {
 }
 /** Deploy ships the checked image from the engine: an archive would have to be loaded first, so it is refused. */
 function deployable(mode, image) {
-    if (mode === 'deploy' && image && image.kind !== 'engine') {
-        throw new UserFacingError(`Input 'image' is ${image.label}: mode 'deploy' delivers an engine image; load the archive first (\`docker load\`) and pass its ID.`, 'DA-INP-001');
+    if (mode !== 'check' && image && image.kind !== 'engine') {
+        throw new UserFacingError(`Input 'image' is ${image.label}: mode '${mode}' delivers an engine image; load the archive first (\`docker load\`) and pass its ID.`, 'DA-INP-001');
     }
 }
 function readCheckInputs(getInput, workspace) {
     const workingDirectory = external_node_path_default().resolve(workspace, getInput('working-directory') || '.');
     const inDir = (p) => external_node_path_default().resolve(workingDirectory, p);
     const sarif = getInput('sarif-file');
-    const mode = oneOf('mode', getInput('mode') || 'check', ['check', 'deploy']);
+    const mode = oneOf('mode', getInput('mode') || 'check', ['check', 'deploy', 'plan', 'rollback']);
     const source = imageAndBuild(getInput, workingDirectory);
     deployable(mode, source.image);
     return {
@@ -83971,6 +85192,7 @@ function readCheckInputs(getInput, workspace) {
         buildArgs: parseBuildArgs(getInput('build-args')),
         network: getInput('network') || undefined,
         composeFiles: splitList(getInput('compose-files') || 'deploy/docker-compose.yml deploy/docker-compose.prod.yml').map(inDir),
+        envVars: checkEnvVarNames(splitList(getInput('env-vars'))),
         forbiddenTools: splitList(getInput('forbidden-tools')),
         allowedTools: splitList(getInput('allowed-tools')),
         failOn: oneOf('fail-on', getInput('fail-on') || 'error', ['error', 'warning', 'never']),
@@ -86372,6 +87594,7 @@ function readBuildInputs(getInput, ctx) {
 
 
 
+
 /** The build-push-action inputs: values masked (each line too) and the named variables kept from other children. */
 function readBuildOptions(inputs, workspace) {
     const build = readBuildInputs((name) => getInput(name), {
@@ -86423,8 +87646,37 @@ function emit(findings, toWorkspacePath) {
             notice(a.message, props);
     }
 }
+/** The sticky PR comment: the check's summary, after `extra` (the plan) when given. */
+async function postComment(outcome, inputs, toWorkspacePath, extra) {
+    if (!getBooleanInput('comment'))
+        return;
+    const key = commentKey(getInput('comment-key'), {
+        job: process.env.GITHUB_JOB,
+        workingDirectory: toWorkspacePath('.') || '.',
+        dockerfile: toWorkspacePath(inputs.dockerfile),
+    });
+    // A fork's pull request gets a read-only token: a failed comment must not fail the check.
+    try {
+        const posted = await postCheckComment({
+            token: getInput('github-token'),
+            result: outcome,
+            toWorkspacePath,
+            key,
+            ...(extra ? { extra } : {}),
+        });
+        info(posted.action === 'skipped'
+            ? `PR comment skipped: ${posted.reason}`
+            : `PR comment ${posted.action}: ${posted.url}`);
+    }
+    catch (error) {
+        warning(`Could not post the PR comment: ${error instanceof Error ? error.message : String(error)}`);
+    }
+}
+function workspacePaths(inputs, workspace) {
+    return (file) => external_node_path_default().relative(workspace, external_node_path_default().resolve(inputs.workingDirectory, file)).split((external_node_path_default()).sep).join('/');
+}
 async function report(outcome, inputs, workspace) {
-    const toWorkspacePath = (file) => external_node_path_default().relative(workspace, external_node_path_default().resolve(inputs.workingDirectory, file)).split((external_node_path_default()).sep).join('/');
+    const toWorkspacePath = workspacePaths(inputs, workspace);
     emit(outcome.findings, toWorkspacePath);
     const reportDir = process.env.RUNNER_TEMP || external_node_os_default().tmpdir();
     await (0,promises_namespaceObject.mkdir)(reportDir, { recursive: true });
@@ -86438,28 +87690,9 @@ async function report(outcome, inputs, workspace) {
         const links = blobLinksFromEnv(process.env);
         await summary_summary.addRaw(renderSummary(outcome, toWorkspacePath, { links })).write();
     }
-    if (getBooleanInput('comment')) {
-        const key = commentKey(getInput('comment-key'), {
-            job: process.env.GITHUB_JOB,
-            workingDirectory: toWorkspacePath('.') || '.',
-            dockerfile: toWorkspacePath(inputs.dockerfile),
-        });
-        // A fork's pull request gets a read-only token: a failed comment must not fail the check.
-        try {
-            const posted = await postCheckComment({
-                token: getInput('github-token'),
-                result: outcome,
-                toWorkspacePath,
-                key,
-            });
-            info(posted.action === 'skipped'
-                ? `PR comment skipped: ${posted.reason}`
-                : `PR comment ${posted.action}: ${posted.url}`);
-        }
-        catch (error) {
-            warning(`Could not post the PR comment: ${error instanceof Error ? error.message : String(error)}`);
-        }
-    }
+    // Plan mode posts its comment once the plan is known, with the plan in it.
+    if (inputs.mode !== 'plan')
+        await postComment(outcome, inputs, toWorkspacePath);
     setOutput('findings', String(outcome.findings.length));
     setOutput('report', reportPath);
     if (outcome.image) {
@@ -86475,8 +87708,13 @@ async function run() {
     try {
         const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
         const inputs = readCheckInputs((name) => getInput(name), workspace);
+        // A rollback builds and checks nothing: each host goes back to a release it already holds.
+        if (inputs.mode === 'rollback') {
+            await runRollbackMode();
+            return;
+        }
         // Deploy inputs first: their secret values are masked before anything else is printed.
-        const deployInputs = inputs.mode === 'deploy' ? readDeployInputs() : undefined;
+        const deployInputs = inputs.mode !== 'check' ? readDeployInputs() : undefined;
         const buildOptions = readBuildOptions(inputs, workspace);
         // The build log is the user's text: stop the runner from reading workflow commands in it while it streams.
         const resume = (0,external_node_crypto_.randomUUID)();
@@ -86495,7 +87733,7 @@ async function run() {
         info(`deploy-action: ${formatCounts(counts)}.`);
         // The findings are already annotated: the verdict goes to the log, so it takes none of GitHub's ten error slots.
         if (deployInputs && counts.error > 0) {
-            info(`Deploy refused: the check found ${countOf(counts.error, 'error')} (DA-DEP-003).`);
+            info(`${inputs.mode === 'plan' ? 'Plan' : 'Deploy'} refused: the check found ${countOf(counts.error, 'error')} (DA-DEP-003).`);
             process.exitCode = ExitCode.Failure;
             return;
         }
@@ -86504,7 +87742,14 @@ async function run() {
             process.exitCode = ExitCode.Failure;
             return;
         }
-        if (deployInputs)
+        if (deployInputs && inputs.mode === 'plan') {
+            const planned = await runPlanMode(outcome, inputs, deployInputs);
+            await postComment(outcome, inputs, workspacePaths(inputs, workspace), planned.markdown);
+            const failure = planFailure(planned.failed);
+            if (failure)
+                throw failure;
+        }
+        else if (deployInputs)
             await runDeployMode(outcome, inputs, deployInputs);
     }
     catch (error) {
@@ -86532,7 +87777,7 @@ async function run() {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _runtime_globals_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8462);
-/* harmony import */ var _action_main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5175);
+/* harmony import */ var _action_main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8940);
 
 
 await (0,_action_main_js__WEBPACK_IMPORTED_MODULE_1__/* .run */ .e)();
@@ -91301,7 +92546,7 @@ __webpack_unused_export__ = cst;
 __webpack_unused_export__ = lexer.Lexer;
 exports.HN = lineCounter.LineCounter;
 __webpack_unused_export__ = parser.Parser;
-__webpack_unused_export__ = publicApi.parse;
+exports.qg = publicApi.parse;
 __webpack_unused_export__ = publicApi.parseAllDocuments;
 exports.Tp = publicApi.parseDocument;
 exports.As = publicApi.stringify;

@@ -18288,14 +18288,16 @@ function failsStep(findings, failOn) {
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6760);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var _check_image_source_image_source_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2541);
-/* harmony import */ var _findings_finding_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4879);
+/* harmony import */ var _compose_interpolation_env_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7240);
+/* harmony import */ var _findings_finding_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4879);
+
 
 
 
 function oneOf(name, value, allowed) {
     if (allowed.includes(value))
         return value;
-    throw new _findings_finding_js__WEBPACK_IMPORTED_MODULE_2__/* .UserFacingError */ .U(`Input '${name}' must be one of ${allowed.join(', ')}; got '${value}'.`, 'DA-INP-001');
+    throw new _findings_finding_js__WEBPACK_IMPORTED_MODULE_3__/* .UserFacingError */ .U(`Input '${name}' must be one of ${allowed.join(', ')}; got '${value}'.`, 'DA-INP-001');
 }
 /** Splits a list input on newlines, commas or spaces (the conventions of docker/build-push-action). */
 function splitList(value) {
@@ -18313,7 +18315,7 @@ function parseBuildArgs(value) {
             return;
         const eq = line.indexOf('=');
         if (eq <= 0) {
-            throw new _findings_finding_js__WEBPACK_IMPORTED_MODULE_2__/* .UserFacingError */ .U(`Input 'build-args' line ${i + 1} is not NAME=value: '${line}'.`, 'DA-INP-001');
+            throw new _findings_finding_js__WEBPACK_IMPORTED_MODULE_3__/* .UserFacingError */ .U(`Input 'build-args' line ${i + 1} is not NAME=value: '${line}'.`, 'DA-INP-001');
         }
         args.set(line.slice(0, eq).trim(), line.slice(eq + 1));
     });
@@ -18327,7 +18329,7 @@ function parseBoolean(name, value, fallback) {
         return true;
     if (['false', 'False', 'FALSE'].includes(value))
         return false;
-    throw new _findings_finding_js__WEBPACK_IMPORTED_MODULE_2__/* .UserFacingError */ .U(`Input '${name}' must be true or false; got '${value}'.`, 'DA-INP-001');
+    throw new _findings_finding_js__WEBPACK_IMPORTED_MODULE_3__/* .UserFacingError */ .U(`Input '${name}' must be true or false; got '${value}'.`, 'DA-INP-001');
 }
 /**
  * `image` and `build: false` both say "build nothing" but disagree on the image proofs (run them on the image given,
@@ -18337,21 +18339,21 @@ function imageAndBuild(getInput, workingDirectory) {
     const image = (0,_check_image_source_image_source_js__WEBPACK_IMPORTED_MODULE_1__/* .parseImageSource */ .AB)(getInput('image'), workingDirectory);
     const build = parseBoolean('build', getInput('build'), true);
     if (image && !build) {
-        throw new _findings_finding_js__WEBPACK_IMPORTED_MODULE_2__/* .UserFacingError */ .U("Inputs 'image' and 'build: false' cannot be combined: 'image' verifies an image built elsewhere (nothing is built), 'build: false' runs no image proof at all. Keep the one you mean.", 'DA-INP-001');
+        throw new _findings_finding_js__WEBPACK_IMPORTED_MODULE_3__/* .UserFacingError */ .U("Inputs 'image' and 'build: false' cannot be combined: 'image' verifies an image built elsewhere (nothing is built), 'build: false' runs no image proof at all. Keep the one you mean.", 'DA-INP-001');
     }
     return { image, build };
 }
 /** Deploy ships the checked image from the engine: an archive would have to be loaded first, so it is refused. */
 function deployable(mode, image) {
-    if (mode === 'deploy' && image && image.kind !== 'engine') {
-        throw new _findings_finding_js__WEBPACK_IMPORTED_MODULE_2__/* .UserFacingError */ .U(`Input 'image' is ${image.label}: mode 'deploy' delivers an engine image; load the archive first (\`docker load\`) and pass its ID.`, 'DA-INP-001');
+    if (mode !== 'check' && image && image.kind !== 'engine') {
+        throw new _findings_finding_js__WEBPACK_IMPORTED_MODULE_3__/* .UserFacingError */ .U(`Input 'image' is ${image.label}: mode '${mode}' delivers an engine image; load the archive first (\`docker load\`) and pass its ID.`, 'DA-INP-001');
     }
 }
 function readCheckInputs(getInput, workspace) {
     const workingDirectory = node_path__WEBPACK_IMPORTED_MODULE_0___default().resolve(workspace, getInput('working-directory') || '.');
     const inDir = (p) => node_path__WEBPACK_IMPORTED_MODULE_0___default().resolve(workingDirectory, p);
     const sarif = getInput('sarif-file');
-    const mode = oneOf('mode', getInput('mode') || 'check', ['check', 'deploy']);
+    const mode = oneOf('mode', getInput('mode') || 'check', ['check', 'deploy', 'plan', 'rollback']);
     const source = imageAndBuild(getInput, workingDirectory);
     deployable(mode, source.image);
     return {
@@ -18363,6 +18365,7 @@ function readCheckInputs(getInput, workspace) {
         buildArgs: parseBuildArgs(getInput('build-args')),
         network: getInput('network') || undefined,
         composeFiles: splitList(getInput('compose-files') || 'deploy/docker-compose.yml deploy/docker-compose.prod.yml').map(inDir),
+        envVars: (0,_compose_interpolation_env_js__WEBPACK_IMPORTED_MODULE_2__/* .checkEnvVarNames */ .j)(splitList(getInput('env-vars'))),
         forbiddenTools: splitList(getInput('forbidden-tools')),
         allowedTools: splitList(getInput('allowed-tools')),
         failOn: oneOf('fail-on', getInput('fail-on') || 'error', ['error', 'warning', 'never']),
@@ -23709,7 +23712,10 @@ async function verifySource(source, req, platforms) {
     });
 }
 
+// EXTERNAL MODULE: ./src/compose/interpolation-env.ts
+var interpolation_env = __nccwpck_require__(7240);
 ;// CONCATENATED MODULE: ./src/check/run-check.ts
+
 
 
 
@@ -23828,7 +23834,7 @@ async function runCheck(opts) {
         repositoryRoot: root,
         settingsFile: opts.configFile,
         files: opts.composeFiles,
-        env: opts.env,
+        env: (0,interpolation_env/* interpolationEnv */.I)(opts.envVars, opts.env),
         buildContext: opts.context,
         dockerfile: opts.dockerfile,
     });
@@ -24061,6 +24067,12 @@ const CHECK_FLAGS = [
         "boolean": false
     },
     {
+        "name": "env-vars",
+        "description": "Names of step-environment variables (newlines or spaces) that Compose interpolation may see, for the check and the deploy alike; no other variable of the step reaches the model. The project `.env` still applies under them; empty means the `.env` and the files' `${VAR:-default}` defaults only. A listed name that is not set fails.",
+        "default": "",
+        "boolean": false
+    },
+    {
         "name": "forbidden-tools",
         "description": "Extra file names (or globs) counted as build tools, separated by newlines, spaces or commas.",
         "default": "",
@@ -24092,7 +24104,7 @@ const CHECK_FLAGS = [
     }
 ];
 /** Deploy mode's inputs: not flags, since the CLI checks and never deploys. */
-const DEPLOY_INPUTS = ["deploy-target", "ssh-host", "ssh-port", "ssh-user", "ssh-key", "ssh-key-passphrase", "ssh-known-hosts", "ssh-jump-host", "ssh-connect-timeout", "ssh-command-timeout", "lock-timeout", "deploy-path", "project-name", "deploy-secrets", "secret-owner", "rollout", "image-delivery", "registry", "registry-username", "registry-password", "env-file", "health-timeout", "keep-releases", "allow-non-tag", "url"];
+const DEPLOY_INPUTS = ["deploy-target", "ssh-host", "ssh-port", "ssh-user", "ssh-key", "ssh-key-passphrase", "ssh-known-hosts", "ssh-jump-host", "ssh-connect-timeout", "ssh-command-timeout", "lock-timeout", "deploy-path", "project-name", "deploy-secrets", "secret-owner", "rollout", "image-delivery", "registry", "registry-username", "registry-password", "env-file", "health-timeout", "keep-releases", "allow-non-tag", "pre-deploy", "post-deploy", "hook-service", "hook-timeout", "url"];
 /** Inputs that mean something only in a workflow run (mode, PR comment, job summary, token). */
 const GITHUB_ONLY_INPUTS = ["mode", "comment", "comment-key", "summary", "github-token"];
 
@@ -24659,6 +24671,50 @@ function substitute(body, whole, env, variables, unset) {
             throw new InterpolationError(`required variable ${name} is missing a value${msg ? `: ${msg}` : ''}`, 'required');
         }
     }
+}
+
+
+/***/ }),
+
+/***/ 7240:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   I: () => (/* binding */ interpolationEnv),
+/* harmony export */   j: () => (/* binding */ checkEnvVarNames)
+/* harmony export */ });
+/* harmony import */ var _findings_finding_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4879);
+/**
+ * The variables interpolation sees from the step's environment: only the names the `env-vars` input lists, so a
+ * variable that happens to be set on the runner cannot change the checked (and deployed) model. The project `.env`
+ * still applies under them, as Compose reads it; an empty list means the `.env` and the files' defaults only.
+ */
+
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Checks each listed name; a malformed one is refused before anything runs. */
+function checkEnvVarNames(names) {
+    for (const n of names) {
+        if (!NAME.test(n)) {
+            throw new _findings_finding_js__WEBPACK_IMPORTED_MODULE_0__/* .UserFacingError */ .U(`Input 'env-vars': '${n}' is not a variable name (letters, digits and _, not starting with a digit).`, 'DA-INP-001');
+        }
+    }
+    return [...new Set(names)];
+}
+/** The listed variables' values; a listed name that is not set is an error naming it (never an empty value). */
+function interpolationEnv(names, env) {
+    const out = {};
+    const unset = [];
+    for (const n of checkEnvVarNames(names)) {
+        const v = env[n];
+        if (v === undefined)
+            unset.push(n);
+        else
+            out[n] = v;
+    }
+    if (unset.length) {
+        throw new _findings_finding_js__WEBPACK_IMPORTED_MODULE_0__/* .UserFacingError */ .U(`Input 'env-vars' lists ${unset.join(', ')}, which ${unset.length > 1 ? 'are' : 'is'} not set in the step's environment (set ${unset.length > 1 ? 'them' : 'it'} under \`env:\` or remove ${unset.length > 1 ? 'them' : 'it'} from the list).`, 'DA-INP-001');
+    }
+    return out;
 }
 
 
