@@ -5,7 +5,6 @@
  * deploy; what it reads is the state at that moment.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import tar from 'tar-stream';
 import type { LocalImage } from '../deliver-image.js';
 import { decideLayerDiff } from '../layer-diff/host-layers.js';
 import type { DeployPlan } from '../plan.js';
@@ -15,6 +14,7 @@ import { exitName, frame, parseRecords, remoteJoin } from '../remote/script.js';
 import { imageProbeScript } from '../remote/scripts/image.js';
 import { planDryRunScript, planReadScript } from '../remote/scripts/plan.js';
 import type { RemoteShell, SshError } from '../remote/shell.js';
+import { tarBuffer } from '../remote/tar-buffer.js';
 import { hostText } from '../../util/host-text.js';
 
 export type Change = 'changed' | 'added' | 'unchanged';
@@ -48,17 +48,8 @@ export type LayerBytes = (drop: ReadonlySet<number>) => Promise<number>;
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
-export async function releaseTar(files: ReadonlyArray<{ relativePath: string; content: Buffer }>): Promise<Buffer> {
-  const pack = tar.pack();
-  const chunks: Buffer[] = [];
-  const done = new Promise<Buffer>((resolve, reject) => {
-    pack.on('data', (c) => chunks.push(c as Buffer));
-    pack.on('end', () => resolve(Buffer.concat(chunks)));
-    pack.on('error', reject);
-  });
-  for (const f of files) pack.entry({ name: f.relativePath, mode: 0o600, mtime: new Date(0) }, f.content);
-  pack.finalize();
-  return done;
+export function releaseTar(files: ReadonlyArray<{ relativePath: string; content: Buffer }>): Promise<Buffer> {
+  return tarBuffer(files.map((f) => ({ header: { name: f.relativePath, mode: 0o600 }, body: f.content })));
 }
 
 async function planImage(

@@ -2,7 +2,6 @@
  * A compose host's secrets: open the host's secret store, pick how each file gets its owner, and write the files a
  * release needs that the store does not hold yet (content-addressed: an unchanged value is never rewritten).
  */
-import tar from 'tar-stream';
 import type { SecretOwnerMode } from '../inputs.js';
 import type { DeployPlan } from '../plan.js';
 import { HostStepError } from '../release/steps.js';
@@ -11,6 +10,7 @@ import { frame, parseRecords, remoteJoin, tempSuffix } from '../remote/script.js
 import { openSecretStoreScript } from '../remote/scripts/secret-store.js';
 import { UPLOAD_EXIT, secretTempName, writeSecretScript, type SecretRoute } from '../remote/scripts/upload.js';
 import type { RemoteShell, SshError } from '../remote/shell.js';
+import { tarBuffer } from '../remote/tar-buffer.js';
 import { hostText } from '../../util/host-text.js';
 
 export interface SecretStore {
@@ -56,25 +56,16 @@ export function storeHolds(store: SecretStore, p: PlacedSecret, owner: { uid: nu
 }
 
 /** Tar entries whose headers carry the owner and mode 0400: what `docker cp` (without `-a`) extracts as they say. */
-export async function secretTar(
+export function secretTar(
   entries: ReadonlyArray<{ name: string; value: Buffer }>,
   owner: { uid: number; gid: number },
 ): Promise<Buffer> {
-  const pack = tar.pack();
-  const chunks: Buffer[] = [];
-  const done = new Promise<Buffer>((resolve, reject) => {
-    pack.on('data', (c) => chunks.push(c as Buffer));
-    pack.on('end', () => resolve(Buffer.concat(chunks)));
-    pack.on('error', reject);
-  });
-  for (const e of entries) {
-    pack.entry(
-      { name: e.name, type: 'file', mode: 0o400, uid: owner.uid, gid: owner.gid, mtime: new Date(0) },
-      e.value,
-    );
-  }
-  pack.finalize();
-  return done;
+  return tarBuffer(
+    entries.map((e) => ({
+      header: { name: e.name, type: 'file', mode: 0o400, uid: owner.uid, gid: owner.gid },
+      body: e.value,
+    })),
+  );
 }
 
 export interface SecretWriteContext {
