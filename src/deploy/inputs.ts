@@ -11,11 +11,12 @@ import {
   type HostAddress,
   type JumpHost,
 } from './host-address.js';
-import { secretBytes } from './secret-bytes.js';
+import { readDeploySecrets, type SecretInput } from './secret-inputs.js';
 import { parseDurationSeconds } from '../util/duration.js';
 import { parseHookInputs, type HookInputs } from './hook-inputs.js';
 
 export { DEPLOY_INPUT_RULE, DeployInputError } from './input-error.js';
+export { checkSecretName, type SecretInput } from './secret-inputs.js';
 
 export type ImageDelivery = 'ssh' | 'registry';
 /** Where the release runs: `docker compose` on each host over SSH, or a Swarm stack through a manager. */
@@ -24,19 +25,6 @@ export type DeployTargetKind = 'compose' | 'swarm';
 export type SecretOwnerMode = 'auto' | 'chown' | 'engine';
 /** How a changed compose service is replaced: start-first where it can be (`auto`), always, or never. */
 export type RolloutMode = 'auto' | 'start-first' | 'stop-first';
-
-export interface SecretInput {
-  /** The compose top-level secret name. */
-  name: string;
-  /** The environment variable of the step that holds the value. */
-  envVar: string;
-  /** The bytes written to the host: the UTF-8 text of the variable, or the decoded bytes of a `base64:` value. */
-  value: Buffer;
-  /** The variable's text as the step holds it (masked in the log, like the value). */
-  given: string;
-}
-
-export { BASE64_PREFIX } from './secret-bytes.js';
 
 export interface DeployInputs {
   /** Input `deploy-target` (`target` is the Dockerfile stage input). */
@@ -74,8 +62,6 @@ export interface DeployInputs {
 export type GetInput = (name: string) => string;
 export type Env = Readonly<Record<string, string | undefined>>;
 
-const SECRET_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const USER_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 const PROJECT_NAME = /^[a-z0-9][a-z0-9_-]*$/;
 
@@ -86,60 +72,6 @@ function parseJumpHost(text: string, defaultUser: string, defaultPort: number): 
   const user = at >= 0 ? raw.slice(0, at) : defaultUser;
   if (!USER_NAME.test(user)) throw new DeployInputError(`ssh-jump-host: "${user}" is not a user name`);
   return { user, ...parseHostAddress(raw.slice(at + 1), defaultPort, 'ssh-jump-host') };
-}
-
-/** A secret name becomes a file name on the host: no separators, no traversal, no hidden names. */
-export function checkSecretName(name: string, input = 'deploy-secrets'): void {
-  if (!SECRET_NAME.test(name) || name.includes('..')) {
-    throw new DeployInputError(
-      `${input}: "${name}" is not a valid secret name (letters, digits, '_', '-', '.'; no '/', no '..')`,
-    );
-  }
-}
-
-export function parseSecrets(text: string, env: Env): SecretInput[] {
-  const out: SecretInput[] = [];
-  for (const line of inputLines(text)) {
-    const eq = line.indexOf('=');
-    if (eq <= 0) {
-      throw new DeployInputError(`deploy-secrets: "${line}" is not \`compose_secret_name=ENV_VAR_NAME\``);
-    }
-    const name = line.slice(0, eq).trim();
-    const envVar = line.slice(eq + 1).trim();
-    checkSecretName(name);
-    if (!ENV_NAME.test(envVar)) {
-      throw new DeployInputError(
-        `deploy-secrets: "${envVar}" (for ${name}) is not an environment variable name; the value itself never goes in this input, ` +
-          'put it in the step env (e.g. `env: DB_PASSWORD: ${{ secrets.DB_PASSWORD }}`)',
-      );
-    }
-    if (out.some((s) => s.name === name)) throw new DeployInputError(`deploy-secrets: ${name} is listed twice`);
-    const value = env[envVar];
-    if (value === undefined || value === '') {
-      throw new DeployInputError(
-        `deploy-secrets: ${name} reads the environment variable ${envVar}, which is unset or empty in this step`,
-      );
-    }
-    out.push({ name, envVar, value: secretBytes(name, envVar, value), given: value });
-  }
-  return out;
-}
-
-/**
- * `secrets` was this input's name until it was renamed `deploy-secrets` (so `secrets` means build secrets, as in
- * docker/build-push-action). A workflow not yet changed still passes `compose_secret_name=ENV_VAR_NAME` lines there;
- * a build secret is `id=value`, and a value that names a variable set in this step, or is a SHOUTING_CASE name, is
- * far likelier the old mapping than a real secret. Only asked when `deploy-secrets` is empty.
- */
-export function looksLikeOldSecretsInput(text: string, env: Env): boolean {
-  const lines = inputLines(text);
-  if (lines.length === 0) return false;
-  return lines.every((line) => {
-    const eq = line.indexOf('=');
-    if (eq <= 0 || !SECRET_NAME.test(line.slice(0, eq).trim())) return false;
-    const value = line.slice(eq + 1).trim();
-    return ENV_NAME.test(value) && (env[value] !== undefined || /^[A-Z][A-Z0-9_]*$/.test(value));
-  });
 }
 
 function parseBoolean(text: string, input: string, fallback: boolean): boolean {
@@ -218,16 +150,6 @@ function defaultDeployPath(env: Env): string {
       'deploy-path: not set, and GITHUB_REPOSITORY is not `owner/name` to derive /srv/<name> from',
     );
   return `/srv/${name}`;
-}
-
-function deploySecretsText(getInput: GetInput, env: Env): string {
-  const text = getInput('deploy-secrets') ?? '';
-  if (inputLines(text).length === 0 && looksLikeOldSecretsInput(getInput('secrets') ?? '', env)) {
-    throw new DeployInputError(
-      'secrets: this input was renamed `deploy-secrets` (the `compose_secret_name=ENV_VAR_NAME` lines); `secrets` now takes build secrets (`id=value`, as docker/build-push-action). Rename the input in the workflow.',
-    );
-  }
-  return text;
 }
 
 export function parseDeployInputs(getInput: GetInput, env: Env): DeployInputs {
@@ -318,7 +240,7 @@ export function parseDeployInputs(getInput: GetInput, env: Env): DeployInputs {
     knownHosts,
     ...(jumpHost ? { jumpHost } : {}),
     deployPath: checkDeployPath(get('deploy-path') || defaultDeployPath(env)),
-    secrets: parseSecrets(deploySecretsText(getInput, env), env),
+    secrets: readDeploySecrets(getInput, env),
     imageDelivery,
     ...(registry ? { registry } : {}),
     ...(envFile.trim() !== '' ? { envFile: envFile.endsWith('\n') ? envFile : `${envFile}\n` } : {}),
