@@ -67776,7 +67776,7 @@ var __spreadArray = (this && this.__spreadArray) || function (to, from, pack) {
 
 /***/ }),
 
-/***/ 8940:
+/***/ 5890:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -79177,6 +79177,74 @@ function secretBytes(name, envVar, text) {
     return Buffer.from(text, 'utf8');
 }
 
+;// CONCATENATED MODULE: ./src/deploy/secret-inputs.ts
+/**
+ * Input `deploy-secrets`: compose secret names mapped to environment variables of the step. The values are read from
+ * the environment, never from the input text; each name becomes a file name on the host.
+ */
+
+
+
+
+const SECRET_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** A secret name becomes a file name on the host: no separators, no traversal, no hidden names. */
+function checkSecretName(name, input = 'deploy-secrets') {
+    if (!SECRET_NAME.test(name) || name.includes('..')) {
+        throw new DeployInputError(`${input}: "${name}" is not a valid secret name (letters, digits, '_', '-', '.'; no '/', no '..')`);
+    }
+}
+function parseSecrets(text, env) {
+    const out = [];
+    for (const line of inputLines(text)) {
+        const eq = line.indexOf('=');
+        if (eq <= 0) {
+            throw new DeployInputError(`deploy-secrets: "${line}" is not \`compose_secret_name=ENV_VAR_NAME\``);
+        }
+        const name = line.slice(0, eq).trim();
+        const envVar = line.slice(eq + 1).trim();
+        checkSecretName(name);
+        if (!ENV_NAME.test(envVar)) {
+            throw new DeployInputError(`deploy-secrets: "${envVar}" (for ${name}) is not an environment variable name; the value itself never goes in this input, ` +
+                'put it in the step env (e.g. `env: DB_PASSWORD: ${{ secrets.DB_PASSWORD }}`)');
+        }
+        if (out.some((s) => s.name === name))
+            throw new DeployInputError(`deploy-secrets: ${name} is listed twice`);
+        const value = env[envVar];
+        if (value === undefined || value === '') {
+            throw new DeployInputError(`deploy-secrets: ${name} reads the environment variable ${envVar}, which is unset or empty in this step`);
+        }
+        out.push({ name, envVar, value: secretBytes(name, envVar, value), given: value });
+    }
+    return out;
+}
+/**
+ * `secrets` was this input's name until it was renamed `deploy-secrets` (so `secrets` means build secrets, as in
+ * docker/build-push-action). A workflow not yet changed still passes `compose_secret_name=ENV_VAR_NAME` lines there;
+ * a build secret is `id=value`, and a value that names a variable set in this step, or is a SHOUTING_CASE name, is
+ * far likelier the old mapping than a real secret. Only asked when `deploy-secrets` is empty.
+ */
+function looksLikeOldSecretsInput(text, env) {
+    const lines = inputLines(text);
+    if (lines.length === 0)
+        return false;
+    return lines.every((line) => {
+        const eq = line.indexOf('=');
+        if (eq <= 0 || !SECRET_NAME.test(line.slice(0, eq).trim()))
+            return false;
+        const value = line.slice(eq + 1).trim();
+        return ENV_NAME.test(value) && (env[value] !== undefined || /^[A-Z][A-Z0-9_]*$/.test(value));
+    });
+}
+/** Input `deploy-secrets`, with the clear error a workflow still using the old name `secrets` gets. */
+function readDeploySecrets(getInput, env) {
+    const text = getInput('deploy-secrets') ?? '';
+    if (inputLines(text).length === 0 && looksLikeOldSecretsInput(getInput('secrets') ?? '', env)) {
+        throw new DeployInputError('secrets: this input was renamed `deploy-secrets` (the `compose_secret_name=ENV_VAR_NAME` lines); `secrets` now takes build secrets (`id=value`, as docker/build-push-action). Rename the input in the workflow.');
+    }
+    return parseSecrets(text, env);
+}
+
 ;// CONCATENATED MODULE: ./src/util/duration.ts
 /**
  * Durations as users write them in workflows and compose files: `90`, `90s`, `10m`, `1h`, `1h30m`, `1m30s`.
@@ -79288,8 +79356,6 @@ function planHooks(hooks, source) {
 
 
 
-const SECRET_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const USER_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 const PROJECT_NAME = /^[a-z0-9][a-z0-9_-]*$/;
 function parseJumpHost(text, defaultUser, defaultPort) {
@@ -79301,54 +79367,6 @@ function parseJumpHost(text, defaultUser, defaultPort) {
     if (!USER_NAME.test(user))
         throw new DeployInputError(`ssh-jump-host: "${user}" is not a user name`);
     return { user, ...parseHostAddress(raw.slice(at + 1), defaultPort, 'ssh-jump-host') };
-}
-/** A secret name becomes a file name on the host: no separators, no traversal, no hidden names. */
-function checkSecretName(name, input = 'deploy-secrets') {
-    if (!SECRET_NAME.test(name) || name.includes('..')) {
-        throw new DeployInputError(`${input}: "${name}" is not a valid secret name (letters, digits, '_', '-', '.'; no '/', no '..')`);
-    }
-}
-function parseSecrets(text, env) {
-    const out = [];
-    for (const line of inputLines(text)) {
-        const eq = line.indexOf('=');
-        if (eq <= 0) {
-            throw new DeployInputError(`deploy-secrets: "${line}" is not \`compose_secret_name=ENV_VAR_NAME\``);
-        }
-        const name = line.slice(0, eq).trim();
-        const envVar = line.slice(eq + 1).trim();
-        checkSecretName(name);
-        if (!ENV_NAME.test(envVar)) {
-            throw new DeployInputError(`deploy-secrets: "${envVar}" (for ${name}) is not an environment variable name; the value itself never goes in this input, ` +
-                'put it in the step env (e.g. `env: DB_PASSWORD: ${{ secrets.DB_PASSWORD }}`)');
-        }
-        if (out.some((s) => s.name === name))
-            throw new DeployInputError(`deploy-secrets: ${name} is listed twice`);
-        const value = env[envVar];
-        if (value === undefined || value === '') {
-            throw new DeployInputError(`deploy-secrets: ${name} reads the environment variable ${envVar}, which is unset or empty in this step`);
-        }
-        out.push({ name, envVar, value: secretBytes(name, envVar, value), given: value });
-    }
-    return out;
-}
-/**
- * `secrets` was this input's name until it was renamed `deploy-secrets` (so `secrets` means build secrets, as in
- * docker/build-push-action). A workflow not yet changed still passes `compose_secret_name=ENV_VAR_NAME` lines there;
- * a build secret is `id=value`, and a value that names a variable set in this step, or is a SHOUTING_CASE name, is
- * far likelier the old mapping than a real secret. Only asked when `deploy-secrets` is empty.
- */
-function looksLikeOldSecretsInput(text, env) {
-    const lines = inputLines(text);
-    if (lines.length === 0)
-        return false;
-    return lines.every((line) => {
-        const eq = line.indexOf('=');
-        if (eq <= 0 || !SECRET_NAME.test(line.slice(0, eq).trim()))
-            return false;
-        const value = line.slice(eq + 1).trim();
-        return ENV_NAME.test(value) && (env[value] !== undefined || /^[A-Z][A-Z0-9_]*$/.test(value));
-    });
 }
 function parseBoolean(text, input, fallback) {
     const t = text.trim();
@@ -79430,13 +79448,6 @@ function defaultDeployPath(env) {
         throw new DeployInputError('deploy-path: not set, and GITHUB_REPOSITORY is not `owner/name` to derive /srv/<name> from');
     return `/srv/${name}`;
 }
-function deploySecretsText(getInput, env) {
-    const text = getInput('deploy-secrets') ?? '';
-    if (inputLines(text).length === 0 && looksLikeOldSecretsInput(getInput('secrets') ?? '', env)) {
-        throw new DeployInputError('secrets: this input was renamed `deploy-secrets` (the `compose_secret_name=ENV_VAR_NAME` lines); `secrets` now takes build secrets (`id=value`, as docker/build-push-action). Rename the input in the workflow.');
-    }
-    return text;
-}
 function parseDeployInputs(getInput, env) {
     const get = (name) => (getInput(name) ?? '').trim();
     const port = get('ssh-port') === '' ? 22 : parsePort(get('ssh-port'), 'ssh-port');
@@ -79506,7 +79517,7 @@ function parseDeployInputs(getInput, env) {
         knownHosts,
         ...(jumpHost ? { jumpHost } : {}),
         deployPath: checkDeployPath(get('deploy-path') || defaultDeployPath(env)),
-        secrets: parseSecrets(deploySecretsText(getInput, env), env),
+        secrets: readDeploySecrets(getInput, env),
         imageDelivery,
         ...(registry ? { registry } : {}),
         ...(envFile.trim() !== '' ? { envFile: envFile.endsWith('\n') ? envFile : `${envFile}\n` } : {}),
@@ -81230,15 +81241,7 @@ function holdChannel(ctx, command, opts) {
     });
 }
 
-;// CONCATENATED MODULE: ./src/deploy/ssh/session.ts
-/**
- * One SSH connection per host (ssh2, pure JS), optionally through a jump host, with the host key pinned, keepalive,
- * connect and command timeouts. `exec` checks the exit status and shows stderr on failure; stdin is streamed, which
- * is how image layers and secret values travel (never in a command line or the remote environment).
- */
-
-
-
+;// CONCATENATED MODULE: ./src/deploy/ssh/connect-client.ts
 
 
 
@@ -81322,6 +81325,33 @@ function connectClient(target, options, sock) {
         }
     });
 }
+/** With a jump host: its connection, and the channel it forwards to the target (the target connects over it). */
+async function connectJump(target, options) {
+    if (!options.jump)
+        return {};
+    const jump = await connectClient(options.jump, options);
+    const j = jump.client;
+    const sock = await new Promise((resolve, reject) => j.forwardOut('127.0.0.1', 0, target.host, target.port, (err, stream) => err
+        ? reject(new SshError(`jump host ${endpointName(options.jump)} cannot reach ${target.host}:${target.port}: ${hostText(err.message)}`, 'connect'))
+        : resolve(stream))).catch((e) => {
+        j.end();
+        throw e;
+    });
+    return { jump, sock };
+}
+
+;// CONCATENATED MODULE: ./src/deploy/ssh/session.ts
+/**
+ * One SSH connection per host (ssh2, pure JS), optionally through a jump host, with the host key pinned, keepalive,
+ * connect and command timeouts. `exec` checks the exit status and shows stderr on failure; stdin is streamed, which
+ * is how image layers and secret values travel (never in a command line or the remote environment).
+ */
+
+
+
+
+
+
 class SshSession {
     name;
     closedReason;
@@ -81346,18 +81376,7 @@ class SshSession {
         this.jumpClient?.on('close', () => onGone('the jump host closed the connection'));
     }
     static async open(target, options) {
-        let jump;
-        let sock;
-        if (options.jump) {
-            jump = await connectClient(options.jump, options);
-            const j = jump.client;
-            sock = await new Promise((resolve, reject) => j.forwardOut('127.0.0.1', 0, target.host, target.port, (err, stream) => err
-                ? reject(new SshError(`jump host ${endpointName(options.jump)} cannot reach ${target.host}:${target.port}: ${hostText(err.message)}`, 'connect'))
-                : resolve(stream))).catch((e) => {
-                j.end();
-                throw e;
-            });
-        }
+        const { jump, sock } = await connectJump(target, options);
         try {
             const connected = await connectClient(target, options, sock);
             return new SshSession(connected, jump, endpointName(target));
@@ -82235,11 +82254,27 @@ function pruneSecretStoreScript(deployPath) {
     return remoteScript('secret-store-prune', 'prune the secret store', STORE_EXIT, sh_lines(raw('set -eu'), sh `cd -- ${deployPath}`, sh `d=${SECRET_STORE}`, raw('[ -d "$d" ] || exit 0'), sh `for f in "$d"/*.*; do [ -f "$f" ] || continue; b=\${f##*/}; grep -qsF -- "\\"$b\\"" releases/*/${MANIFEST} || rm -f -- "$f"; done`));
 }
 
-;// CONCATENATED MODULE: ./src/deploy/targets/compose-secrets.ts
+;// CONCATENATED MODULE: ./src/deploy/remote/tar-buffer.ts
 /**
- * A compose host's secrets: open the host's secret store, pick how each file gets its owner, and write the files a
- * release needs that the store does not hold yet (content-addressed: an unchanged value is never rewritten).
+ * A small tar built in memory (a release's files, a deploy's secret files): what a remote `tar -x` or `docker cp -`
+ * reads from stdin. Entries are dated at the epoch so the same files always make the same bytes.
  */
+
+function tarBuffer(entries) {
+    const pack = tar_stream.pack();
+    const chunks = [];
+    const done = new Promise((resolve, reject) => {
+        pack.on('data', (c) => chunks.push(c));
+        pack.on('end', () => resolve(Buffer.concat(chunks)));
+        pack.on('error', reject);
+    });
+    for (const e of entries)
+        pack.entry({ ...e.header, mtime: new Date(0) }, e.body);
+    pack.finalize();
+    return done;
+}
+
+;// CONCATENATED MODULE: ./src/deploy/targets/compose-secrets.ts
 
 
 
@@ -82274,19 +82309,11 @@ function storeHolds(store, p, owner) {
     return store.have.get(p.fileName) === `${owner.uid}:${owner.gid} 400`;
 }
 /** Tar entries whose headers carry the owner and mode 0400: what `docker cp` (without `-a`) extracts as they say. */
-async function secretTar(entries, owner) {
-    const pack = tar_stream.pack();
-    const chunks = [];
-    const done = new Promise((resolve, reject) => {
-        pack.on('data', (c) => chunks.push(c));
-        pack.on('end', () => resolve(Buffer.concat(chunks)));
-        pack.on('error', reject);
-    });
-    for (const e of entries) {
-        pack.entry({ name: e.name, type: 'file', mode: 0o400, uid: owner.uid, gid: owner.gid, mtime: new Date(0) }, e.value);
-    }
-    pack.finalize();
-    return done;
+function secretTar(entries, owner) {
+    return tarBuffer(entries.map((e) => ({
+        header: { name: e.name, type: 'file', mode: 0o400, uid: owner.uid, gid: owner.gid },
+        body: e.value,
+    })));
 }
 /** Writes the placed secrets the store lacks; returns how many it wrote and by which route. */
 async function writeStoreSecrets(ctx, placed) {
@@ -83916,18 +83943,8 @@ function planDryRunScript(project, composeFiles) {
 
 
 const host_plan_sha256 = (b) => (0,external_node_crypto_.createHash)('sha256').update(b).digest('hex');
-async function releaseTar(files) {
-    const pack = tar_stream.pack();
-    const chunks = [];
-    const done = new Promise((resolve, reject) => {
-        pack.on('data', (c) => chunks.push(c));
-        pack.on('end', () => resolve(Buffer.concat(chunks)));
-        pack.on('error', reject);
-    });
-    for (const f of files)
-        pack.entry({ name: f.relativePath, mode: 0o600, mtime: new Date(0) }, f.content);
-    pack.finalize();
-    return done;
+function releaseTar(files) {
+    return tarBuffer(files.map((f) => ({ header: { name: f.relativePath, mode: 0o600 }, body: f.content })));
 }
 async function planImage(plan, shell, local, layerBytes) {
     const probe = await shell.run(imageProbeScript(local.id), { okCodes: [1], timeoutMs: 60_000 });
@@ -87777,7 +87794,7 @@ async function run() {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _runtime_globals_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8462);
-/* harmony import */ var _action_main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8940);
+/* harmony import */ var _action_main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5890);
 
 
 await (0,_action_main_js__WEBPACK_IMPORTED_MODULE_1__/* .run */ .e)();
