@@ -14,6 +14,7 @@ import {
   records,
   type Script,
   ScriptedShell,
+  hostRunning110,
 } from './deploy-scripted-shell.js';
 
 const keys = utils.generateKeyPairSync('ed25519');
@@ -45,38 +46,17 @@ const noDocker = {} as LocalDocker;
 
 /** A host that runs release 1.1.0 and answers like one; `fail` overrides an answer by script name. */
 function host(fail: Record<string, (c: Call) => ReturnType<Script>> = {}): Script {
-  const manifest = JSON.stringify({
-    version: '1.1.0',
-    project: 'doongzi',
-    composeFiles: ['deploy/docker-compose.yml'],
+  const listReleases = () => ({
+    stdout: records([
+      ['now', '100'],
+      ['current', 'releases/1.2.0'],
+      ...['1.0.0', '1.0.1', '1.1.0', '1.2.0', '0.9.0'].map((r, i): [string, string] => [
+        'release',
+        `${[3, 4, 5, 6, 1][i]}.5 ${r}`,
+      ]),
+    ]),
   });
-  return (c) => {
-    if (fail[c.name]) return fail[c.name]!(c);
-    if (c.name === 'preflight') {
-      return {
-        stdout: records([
-          ['requested', DEPLOY_PATH],
-          ['path', DEPLOY_PATH],
-          ['current', 'releases/1.1.0'],
-          ['manifest', manifest],
-        ]),
-      };
-    }
-    if (c.name === 'image-probe') return { stdout: `${LOCAL.id}\n` };
-    if (c.name === 'list-releases') {
-      return {
-        stdout: records([
-          ['now', '100'],
-          ['current', 'releases/1.2.0'],
-          ...['1.0.0', '1.0.1', '1.1.0', '1.2.0', '0.9.0'].map((r, i): [string, string] => [
-            'release',
-            `${[3, 4, 5, 6, 1][i]}.5 ${r}`,
-          ]),
-        ]),
-      };
-    }
-    return undefined;
-  };
+  return hostRunning110(DEPLOY_PATH, LOCAL.id, { 'list-releases': listReleases, ...fail });
 }
 
 function setup(scripts: Record<string, Script>, over: Record<string, string> = {}) {

@@ -23,6 +23,7 @@ import {
   records,
   type Script,
   ScriptedShell,
+  hostRunning110,
 } from './deploy-scripted-shell.js';
 
 const keys = utils.generateKeyPairSync('ed25519');
@@ -99,28 +100,8 @@ test('the line splitter joins chunks cut anywhere and emits a last line without 
 });
 
 /** A host that runs release 1.1.0; `answer` overrides an answer by script name. */
-function host(answer: Record<string, (c: Call) => ReturnType<Script>> = {}): Script {
-  const manifest = JSON.stringify({
-    version: '1.1.0',
-    project: 'doongzi',
-    composeFiles: ['deploy/docker-compose.yml'],
-  });
-  return (c) => {
-    if (answer[c.name]) return answer[c.name]!(c);
-    if (c.name === 'preflight') {
-      return {
-        stdout: records([
-          ['requested', DEPLOY_PATH],
-          ['path', DEPLOY_PATH],
-          ['current', 'releases/1.1.0'],
-          ['manifest', manifest],
-        ]),
-      };
-    }
-    if (c.name === 'image-probe') return { stdout: 'sha256:abc\n' };
-    return undefined;
-  };
-}
+const host = (answer: Record<string, (c: Call) => ReturnType<Script>> = {}): Script =>
+  hostRunning110(DEPLOY_PATH, 'sha256:abc', answer);
 
 async function deploy(over: Record<string, string>, script: Script) {
   const calls: Call[] = [];

@@ -118,6 +118,37 @@ export class FakeClock implements Clock {
 /** NUL-framed records, as the preflight and listing scripts print them. */
 export const records = (kv: Array<[string, string]>) => kv.map(([k, v]) => `${k}=${v}\0`).join('');
 
+/**
+ * A compose host whose live release is 1.1.0 (project doongzi) and which already holds `imageId`; `answer` adds or
+ * overrides an answer by script name. Every other script gets the shell's default.
+ */
+export function hostRunning110(
+  deployPath: string,
+  imageId: string,
+  answer: Record<string, (c: Call) => Answer | undefined> = {},
+): Script {
+  const manifest = JSON.stringify({
+    version: '1.1.0',
+    project: 'doongzi',
+    composeFiles: ['deploy/docker-compose.yml'],
+  });
+  return (c) => {
+    if (answer[c.name]) return answer[c.name]!(c);
+    if (c.name === 'preflight') {
+      return {
+        stdout: records([
+          ['requested', deployPath],
+          ['path', deployPath],
+          ['current', 'releases/1.1.0'],
+          ['manifest', manifest],
+        ]),
+      };
+    }
+    if (c.name === 'image-probe') return { stdout: `${imageId}\n` };
+    return undefined;
+  };
+}
+
 export const log = () => {
   const lines: string[] = [];
   return {
