@@ -80267,11 +80267,27 @@ function checkHostPins(inputs) {
     }
     return knownHosts;
 }
+/** Where and as whom to connect, validated: the key parsed, every host pinned. Shared by deploy and rollback. */
+function connectionPlan(inputs) {
+    const keyFingerprint = parsePrivateKey(inputs);
+    const knownHosts = checkHostPins(inputs);
+    return {
+        hosts: inputs.hosts,
+        user: inputs.user,
+        auth: {
+            privateKey: inputs.privateKey,
+            ...(inputs.passphrase ? { passphrase: inputs.passphrase } : {}),
+            keyFingerprint,
+        },
+        knownHosts,
+        ...(inputs.jumpHost ? { jumpHost: inputs.jumpHost } : {}),
+        deployPath: inputs.deployPath,
+    };
+}
 function buildDeployPlan(inputs, source) {
     const warnings = [];
     const version = resolveVersion(source.event, inputs.allowNonTag);
-    const keyFingerprint = parsePrivateKey(inputs);
-    const knownHosts = checkHostPins(inputs);
+    const connection = connectionPlan(inputs);
     if (source.composeFiles.length === 0)
         throw new DeployInputError('compose-files: no prod compose file to deploy');
     const composeFiles = source.composeFiles.map((f) => ({ ...f, path: checkRelativePath(f.path, 'compose-files') }));
@@ -80383,16 +80399,7 @@ function buildDeployPlan(inputs, source) {
     }
     return {
         target: inputs.deployTarget,
-        hosts: inputs.hosts,
-        user: inputs.user,
-        auth: {
-            privateKey: inputs.privateKey,
-            ...(inputs.passphrase ? { passphrase: inputs.passphrase } : {}),
-            keyFingerprint,
-        },
-        knownHosts,
-        ...(inputs.jumpHost ? { jumpHost: inputs.jumpHost } : {}),
-        deployPath: inputs.deployPath,
+        ...connection,
         projectName,
         version,
         image: {
@@ -84795,19 +84802,8 @@ function buildRollbackPlan(inputs) {
     if (inputs.deployTarget !== 'compose') {
         throw new DeployInputError("mode: rollback supports deploy-target compose only; for a Swarm stack run `docker service rollback` on the manager, or re-run the previous tag's deploy");
     }
-    const keyFingerprint = parsePrivateKey(inputs);
-    const knownHosts = checkHostPins(inputs);
     return {
-        hosts: inputs.hosts,
-        user: inputs.user,
-        auth: {
-            privateKey: inputs.privateKey,
-            ...(inputs.passphrase ? { passphrase: inputs.passphrase } : {}),
-            keyFingerprint,
-        },
-        knownHosts,
-        ...(inputs.jumpHost ? { jumpHost: inputs.jumpHost } : {}),
-        deployPath: inputs.deployPath,
+        ...connectionPlan(inputs),
         // Without the compose model there is nothing to say which service may run twice: plain `up`, stop-first.
         rollout: planRollout('stop-first', []),
         healthTimeoutSeconds: inputs.healthTimeoutSeconds,

@@ -89,12 +89,30 @@ export function checkHostPins(inputs: Pick<DeployInputs, 'knownHosts' | 'hosts' 
   return knownHosts;
 }
 
+/** Where and as whom to connect, validated: the key parsed, every host pinned. Shared by deploy and rollback. */
+export function connectionPlan(
+  inputs: DeployInputs,
+): Pick<DeployPlan, 'hosts' | 'user' | 'auth' | 'knownHosts' | 'jumpHost' | 'deployPath'> {
+  const keyFingerprint = parsePrivateKey(inputs);
+  const knownHosts = checkHostPins(inputs);
+  return {
+    hosts: inputs.hosts,
+    user: inputs.user,
+    auth: {
+      privateKey: inputs.privateKey,
+      ...(inputs.passphrase ? { passphrase: inputs.passphrase } : {}),
+      keyFingerprint,
+    },
+    knownHosts,
+    ...(inputs.jumpHost ? { jumpHost: inputs.jumpHost } : {}),
+    deployPath: inputs.deployPath,
+  };
+}
+
 export function buildDeployPlan(inputs: DeployInputs, source: DeploySource): DeployPlan {
   const warnings: string[] = [];
   const version = resolveVersion(source.event, inputs.allowNonTag);
-  const keyFingerprint = parsePrivateKey(inputs);
-
-  const knownHosts = checkHostPins(inputs);
+  const connection = connectionPlan(inputs);
 
   if (source.composeFiles.length === 0) throw new DeployInputError('compose-files: no prod compose file to deploy');
   const composeFiles = source.composeFiles.map((f) => ({ ...f, path: checkRelativePath(f.path, 'compose-files') }));
@@ -229,16 +247,7 @@ export function buildDeployPlan(inputs: DeployInputs, source: DeploySource): Dep
 
   return {
     target: inputs.deployTarget,
-    hosts: inputs.hosts,
-    user: inputs.user,
-    auth: {
-      privateKey: inputs.privateKey,
-      ...(inputs.passphrase ? { passphrase: inputs.passphrase } : {}),
-      keyFingerprint,
-    },
-    knownHosts,
-    ...(inputs.jumpHost ? { jumpHost: inputs.jumpHost } : {}),
-    deployPath: inputs.deployPath,
+    ...connection,
     projectName,
     version,
     image: {

@@ -4,7 +4,7 @@
  */
 import { DeployInputError, type DeployInputs } from './inputs.js';
 import type { DeployPlan } from './plan-model.js';
-import { checkHostPins, parsePrivateKey } from './plan.js';
+import { connectionPlan } from './plan.js';
 import { planRollout } from './rollout-plan.js';
 
 export type RollbackPlan = Pick<
@@ -33,19 +33,8 @@ export function buildRollbackPlan(inputs: DeployInputs): RollbackPlan {
       "mode: rollback supports deploy-target compose only; for a Swarm stack run `docker service rollback` on the manager, or re-run the previous tag's deploy",
     );
   }
-  const keyFingerprint = parsePrivateKey(inputs);
-  const knownHosts = checkHostPins(inputs);
   return {
-    hosts: inputs.hosts,
-    user: inputs.user,
-    auth: {
-      privateKey: inputs.privateKey,
-      ...(inputs.passphrase ? { passphrase: inputs.passphrase } : {}),
-      keyFingerprint,
-    },
-    knownHosts,
-    ...(inputs.jumpHost ? { jumpHost: inputs.jumpHost } : {}),
-    deployPath: inputs.deployPath,
+    ...connectionPlan(inputs),
     // Without the compose model there is nothing to say which service may run twice: plain `up`, stop-first.
     rollout: planRollout('stop-first', []),
     healthTimeoutSeconds: inputs.healthTimeoutSeconds,
