@@ -131,6 +131,12 @@ function killSshd(h: HostEnv): void {
 }
 const restartSshd = (name: string) => startHost(name);
 
+/** When the running test began: the engine's events from then on explain a miss. */
+let testStarted = Date.now();
+beforeEach(() => {
+  testStarted = Date.now();
+});
+
 /** One container of the service, of `version`, healthy. Requests a killed `up` left in flight may still be finishing
  * in dockerd (a stop, a remove), so the service gets a bounded moment to settle before it is judged. */
 const serving = (version: string) => {
@@ -147,7 +153,34 @@ const serving = (version: string) => {
       .split('\n')
       .filter(Boolean);
   for (let i = 0; i < 30 && appContainers().length !== 1; i++) execFileSync('sleep', ['1']);
-  expect(appContainers()).toHaveLength(1);
+  // On a miss, the project's containers in every state and the engine's events for them say what happened.
+  const project = `label=com.docker.compose.project=${names.project}`;
+  const seen = () => {
+    if (appContainers().length === 1) return '';
+    const ps = docker(undefined, [
+      'ps',
+      '-a',
+      '--filter',
+      project,
+      '--format',
+      '{{.ID}} {{.Names}} {{.Image}} {{.Status}}',
+    ]);
+    const since = String(Math.floor(testStarted / 1000));
+    const until = String(Math.ceil(Date.now() / 1000));
+    const events = docker(undefined, [
+      'events',
+      '--since',
+      since,
+      '--until',
+      until,
+      '--filter',
+      project,
+      '--format',
+      '{{.Time}} {{.Action}} {{.Actor.ID}} {{.Actor.Attributes.name}}',
+    ]);
+    return `${ps}\n${events}`;
+  };
+  expect({ running: appContainers().length, seen: seen() }).toEqual({ running: 1, seen: '' });
   expect(containerOf(names, undefined)).toMatchObject({ image: `${names.repository}:${version}`, health: 'healthy' });
   expect(readlinkSync(path.join(names.deployPath, 'current'))).toBe(`releases/${version}`);
 };
@@ -306,7 +339,12 @@ test('sshd killed during the rollback (and back at once): the rollback reconnect
       { rollback: { status: 'rolled-back' } },
     );
     expect(r.error!.message).toContain(`Rolled back: 127.0.0.1:${f.SSH_PORT} (rolled-back to 1.0.0)`);
-    serving('1.0.0');
+    try {
+      serving('1.0.0');
+    } catch (e) {
+      process.stdout.write(`killed during rollback, the deploy's log:\n${r.log.lines.join('\n')}\n`);
+      throw e;
+    }
   } finally {
     execFileSync('rm', ['-f', '/srv/deploy-action-test/markers/fail']);
   }

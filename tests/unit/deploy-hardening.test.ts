@@ -269,9 +269,9 @@ describe('1: a failed SSH handshake inside a fleet deploy', () => {
     expect(await target.recover()).toBe('Rolled back: a.example:22 (rolled-back to 1.1.0).');
     expect(on('a.example').slice(-4)).toEqual([
       'switch-current',
-      'compose-remove-half-recreated',
+      'compose-settle-half-recreated',
       'compose-up',
-      'compose-remove-half-recreated',
+      'compose-settle-half-recreated',
     ]);
   });
 

@@ -252,9 +252,9 @@ describe('the compose host around the lock', () => {
     const after = calls.slice(holds[1]!.takenAt).map((c) => `${c.name} ${c.text.match(/cd -- '([^']+)'/)?.[1] ?? ''}`);
     expect(after.slice(0, 4)).toEqual([
       'switch-current /srv/app',
-      'compose-remove-half-recreated ',
+      'compose-settle-half-recreated ',
       'compose-up /srv/app/releases/1.1.0',
-      'compose-remove-half-recreated ',
+      'compose-settle-half-recreated ',
     ]);
   });
 });

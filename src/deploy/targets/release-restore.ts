@@ -7,7 +7,7 @@ import type { ReleaseManifest } from '../release/manifest.js';
 import type { Release } from '../release/release.js';
 import { HostStepError, type DeployLog } from '../release/steps.js';
 import { remoteJoin } from '../remote/script.js';
-import { composeDownScript, removeHalfRecreatedScript } from '../remote/scripts/compose.js';
+import { composeDownScript, settleHalfRecreatedScript } from '../remote/scripts/compose.js';
 import type { RemoteShell } from '../remote/shell.js';
 import { composeUp } from './compose-up.js';
 import { planHostRollout, removeOrphans, rollOut } from './rollout.js';
@@ -67,9 +67,9 @@ export async function restoreRelease(
   const timeoutMs = h.settings.commandTimeoutMs;
   await rel.switchCurrent(dir);
   const { composeFiles, project, version } = manifest;
-  const clearHalfRecreated = () => h.shell.run(removeHalfRecreatedScript(project), { timeoutMs });
+  const settleHalfRecreated = () => h.shell.run(settleHalfRecreatedScript(project), { timeoutMs });
   try {
-    await clearHalfRecreated();
+    await settleHalfRecreated();
     await upRelease(h, dir, composeFiles, project, true);
   } catch (e) {
     // An `up` killed with its connection can leave containers half made (renamed, or created under the
@@ -81,5 +81,5 @@ export async function restoreRelease(
     await upRelease(h, dir, composeFiles, project, true);
   }
   // Again after: a request the killed up had in flight may have finished while the rollback ran.
-  await clearHalfRecreated();
+  await settleHalfRecreated();
 }

@@ -1,6 +1,6 @@
 /** `docker compose` on a host: up (bounded by the health timeout), down, and what diagnose reads after a failure. */
 import { remoteScript, type RemoteScript } from '../script.js';
-import { sh, type ShText } from '../sh.js';
+import { lines, raw, sh, type ShText } from '../sh.js';
 
 export const COMPOSE_EXIT = { healthTimeout: 124, notFound: 1 } as const;
 
@@ -31,16 +31,25 @@ export function composeUpScript(
 }
 
 /**
- * Removes the project's containers still under Compose's temporary recreate name (`<id>_<project>-<service>-<n>`).
- * Compose renames them to the final name as the last step of a recreate; an `up` killed with its connection stops
- * before that and leaves the new container running beside the one the rollback brings back.
+ * Settles what a killed `up` left under Compose's temporary recreate name (`<id>_<project>-<service>-<n>`). Compose
+ * (2.2x) creates the new container under that name, stops and removes the old one, renames the new one and then
+ * starts it; an `up` killed between leaves it created, never started: removed here. A later `up` may instead adopt
+ * it and start it under that name (measured with compose 2.26: it then serves): a running one is never removed, only
+ * given its final name when that is free.
  */
-export function removeHalfRecreatedScript(project: string): RemoteScript {
+export function settleHalfRecreatedScript(project: string): RemoteScript {
   return remoteScript(
-    'compose-remove-half-recreated',
+    'compose-settle-half-recreated',
     'docker rm of half-recreated containers',
     COMPOSE_EXIT,
-    sh`docker ps -a --filter ${`label=com.docker.compose.project=${project}`} --format ${'{{.ID}} {{.Names}}'} | while read -r id name; do case $name in [0-9a-f]*_${project}-*) docker rm -f -- "$id" >/dev/null ;; esac; done`,
+    lines(
+      sh`docker ps -a --filter ${`label=com.docker.compose.project=${project}`} --format ${'{{.ID}} {{.Names}} {{.State}}'} | while read -r id name state; do`,
+      sh`  case $name in [0-9a-f]*_${project}-*) ;; *) continue ;; esac`,
+      sh`  if [ "$state" != running ]; then docker rm -f -- "$id" >/dev/null; continue; fi`,
+      raw('  final=${name#*_}'),
+      sh`  docker inspect --type container -- "$final" >/dev/null 2>&1 || docker rename -- "$id" "$final" >/dev/null`,
+      sh`done`,
+    ),
   );
 }
 
