@@ -154,10 +154,10 @@ const SAVE_EXIT_WAIT_MS = 8_000;
  */
 async function stopSave(
   save: ReturnType<LocalDocker['save']>,
-  source: NodeJS.ReadableStream & { destroy(e?: Error): unknown },
+  // The save's stdout, or the layer filter's output (a tar-stream pack: a streamx stream, which has no unpipe).
+  source: { destroy(e?: Error): unknown },
   channel: Transform,
 ): Promise<void> {
-  source.unpipe();
   // With an error, so a load still reading it fails now instead of waiting for its command timeout.
   channel.destroy(new Error('the image stream was stopped'));
   source.destroy();
