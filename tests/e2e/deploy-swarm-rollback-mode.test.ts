@@ -7,7 +7,7 @@
 import { jest } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseDeployInputs } from '../../src/deploy/inputs.js';
@@ -213,4 +213,60 @@ test('a second rollback, with nothing older than 1.0.0: a clear error; the servi
   expect(run.stdout + run.stderr).not.toMatch(/\n\s+at .*\.js:\d+/);
   expect({ spec: spec(), current: current(), secrets: stackSecrets() }).toEqual(before);
   expect(run.outputs).toMatchObject({ release: '', 'deployed-at': '' });
+});
+
+const serviceSpec = () => onB(['service', 'inspect', '--format', '{{.Version.Index}} {{json .Spec}}', SERVICE]).trim();
+
+test("1.1.0 again, then 1.0.0's image untagged on the manager: refused naming it, nothing changed", async () => {
+  await deploy('1.1.0', S2);
+  expect(current()).toBe('releases/1.1.0');
+  const before = serviceSpec();
+  // As if the image had been pruned on the manager since.
+  onB(['image', 'tag', `${names.repository}:1.0.0`, `${names.repository}:kept-for-test`]);
+  onB(['rmi', `${names.repository}:1.0.0`]);
+  try {
+    const run = await rollback();
+    expect(run.code).toBe(1);
+    expect(run.annotations.find((a) => a.severity === 'error')!.message).toMatch(
+      /cannot roll back: the image deploy-action-test\/doongzi-swarm-rb:1\.0\.0 of 1\.0\.0 is no longer on the manager .*re-run the deploy of tag 1\.0\.0 instead; nothing was changed/,
+    );
+    expect(serviceSpec()).toBe(before);
+  } finally {
+    onB(['image', 'tag', `${names.repository}:kept-for-test`, `${names.repository}:1.0.0`]);
+  }
+});
+
+test('a previous release that does not converge: Swarm rolls it back, 1.1.0 is deployed again, current stays', async () => {
+  // The manager's copy of 1.0.0's stack file no longer passes its healthcheck (as a release whose dependency went away).
+  const file = path.join(onHost(b, names.deployPath), 'releases/1.0.0/docker-stack.deploy-action.yml');
+  const text = readFileSync(file, 'utf8');
+  expect(text).toContain('- app.healthcheck');
+  writeFileSync(file, text.replace('- app.healthcheck', '- app.no_such_healthcheck'));
+  const run = await rollback();
+  expect(run.code).toBe(1);
+  const message = run.annotations.find((a) => a.severity === 'error')!.message;
+  expect(message).toMatch(/rollback to 1\.0\.0 failed: .*service deploy-action-test-swarm-rb_app: rollback completed/);
+  expect(message).toContain(`switched back: the stack ${STACK} runs 1.1.0 (releases/1.1.0) again`);
+  expect(current()).toBe('releases/1.1.0');
+  const t = runningTask();
+  expect(t.imageId).toBe(ids['1.1.0']);
+  expect(onB(['inspect', '--format', '{{.State.Health.Status}}', t.id]).trim()).toBe('healthy');
+  expect(serviceSecrets()).toBe(secretNames['1.1.0']);
+  expect(onB(['exec', t.id, 'cat', '/run/secrets/db_password'])).toBe(S2);
+});
+
+test("1.0.0's secret removed by hand (as a deploy before this change left it): refused naming it, nothing changed", async () => {
+  const before = serviceSpec();
+  onB(['secret', 'rm', secretNames['1.0.0']!]);
+  const run = await rollback();
+  expect(run.code).toBe(1);
+  expect(run.annotations.find((a) => a.severity === 'error')!.message).toMatch(
+    new RegExp(
+      `cannot roll back: releases/1\\.0\\.0 \\(1\\.0\\.0\\) names the secret ${secretNames['1.0.0']}, no longer on the manager .*re-run the deploy of tag 1\\.0\\.0 instead; nothing was changed`,
+    ),
+  );
+  expect(serviceSpec()).toBe(before);
+  expect(current()).toBe('releases/1.1.0');
+  expect(runningTask().imageId).toBe(ids['1.1.0']);
+  expect(runs.map((r) => r.stdout + r.stderr).join('\n')).not.toContain(token);
 });
