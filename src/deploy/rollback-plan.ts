@@ -1,8 +1,9 @@
 /**
- * The plan of `mode: rollback`: only what connecting, the deploy lock and a health-gated `up` need. No build, no
- * image, no files: each host goes back to a release it already holds. Validated before any connection.
+ * The plan of `mode: rollback`: only what connecting, the deploy lock and a health-gated `up` (or `docker stack
+ * deploy`) need. No build, no image, no files: each host, or the Swarm stack, goes back to a release it already
+ * holds. Validated before any connection.
  */
-import { DeployInputError, type DeployInputs } from './inputs.js';
+import type { DeployInputs } from './inputs.js';
 import type { DeployPlan } from './plan-model.js';
 import { connectionPlan } from './plan.js';
 import { planRollout } from './rollout-plan.js';
@@ -22,19 +23,22 @@ export type RollbackPlan = Pick<
   | 'lockTimeoutSeconds'
   | 'runUrl'
   | 'url'
+  | 'target'
 > & {
   /** What the deploy lock's holder record names. */
   version: { version: string };
+  /** Swarm: how the release's image reached the nodes (ssh: it must still be on the manager), and the login. */
+  image: Pick<DeployPlan['image'], 'delivery' | 'registry'>;
+  /** Swarm: the `project-name` input, when given; the stack must be the one the live release names. */
+  stack?: string;
 };
 
 export function buildRollbackPlan(inputs: DeployInputs): RollbackPlan {
-  if (inputs.deployTarget !== 'compose') {
-    throw new DeployInputError(
-      "mode: rollback supports deploy-target compose only; for a Swarm stack run `docker service rollback` on the manager, or re-run the previous tag's deploy",
-    );
-  }
   return {
+    target: inputs.deployTarget,
     ...connectionPlan(inputs),
+    image: { delivery: inputs.imageDelivery, ...(inputs.registry ? { registry: inputs.registry } : {}) },
+    ...(inputs.deployTarget === 'swarm' && inputs.projectName ? { stack: inputs.projectName } : {}),
     // Without the compose model there is nothing to say which service may run twice: plain `up`, stop-first.
     rollout: planRollout('stop-first', []),
     healthTimeoutSeconds: inputs.healthTimeoutSeconds,

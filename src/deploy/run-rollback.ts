@@ -1,7 +1,7 @@
 /**
- * `mode: rollback`: each compose host in turn goes back to its previous release (HostRollback). At the first host
- * that cannot, the hosts already rolled back are switched forward again (newest first), so the fleet ends on one
- * release, and the run fails naming that host.
+ * `mode: rollback`: each compose host in turn goes back to its previous release (HostRollback), or the Swarm stack
+ * through its one manager (SwarmRollback). At the first host that cannot, the hosts already rolled back are switched
+ * forward again (newest first), so the fleet ends on one release, and the run fails naming that host.
  */
 import { openHostSession } from './connect.js';
 import type { HostAddress } from './host-address.js';
@@ -11,7 +11,11 @@ import { inertLog, type DeployLog } from './run-deploy.js';
 import { DeployFailedError, type DeploySummary } from './summary.js';
 import { HostRollback } from './targets/compose-rollback.js';
 import type { HostConnector } from './targets/compose-host.js';
+import { SwarmRollback } from './targets/swarm-rollback.js';
 import { hostText } from '../util/host-text.js';
+
+/** What the run needs of one host's (or the stack's) rollback. */
+type RollbackHost = Pick<HostRollback, 'name' | 'summary' | 'toVersion' | 'run' | 'putBack' | 'close'>;
 
 export async function runRollback(
   plan: RollbackPlan,
@@ -21,7 +25,11 @@ export async function runRollback(
 ): Promise<DeploySummary> {
   const started = clock.now();
   const log = inertLog(givenLog);
-  const hosts = plan.hosts.map((h) => new HostRollback(plan, h, log, connect, clock));
+  const hosts: RollbackHost[] = plan.hosts.map((h) =>
+    plan.target === 'swarm'
+      ? new SwarmRollback(plan, h, log, connect, clock)
+      : new HostRollback(plan, h, log, connect, clock),
+  );
   const summary: DeploySummary = {
     ok: false,
     mode: 'rollback',
@@ -32,7 +40,7 @@ export async function runRollback(
     elapsedMs: 0,
     ...(plan.url ? { url: plan.url } : {}),
   };
-  const done: HostRollback[] = [];
+  const done: RollbackHost[] = [];
   let failure: string | undefined;
   try {
     for (const host of hosts) {

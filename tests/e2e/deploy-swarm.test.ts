@@ -59,11 +59,15 @@ const onB = (args: string[], opts: { allowFail?: boolean } = {}) => docker(b, ar
 
 async function deploy(
   version: string,
-  opts: { secret?: string; overrides?: string[]; target?: 'swarm' | 'compose' } = {},
+  opts: { secret?: string; overrides?: string[]; target?: 'swarm' | 'compose'; keepReleases?: string } = {},
 ) {
   const target = opts.target ?? 'swarm';
   const inputs = parseDeployInputs(
-    inputsFor(names, [b], { 'deploy-target': target, 'env-file': `APP_ENV=prod\nDB_HOST=db.internal\nPORT=${PORT}\n` }),
+    inputsFor(names, [b], {
+      'deploy-target': target,
+      'env-file': `APP_ENV=prod\nDB_HOST=db.internal\nPORT=${PORT}\n`,
+      ...(opts.keepReleases ? { 'keep-releases': opts.keepReleases } : {}),
+    }),
     { DEPLOY_TEST_DB_PASSWORD: opts.secret ?? SECRET_1 },
   );
   // The network override is the test bed's, per engine path: compose containers get no network, swarm tasks the host's.
@@ -181,6 +185,7 @@ test('deploys the example as a stack: non-root task reads its secret from tmpfs 
   });
   expect(summary.hosts[0]!.steps.map((s) => s.step)).toEqual([
     'connect',
+    'lock',
     'preflight',
     'image',
     'upload',
@@ -232,9 +237,10 @@ test('deploys the example as a stack: non-root task reads its secret from tmpfs 
   ]);
 });
 
-test('a changed secret value: a new versioned secret, the service updated, the old secret removed', async () => {
+test('a changed secret value: a new versioned secret, the service updated, the old secret removed with its release', async () => {
   const before = stackSecrets();
-  const { error, summary, log, plan } = await deploy('1.1.0', { secret: SECRET_2 });
+  // keep-releases 1: 1.0.0's release goes, so nothing names its secret any more (a kept release keeps it).
+  const { error, summary, log, plan } = await deploy('1.1.0', { secret: SECRET_2, keepReleases: '1' });
   expect(error).toBeUndefined();
   expect(summary.previousVersion).toBe('1.0.0');
   const name = plan.swarm!.secretNames['db_password']!;

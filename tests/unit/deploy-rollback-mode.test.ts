@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { utils } from 'ssh2';
 import type { HostAddress } from '../../src/deploy/host-address.js';
-import { DeployInputError, parseDeployInputs } from '../../src/deploy/inputs.js';
+import { parseDeployInputs } from '../../src/deploy/inputs.js';
 import { parseManifest } from '../../src/deploy/release/manifest.js';
 import { pickPrevious, readHostReleases } from '../../src/deploy/release/previous.js';
 import { parseRecords } from '../../src/deploy/remote/script.js';
@@ -176,13 +176,6 @@ test('the listing script, run by /bin/sh: every release with its manifest (NULs 
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-});
-
-test('mode rollback refuses a swarm target before connecting', () => {
-  expect(() => buildRollbackPlan(inputs(['a.example'], { 'deploy-target': 'swarm' }))).toThrow(DeployInputError);
-  expect(() => buildRollbackPlan(inputs(['a.example'], { 'deploy-target': 'swarm' }))).toThrow(
-    /supports deploy-target compose only/,
-  );
 });
 
 test('rolls back to the previous release under the deploy lock: switch, then up of that release', async () => {

@@ -5,7 +5,7 @@ import type { LocalDocker } from '../../src/deploy/local-docker.js';
 import { buildDeployPlan, type DeploySource } from '../../src/deploy/plan.js';
 import type { SwarmService, SwarmTask } from '../../src/deploy/swarm-state.js';
 import { SwarmTarget } from '../../src/deploy/targets/swarm.js';
-import { type Call, FakeClock, log, records, ScriptedShell } from './deploy-scripted-shell.js';
+import { type Call, FakeClock, type Hold, log, records, ScriptedShell } from './deploy-scripted-shell.js';
 
 const keys = utils.generateKeyPairSync('ed25519');
 const hostKey = utils.generateKeyPairSync('ed25519').public;
@@ -60,8 +60,9 @@ const task = (
 });
 const state = (s: SwarmService, tasks: SwarmTask[]) => `${JSON.stringify([s])}\n@@tasks@@\n${JSON.stringify(tasks)}\n`;
 
-function manager(states: string[]) {
+function manager(states: string[], answers: Record<string, string> = {}) {
   const calls: Call[] = [];
+  const holds: Hold[] = [];
   let n = 0;
   const shell = new ScriptedShell(
     'mgr.example',
@@ -78,6 +79,7 @@ function manager(states: string[]) {
           ]),
         };
       }
+      if (answers[c.name] !== undefined) return { stdout: answers[c.name]! };
       if (c.name === 'image-probe') return { stdout: 'sha256:abc\n' };
       if (c.name === 'stack-state') return { stdout: states[Math.min(n++, states.length - 1)]! };
       if (c.name === 'health-probe') return { stdout: 'exit 1: unhealthy\n' };
@@ -85,11 +87,12 @@ function manager(states: string[]) {
       return undefined;
     },
     calls,
+    holds,
   );
   const clock = new FakeClock();
   const l = log();
   const target = new SwarmTarget(plan, l, async () => shell, clock);
-  return { target, calls, clock, log: l };
+  return { target, calls, holds, clock, log: l };
 }
 
 test('Swarm rolls the update back: detected, described, then waited for until the previous release runs', async () => {
@@ -145,13 +148,32 @@ test('a stack that never converges: bounded by health-timeout, the update rolled
   );
 });
 
-test('a converged stack: current switched, unreferenced secrets and old releases pruned', async () => {
+test('a converged stack: current switched, old releases pruned, then the secrets neither a service nor a kept release names', async () => {
   const name = plan.swarm!.secretNames['db_password']!;
+  const kept = 'st_db_password_000000000001';
+  const gone = 'st_db_password_000000000002';
+  // 1.1.0's release is still kept on the host, and its stack file names the secret it ran with.
+  const stack110 = `services:\n  app:\n    image: ${OLD}\nsecrets:\n  db_password:\n    external: true\n    name: ${kept}\n`;
   const running = svc(NEW, { State: 'completed', StartedAt: 't1' });
   running.Spec.TaskTemplate.ContainerSpec.Secrets = [{ SecretName: name }];
   const t = task(NEW, 'running');
   t.Spec.ContainerSpec['Secrets'] = [{ SecretName: name }];
-  const { target, calls, log: l } = manager([state(svc(OLD), [task(OLD, 'running')]), state(running, [t])]);
+  const {
+    target,
+    calls,
+    holds,
+    log: l,
+  } = manager([state(svc(OLD), [task(OLD, 'running')]), state(running, [t])], {
+    'secret-list': records([
+      ['secret', name],
+      ['secret', kept],
+      ['secret', gone],
+    ]),
+    'release-stack-files': records([
+      ['stack', `1.1.0/${stack110}`],
+      ['stack', '1.0.0/services: ['],
+    ]),
+  });
   await target.deploy({ id: 'sha256:abc' }, {} as LocalDocker);
   expect(target.hosts[0]!.status).toBe('deployed');
   const names = calls.map((c) => c.name);
@@ -159,9 +181,18 @@ test('a converged stack: current switched, unreferenced secrets and old releases
     'stack-deploy',
     'stack-state',
     'switch-current',
-    'stack-state',
-    'secret-list',
     'list-releases',
+    'stack-state',
+    'release-stack-files',
+    'secret-list',
+    'secret-rm',
   ]);
+  expect(calls.filter((c) => c.name === 'secret-rm').map((c) => c.label)).toEqual([`docker secret rm ${gone}`]);
+  expect(calls.find((c) => c.name === 'release-stack-files')!.text).toContain("'/srv/st'");
   expect(l.lines.join('\n')).toContain('stack st converged at 1.2.0');
+  // The deploy lock of deploy-path, taken before the preflight and held until the target closes.
+  expect(holds).toEqual([expect.objectContaining({ name: 'deploy-lock', takenAt: 0 })]);
+  expect(holds[0]!.releasedAt).toBeUndefined();
+  target.close();
+  expect(holds[0]!.releasedAt).toBe(calls.length);
 });

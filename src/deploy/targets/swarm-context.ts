@@ -4,7 +4,9 @@ import type { Clock } from '../release/poll.js';
 import type { DeployLog } from '../release/steps.js';
 import { parseRecords } from '../remote/script.js';
 import { secretListScript, secretRemoveScript, stackStateScript } from '../remote/scripts/swarm.js';
+import { releaseStackFilesScript } from '../remote/scripts/swarm-releases.js';
 import type { RemoteShell } from '../remote/shell.js';
+import { readReleaseStackFiles, secretsOfStackFiles } from '../stack-release.js';
 import { parseStackState, type SwarmService, type SwarmTask } from '../swarm-state.js';
 
 export const POLL_MS = 1000;
@@ -14,9 +16,10 @@ export interface StackState {
   tasks: SwarmTask[];
 }
 
-export interface SwarmContext {
-  readonly plan: DeployPlan;
-  readonly swarm: SwarmPlan;
+/** What watching a stack needs: the stack's name, health-timeout, and the manager. A deploy and `mode: rollback` have it. */
+export interface SwarmStackContext {
+  readonly plan: Pick<DeployPlan, 'healthTimeoutSeconds'>;
+  readonly swarm: Pick<SwarmPlan, 'stack'>;
   /** The manager, as it appears in messages. */
   readonly name: string;
   readonly log: DeployLog;
@@ -24,13 +27,18 @@ export interface SwarmContext {
   shell(): RemoteShell;
 }
 
-export async function stackState(ctx: SwarmContext): Promise<StackState> {
+export interface SwarmContext extends SwarmStackContext {
+  readonly plan: DeployPlan;
+  readonly swarm: SwarmPlan;
+}
+
+export async function stackState(ctx: SwarmStackContext): Promise<StackState> {
   const out = await ctx.shell().run(stackStateScript(ctx.swarm.stack), { timeoutMs: 60_000 });
   return parseStackState(out.stdout);
 }
 
 /** The service's name without the `<stack>_` prefix Swarm gives it. */
-export function shortName(ctx: SwarmContext, service: string): string {
+export function shortName(ctx: SwarmStackContext, service: string): string {
   return service.slice(ctx.swarm.stack.length + 1);
 }
 
@@ -38,9 +46,15 @@ function referencedSecrets(services: readonly SwarmService[]): Set<string> {
   return new Set(services.flatMap((s) => (s.Spec.TaskTemplate.ContainerSpec.Secrets ?? []).map((r) => r.SecretName)));
 }
 
-/** After a success: this stack's secrets no service refers to any more are removed (each failure only warned). */
-export async function pruneSecrets(ctx: SwarmContext): Promise<void> {
+/**
+ * After a success (and the release prune): this stack's secrets that no service refers to and no release kept under
+ * `deployPath` (the host's resolved path) names in its stack file are removed, each failure only warned. A kept
+ * release's secrets stay, so `mode: rollback` can deploy its stack file after a rotation.
+ */
+export async function pruneSecrets(ctx: SwarmContext, deployPath: string): Promise<void> {
   const referenced = referencedSecrets((await stackState(ctx)).services);
+  const listed = await ctx.shell().run(releaseStackFilesScript(deployPath, ctx.swarm.stackFile), { timeoutMs: 60_000 });
+  for (const n of secretsOfStackFiles(readReleaseStackFiles(parseRecords(listed.stdout)).values())) referenced.add(n);
   const out = await ctx.shell().run(secretListScript(ctx.swarm.stack), { timeoutMs: 60_000 });
   const unused = (parseRecords(out.stdout).get('secret') ?? []).filter((n) => n && !referenced.has(n));
   for (const n of unused) {

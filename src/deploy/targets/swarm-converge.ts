@@ -16,7 +16,7 @@ import {
   type SwarmService,
   type SwarmTask,
 } from '../swarm-state.js';
-import { POLL_MS, shortName, stackState, type StackState, type SwarmContext } from './swarm-context.js';
+import { POLL_MS, shortName, stackState, type StackState, type SwarmStackContext } from './swarm-context.js';
 
 /** The stack did not converge; `rolledBackBySwarm` when Swarm itself rolled every failed service back. */
 export class ConvergeError extends HostStepError {
@@ -29,7 +29,8 @@ export class ConvergeError extends HostStepError {
 }
 
 export interface Rollout {
-  stack: RenderedStack;
+  /** The stack file's services, rendered by this deploy or read back from a release (`mode: rollback`). */
+  stack: Pick<RenderedStack, 'services' | 'pinnedServices'>;
   /** The image the pinned services must run. */
   image: string;
   /** Each service's UpdateStatus.StartedAt before the deploy, so an old rollback is not taken for this one's. */
@@ -38,7 +39,7 @@ export interface Rollout {
 
 /** Service name, why, the newest task error, the last health probe and log lines. */
 export async function describeService(
-  ctx: SwarmContext,
+  ctx: SwarmStackContext,
   s: SwarmService,
   tasks: readonly SwarmTask[],
   why: string,
@@ -62,7 +63,7 @@ export async function describeService(
 
 type Waiting = { state: StackState; waiting: Map<string, string> };
 
-export async function converge(ctx: SwarmContext, r: Rollout): Promise<void> {
+export async function converge(ctx: SwarmStackContext, r: Rollout): Promise<void> {
   const expectedImage = (service: string) => (r.stack.pinnedServices.includes(service) ? r.image : undefined);
   const result = await pollUntil<void, Waiting>(
     async () => {
@@ -118,7 +119,7 @@ export async function converge(ctx: SwarmContext, r: Rollout): Promise<void> {
  * ones no longer run the new image. Judged on the tasks alone: after a rollback the service's update state says
  * `rollback_completed` while the previous release's task may still be starting.
  */
-export async function waitForPrevious(ctx: SwarmContext, r: Pick<Rollout, 'stack' | 'image'>): Promise<void> {
+export async function waitForPrevious(ctx: SwarmStackContext, r: Pick<Rollout, 'stack' | 'image'>): Promise<void> {
   const result = await pollUntil<void, string[]>(
     async () => {
       const { services, tasks } = await stackState(ctx);

@@ -15,11 +15,12 @@ import { HostStepError, StepTimer, logRollback, recordRollback, type DeployLog }
 import { exitName, frame, parseRecords } from '../remote/script.js';
 import { LABEL, swarmPreflightScript } from '../remote/scripts/preflight.js';
 import { SWARM_EXIT, secretCreateScript, stackDeployScript, stackRemoveScript } from '../remote/scripts/swarm.js';
-import type { RemoteShell, SshError } from '../remote/shell.js';
+import type { HeldScript, RemoteShell, SshError } from '../remote/shell.js';
 import { renderStackFile, type RenderedStack } from '../stack-file.js';
 import type { HostSummary, RollbackOutcome } from '../summary.js';
 import { readSwarmPreflight, type SwarmPreflight } from '../swarm-state.js';
 import type { HostConnector } from './compose-host.js';
+import { takeDeployLock } from './host-lock.js';
 import { pruneSecrets, removeCreatedSecrets, stackState, type SwarmContext } from './swarm-context.js';
 import { ConvergeError, converge, waitForPrevious } from './swarm-converge.js';
 import type { DeployTarget } from './target.js';
@@ -30,6 +31,8 @@ export class SwarmTarget implements DeployTarget, SwarmContext {
   private readonly summary: HostSummary;
   private readonly steps: StepTimer;
   private session: RemoteShell | undefined;
+  /** The manager's deploy lock of deploy-path, as the compose target takes it per host (and `mode: rollback`). */
+  private lock: HeldScript | undefined;
   private pre: SwarmPreflight | undefined;
   private release: Release | undefined;
   private stack: RenderedStack | undefined;
@@ -71,6 +74,7 @@ export class SwarmTarget implements DeployTarget, SwarmContext {
     try {
       this.session = await steps.run('connect', () => this.connect(plan.hosts[0]!));
       log.info(`${this.name}: connected as ${plan.user}, host key verified`);
+      this.lock = await steps.run('lock', () => takeDeployLock(this.shell(), plan));
 
       const pre = await steps.run('preflight', () => this.preflight());
       const previous = this.previousVersion();
@@ -131,8 +135,9 @@ export class SwarmTarget implements DeployTarget, SwarmContext {
       await steps.run('switch', () => this.rel.switchCurrent());
       await steps
         .run('prune', async () => {
-          await pruneSecrets(this);
+          // Releases first: the secrets the kept ones name stay.
           await this.rel.prune(plan.keepReleases);
+          await pruneSecrets(this, pre.path);
         })
         .catch((e: Error) => log.warning(`${this.name}: pruning failed: ${e.message}`));
       this.summary.status = 'deployed';
@@ -283,6 +288,8 @@ export class SwarmTarget implements DeployTarget, SwarmContext {
   }
 
   close(): void {
+    void this.lock?.release();
+    this.lock = undefined;
     this.session?.close();
   }
 }

@@ -48,7 +48,8 @@ export function composePreflightScript(deployPath: string): RemoteScript {
   );
 }
 
-export function swarmPreflightScript(deployPath: string, stack: string): RemoteScript {
+/** Without `stack` (`mode: rollback`, which learns it from the live release's manifest) no service or secret is listed. */
+export function swarmPreflightScript(deployPath: string, stack?: string): RemoteScript {
   return remoteScript(
     'swarm-preflight',
     'preflight',
@@ -64,10 +65,12 @@ export function swarmPreflightScript(deployPath: string, stack: string): RemoteS
         `if docker stack deploy --help 2>/dev/null | grep -q -- '--detach'; then printf 'detach=yes\\0'; else printf 'detach=no\\0'; fi`,
       ),
       deployPathReport(deployPath),
-      sh`for s in $(docker service ls -q --filter label=${`${STACK_NAMESPACE}=${stack}`}); do printf 'service=%s\\0' "$(docker service inspect --format ${`{{.Spec.Name}} {{index .Spec.Labels "${LABEL.version}"}}`} "$s")"; done`,
+      stack !== undefined &&
+        sh`for s in $(docker service ls -q --filter label=${`${STACK_NAMESPACE}=${stack}`}); do printf 'service=%s\\0' "$(docker service inspect --format ${`{{.Spec.Name}} {{index .Spec.Labels "${LABEL.version}"}}`} "$s")"; done`,
       // Secret names are words (docker restricts them), so the list splits on white space.
-      sh`names=$(docker secret ls --filter label=${`${LABEL.stack}=${stack}`} --format '{{.Name}}')`,
-      raw(`for n in $names; do printf 'secret=%s\\0' "$n"; done`),
+      stack !== undefined &&
+        sh`names=$(docker secret ls --filter label=${`${LABEL.stack}=${stack}`} --format '{{.Name}}')`,
+      stack !== undefined && raw(`for n in $names; do printf 'secret=%s\\0' "$n"; done`),
     ),
   );
 }
