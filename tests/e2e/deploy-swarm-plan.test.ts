@@ -4,7 +4,8 @@
  * secret, a changed env file) lists the app service's spec changes, the rotated secret's versioned name and the bytes
  * to send, and the manager is the same afterwards: each service's spec version (Version.Index), the secrets, the
  * release dirs and `current`, the containers and images. Then the same through dist/index.js on a pull request with
- * `comment: true`: the plan goes into the job summary and into the PR comment, above the check's summary.
+ * `comment: true`: the plan goes into the job summary and into the PR comment, above the check's summary; and a
+ * plan the check refuses still gets its comment, with the finding and the reason there is no plan.
  */
 import { jest } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
@@ -229,7 +230,8 @@ async function githubStandIn() {
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, posted, server };
 }
 
-test('through dist/index.js on a pull request: the swarm plan in the job summary and the PR comment, above the check', async () => {
+/** Runs dist/index.js in plan mode on pull request 7 of a copy of the example (`extra` added to its files). */
+async function planOnPullRequest(extra: Record<string, string> = {}) {
   const ws = await makeWorkspace(undefined, async (dir) => {
     await copyFile(
       path.join(REPO_ROOT, 'scripts/example/docker-compose.sandbox.yml'),
@@ -239,17 +241,23 @@ test('through dist/index.js on a pull request: the swarm plan in the job summary
       path.join(dir, 'event.json'),
       JSON.stringify({ action: 'synchronize', number: 7, pull_request: { number: 7 } }),
     );
+    for (const [f, text] of Object.entries(extra)) writeFileSync(path.join(dir, f), text);
   });
   const api = await githubStandIn();
   const inputs = inputsFor(names, [b], { 'deploy-target': 'swarm', 'env-file': ENV_2 });
-  const before = snapshot();
   try {
     const sha = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ws, encoding: 'utf8' }).trim();
+    const composeFiles = [
+      'deploy/docker-compose.yml',
+      'deploy/docker-compose.prod.yml',
+      'deploy/docker-compose.sandbox.yml',
+      ...Object.keys(extra),
+    ];
     const run = await runAction(
       ws,
       {
         mode: 'plan',
-        'compose-files': 'deploy/docker-compose.yml deploy/docker-compose.prod.yml deploy/docker-compose.sandbox.yml',
+        'compose-files': composeFiles.join(' '),
         ...Object.fromEntries(
           [
             'ssh-host',
@@ -276,24 +284,45 @@ test('through dist/index.js on a pull request: the swarm plan in the job summary
         DB_PASSWORD: SECRET_2,
       },
     );
-    expect({ code: run.code, stderr: run.stderr.slice(-2000) }).toMatchObject({ code: 0 });
-    const version = `sha-${sha.slice(0, 7)}`;
-    expect(run.summary).toContain(`## Deploy plan: ${version}`);
-    expect(run.summary).toContain(`| version | 1.0.0 → ${version} |`);
-    expect(run.summary).toMatch(/app \(update: /);
-    expect(run.summary).toMatch(/db_password as deploy-action-test-swarm-plan_db_password_[0-9a-f]{12} \(rotate\)/);
-    expect(run.stdout).toContain('PR comment created: https://github.invalid/c/1');
-    expect(api.posted).toHaveLength(1);
-    const comment = api.posted[0]!;
-    const planAt = comment.indexOf(`## Deploy plan: ${version}`);
-    const checkAt = comment.indexOf('## deploy-action: ');
-    expect(planAt).toBeGreaterThan(0);
-    expect(checkAt).toBeGreaterThan(planAt);
-    expect(comment).toMatch(/app \(update: /);
-    expect(run.stdout.replace(/^::add-mask::.*$/gm, '') + run.stderr + run.summary + comment).not.toContain(token);
-    expect(snapshot()).toEqual(before);
+    return { run, posted: api.posted, version: `sha-${sha.slice(0, 7)}` };
   } finally {
     await new Promise((r) => api.server.close(r));
     await removeWorkspace(ws);
   }
+}
+
+test('through dist/index.js on a pull request: the swarm plan in the job summary and the PR comment, above the check', async () => {
+  const before = snapshot();
+  const { run, posted, version } = await planOnPullRequest();
+  expect({ code: run.code, stderr: run.stderr.slice(-2000) }).toMatchObject({ code: 0 });
+  expect(run.summary).toContain(`## Deploy plan: ${version}`);
+  expect(run.summary).toContain(`| version | 1.0.0 → ${version} |`);
+  expect(run.summary).toMatch(/app \(update: /);
+  expect(run.summary).toMatch(/db_password as deploy-action-test-swarm-plan_db_password_[0-9a-f]{12} \(rotate\)/);
+  expect(run.stdout).toContain('PR comment created: https://github.invalid/c/1');
+  expect(posted).toHaveLength(1);
+  const comment = posted[0]!;
+  const planAt = comment.indexOf(`## Deploy plan: ${version}`);
+  const checkAt = comment.indexOf('## deploy-action: ');
+  expect(planAt).toBeGreaterThan(0);
+  expect(checkAt).toBeGreaterThan(planAt);
+  expect(comment).toMatch(/app \(update: /);
+  expect(run.stdout.replace(/^::add-mask::.*$/gm, '') + run.stderr + run.summary + comment).not.toContain(token);
+  expect(snapshot()).toEqual(before);
+});
+
+test('a plan the check refuses (a mounted docker.sock): the PR comment still comes, with the finding and why no plan', async () => {
+  const before = snapshot();
+  const { run, posted } = await planOnPullRequest({
+    'deploy/docker-compose.sock.yml':
+      'services:\n  app:\n    volumes:\n      - /var/run/docker.sock:/var/run/docker.sock\n',
+  });
+  expect(run.code).toBe(1);
+  expect(run.stdout).toContain('Plan refused: the check found 1 error (DA-DEP-003).');
+  expect(posted).toHaveLength(1);
+  expect(posted[0]).toContain('## Deploy plan: not made');
+  expect(posted[0]).toContain('Not planned: the check found 1 error.');
+  expect(posted[0]).toContain('DA-CMP-021');
+  expect(posted[0]!.indexOf('## deploy-action: ')).toBeGreaterThan(posted[0]!.indexOf('## Deploy plan: not made'));
+  expect(snapshot()).toEqual(before);
 });

@@ -80,3 +80,8 @@ export function formatPlanMarkdown(p: FleetPlan): string {
   }
   return `${out.join('\n')}\n`;
 }
+
+/** In place of the plan when none was made (the check refused it, or planning stopped), so the PR comment says so. */
+export function formatPlanNotMade(why: string): string {
+  return `## Deploy plan: not made\n\n${cell(why)}. Nothing was changed on any host.\n`;
+}
