@@ -11,7 +11,7 @@ import { jest } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { copyFile } from 'node:fs/promises';
-import { mkdtempSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -66,8 +66,14 @@ const sshd = (...args: string[]) =>
 const onB = (args: string[], opts: { allowFail?: boolean } = {}) => docker(b, args, opts);
 const imageId = (ref: string, h?: HostEnv) => docker(h, ['image', 'inspect', '--format', '{{.Id}}', ref]).trim();
 
-async function swarmPlan(version: string, image: string, secret: string, env: string) {
-  const inputs = parseDeployInputs(inputsFor(names, [b], { 'deploy-target': 'swarm', 'env-file': env }), {
+async function swarmPlan(
+  version: string,
+  image: string,
+  secret: string,
+  env: string,
+  over: Record<string, string> = {},
+) {
+  const inputs = parseDeployInputs(inputsFor(names, [b], { 'deploy-target': 'swarm', 'env-file': env, ...over }), {
     DEPLOY_TEST_DB_PASSWORD: secret,
   });
   const source = exampleSource(names, [], tagEvent(version));
@@ -203,6 +209,20 @@ test('plan of 1.1.0 against 1.0.0: app updates (image, secret, env file), the ro
   process.stdout.write(
     `swarm plan: 1.1.0 would send ${m!.image!.uncompressedBytes} B uncompressed (${m!.image!.layersSent} of ${m!.image!.layersTotal} layers) of a ${size} B image; app ${app.detail}; manager snapshot equal\n`,
   );
+});
+
+test('a manager that refuses the connection: its own clear error, nothing thrown', async () => {
+  // A loopback port nothing listens on, pinned with b's key under its own name.
+  const keyOfB = readFileSync(b.KNOWN_HOSTS, 'utf8').trim().split('\n')[0]!.split(' ').slice(1).join(' ');
+  const plan = await swarmPlan('1.1.0', V2_IMAGE, SECRET_2, ENV_2, {
+    'ssh-host': '127.0.0.1:1',
+    'ssh-known-hosts': `[127.0.0.1]:1 ${keyOfB}\n`,
+  });
+  const fleet = await runPlan(plan, recordingLog());
+  expect(fleet.hosts).toHaveLength(1);
+  expect(fleet.hosts[0]!.host).toBe('127.0.0.1:1');
+  expect(fleet.hosts[0]!.error).toMatch(/^connect: .*ECONNREFUSED/);
+  expect(formatPlanMarkdown(fleet)).toContain('(1 host(s) could not be planned)');
 });
 
 /** The GitHub REST endpoints the sticky comment uses, on loopback: list and create issue comments. */

@@ -244,6 +244,23 @@ test('ssh delivery to a swarm of three: the plan says the deploy would stop at t
   expect(r.notes.join('\n')).toContain('a deploy would stop at the image step');
 });
 
+test('registry delivery: the manager lacks the image, so it and every node pull it; nothing is counted to send', async () => {
+  const v1 = await deployedV1('x', '');
+  const p = plan('1.1.0', 'x', '', { 'image-delivery': 'registry', registry: '127.0.0.1:5000' });
+  const r = await planSwarm(
+    p,
+    'mgr.example',
+    new ScriptedShell('mgr.example', manager(v1, { nodes: 2 }), []),
+    LOCAL,
+    async () => {
+      throw new Error('registry delivery streams nothing');
+    },
+  );
+  expect(r.image).toEqual({ method: 'pull' });
+  expect(r.notes.join('\n')).toContain("each of the swarm's 2 node(s) pulls it by digest");
+  expect(r.notes.join('\n')).not.toContain('would stop at the image step');
+});
+
 test('a host that is no manager, and a manager that cannot be reached: each a clear error, nothing thrown', async () => {
   const p = plan('1.1.0', 'x', '');
   const notManager = await planSwarm(
