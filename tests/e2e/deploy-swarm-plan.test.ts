@@ -107,7 +107,8 @@ function snapshot(): Record<string, unknown> {
     tree: execFileSync('ls', ['-la', '--time-style=full-iso', '-R', dp], { encoding: 'utf8' }),
     current: readlinkSync(path.join(dp, 'current')),
     containers: onB(['ps', '-a', '--no-trunc', '--format', '{{.ID}} {{.Image}} {{.Names}} {{.State}}']),
-    images: onB(['images', '-aq', '--no-trunc']),
+    // Sorted: the engine lists images created in the same second in no fixed order.
+    images: onB(['images', '-aq', '--no-trunc']).split('\n').sort(),
   };
 }
 
