@@ -12,7 +12,7 @@ import {
 import { parseDeployInputs, type DeployInputs } from '../deploy/inputs.js';
 import { scrubFromChildEnv } from '../process/child-env.js';
 import { UserFacingError } from '../findings/finding.js';
-import { refuseUnplannable, runPlan } from '../deploy/plan-mode/run-plan.js';
+import { runPlan } from '../deploy/plan-mode/run-plan.js';
 import { formatPlanMarkdown } from '../deploy/plan-mode/format.js';
 
 export const coreLog: DeployLog = {
@@ -62,7 +62,6 @@ export async function planFromAction(
   inputs: DeployInputs,
   source: DeploySource,
 ): Promise<{ markdown: string; failed: string[] }> {
-  refuseUnplannable(inputs.deployTarget);
   const plan = buildDeployPlan({ ...inputs, allowNonTag: true }, source);
   const fleet = await runPlan(plan, coreLog);
   const markdown = formatPlanMarkdown(fleet);

@@ -133,5 +133,8 @@ export async function runPlanMode(
   checkInputs: CheckInputs,
   deployInputs: DeployInputs,
 ): Promise<{ markdown: string; failed: string[] }> {
-  return planFromAction(deployInputs, await deploySource(outcome, checkInputs, process.env));
+  return planFromAction(
+    deployInputs,
+    await deploySource(outcome, checkInputs, process.env, { stack: deployInputs.deployTarget === 'swarm' }),
+  );
 }

@@ -16,6 +16,7 @@ import { planFailure, readDeployInputs } from './deploy-adapter.js';
 import { DeployFailedError } from '../deploy/summary.js';
 import { ruleTitle } from '../check/catalog.js';
 import { runDeployMode, runPlanMode } from './deploy-mode.js';
+import { formatPlanNotMade } from '../deploy/plan-mode/format.js';
 import { runRollbackMode } from './rollback-mode.js';
 import { readCheckInputs, type CheckInputs } from './inputs.js';
 import { ACTION_VERSION } from './version.js';
@@ -158,22 +159,32 @@ export async function run(): Promise<void> {
     await report(outcome, inputs, workspace);
     const counts = countBySeverity(outcome.findings);
     core.info(`deploy-action: ${formatCounts(counts)}.`);
+    // Plan mode's comment waits for the plan; when there is none, it still goes out, with the findings and why.
+    const planComment = async (markdown: string) => {
+      if (inputs.mode === 'plan') await postComment(outcome, inputs, workspacePaths(inputs, workspace), markdown);
+    };
     // The findings are already annotated: the verdict goes to the log, so it takes none of GitHub's ten error slots.
     if (deployInputs && counts.error > 0) {
       core.info(
         `${inputs.mode === 'plan' ? 'Plan' : 'Deploy'} refused: the check found ${countOf(counts.error, 'error')} (DA-DEP-003).`,
       );
+      await planComment(formatPlanNotMade(`Not planned: the check found ${countOf(counts.error, 'error')}`));
       process.exitCode = core.ExitCode.Failure;
       return;
     }
     if (failsStep(outcome.findings, inputs.failOn)) {
       core.info(`Check failed: ${formatCounts(counts)} (fail-on: ${inputs.failOn}).`);
+      await planComment(formatPlanNotMade(`Not planned: the check failed (fail-on: ${inputs.failOn})`));
       process.exitCode = core.ExitCode.Failure;
       return;
     }
     if (deployInputs && inputs.mode === 'plan') {
-      const planned = await runPlanMode(outcome, inputs, deployInputs);
-      await postComment(outcome, inputs, workspacePaths(inputs, workspace), planned.markdown);
+      // The error itself goes to the annotation only: a PR comment is no place for text that may quote an input.
+      const planned = await runPlanMode(outcome, inputs, deployInputs).catch(async (e: unknown) => {
+        await planComment(formatPlanNotMade('Not planned: planning stopped with an error (see the job log)'));
+        throw e;
+      });
+      await planComment(planned.markdown);
       const failure = planFailure(planned.failed);
       if (failure) throw failure;
     } else if (deployInputs) await runDeployMode(outcome, inputs, deployInputs);

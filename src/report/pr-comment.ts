@@ -102,6 +102,17 @@ export async function upsertStickyComment(
   return { action: 'created', id: data.id, url: data.html_url };
 }
 
+/** The comment's markdown: `extra` (the deploy plan) first, then the check's summary with its findings. */
+export function commentMarkdown(
+  result: CheckResult,
+  toWorkspacePath: (file: string) => string,
+  env: Env,
+  extra?: string,
+): string {
+  const summary = renderSummary(result, toWorkspacePath, { links: blobLinksFromEnv(env) });
+  return extra ? `${extra}\n${summary}` : summary;
+}
+
 /** Posts the check's summary as the sticky comment on the run's pull request; skips (with the reason) outside one. */
 export async function postCheckComment(options: {
   token: string;
@@ -129,8 +140,6 @@ export async function postCheckComment(options: {
   const target = commentTargetFromEvent(payload, env.GITHUB_REPOSITORY);
   if (!target)
     return { action: 'skipped', reason: `the ${env.GITHUB_EVENT_NAME ?? 'current'} event is not about a pull request` };
-  const links = blobLinksFromEnv(env);
-  const summary = renderSummary(options.result, options.toWorkspacePath, { links });
-  const body = commentBody(options.extra ? `${options.extra}\n${summary}` : summary, options.key);
+  const body = commentBody(commentMarkdown(options.result, options.toWorkspacePath, env, options.extra), options.key);
   return upsertStickyComment(options.token, target, body, env.GITHUB_API_URL || 'https://api.github.com', options.key);
 }

@@ -13,8 +13,7 @@ import type { LocalDocker } from '../../src/deploy/local-docker.js';
 import { buildDeployPlan } from '../../src/deploy/plan.js';
 import { describeHooks, formatPlanMarkdown } from '../../src/deploy/plan-mode/format.js';
 import { planHost, servicesFromDryRun } from '../../src/deploy/plan-mode/host-plan.js';
-import { refuseUnplannable, runPlan } from '../../src/deploy/plan-mode/run-plan.js';
-import { DeployInputError } from '../../src/deploy/input-error.js';
+import { runPlan } from '../../src/deploy/plan-mode/run-plan.js';
 import { ComposeTarget } from '../../src/deploy/targets/compose.js';
 import {
   type Call,
@@ -205,12 +204,6 @@ test('an unreachable host gets its error; the next host is still planned', async
   expect(fleet.hosts.map((h) => h.error)).toEqual(['connect: connect ECONNREFUSED a.example:22', undefined]);
   expect(l.lines).toContain('warning a.example:22: connect: connect ECONNREFUSED a.example:22');
   expect(l.lines.some((x) => /^info b\.example\S*: services: app \(recreate\)$/.test(x))).toBe(true);
-});
-
-test('swarm is refused as an input error before anything is planned', () => {
-  expect(() => refuseUnplannable('swarm')).toThrow(DeployInputError);
-  expect(() => refuseUnplannable('swarm')).toThrow(/swarm target is not supported by plan yet/);
-  expect(() => refuseUnplannable('compose')).not.toThrow();
 });
 
 test('a host whose deploy path does not exist yet: every file added, the dry run still runs', async () => {

@@ -51,14 +51,14 @@ export function hostLines(h: HostPlan, version: string, hooks?: HookPlan): Array
     const sec = listed(
       h.secrets,
       (s) => s.change !== 'unchanged',
-      (s) => `${s.name} (${s.change})`,
+      (s) => `${s.name}${s.as ? ` as ${s.as}` : ''} (${s.change})`,
     );
     out.push(['secrets', sec.length ? sec.join(', ') : 'none rotate']);
   }
   const svc = listed(
     h.services,
     (s) => s.action !== 'unchanged',
-    (s) => `${s.service} (${s.action})`,
+    (s) => `${s.service} (${s.action}${s.detail ? `: ${s.detail}` : ''})`,
   );
   out.push(['services', svc.length ? svc.join(', ') : 'none would be recreated']);
   const hookText = describeHooks(hooks, h.unchanged === true);
@@ -79,4 +79,9 @@ export function formatPlanMarkdown(p: FleetPlan): string {
     out.push('');
   }
   return `${out.join('\n')}\n`;
+}
+
+/** In place of the plan when none was made (the check refused it, or planning stopped), so the PR comment says so. */
+export function formatPlanNotMade(why: string): string {
+  return `## Deploy plan: not made\n\n${cell(why)}. Nothing was changed on any host.\n`;
 }

@@ -37,9 +37,14 @@ export interface HostPlan {
   unchanged?: boolean;
   image?: ImagePlan;
   files: Array<{ path: string; change: Change }>;
-  /** Secret names only: never a value or a hash of one. */
-  secrets: Array<{ name: string; change: 'rotate' | 'new' | 'unchanged' }>;
-  services: Array<{ service: string; action: 'recreate' | 'create' | 'unchanged' }>;
+  /** Secret names only: never a value or a hash of one. `as`: the versioned Docker secret (swarm). */
+  secrets: Array<{ name: string; change: 'rotate' | 'new' | 'unchanged'; as?: string }>;
+  /** Compose: what its dry run would do; swarm: how the stack's service spec would change (`detail`: which keys). */
+  services: Array<{
+    service: string;
+    action: 'recreate' | 'create' | 'unchanged' | 'update' | 'remove';
+    detail?: string;
+  }>;
   notes: string[];
 }
 
@@ -52,7 +57,7 @@ export function releaseTar(files: ReadonlyArray<{ relativePath: string; content:
   return tarBuffer(files.map((f) => ({ header: { name: f.relativePath, mode: 0o600 }, body: f.content })));
 }
 
-async function planImage(
+export async function planImage(
   plan: DeployPlan,
   shell: RemoteShell,
   local: LocalImage,
@@ -103,7 +108,7 @@ export function servicesFromDryRun(stdout: string, project: string): HostPlan['s
   });
 }
 
-function hostError(e: unknown, label: string): string {
+export function hostError(e: unknown, label: string): string {
   const err = e as SshError;
   const last = (err.stderr ?? '').trim().split('\n').slice(-1)[0];
   return hostText(err.kind === 'command' && last ? `${label}: ${last}` : (err.message ?? String(e)));

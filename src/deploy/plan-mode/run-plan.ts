@@ -1,12 +1,12 @@
 /**
  * `mode: plan`: what a deploy of this release would do on each host, changing nothing there. The runner's image is
  * inspected (never tagged); each host is planned over its own connection; a host that cannot be reached or read gets
- * its error and the others are still planned. Compose target only.
+ * its error and the others are still planned. The swarm target plans its stack through the one manager
+ * (swarm-plan.ts).
  */
 import { openHostSession } from '../connect.js';
 import type { LocalImage } from '../deliver-image.js';
 import { formatHost } from '../host-address.js';
-import { DeployInputError } from '../input-error.js';
 import { filterSaveStream } from '../layer-diff/save-filter.js';
 import { LocalDocker } from '../local-docker.js';
 import type { DeployPlan } from '../plan.js';
@@ -14,6 +14,7 @@ import type { RemoteShell } from '../remote/shell.js';
 import type { DeployLog } from '../release/steps.js';
 import { inertLog } from '../run-deploy.js';
 import { planHost, type HostPlan, type LayerBytes } from './host-plan.js';
+import { planSwarm } from './swarm-plan.js';
 import { hostLines, type FleetPlan } from './format.js';
 import type { HostAddress } from '../host-address.js';
 import { hostText } from '../../util/host-text.js';
@@ -44,15 +45,6 @@ export function saveStreamLayerBytes(docker: LocalDocker, local: LocalImage): La
   };
 }
 
-/** Plan covers the compose target; swarm is refused before anything is built or connected. */
-export function refuseUnplannable(target: DeployPlan['target']): void {
-  if (target === 'swarm') {
-    throw new DeployInputError(
-      "Input 'mode' is plan: the swarm target is not supported by plan yet; plan a compose target (deploy-target: compose).",
-    );
-  }
-}
-
 export type PlanConnector = (address: HostAddress) => Promise<RemoteShell>;
 
 export async function runPlan(
@@ -60,7 +52,6 @@ export async function runPlan(
   givenLog: DeployLog,
   opts: { connect?: PlanConnector; docker?: LocalDocker; local?: LocalImage } = {},
 ): Promise<FleetPlan> {
-  refuseUnplannable(plan.target);
   const log = inertLog(givenLog);
   const docker = opts.docker ?? new LocalDocker(plan.secretEnvVars);
   const connect = opts.connect ?? ((a: HostAddress) => openHostSession(plan, a));
@@ -69,12 +60,16 @@ export async function runPlan(
   const hosts: HostPlan[] = [];
   for (const address of plan.hosts) {
     const name = formatHost(address);
-    log.startGroup(`Plan ${plan.version.version} on ${name}`);
+    log.startGroup(
+      plan.swarm
+        ? `Plan ${plan.version.version} of the swarm stack ${plan.swarm.stack} via ${name}`
+        : `Plan ${plan.version.version} on ${name}`,
+    );
     let shell: RemoteShell | undefined;
     let result: HostPlan;
     try {
       shell = await connect(address);
-      result = await planHost(plan, name, shell, local, layerBytes);
+      result = await (plan.swarm ? planSwarm : planHost)(plan, name, shell, local, layerBytes);
     } catch (e) {
       result = {
         host: name,
