@@ -59,7 +59,8 @@ function snapshot(): Record<string, string> {
     tree: execFileSync('ls', ['-la', '--time-style=full-iso', '-R', dp], { encoding: 'utf8' }),
     current: readlinkSync(path.join(dp, 'current')),
     containers: docker(b, ['ps', '-a', '--no-trunc', '--format', '{{.ID}} {{.Image}} {{.Names}} {{.State}}']),
-    images: docker(b, ['images', '-aq', '--no-trunc']),
+    // Sorted: the engine lists images made in the same second in no fixed order.
+    images: docker(b, ['images', '-aq', '--no-trunc']).split('\n').sort().join('\n'),
   };
 }
 
