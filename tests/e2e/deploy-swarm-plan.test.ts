@@ -33,11 +33,10 @@ import {
   onHost,
   recordingLog,
   removeReleaseTags,
-  repoRoot,
-  state,
   tagEvent,
   type HostEnv,
 } from '../helpers/deploy-testbed.js';
+import { leaveSwarm, removeStack as removeStackOf, startSwarmManager } from '../helpers/swarm-testbed.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 import { runAction } from '../helpers/run-action.js';
 import { makeWorkspace, removeWorkspace } from '../helpers/workspace.js';
@@ -58,11 +57,6 @@ const SECRET_2 = `pw-${token}-two`;
 let b: HostEnv;
 let context: string;
 
-const sshd = (...args: string[]) =>
-  execFileSync('bash', [path.join(repoRoot, 'scripts/testbed/sshd.sh'), ...args], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
 const onB = (args: string[], opts: { allowFail?: boolean } = {}) => docker(b, args, opts);
 const imageId = (ref: string, h?: HostEnv) => docker(h, ['image', 'inspect', '--format', '{{.Id}}', ref]).trim();
 
@@ -112,32 +106,10 @@ function snapshot(): Record<string, unknown> {
   };
 }
 
-function removeStack(): void {
-  onB(['stack', 'rm', STACK], { allowFail: true });
-  for (
-    let i = 0;
-    i < 60 && onB(['ps', '-aq', '--filter', `label=com.docker.stack.namespace=${STACK}`], { allowFail: true }).trim();
-    i++
-  ) {
-    execFileSync('sleep', ['0.5']);
-  }
-  const secrets = onB(['secret', 'ls', '-q', '--filter', `label=com.doongzi.deploy-action.stack=${STACK}`], {
-    allowFail: true,
-  }).trim();
-  if (secrets) onB(['secret', 'rm', ...secrets.split('\n')], { allowFail: true });
-}
+const removeStack = () => removeStackOf(b, STACK);
 
 beforeAll(() => {
-  sshd('swarm', 'init');
-  b = {
-    ...(Object.fromEntries(
-      sshd('b')
-        .trim()
-        .split('\n')
-        .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
-    ) as unknown as HostEnv),
-    root: path.join(state, 'sshd-b'),
-  };
+  b = startSwarmManager();
   buildExampleImage();
   // Own image IDs (a label, then one changed layer), so other suites' clean-ups never touch what this stack runs.
   context = mkdtempSync(path.join(os.tmpdir(), 'swarm-plan-'));
@@ -165,7 +137,7 @@ afterAll(() => {
   removeReleaseTags(names, undefined);
   for (const ref of [V2_IMAGE, V1_IMAGE]) onB(['rmi', '-f', imageId(ref)], { allowFail: true });
   docker(undefined, ['rmi', V2_IMAGE, V1_IMAGE], { allowFail: true });
-  sshd('swarm', 'leave');
+  leaveSwarm();
 });
 
 test('plan of 1.1.0 against 1.0.0: app updates (image, secret, env file), the rotated secret by name, the bytes; manager unchanged', async () => {

@@ -25,11 +25,10 @@ import {
   onHost,
   recordingLog,
   removeReleaseTags,
-  repoRoot,
-  state,
   tagEvent,
   type HostEnv,
 } from '../helpers/deploy-testbed.js';
+import { leaveSwarm, removeStack as removeStackOf, startSwarmManager } from '../helpers/swarm-testbed.js';
 import { runAction, type ActionRun } from '../helpers/run-action.js';
 
 jest.setTimeout(300_000);
@@ -51,11 +50,6 @@ const ids: Record<string, string> = {};
 const secretNames: Record<string, string> = {};
 const runs: ActionRun[] = [];
 
-const sshd = (...args: string[]) =>
-  execFileSync('bash', [path.join(repoRoot, 'scripts/testbed/sshd.sh'), ...args], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
 const onB = (args: string[], opts: { allowFail?: boolean } = {}) => docker(b, args, opts);
 const current = () => readlinkSync(path.join(onHost(b, names.deployPath), 'current'));
 
@@ -111,32 +105,10 @@ const stackSecrets = () =>
     .filter(Boolean)
     .sort();
 
-function removeStack(): void {
-  onB(['stack', 'rm', STACK], { allowFail: true });
-  for (
-    let i = 0;
-    i < 60 && onB(['ps', '-aq', '--filter', `label=com.docker.stack.namespace=${STACK}`], { allowFail: true }).trim();
-    i++
-  ) {
-    execFileSync('sleep', ['0.5']);
-  }
-  const secrets = onB(['secret', 'ls', '-q', '--filter', `label=com.doongzi.deploy-action.stack=${STACK}`], {
-    allowFail: true,
-  }).trim();
-  if (secrets) onB(['secret', 'rm', ...secrets.split('\n')], { allowFail: true });
-}
+const removeStack = () => removeStackOf(b, STACK);
 
 beforeAll(() => {
-  sshd('swarm', 'init');
-  b = {
-    ...(Object.fromEntries(
-      sshd('b')
-        .trim()
-        .split('\n')
-        .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
-    ) as unknown as HostEnv),
-    root: path.join(state, 'sshd-b'),
-  };
+  b = startSwarmManager();
   buildExampleImage();
   for (const [version, ref] of Object.entries(IMAGES)) {
     execFileSync('docker', ['buildx', 'build', '--network', 'none', '--load', '-t', ref, '-'], {
@@ -160,7 +132,7 @@ afterAll(() => {
     cleanupHost(names, b);
     removeReleaseTags(names, b);
     removeReleaseTags(names, undefined);
-    sshd('swarm', 'leave');
+    leaveSwarm();
   }
   for (const ref of Object.values(IMAGES)) docker(undefined, ['rmi', ref], { allowFail: true });
   if (workspace) rmSync(workspace, { recursive: true, force: true });

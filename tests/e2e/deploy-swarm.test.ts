@@ -27,11 +27,11 @@ import {
   onHost,
   recordingLog,
   removeReleaseTags,
-  repoRoot,
   state,
   tagEvent,
   type HostEnv,
 } from '../helpers/deploy-testbed.js';
+import { leaveSwarm, removeStack as removeStackOf, startSwarmManager } from '../helpers/swarm-testbed.js';
 
 jest.setTimeout(180_000);
 
@@ -50,11 +50,6 @@ let b: HostEnv;
 const summaries: DeploySummary[] = [];
 const logs: string[] = [];
 
-const sshd = (...args: string[]) =>
-  execFileSync('bash', [path.join(repoRoot, 'scripts/testbed/sshd.sh'), ...args], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
 const onB = (args: string[], opts: { allowFail?: boolean } = {}) => docker(b, args, opts);
 
 async function deploy(
@@ -120,32 +115,10 @@ const serviceSecrets = () =>
     SERVICE,
   ]).trim();
 
-function removeStack(): void {
-  onB(['stack', 'rm', STACK], { allowFail: true });
-  for (
-    let i = 0;
-    i < 60 && onB(['ps', '-aq', '--filter', `label=com.docker.stack.namespace=${STACK}`], { allowFail: true }).trim();
-    i++
-  ) {
-    execFileSync('sleep', ['0.5']);
-  }
-  const secrets = onB(['secret', 'ls', '-q', '--filter', `label=com.doongzi.deploy-action.stack=${STACK}`], {
-    allowFail: true,
-  }).trim();
-  if (secrets) onB(['secret', 'rm', ...secrets.split('\n')], { allowFail: true });
-}
+const removeStack = () => removeStackOf(b, STACK);
 
 beforeAll(() => {
-  sshd('swarm', 'init');
-  b = {
-    ...(Object.fromEntries(
-      sshd('b')
-        .trim()
-        .split('\n')
-        .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
-    ) as unknown as HostEnv),
-    root: path.join(state, 'sshd-b'),
-  };
+  b = startSwarmManager();
   buildExampleImage();
   execFileSync('docker', ['buildx', 'build', '--network', 'none', '--load', '-t', SWARM_IMAGE, '-'], {
     input: `FROM ${LOCAL_IMAGE}\nLABEL deploy-action-test.suite=swarm\n`,
@@ -168,7 +141,7 @@ afterAll(() => {
   cleanupHost(names, b);
   removeReleaseTags(names, b);
   removeReleaseTags(names, undefined);
-  sshd('swarm', 'leave');
+  leaveSwarm();
 });
 
 test('deploys the example as a stack: non-root task reads its secret from tmpfs at 0400; no secret file on the disk', async () => {
