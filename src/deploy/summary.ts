@@ -74,6 +74,13 @@ export type DeployOutputName =
   | 'url'
   | 'image-digest';
 
+/** A rollback that could not go back: the host runs the release it ran before, again, and counts as failed. */
+export function recordSwitchedBack(h: HostSummary, version: string): void {
+  delete h.release;
+  h.status = 'failed';
+  h.rollback = { status: 'failed', detail: `switched back to ${version}`, toVersion: version };
+}
+
 export function deployOutputs(s: DeploySummary): Record<DeployOutputName, string> {
   // One line per distinct release name: hosts that already held the version get a suffixed directory of their own.
   const releases = [...new Set(s.hosts.filter((h) => h.release).map((h) => h.release as string))];

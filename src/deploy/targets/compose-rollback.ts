@@ -15,7 +15,7 @@ import { exitName, parseRecords } from '../remote/script.js';
 import { composePreflightScript } from '../remote/scripts/preflight.js';
 import { listReleaseManifestsScript } from '../remote/scripts/rollback.js';
 import type { HeldScript, RemoteShell, SshError } from '../remote/shell.js';
-import type { HostSummary } from '../summary.js';
+import { recordSwitchedBack, type HostSummary } from '../summary.js';
 import { hostText } from '../../util/host-text.js';
 import type { HostConnector } from './compose-host.js';
 import { takeDeployLock } from './host-lock.js';
@@ -131,13 +131,7 @@ export class HostRollback {
         `${this.name}: ${why}\nswitching back to ${from.manifest.version} FAILED as well: ${(e as Error).message}; check this host by hand`,
       );
     }
-    delete this.summary.release;
-    this.summary.status = 'failed';
-    this.summary.rollback = {
-      status: 'failed',
-      detail: `switched back to ${from.manifest.version}`,
-      toVersion: from.manifest.version,
-    };
+    recordSwitchedBack(this.summary, from.manifest.version);
   }
 
   /** Ends the lock's script (stdin closed), then the connection; either alone would free the lock. */

@@ -21,7 +21,7 @@ import { secretListScript, stackDeployScript } from '../remote/scripts/swarm.js'
 import { releaseStackFilesScript } from '../remote/scripts/swarm-releases.js';
 import type { HeldScript, RemoteShell, SshError } from '../remote/shell.js';
 import { readReleaseStack, readReleaseStackFiles, type ReleaseStack } from '../stack-release.js';
-import type { HostSummary } from '../summary.js';
+import { recordSwitchedBack, type HostSummary } from '../summary.js';
 import { readSwarmPreflight, type SwarmPreflight } from '../swarm-state.js';
 import { hostText } from '../../util/host-text.js';
 import type { HostConnector } from './compose-host.js';
@@ -145,13 +145,7 @@ export class SwarmRollback implements SwarmStackContext {
         `${this.name}: ${why}\ndeploying ${from.manifest.version} again FAILED as well: ${(e as Error).message}; check the stack ${this.swarm.stack} by hand`,
       );
     }
-    delete this.summary.release;
-    this.summary.status = 'failed';
-    this.summary.rollback = {
-      status: 'failed',
-      detail: `switched back to ${from.manifest.version}`,
-      toVersion: from.manifest.version,
-    };
+    recordSwitchedBack(this.summary, from.manifest.version);
   }
 
   /** Ends the lock's script (stdin closed), then the connection; either alone would free the lock. */
