@@ -10,7 +10,7 @@ import { decideLayerDiff } from '../layer-diff/host-layers.js';
 import type { DeployPlan } from '../plan.js';
 import { readDeployPathReport } from '../release/release.js';
 import { parseStoreKey, placeSecrets, releaseDigest, renderOverride, SECRET_STORE } from '../release/secret-store.js';
-import { exitName, frame, parseRecords, remoteJoin } from '../remote/script.js';
+import { exitName, frame, parseRecords, remoteJoin, type RemoteScript } from '../remote/script.js';
 import { imageProbeScript } from '../remote/scripts/image.js';
 import { planDryRunScript, planReadScript } from '../remote/scripts/plan.js';
 import type { RemoteShell, SshError } from '../remote/shell.js';
@@ -108,6 +108,18 @@ export function servicesFromDryRun(stdout: string, project: string): HostPlan['s
   });
 }
 
+/** A plan's read script run once: its records, or the host's error (a preflight refusal by its exit, else the read). */
+export async function readPlanRecords(
+  shell: RemoteShell,
+  read: RemoteScript,
+): Promise<{ rec: Map<string, string[]> } | { error: string }> {
+  try {
+    return { rec: parseRecords((await shell.run(read, { timeoutMs: 60_000 })).stdout) };
+  } catch (e) {
+    return { error: exitName(read, (e as SshError).exitCode) ? hostError(e, 'preflight') : hostError(e, 'read') };
+  }
+}
+
 export function hostError(e: unknown, label: string): string {
   const err = e as SshError;
   const last = (err.stderr ?? '').trim().split('\n').slice(-1)[0];
@@ -127,13 +139,9 @@ export async function planHost(
     plan.deployPath,
     plan.files.map((f) => f.relativePath),
   );
-  let rec: Map<string, string[]>;
-  try {
-    rec = parseRecords((await shell.run(read, { timeoutMs: 60_000 })).stdout);
-  } catch (e) {
-    out.error = exitName(read, (e as SshError).exitCode) ? hostError(e, 'preflight') : hostError(e, 'read');
-    return out;
-  }
+  const got = await readPlanRecords(shell, read);
+  if ('error' in got) return { ...out, error: got.error };
+  const { rec } = got;
   try {
     const absent = rec.get('absent')?.[0] === '1';
     const report = absent ? undefined : readDeployPathReport(rec, plan.deployPath);

@@ -14,7 +14,7 @@ import { swarmPlanReadScript } from '../remote/scripts/swarm-plan.js';
 import type { RemoteShell, SshError } from '../remote/shell.js';
 import { renderStackFile } from '../stack-file.js';
 import { hostText } from '../../util/host-text.js';
-import { hostError, planImage, type Change, type HostPlan, type LayerBytes } from './host-plan.js';
+import { hostError, planImage, readPlanRecords, type Change, type HostPlan, type LayerBytes } from './host-plan.js';
 import { diffStack } from './stack-diff.js';
 
 const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
@@ -67,13 +67,9 @@ export async function planSwarm(
   const swarm = plan.swarm;
   if (!swarm) throw new Error('a swarm plan needs plan.swarm');
   const read = swarmPlanReadScript(plan.deployPath, swarm.stack, swarm.stackFile, swarm.envFiles);
-  let rec: Map<string, string[]>;
-  try {
-    rec = parseRecords((await shell.run(read, { timeoutMs: 60_000 })).stdout);
-  } catch (e) {
-    out.error = exitName(read, (e as SshError).exitCode) ? hostError(e, 'preflight') : hostError(e, 'read');
-    return out;
-  }
+  const got = await readPlanRecords(shell, read);
+  if ('error' in got) return { ...out, error: got.error };
+  const { rec } = got;
   try {
     const facts = managerFacts(rec);
     const absent = rec.get('absent')?.[0] === '1';
