@@ -10,7 +10,7 @@ import { utils } from 'ssh2';
 import { parseDeployInputs } from '../../src/deploy/inputs.js';
 import type { LocalDocker } from '../../src/deploy/local-docker.js';
 import { buildDeployPlan, type DeploySource } from '../../src/deploy/plan.js';
-import { jobCreateScript } from '../../src/deploy/remote/scripts/swarm-job.js';
+import { jobCreateScript, jobRemoveScript } from '../../src/deploy/remote/scripts/swarm-job.js';
 import { renderStackFile } from '../../src/deploy/stack-file.js';
 import { swarmJobSpec } from '../../src/deploy/swarm-job-spec.js';
 import type { SwarmService, SwarmTask } from '../../src/deploy/swarm-state.js';
@@ -111,7 +111,7 @@ describe('the job, from the rendered stack file', () => {
         .filter(Boolean)
         .map((l) => l.split('\0').slice(0, -1));
       const create = calls.find((c) => c[1] === 'create')!;
-      expect(create.slice(0, 9)).toEqual([
+      expect(create.slice(0, 11)).toEqual([
         'service',
         'create',
         '--quiet',
@@ -120,8 +120,13 @@ describe('the job, from the rendered stack file', () => {
         'replicated-job',
         '--restart-condition',
         'none',
+        '--stop-grace-period',
+        '10s',
         '--no-resolve-image',
       ]);
+      expect(create.join(' ')).toContain(
+        '--label com.doongzi.deploy-action.stack=st --container-label com.doongzi.deploy-action.stack=st',
+      );
       expect(create).toContain('"type=bind","source=/srv/db, ""x""","target=/data","readonly=true"');
       expect(create.join(' ')).toContain('--network host --user 999:999');
       expect(create.join(' ')).toContain('--network st_present -- doongzi/backend:1.2.0 alembic upgrade head');
@@ -130,6 +135,50 @@ describe('the job, from the rendered stack file', () => {
       rmSync(tmp, { recursive: true, force: true });
     }
   });
+});
+
+test('under /bin/sh: the job removal stops and removes its containers on this node, and says which are left', () => {
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'deploy-action-job-rm-'));
+  try {
+    // `docker ps -aq` lists the job's container $LEFT times; `sleep` only counts.
+    writeFileSync(
+      path.join(tmp, 'docker'),
+      [
+        '#!/bin/sh',
+        'echo "$*" >>"$DIR/calls"',
+        'case "$1 $2" in "service inspect") echo sid;; "ps -aq") n=$(grep -c "^ps" "$DIR/calls"); [ "$n" -le "$LEFT" ] && echo c1;; esac',
+        'exit 0',
+      ].join('\n'),
+    );
+    writeFileSync(path.join(tmp, 'sleep'), '#!/bin/sh\necho sleep >>"$DIR/calls"\n');
+    chmodSync(path.join(tmp, 'docker'), 0o755);
+    chmodSync(path.join(tmp, 'sleep'), 0o755);
+    const run = (left: number) => {
+      rmSync(path.join(tmp, 'calls'), { force: true });
+      const r = spawnSync('/bin/sh', ['-c', jobRemoveScript('st-pre-deploy-1').text], {
+        env: { PATH: `${tmp}:${process.env.PATH}`, DIR: tmp, LEFT: String(left) },
+      });
+      const calls = readFileSync(path.join(tmp, 'calls'), 'utf8').trim().split('\n');
+      return { code: r.status, stdout: r.stdout.toString(), calls };
+    };
+    const once = run(1);
+    expect(once.code).toBe(0);
+    expect(once.calls.slice(0, 5)).toEqual([
+      'service inspect --format {{.ID}} -- st-pre-deploy-1',
+      'service rm -- st-pre-deploy-1',
+      'ps -aq --filter label=com.docker.swarm.service.id=sid',
+      'stop -t 10 c1',
+      'rm -f c1',
+    ]);
+    expect(once.calls.filter((c) => c.startsWith('stop'))).toHaveLength(1);
+    expect(once.stdout).toBe('');
+    // A container that does not go: three passes, then named.
+    const stuck = run(1000);
+    expect(stuck.calls.filter((c) => c === 'rm -f c1')).toHaveLength(3);
+    expect(stuck.stdout).toBe('left=c1\0');
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
 });
 
 function swarmPlan(extra: Record<string, string>) {
@@ -242,7 +291,7 @@ test('pre-deploy: a job after the secrets and before stack deploy, its output lo
     'job-tasks',
     'job-tasks',
     'job-logs',
-    'service-rm',
+    'job-rm',
     'stack-state',
     'stack-deploy',
   ]);
@@ -266,7 +315,7 @@ test('pre-deploy exits 1: no stack deploy, the created secret and the job remove
     'mgr.example:22: pre-deploy: the pre-deploy hook `alembic upgrade head` exited with status 1: nothing was deployed; the stack keeps running the previous release; its last lines:\nupgrading\ncannot reach the database',
   );
   expect(names(calls)).not.toContain('stack-deploy');
-  expect(names(calls)).toContain('service-rm');
+  expect(names(calls)).toContain('job-rm');
   expect(calls.filter((c) => c.name === 'secret-rm').map((c) => c.label)).toEqual([
     `docker secret rm ${plan.swarm!.secretNames['db_password']}`,
   ]);
@@ -285,8 +334,34 @@ test('pre-deploy that hangs: stopped at hook-timeout, the job removed', async ()
     'the pre-deploy hook `sleep 600` did not finish within hook-timeout (5s; its task was running) and was stopped: nothing was deployed',
   );
   expect(clock.now() - start).toBe(5000);
-  expect(names(calls).slice(-4)).toEqual(['job-logs', 'service-rm', 'stack-state', 'secret-rm']);
+  expect(names(calls).slice(-4)).toEqual(['job-logs', 'job-rm', 'stack-state', 'secret-rm']);
   expect(names(calls)).not.toContain('stack-deploy');
+});
+
+test('a hook timed out while its task was still preparing: the removal waits until the task runs', async () => {
+  const { target, calls, clock } = manager(
+    { 'pre-deploy': 'sleep 600', 'hook-timeout': '5s' },
+    [
+      [task(NEW, 'preparing')],
+      [task(NEW, 'preparing')],
+      [task(NEW, 'preparing')],
+      [task(NEW, 'preparing')],
+      [task(NEW, 'preparing')],
+      [task(NEW, 'preparing')],
+      [task(NEW, 'preparing')],
+      [task(NEW, 'preparing')],
+      [task(NEW, 'running')],
+    ],
+    [stackAt(svc(OLD, 't0'), [task(OLD, 'running')])],
+  );
+  const start = clock.now();
+  const err = (await deploy(target)) as Error;
+  expect(err.message).toContain('did not finish within hook-timeout (5s; its task was preparing) and was stopped');
+  // 6 polls in the 5 s, then 3 more (the first at once) until the task ran: 7 s in all before the removal.
+  expect(calls.filter((c) => c.name === 'job-tasks')).toHaveLength(9);
+  expect(clock.now() - start).toBe(7000);
+  const n = names(calls);
+  expect(n.indexOf('job-rm')).toBeGreaterThan(n.lastIndexOf('job-tasks'));
 });
 
 test('post-deploy exits 3 after converge: each updated service rolled back, waited for, current not switched', async () => {
@@ -310,7 +385,7 @@ test('post-deploy exits 3 after converge: each updated service rolled back, wait
     'job-create',
     'job-tasks',
     'job-logs',
-    'service-rm',
+    'job-rm',
     'stack-state',
     'service-rollback',
   ]);

@@ -18,6 +18,7 @@ import {
   JOB_EXIT,
   jobCreateScript,
   jobLogsScript,
+  jobRemoveScript,
   jobTasksScript,
   serviceRemoveScript,
 } from '../remote/scripts/swarm-job.js';
@@ -46,6 +47,10 @@ export interface HookUndo {
 const TAIL_LINES = 20;
 /** States after which a task never runs again (restart-condition none: the job makes no second one). */
 const ENDED = new Set(['complete', 'failed', 'rejected', 'shutdown', 'orphaned', 'remove']);
+/** States in which the node may still create and start the task's container. */
+const STARTING = new Set(['assigned', 'accepted', 'preparing', 'ready', 'starting']);
+/** How long a timed-out job's task may take to reach running before the job is removed all the same. */
+const SETTLE_MS = 30_000;
 
 const CONSEQUENCE: Record<HookKind, string> = {
   'pre-deploy': 'nothing was deployed; the stack keeps running the previous release',
@@ -57,9 +62,11 @@ function jobName(stack: string, kind: HookKind): string {
   return `${stack.slice(0, 63 - kind.length - 18)}-${kind}-${tempSuffix()}`;
 }
 
-/** The newest task (a job with restart none has one; the newest is the one that counts if Swarm made more). */
-function newestTask(tasks: readonly SwarmTask[]): SwarmTask | undefined {
-  return [...tasks].sort((a, b) => (a.CreatedAt ?? '').localeCompare(b.CreatedAt ?? '')).at(-1);
+/** The job's newest task (with restart none it has one; if Swarm made more, the newest is the one that counts). */
+async function newestTask(ctx: SwarmContext, job: string): Promise<SwarmTask | undefined> {
+  const out = await ctx.shell().run(jobTasksScript(job), { timeoutMs: 60_000 });
+  const tasks = JSON.parse(out.stdout) as SwarmTask[];
+  return tasks.sort((a, b) => (a.CreatedAt ?? '').localeCompare(b.CreatedAt ?? '')).at(-1);
 }
 
 /** Why an ended task did not complete: its exit status, or Swarm's error when it never ran (rejected). */
@@ -120,13 +127,25 @@ export async function runSwarmHook(
   try {
     const ended = await pollUntil<SwarmTask, string>(
       async () => {
-        const out = await ctx.shell().run(jobTasksScript(job.name), { timeoutMs: 60_000 });
-        const t = newestTask(JSON.parse(out.stdout) as SwarmTask[]);
+        const t = await newestTask(ctx, job.name);
         if (t && ENDED.has(t.Status.State)) return { done: true, value: t };
         return { done: false, waiting: t ? t.Status.State : 'no task yet' };
       },
       { timeoutMs: hooks.timeoutSeconds * 1000, intervalMs: POLL_MS, clock: ctx.clock },
     );
+    // A task still on its way to running makes its container after the service is gone (seen at a 3 s timeout): the
+    // removal waits (bounded) until it runs or ended, so the container it stops is there.
+    if (!ended.ok && STARTING.has(ended.waiting)) {
+      await pollUntil<void, void>(
+        async () => {
+          const t = await newestTask(ctx, job.name);
+          return !t || !STARTING.has(t.Status.State)
+            ? { done: true, value: undefined }
+            : { done: false, waiting: undefined };
+        },
+        { timeoutMs: SETTLE_MS, intervalMs: POLL_MS, clock: ctx.clock },
+      );
+    }
     const logs = await ctx
       .shell()
       .run(jobLogsScript(job.name), { timeoutMs: 60_000, maxOutput: 64 * 1024, okCodes: [1] })
@@ -149,7 +168,11 @@ export async function runSwarmHook(
   } finally {
     await ctx
       .shell()
-      .run(serviceRemoveScript(job.name), { timeoutMs: 60_000 })
+      .run(jobRemoveScript(job.name), { timeoutMs: 90_000 })
+      .then((out) => {
+        const left = parseRecords(out.stdout).get('left') ?? [];
+        if (left.length) log.warning(`${host}: ${kind}: the job's containers ${left.join(', ')} could not be removed`);
+      })
       .catch((e: Error) => log.warning(`${host}: ${kind}: could not remove the job service ${job.name}: ${e.message}`));
   }
   log.info(`${host}: ${kind}: done`);

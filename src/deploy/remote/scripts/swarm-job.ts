@@ -45,11 +45,10 @@ function flags(name: string, values: readonly string[]) {
 
 /** Creates the job; prints `absent=<network>` for each stack network not there yet, then `id=<service id>`. */
 export function jobCreateScript(j: SwarmJob): RemoteScript {
+  const labels = Object.entries(j.labels).map(([k, v]) => `${k}=${v}`);
   const opts = [
-    ...flags(
-      '--label',
-      Object.entries(j.labels).map(([k, v]) => `${k}=${v}`),
-    ),
+    // On the service and on its container, so a stray container is found by the same label.
+    ...labels.flatMap((l) => ['--label', l, '--container-label', l]),
     ...flags('--env-file', j.envFiles),
     ...flags('--env', j.env),
     ...flags('--secret', j.secrets),
@@ -59,7 +58,7 @@ export function jobCreateScript(j: SwarmJob): RemoteScript {
     ...(j.workdir !== undefined ? ['--workdir', j.workdir] : []),
     ...(j.entrypoint !== undefined ? ['--entrypoint', j.entrypoint] : []),
   ];
-  const create = sh`docker service create --quiet --detach --mode replicated-job --restart-condition none${raw(j.resolveImage ? '' : ' --no-resolve-image')}${raw(j.registry ? ' --with-registry-auth' : '')}${raw(j.init ? ' --init' : '')} --name ${j.name} ${opts} "$@" -- ${j.image} ${j.argv}`;
+  const create = sh`docker service create --quiet --detach --mode replicated-job --restart-condition none --stop-grace-period 10s${raw(j.resolveImage ? '' : ' --no-resolve-image')}${raw(j.registry ? ' --with-registry-auth' : '')}${raw(j.init ? ' --init' : '')} --name ${j.name} ${opts} "$@" -- ${j.image} ${j.argv}`;
   return remoteScript(
     'job-create',
     `docker service create ${j.name}`,
@@ -112,7 +111,29 @@ export function jobLogsScript(name: string): RemoteScript {
   );
 }
 
-/** Removes a service (the job, or a service a rolled-back release had added); its tasks are stopped with it. */
+/**
+ * Removes the job service, then its containers on this node. Measured on dockerd 20.10: `docker service rm` of a job
+ * neither stops a task container that still runs (it went on for minutes) nor removes one that exited, so the script
+ * does both itself, as the compose hook's `docker rm -f` does: `docker stop -t 10` (TERM, KILL after 10 s), then
+ * `docker rm -f`, a few passes (a task still starting makes its container late). Any left are printed as `left=`.
+ */
+export function jobRemoveScript(name: string): RemoteScript {
+  const mine = raw('$(docker ps -aq --filter "label=com.docker.swarm.service.id=$id")');
+  return remoteScript(
+    'job-rm',
+    `docker service rm ${name}`,
+    JOB_EXIT,
+    lines(
+      raw('set -eu'),
+      sh`id=$(docker service inspect --format '{{.ID}}' -- ${name})`,
+      sh`docker service rm -- ${name} >/dev/null`,
+      sh`for pass in 1 2 3; do c=${mine}; if [ -n "$c" ]; then docker stop -t 10 $c >/dev/null 2>&1 || true; docker rm -f $c >/dev/null 2>&1 || true; fi; sleep 1; done`,
+      sh`for c in ${mine}; do printf 'left=%s\\0' "$c"; done`,
+    ),
+  );
+}
+
+/** Removes a service a rolled-back release had added; its tasks are stopped with it. */
 export function serviceRemoveScript(name: string): RemoteScript {
   return remoteScript('service-rm', `docker service rm ${name}`, JOB_EXIT, sh`docker service rm -- ${name} >/dev/null`);
 }
