@@ -6,7 +6,6 @@
  */
 import { parse } from 'yaml';
 import { DeployInputError } from './input-error.js';
-import type { DeployTargetKind } from './inputs.js';
 import type { DeploySource, HookPlan } from './plan-model.js';
 
 export interface HookInputs {
@@ -48,11 +47,7 @@ export function parseHookCommand(text: string, input: string): string[] | undefi
   return argv;
 }
 
-export function parseHookInputs(
-  get: (name: string) => string,
-  deployTarget: DeployTargetKind,
-  timeoutSeconds: number,
-): HookInputs | undefined {
+export function parseHookInputs(get: (name: string) => string, timeoutSeconds: number): HookInputs | undefined {
   const pre = parseHookCommand(get('pre-deploy'), 'pre-deploy');
   const post = parseHookCommand(get('post-deploy'), 'post-deploy');
   const service = get('hook-service').trim() || undefined;
@@ -60,11 +55,6 @@ export function parseHookInputs(
     throw new DeployInputError(`hook-service: "${service}" is not a compose service name`);
   }
   if (!pre && !post) return undefined;
-  if (deployTarget === 'swarm') {
-    throw new DeployInputError(
-      'pre-deploy / post-deploy: hooks run with `docker compose run` on each host and are not supported with deploy-target swarm',
-    );
-  }
   return { ...(pre ? { pre } : {}), ...(post ? { post } : {}), ...(service ? { service } : {}), timeoutSeconds };
 }
 

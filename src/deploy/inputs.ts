@@ -226,11 +226,7 @@ export function parseDeployInputs(getInput: GetInput, env: Env): DeployInputs {
   const envFile = getInput('env-file') ?? '';
   const url = parseUrl(get('url'));
   const jumpHost = parseJumpHost(getInput('ssh-jump-host') ?? '', user, port);
-  const hooks = parseHookInputs(
-    (name) => getInput(name) ?? '',
-    deployTarget,
-    parseTimeout(get('hook-timeout'), 'hook-timeout', 600),
-  );
+  const hooks = parseHookInputs((name) => getInput(name) ?? '', parseTimeout(get('hook-timeout'), 'hook-timeout', 600));
   return {
     deployTarget,
     hosts,

@@ -124,11 +124,11 @@ export interface DeployPlan {
   warnings: string[];
   /** Input `url`: where the deployed service answers, for the `url` output. */
   url?: string;
-  /** The pre-/post-deploy hooks (compose target only); undefined when none is given. */
+  /** The pre-/post-deploy hooks; undefined when none is given. */
   hooks?: HookPlan;
 }
 
-/** A hook runs as argv in a one-off container of `service` (`docker compose run --rm --no-deps -T`). */
+/** A hook runs as argv in a one-off container of `service` (`docker compose run --rm --no-deps -T`; swarm: a job). */
 export interface HookPlan {
   pre?: string[];
   post?: string[];

@@ -74,13 +74,11 @@ describe('inputs', () => {
     expect(inputError(() => parseHookCommand('["a", "b"', 'pre-deploy'))).toMatch(/^pre-deploy: not a YAML flow list/);
   });
 
-  test('hook-timeout takes durations (600 s by default); swarm refuses hooks; the service defaults to the built one', () => {
+  test('hook-timeout takes durations (600 s by default); swarm takes hooks too; the service defaults to the built one', () => {
     expect(inputs({ 'pre-deploy': 'migrate' }).hooks).toEqual({ pre: ['migrate'], timeoutSeconds: 600 });
     expect(inputs({ 'post-deploy': 'smoke', 'hook-timeout': '90s' }).hooks?.timeoutSeconds).toBe(90);
     expect(inputError(() => inputs({ 'pre-deploy': 'x', 'hook-timeout': '0' }))).toMatch(/^hook-timeout: "0"/);
-    expect(inputError(() => inputs({ 'pre-deploy': 'x', 'deploy-target': 'swarm' }))).toMatch(
-      /not supported with deploy-target swarm/,
-    );
+    expect(inputs({ 'pre-deploy': 'x', 'deploy-target': 'swarm' }).hooks).toEqual({ pre: ['x'], timeoutSeconds: 600 });
     expect(plan({ 'pre-deploy': 'migrate' }).hooks).toEqual({ pre: ['migrate'], service: 'app', timeoutSeconds: 600 });
     expect(inputError(() => plan({ 'pre-deploy': 'x', 'hook-service': 'db' }))).toBe(
       'hook-service: db is not a prod compose service (they are app)',

@@ -1,9 +1,9 @@
 /**
  * The `swarm` target: the release as a Swarm stack, through one manager. Steps: connect, preflight (a manager? which
  * release runs?), image, upload (the stack file rendered from the merged prod model, the env files), secrets
- * (versioned Docker secrets, created from stdin), `docker stack deploy`, converge (Swarm rolls a failing update back
- * itself; we wait, bounded by health-timeout, and verify every task runs the new image), then switch `current` and
- * remove the secrets and releases nothing refers to any more.
+ * (versioned Docker secrets, created from stdin), the pre-deploy hook (`swarm-hooks.ts`), `docker stack deploy`, converge
+ * (Swarm rolls a failing update back itself; we wait, bounded by health-timeout, and verify every task runs the new
+ * image), the post-deploy hook, then switch `current` and remove the secrets and releases nothing refers to any more.
  */
 import { deliverImage, describeDelivery, recordDelivery, type LocalImage } from '../deliver-image.js';
 import { formatHost } from '../host-address.js';
@@ -23,6 +23,7 @@ import type { HostConnector } from './compose-host.js';
 import { takeDeployLock } from './host-lock.js';
 import { pruneSecrets, removeCreatedSecrets, stackState, type SwarmContext } from './swarm-context.js';
 import { ConvergeError, converge, waitForPrevious } from './swarm-converge.js';
+import { swarmHookStep } from './swarm-hooks.js';
 import type { DeployTarget } from './target.js';
 
 export class SwarmTarget implements DeployTarget, SwarmContext {
@@ -120,6 +121,9 @@ export class SwarmTarget implements DeployTarget, SwarmContext {
         );
       }
 
+      const hookRelease = () => ({ stack: this.stack!, image: this.image, releaseAbs: this.rel.abs });
+      const preHook = swarmHookStep(this, 'pre-deploy', hookRelease, { existedSecrets: this.pre?.secrets ?? [] });
+      if (preHook) await steps.run('pre-deploy', preHook);
       const startedBefore = await steps.run('deploy', () => this.stackDeploy());
       this.deployed = true;
       await steps.run('converge', () =>
@@ -132,6 +136,8 @@ export class SwarmTarget implements DeployTarget, SwarmContext {
         `${this.name}: stack ${swarm.stack} converged at ${plan.version.version}: every task of ${this.stack!.pinnedServices.join(', ')} runs ${this.image}`,
       );
 
+      const postHook = swarmHookStep(this, 'post-deploy', hookRelease, { startedBefore });
+      if (postHook) await steps.run('post-deploy', postHook);
       await steps.run('switch', () => this.rel.switchCurrent());
       await steps
         .run('prune', async () => {
