@@ -140,7 +140,9 @@ up_b() {
 
   if ! docker -H "unix://$sock" version >/dev/null 2>&1; then
     log "starting dockerd b (data-root $dir/data)"
-    nsenter -t "$holder" -m -- nohup dockerd --data-root "$dir/data" --exec-root "$dir/exec" \
+    # A Swarm task's executor asks the registry for its image even when the node holds it (moby's controller
+    # Prepare); this variable makes it use the local image, so host b's Swarm sends no DNS query off the machine.
+    nsenter -t "$holder" -m -- env DOCKER_SERVICE_PREFER_OFFLINE_IMAGE=1 nohup dockerd --data-root "$dir/data" --exec-root "$dir/exec" \
       --pidfile "$dir/dockerd.pid" -H "unix://$sock" -G docker \
       --storage-driver=vfs --bridge=none --iptables=false --ip-masq=false \
       </dev/null >"$dir/dockerd.log" 2>&1 &
