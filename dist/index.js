@@ -67776,7 +67776,7 @@ var __spreadArray = (this && this.__spreadArray) || function (to, from, pack) {
 
 /***/ }),
 
-/***/ 5890:
+/***/ 1689:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -78917,6 +78917,11 @@ async function upsertStickyComment(token, target, body, apiUrl, key) {
     const { data } = await octokit.rest.issues.createComment({ owner, repo, issue_number: issueNumber, body });
     return { action: 'created', id: data.id, url: data.html_url };
 }
+/** The comment's markdown: `extra` (the deploy plan) first, then the check's summary with its findings. */
+function commentMarkdown(result, toWorkspacePath, env, extra) {
+    const summary = renderSummary(result, toWorkspacePath, { links: blobLinksFromEnv(env) });
+    return extra ? `${extra}\n${summary}` : summary;
+}
 /** Posts the check's summary as the sticky comment on the run's pull request; skips (with the reason) outside one. */
 async function postCheckComment(options) {
     const env = options.env ?? process.env;
@@ -78937,9 +78942,7 @@ async function postCheckComment(options) {
     const target = commentTargetFromEvent(payload, env.GITHUB_REPOSITORY);
     if (!target)
         return { action: 'skipped', reason: `the ${env.GITHUB_EVENT_NAME ?? 'current'} event is not about a pull request` };
-    const links = blobLinksFromEnv(env);
-    const summary = renderSummary(options.result, options.toWorkspacePath, { links });
-    const body = commentBody(options.extra ? `${options.extra}\n${summary}` : summary, options.key);
+    const body = commentBody(commentMarkdown(options.result, options.toWorkspacePath, env, options.extra), options.key);
     return upsertStickyComment(options.token, target, body, env.GITHUB_API_URL || 'https://api.github.com', options.key);
 }
 
@@ -79309,7 +79312,7 @@ function parseHookCommand(text, input) {
         throw new DeployInputError(`${input}: NUL characters are not allowed`);
     return argv;
 }
-function parseHookInputs(get, deployTarget, timeoutSeconds) {
+function parseHookInputs(get, timeoutSeconds) {
     const pre = parseHookCommand(get('pre-deploy'), 'pre-deploy');
     const post = parseHookCommand(get('post-deploy'), 'post-deploy');
     const service = get('hook-service').trim() || undefined;
@@ -79318,9 +79321,6 @@ function parseHookInputs(get, deployTarget, timeoutSeconds) {
     }
     if (!pre && !post)
         return undefined;
-    if (deployTarget === 'swarm') {
-        throw new DeployInputError('pre-deploy / post-deploy: hooks run with `docker compose run` on each host and are not supported with deploy-target swarm');
-    }
     return { ...(pre ? { pre } : {}), ...(post ? { post } : {}), ...(service ? { service } : {}), timeoutSeconds };
 }
 /** The hooks' service: `hook-service`, or the one service that builds the checked image; it must be a prod service. */
@@ -79507,7 +79507,7 @@ function parseDeployInputs(getInput, env) {
     const envFile = getInput('env-file') ?? '';
     const url = parseUrl(get('url'));
     const jumpHost = parseJumpHost(getInput('ssh-jump-host') ?? '', user, port);
-    const hooks = parseHookInputs((name) => getInput(name) ?? '', deployTarget, parseTimeout(get('hook-timeout'), 'hook-timeout', 600));
+    const hooks = parseHookInputs((name) => getInput(name) ?? '', parseTimeout(get('hook-timeout'), 'hook-timeout', 600));
     return {
         deployTarget,
         hosts,
@@ -81130,8 +81130,9 @@ const SAVE_EXIT_WAIT_MS = 8_000;
  * signal's meaning), the process killed for real (SIGTERM, then SIGKILL), and its exit waited for, bounded, so
  * neither the child nor its pipes keep the step alive.
  */
-async function stopSave(save, source, channel) {
-    source.unpipe();
+async function stopSave(save, 
+// The save's stdout, or the layer filter's output (a tar-stream pack: a streamx stream, which has no unpipe).
+source, channel) {
     // With an error, so a load still reading it fails now instead of waiting for its command timeout.
     channel.destroy(new Error('the image stream was stopped'));
     source.destroy();
@@ -81568,6 +81569,12 @@ class DeployFailedError extends Error {
         this.name = 'DeployFailedError';
     }
 }
+/** A rollback that could not go back: the host runs the release it ran before, again, and counts as failed. */
+function recordSwitchedBack(h, version) {
+    delete h.release;
+    h.status = 'failed';
+    h.rollback = { status: 'failed', detail: `switched back to ${version}`, toVersion: version };
+}
 function deployOutputs(s) {
     // One line per distinct release name: hosts that already held the version get a suffixed directory of their own.
     const releases = [...new Set(s.hosts.filter((h) => h.release).map((h) => h.release))];
@@ -81734,12 +81741,15 @@ function deployPathReport(deployPath) {
 function composePreflightScript(deployPath) {
     return remoteScript('preflight', 'preflight', PREFLIGHT_EXIT, sh_lines(raw('set -eu'), dockerUsable, sh `docker compose version >/dev/null 2>&1 || { printf '%s\\n' 'docker compose v2 is not installed on the host' >&2; exit ${PREFLIGHT_EXIT.noCompose}; }`, deployPathReport(deployPath)));
 }
+/** Without `stack` (`mode: rollback`, which learns it from the live release's manifest) no service or secret is listed. */
 function swarmPreflightScript(deployPath, stack) {
     return remoteScript('swarm-preflight', 'preflight', PREFLIGHT_EXIT, sh_lines(raw('set -eu'), dockerUsable, raw(`info=$(docker info --format '{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}} {{.Swarm.Nodes}}')`), raw(`printf 'swarm=%s\\0' "$info"`), sh `case "$info" in "active true "*) ;; *) printf '%s\\n' "this host is not a Swarm manager (docker info: $info); run 'docker swarm init' on it, or name a manager in ssh-host" >&2; exit ${PREFLIGHT_EXIT.notManager};; esac`, 
     // 20.10's CLI has no --detach for stack deploy (it always returns at once); newer ones do.
-    raw(`if docker stack deploy --help 2>/dev/null | grep -q -- '--detach'; then printf 'detach=yes\\0'; else printf 'detach=no\\0'; fi`), deployPathReport(deployPath), sh `for s in $(docker service ls -q --filter label=${`${STACK_NAMESPACE}=${stack}`}); do printf 'service=%s\\0' "$(docker service inspect --format ${`{{.Spec.Name}} {{index .Spec.Labels "${LABEL.version}"}}`} "$s")"; done`, 
+    raw(`if docker stack deploy --help 2>/dev/null | grep -q -- '--detach'; then printf 'detach=yes\\0'; else printf 'detach=no\\0'; fi`), deployPathReport(deployPath), stack !== undefined &&
+        sh `for s in $(docker service ls -q --filter label=${`${STACK_NAMESPACE}=${stack}`}); do printf 'service=%s\\0' "$(docker service inspect --format ${`{{.Spec.Name}} {{index .Spec.Labels "${LABEL.version}"}}`} "$s")"; done`, 
     // Secret names are words (docker restricts them), so the list splits on white space.
-    sh `names=$(docker secret ls --filter label=${`${LABEL.stack}=${stack}`} --format '{{.Name}}')`, raw(`for n in $names; do printf 'secret=%s\\0' "$n"; done`)));
+    stack !== undefined &&
+        sh `names=$(docker secret ls --filter label=${`${LABEL.stack}=${stack}`} --format '{{.Name}}')`, stack !== undefined && raw(`for n in $names; do printf 'secret=%s\\0' "$n"; done`)));
 }
 
 ;// CONCATENATED MODULE: ./src/deploy/remote/scripts/upload.ts
@@ -82214,12 +82224,14 @@ function composeUpScript(releaseAbs, project, files, timeoutSeconds, services = 
     return remoteScript('compose-up', 'docker compose up --wait', COMPOSE_EXIT, sh `cd -- ${releaseAbs} && timeout -k 10 ${timeoutSeconds} ${composeArgs(project, files)} up -d --wait --remove-orphans --no-build${only}`);
 }
 /**
- * Removes the project's containers still under Compose's temporary recreate name (`<id>_<project>-<service>-<n>`).
- * Compose renames them to the final name as the last step of a recreate; an `up` killed with its connection stops
- * before that and leaves the new container running beside the one the rollback brings back.
+ * Settles what a killed `up` left under Compose's temporary recreate name (`<id>_<project>-<service>-<n>`). Compose
+ * (2.2x) creates the new container under that name, stops and removes the old one, renames the new one and then
+ * starts it; an `up` killed between leaves it created, never started: removed here. A later `up` may instead adopt
+ * it and start it under that name (measured with compose 2.26: it then serves): a running one is never removed, only
+ * given its final name when that is free.
  */
-function removeHalfRecreatedScript(project) {
-    return remoteScript('compose-remove-half-recreated', 'docker rm of half-recreated containers', COMPOSE_EXIT, sh `docker ps -a --filter ${`label=com.docker.compose.project=${project}`} --format ${'{{.ID}} {{.Names}}'} | while read -r id name; do case $name in [0-9a-f]*_${project}-*) docker rm -f -- "$id" >/dev/null ;; esac; done`);
+function settleHalfRecreatedScript(project) {
+    return remoteScript('compose-settle-half-recreated', 'docker rm of half-recreated containers', COMPOSE_EXIT, sh_lines(sh `docker ps -a --filter ${`label=com.docker.compose.project=${project}`} --format ${'{{.ID}} {{.Names}} {{.State}}'} | while read -r id name state; do`, sh `  case $name in [0-9a-f]*_${project}-*) ;; *) continue ;; esac`, sh `  if [ "$state" != running ]; then docker rm -f -- "$id" >/dev/null; continue; fi`, raw('  final=${name#*_}'), sh `  docker inspect --type container -- "$final" >/dev/null 2>&1 || docker rename -- "$id" "$final" >/dev/null`, sh `done`));
 }
 function composeDownScript(releaseAbs, project, files) {
     return remoteScript('compose-down', 'docker compose down', COMPOSE_EXIT, sh `cd -- ${releaseAbs} && ${composeArgs(project, files)} down --remove-orphans`);
@@ -82694,9 +82706,9 @@ async function restoreRelease(h, rel, dir, manifest) {
     const timeoutMs = h.settings.commandTimeoutMs;
     await rel.switchCurrent(dir);
     const { composeFiles, project, version } = manifest;
-    const clearHalfRecreated = () => h.shell.run(removeHalfRecreatedScript(project), { timeoutMs });
+    const settleHalfRecreated = () => h.shell.run(settleHalfRecreatedScript(project), { timeoutMs });
     try {
-        await clearHalfRecreated();
+        await settleHalfRecreated();
         await upRelease(h, dir, composeFiles, project, true);
     }
     catch (e) {
@@ -82710,7 +82722,7 @@ async function restoreRelease(h, rel, dir, manifest) {
         await upRelease(h, dir, composeFiles, project, true);
     }
     // Again after: a request the killed up had in flight may have finished while the rollback ran.
-    await clearHalfRecreated();
+    await settleHalfRecreated();
 }
 
 ;// CONCATENATED MODULE: ./src/deploy/remote/scripts/lock.ts
@@ -83400,7 +83412,92 @@ function lastTaskError(s, tasks) {
     return mine.length ? `no task failed; newest: ${mine.slice(0, 3).map(describeTask).join('; ')}` : undefined;
 }
 
+;// CONCATENATED MODULE: ./src/deploy/remote/scripts/swarm-releases.ts
+/**
+ * The stack files of the Swarm releases kept under deploy-path, read back for `mode: rollback` (which services and
+ * secrets the previous release names) and for the secret prune (a kept release's secrets stay). Read only;
+ * TypeScript parses and validates every file.
+ */
+
+
+const STACK_FILES_EXIT = { noReleases: 30 };
+/** Far larger than a rendered stack file; a bigger one is cut (and then does not parse). */
+const STACK_FILE_CAP = 262_144;
+/** `stack=<release>/<stack file text, NULs dropped>` per release directory that holds `stackFile` (a plain name). */
+function releaseStackFilesScript(deployPath, stackFile) {
+    return remoteScript('release-stack-files', 'read the stack files of the releases', STACK_FILES_EXIT, sh_lines(raw('set -eu'), sh `cd -- ${deployPath}`, sh `[ -d releases ] || { printf 'deploy-path %s has no releases directory\\n' ${deployPath} >&2; exit ${STACK_FILES_EXIT.noReleases}; }`, sh `for d in releases/*/; do [ -d "$d" ] || continue; [ -L "\${d%/}" ] && continue; f="$d"${stackFile}; [ -f "$f" ] && [ ! -L "$f" ] || continue; n=\${d#releases/}; n=\${n%/}; printf 'stack=%s/' "$n"; head -c ${String(STACK_FILE_CAP)} -- "$f" | tr -d '\\000'; printf '\\0'; done`));
+}
+
+;// CONCATENATED MODULE: ./src/deploy/stack-release.ts
+/**
+ * A Swarm release's own stack file, read back from the host: which services it runs, which of them run the
+ * release's image, and which external secrets it names. The host is not trusted with it: a file that does not parse
+ * as what the deploy renders is refused, and only secret names by Docker's grammar are taken. Pure, unit-tested.
+ */
+
+/** Docker's secret name grammar (and its 64-character limit). */
+const stack_release_SECRET_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+const stack_release_isMap = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** `image` is the image the release was deployed with (the manifest's reference); '' pins nothing. */
+function readReleaseStack(text, image) {
+    let doc;
+    try {
+        doc = (0,dist/* parse */.qg)(text, { maxAliasCount: 0 });
+    }
+    catch (e) {
+        return { ok: false, problem: `it is not YAML (${e.message.split('\n')[0]})` };
+    }
+    if (!stack_release_isMap(doc) || !stack_release_isMap(doc['services']) || Object.keys(doc['services']).length === 0) {
+        return { ok: false, problem: 'it declares no services' };
+    }
+    const services = Object.keys(doc['services']);
+    const pinnedServices = services.filter((n) => {
+        const svc = doc.services[n];
+        return image !== '' && stack_release_isMap(svc) && svc['image'] === image;
+    });
+    const secrets = [];
+    const top = doc['secrets'];
+    if (top !== undefined && top !== null) {
+        if (!stack_release_isMap(top))
+            return { ok: false, problem: 'its secrets are not a map' };
+        for (const [key, s] of Object.entries(top)) {
+            const name = stack_release_isMap(s) && s['external'] === true ? s['name'] : undefined;
+            if (typeof name !== 'string' || !stack_release_SECRET_NAME.test(name)) {
+                return {
+                    ok: false,
+                    problem: `its secret ${JSON.stringify(key).slice(0, 80)} is not an external secret by name`,
+                };
+            }
+            secrets.push(name);
+        }
+    }
+    return { ok: true, stack: { services, pinnedServices, secrets: [...new Set(secrets)].sort() } };
+}
+/** The records of `releaseStackFilesScript`: release directory name → its stack file text. */
+function readReleaseStackFiles(records) {
+    const out = new Map();
+    for (const r of records.get('stack') ?? []) {
+        const slash = r.indexOf('/');
+        if (slash > 0)
+            out.set(r.slice(0, slash), r.slice(slash + 1));
+    }
+    return out;
+}
+/** Every secret any of these stack files names; a file that does not parse names none. */
+function secretsOfStackFiles(texts) {
+    const out = new Set();
+    for (const t of texts) {
+        const r = readReleaseStack(t, '');
+        if (r.ok)
+            for (const s of r.stack.secrets)
+                out.add(s);
+    }
+    return out;
+}
+
 ;// CONCATENATED MODULE: ./src/deploy/targets/swarm-context.ts
+
+
 
 
 
@@ -83416,9 +83513,16 @@ function shortName(ctx, service) {
 function referencedSecrets(services) {
     return new Set(services.flatMap((s) => (s.Spec.TaskTemplate.ContainerSpec.Secrets ?? []).map((r) => r.SecretName)));
 }
-/** After a success: this stack's secrets no service refers to any more are removed (each failure only warned). */
-async function pruneSecrets(ctx) {
+/**
+ * After a success (and the release prune): this stack's secrets that no service refers to and no release kept under
+ * `deployPath` (the host's resolved path) names in its stack file are removed, each failure only warned. A kept
+ * release's secrets stay, so `mode: rollback` can deploy its stack file after a rotation.
+ */
+async function pruneSecrets(ctx, deployPath) {
     const referenced = referencedSecrets((await stackState(ctx)).services);
+    const listed = await ctx.shell().run(releaseStackFilesScript(deployPath, ctx.swarm.stackFile), { timeoutMs: 60_000 });
+    for (const n of secretsOfStackFiles(readReleaseStackFiles(parseRecords(listed.stdout)).values()))
+        referenced.add(n);
     const out = await ctx.shell().run(secretListScript(ctx.swarm.stack), { timeoutMs: 60_000 });
     const unused = (parseRecords(out.stdout).get('secret') ?? []).filter((n) => n && !referenced.has(n));
     for (const n of unused) {
@@ -83549,14 +83653,392 @@ async function waitForPrevious(ctx, r) {
         throw new Error(`the stack did not settle on the previous release: ${result.waiting.join(', ')}`);
 }
 
+;// CONCATENATED MODULE: ./src/deploy/remote/scripts/swarm-job.ts
+/**
+ * The swarm target's deploy hook as a Swarm job on the manager: `docker service create --mode replicated-job
+ * --restart-condition none --detach` of the release's image (one task, never retried), then its task polled, its
+ * output read and the job service removed. Every value is quoted by `sh`; secret values never appear (the job mounts
+ * the release's Docker secrets by name).
+ */
+
+
+/** `createFailed`: docker refused the job (its stderr says why: a missing network, secret or image, a bad mount). */
+const JOB_EXIT = { createFailed: 96, notFound: 1 };
+function flags(name, values) {
+    return values.flatMap((v) => [name, v]);
+}
+/** Creates the job; prints `absent=<network>` for each stack network not there yet, then `id=<service id>`. */
+function jobCreateScript(j) {
+    const labels = Object.entries(j.labels).map(([k, v]) => `${k}=${v}`);
+    const opts = [
+        // On the service and on its container, so a stray container is found by the same label.
+        ...labels.flatMap((l) => ['--label', l, '--container-label', l]),
+        ...flags('--env-file', j.envFiles),
+        ...flags('--env', j.env),
+        ...flags('--secret', j.secrets),
+        ...flags('--mount', j.mounts),
+        ...flags('--network', j.networks),
+        ...(j.user !== undefined ? ['--user', j.user] : []),
+        ...(j.workdir !== undefined ? ['--workdir', j.workdir] : []),
+        ...(j.entrypoint !== undefined ? ['--entrypoint', j.entrypoint] : []),
+    ];
+    const create = sh `docker service create --quiet --detach --mode replicated-job --restart-condition none --stop-grace-period 10s${raw(j.resolveImage ? '' : ' --no-resolve-image')}${raw(j.registry ? ' --with-registry-auth' : '')}${raw(j.init ? ' --init' : '')} --name ${j.name} ${opts} "$@" -- ${j.image} ${j.argv}`;
+    return remoteScript('job-create', `docker service create ${j.name}`, JOB_EXIT, sh_lines(raw('set -eu'), sh `cd -- ${j.releaseAbs}`, raw('set --'), 
+    // A network the stack creates is missing before the stack's first deploy (or in the release that adds it):
+    // nothing is on it yet, so the job has nobody to reach there and goes without it.
+    ...j.stackNetworks.map((n) => sh `if docker network inspect -- ${n} >/dev/null 2>&1; then set -- "$@" --network ${n}; else printf 'absent=%s\\0' ${n}; fi`), ...(j.registry?.username !== undefined
+        ? [
+            // A throwaway DOCKER_CONFIG, as for stack deploy: the login reaches the node with the job, not the disk.
+            raw('d=$(mktemp -d)'),
+            raw(`trap 'rm -rf -- "$d"' EXIT`),
+            sh `DOCKER_CONFIG="$d" docker login --username ${j.registry.username} --password-stdin -- ${j.registry.server} >/dev/null`,
+            sh `id=$(DOCKER_CONFIG="$d" ${create}) || exit ${JOB_EXIT.createFailed}`,
+        ]
+        : [sh `id=$(${create}) || exit ${JOB_EXIT.createFailed}`]), raw(`printf 'id=%s\\0' "$id"`)));
+}
+/** The job's tasks as `docker inspect --type task` prints them (`[]` while Swarm has not made one yet). */
+function jobTasksScript(name) {
+    return remoteScript('job-tasks', `docker service ps ${name}`, JOB_EXIT, sh_lines(raw('set -eu'), sh `tasks=$(docker service ps -q --no-trunc -- ${name})`, raw(`if [ -n "$tasks" ]; then docker inspect --type task $tasks; else printf '[]\\n'; fi`)));
+}
+/** Everything the job printed, stdout and stderr, without the task prefix. */
+function jobLogsScript(name) {
+    return remoteScript('job-logs', `docker service logs ${name}`, JOB_EXIT, sh `docker service logs --raw --no-trunc -- ${name} 2>&1`);
+}
+/**
+ * Removes the job service, then its containers on this node. Measured on dockerd 20.10: `docker service rm` of a job
+ * neither stops a task container that still runs (it went on for minutes) nor removes one that exited, so the script
+ * does both itself, as the compose hook's `docker rm -f` does: `docker stop -t 10` (TERM, KILL after 10 s), then
+ * `docker rm -f`, a few passes (a task still starting makes its container late). Any left are printed as `left=`.
+ */
+function jobRemoveScript(name) {
+    const mine = raw('$(docker ps -aq --filter "label=com.docker.swarm.service.id=$id")');
+    return remoteScript('job-rm', `docker service rm ${name}`, JOB_EXIT, sh_lines(raw('set -eu'), sh `id=$(docker service inspect --format '{{.ID}}' -- ${name})`, sh `docker service rm -- ${name} >/dev/null`, sh `for pass in 1 2 3; do c=${mine}; if [ -n "$c" ]; then docker stop -t 10 $c >/dev/null 2>&1 || true; docker rm -f $c >/dev/null 2>&1 || true; fi; sleep 1; done`, sh `for c in ${mine}; do printf 'left=%s\\0' "$c"; done`));
+}
+/** Removes a service a rolled-back release had added; its tasks are stopped with it. */
+function serviceRemoveScript(name) {
+    return remoteScript('service-rm', `docker service rm ${name}`, JOB_EXIT, sh `docker service rm -- ${name} >/dev/null`);
+}
+
+;// CONCATENATED MODULE: ./src/deploy/swarm-job-spec.ts
+/**
+ * The swarm hook's job, read from the rendered stack file itself (what `docker stack deploy` reads), so the job gets
+ * what the stack's task gets: the hook service's env files and environment, its secrets as the stack mounts them
+ * (the versioned name, the same target, uid, gid and mode), its mounts, networks, user, working dir and init, under
+ * the names `docker stack deploy` gives them (`<stack>_<key>` unless `name:` says otherwise). Pure: unit-tested.
+ *
+ * Not taken: ports (a one-off must not publish the service's ports), network aliases (the job must not answer to
+ * the service's DNS name), healthcheck, resources, placement and the update settings (a job runs once).
+ */
+
+
+const swarm_job_spec_STACK_NAMESPACE = 'com.docker.stack.namespace';
+function swarm_job_spec_isMap(v) {
+    return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+/** The stack file escapes `$` as `$$` for the CLI's interpolation; `docker service create` interpolates nothing. */
+function literal(v) {
+    return String(v).replace(/\$\$/g, '$');
+}
+/** A word as `--entrypoint` splits it (shell words): single-quoted, a quote itself written `'\''`. */
+function shellWord(s) {
+    return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+/** The name `docker stack deploy` gives a network or volume: its `name:`, else `<stack>_<key>` (external: the key). */
+function scoped(stack, key, def) {
+    const external = swarm_job_spec_isMap(def) && (def['external'] === true || swarm_job_spec_isMap(def['external']));
+    if (swarm_job_spec_isMap(def) && typeof def['name'] === 'string')
+        return { name: def['name'], external };
+    if (swarm_job_spec_isMap(def) && swarm_job_spec_isMap(def['external']) && typeof def['external']['name'] === 'string') {
+        return { name: def['external']['name'], external };
+    }
+    return { name: external ? key : `${stack}_${key}`, external };
+}
+function secrets(svc, top, service) {
+    const refs = Array.isArray(svc['secrets']) ? svc['secrets'] : [];
+    return refs.map((r) => {
+        const ref = swarm_job_spec_isMap(r) ? r : { source: r };
+        const source = String(ref['source']);
+        const def = top[source];
+        if (!swarm_job_spec_isMap(def) || typeof def['name'] !== 'string') {
+            throw new Error(`service ${service}: the secret ${source} is not declared in the stack file`);
+        }
+        const mode = typeof ref['mode'] === 'number' ? `0${ref['mode'].toString(8)}` : '0400';
+        return [
+            `source=${def['name']}`,
+            `target=${literal(ref['target'] ?? source)}`,
+            ...(ref['uid'] !== undefined ? [`uid=${String(ref['uid'])}`] : []),
+            ...(ref['gid'] !== undefined ? [`gid=${String(ref['gid'])}`] : []),
+            `mode=${mode}`,
+        ]
+            .map(csvField)
+            .join(',');
+    });
+}
+function mount(v, stack, volumes, service) {
+    if (!swarm_job_spec_isMap(v) || typeof v['target'] !== 'string') {
+        throw new Error(`service ${service}: a volume without a target in the stack file: ${JSON.stringify(v)}`);
+    }
+    const type = String(v['type'] ?? 'volume');
+    const fields = [`type=${type}`];
+    const readonly = v['read_only'] === true;
+    if (type === 'bind') {
+        fields.push(`source=${literal(v['source'])}`);
+        const bind = v['bind'];
+        if (swarm_job_spec_isMap(bind) && typeof bind['propagation'] === 'string')
+            fields.push(`bind-propagation=${bind['propagation']}`);
+    }
+    else if (type === 'volume') {
+        if (typeof v['source'] === 'string' && v['source'] !== '') {
+            const key = v['source'];
+            const def = volumes[key];
+            const { name, external } = scoped(stack, key, def);
+            fields.push(`source=${literal(name)}`);
+            if (!external) {
+                // Labelled as the stack labels it, so the volume the job may create first is the stack's own.
+                fields.push(`volume-label=${swarm_job_spec_STACK_NAMESPACE}=${stack}`);
+                if (swarm_job_spec_isMap(def) && typeof def['driver'] === 'string')
+                    fields.push(`volume-driver=${def['driver']}`);
+                if (swarm_job_spec_isMap(def) && swarm_job_spec_isMap(def['driver_opts'])) {
+                    for (const [k, o] of Object.entries(def['driver_opts']))
+                        fields.push(`volume-opt=${k}=${literal(o)}`);
+                }
+            }
+        }
+        if (swarm_job_spec_isMap(v['volume']) && v['volume']['nocopy'] === true)
+            fields.push('volume-nocopy=true');
+    }
+    else if (type === 'tmpfs') {
+        const t = v['tmpfs'];
+        if (swarm_job_spec_isMap(t) && t['size'] !== undefined)
+            fields.push(`tmpfs-size=${String(t['size'])}`);
+    }
+    else {
+        throw new Error(`service ${service}: a ${type} mount cannot be given to the hook's Swarm job`);
+    }
+    fields.push(`target=${literal(v['target'])}`);
+    if (readonly)
+        fields.push('readonly=true');
+    return fields.map(csvField).join(',');
+}
+function environment(svc) {
+    const env = svc['environment'];
+    if (Array.isArray(env))
+        return env.filter((e) => typeof e === 'string' && e.includes('=')).map(literal);
+    if (!swarm_job_spec_isMap(env))
+        return [];
+    return Object.entries(env)
+        .filter(([, v]) => v !== null)
+        .map(([k, v]) => `${k}=${literal(v)}`);
+}
+function envFiles(svc) {
+    const files = svc['env_file'];
+    const list = Array.isArray(files) ? files : typeof files === 'string' ? [files] : [];
+    return list.map((f) => literal(swarm_job_spec_isMap(f) ? f['path'] : f));
+}
+function swarmJobSpec(i) {
+    const doc = (0,dist/* parse */.qg)(i.stackText);
+    const services = swarm_job_spec_isMap(doc) && swarm_job_spec_isMap(doc['services']) ? doc['services'] : {};
+    const svc = services[i.service];
+    if (!swarm_job_spec_isMap(svc)) {
+        throw new Error(`hook-service ${i.service} is not a service of the stack (they are ${Object.keys(services).join(', ')})`);
+    }
+    const top = (k) => (swarm_job_spec_isMap(doc) && swarm_job_spec_isMap(doc[k]) ? doc[k] : {});
+    const nets = top('networks');
+    const svcNets = svc['networks'];
+    const keys = Array.isArray(svcNets) ? svcNets.map(String) : swarm_job_spec_isMap(svcNets) ? Object.keys(svcNets) : ['default'];
+    const resolved = keys.map((k) => scoped(i.stack, k, nets[k]));
+    const entry = svc['entrypoint'];
+    const entrypoint = Array.isArray(entry)
+        ? entry.map((w) => shellWord(literal(w))).join(' ')
+        : typeof entry === 'string'
+            ? literal(entry)
+            : undefined;
+    return {
+        releaseAbs: i.releaseAbs,
+        name: i.name,
+        image: i.image,
+        argv: i.argv,
+        labels: i.labels,
+        envFiles: envFiles(svc),
+        env: environment(svc),
+        secrets: secrets(svc, top('secrets'), i.service),
+        mounts: (Array.isArray(svc['volumes']) ? svc['volumes'] : []).map((v) => mount(v, i.stack, top('volumes'), i.service)),
+        networks: resolved.filter((n) => n.external).map((n) => n.name),
+        stackNetworks: resolved.filter((n) => !n.external).map((n) => n.name),
+        ...(typeof svc['user'] === 'string' ? { user: literal(svc['user']) } : {}),
+        ...(typeof svc['working_dir'] === 'string' ? { workdir: literal(svc['working_dir']) } : {}),
+        ...(entrypoint !== undefined ? { entrypoint } : {}),
+        ...(svc['init'] === true ? { init: true } : {}),
+        resolveImage: i.resolveImage,
+        ...(i.registry ? { registry: i.registry } : {}),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/deploy/targets/swarm-hooks.ts
+
+
+
+
+
+
+
+
+const HOOK_LABEL = 'com.doongzi.deploy-action.hook';
+const swarm_hooks_TAIL_LINES = 20;
+/** States after which a task never runs again (restart-condition none: the job makes no second one). */
+const swarm_hooks_ENDED = new Set(['complete', 'failed', 'rejected', 'shutdown', 'orphaned', 'remove']);
+/** States in which the node may still create and start the task's container. */
+const STARTING = new Set(['assigned', 'accepted', 'preparing', 'ready', 'starting']);
+/** How long a timed-out job's task may take to reach running before the job is removed all the same. */
+const SETTLE_MS = 30_000;
+const swarm_hooks_CONSEQUENCE = {
+    'pre-deploy': 'nothing was deployed; the stack keeps running the previous release',
+    'post-deploy': 'the deploy is rolled back',
+};
+/** The job service's name: unique per run, within Docker's 63 characters. */
+function jobName(stack, kind) {
+    return `${stack.slice(0, 63 - kind.length - 18)}-${kind}-${tempSuffix()}`;
+}
+/** The job's newest task (with restart none it has one; if Swarm made more, the newest is the one that counts). */
+async function newestTask(ctx, job) {
+    const out = await ctx.shell().run(jobTasksScript(job), { timeoutMs: 60_000 });
+    const tasks = JSON.parse(out.stdout);
+    return tasks.sort((a, b) => (a.CreatedAt ?? '').localeCompare(b.CreatedAt ?? '')).at(-1);
+}
+/** Why an ended task did not complete: its exit status, or Swarm's error when it never ran (rejected). */
+function taskWhy(t) {
+    const code = t.Status.ContainerStatus?.ExitCode;
+    if (t.Status.State === 'failed' && typeof code === 'number')
+        return `exited with status ${code}`;
+    return `ended ${t.Status.State}${t.Status.Err ? `: ${hostText(t.Status.Err)}` : ''}`;
+}
+/** Runs one hook as a Swarm job; throws a clear error when it does not complete. */
+async function runSwarmHook(ctx, kind, argv, rel) {
+    const { plan, swarm, log, name: host } = ctx;
+    const hooks = plan.hooks;
+    const reg = plan.image.delivery === 'registry' ? plan.image.registry : undefined;
+    const job = swarmJobSpec({
+        stackText: rel.stack.text,
+        stack: swarm.stack,
+        service: hooks.service,
+        image: rel.image,
+        argv,
+        releaseAbs: rel.releaseAbs,
+        name: jobName(swarm.stack, kind),
+        labels: { [LABEL.stack]: swarm.stack, [LABEL.version]: plan.version.version, [HOOK_LABEL]: kind },
+        resolveImage: reg !== undefined,
+        ...(reg ? { registry: { server: reg.server, ...(reg.username ? { username: reg.username } : {}) } } : {}),
+    });
+    const shown = hostText(argv.join(' '));
+    const fail = (why, tail = []) => new Error(`the ${kind} hook \`${shown}\` ${why}: ${swarm_hooks_CONSEQUENCE[kind]}${tail.length ? `; its last lines:\n${tail.join('\n')}` : '; it printed nothing'}`);
+    log.info(`${host}: ${kind}: running \`${shown}\` as the Swarm job ${job.name} (${hooks.service}'s image, env, secrets, networks)`);
+    const create = jobCreateScript(job);
+    const created = await ctx
+        .shell()
+        .run(create, {
+        timeoutMs: 120_000,
+        ...(reg?.password && reg.username ? { stdin: Buffer.from(reg.password) } : {}),
+    })
+        .catch((e) => {
+        const why = e.exitCode === JOB_EXIT.createFailed ? (e.stderr ?? '').trim().split('\n').slice(-1)[0] : e.message;
+        throw fail(`could not be started: ${hostText(why ?? '')}`);
+    });
+    for (const n of parseRecords(created.stdout).get('absent') ?? []) {
+        log.info(`${host}: ${kind}: the network ${n} does not exist yet (the stack creates it), so the job runs without it`);
+    }
+    try {
+        const ended = await pollUntil(async () => {
+            const t = await newestTask(ctx, job.name);
+            if (t && swarm_hooks_ENDED.has(t.Status.State))
+                return { done: true, value: t };
+            return { done: false, waiting: t ? t.Status.State : 'no task yet' };
+        }, { timeoutMs: hooks.timeoutSeconds * 1000, intervalMs: POLL_MS, clock: ctx.clock });
+        // A task still on its way to running makes its container after the service is gone (seen at a 3 s timeout): the
+        // removal waits (bounded) until it runs or ended, so the container it stops is there.
+        if (!ended.ok && STARTING.has(ended.waiting)) {
+            await pollUntil(async () => {
+                const t = await newestTask(ctx, job.name);
+                return !t || !STARTING.has(t.Status.State)
+                    ? { done: true, value: undefined }
+                    : { done: false, waiting: undefined };
+            }, { timeoutMs: SETTLE_MS, intervalMs: POLL_MS, clock: ctx.clock });
+        }
+        const logs = await ctx
+            .shell()
+            .run(jobLogsScript(job.name), { timeoutMs: 60_000, maxOutput: 64 * 1024, okCodes: [1] })
+            .catch((e) => ({ stdout: `(could not read its output: ${e.message})\n` }));
+        const tail = [];
+        for (const line of logs.stdout.replace(/\n$/, '').split('\n')) {
+            if (line === '' && tail.length === 0)
+                continue;
+            const l = hostText(line.replace(/\r$/, ''));
+            tail.push(l);
+            if (tail.length > swarm_hooks_TAIL_LINES)
+                tail.shift();
+            log.info(`${host}: ${kind}: ${l}`);
+        }
+        if (!ended.ok) {
+            throw fail(`did not finish within hook-timeout (${hooks.timeoutSeconds}s; its task was ${ended.waiting}) and was stopped`, tail);
+        }
+        if (ended.value.Status.State !== 'complete')
+            throw fail(taskWhy(ended.value), tail);
+    }
+    finally {
+        await ctx
+            .shell()
+            .run(jobRemoveScript(job.name), { timeoutMs: 90_000 })
+            .then((out) => {
+            const left = parseRecords(out.stdout).get('left') ?? [];
+            if (left.length)
+                log.warning(`${host}: ${kind}: the job's containers ${left.join(', ')} could not be removed`);
+        })
+            .catch((e) => log.warning(`${host}: ${kind}: could not remove the job service ${job.name}: ${e.message}`));
+    }
+    log.info(`${host}: ${kind}: done`);
+}
+/**
+ * After a failed post-deploy: every service that existed before the deploy goes back to its PreviousSpec (`docker
+ * service rollback`; the deploy gave each exactly one update), every service the deploy added is removed. A first
+ * deploy (nothing existed) is left to the recovery, which removes the stack. Failures are warned: the recovery's
+ * wait for the previous release reports a stack that did not settle.
+ */
+async function rollBackStack(ctx, startedBefore) {
+    if (startedBefore.size === 0)
+        return;
+    const { services } = await stackState(ctx);
+    for (const s of services) {
+        const n = s.Spec.Name;
+        const script = startedBefore.has(n) ? serviceRollbackScript(n) : serviceRemoveScript(n);
+        await ctx
+            .shell()
+            .run(script, { timeoutMs: 60_000 })
+            .then(() => ctx.log.info(`${ctx.name}: post-deploy: ${startedBefore.has(n) ? 'rolling back' : 'removed the new service'} ${n}`), (e) => ctx.log.warning(`${ctx.name}: ${e.message}`));
+    }
+}
+/** The planned hook of this kind as a step, or undefined when none is given; a failure undoes what `undo` says. */
+function swarmHookStep(ctx, kind, rel, undo) {
+    const argv = kind === 'pre-deploy' ? ctx.plan.hooks?.pre : ctx.plan.hooks?.post;
+    if (!argv)
+        return undefined;
+    return () => runSwarmHook(ctx, kind, argv, rel()).catch(async (e) => {
+        if (undo.existedSecrets)
+            await removeCreatedSecrets(ctx, undo.existedSecrets);
+        if (undo.startedBefore)
+            await rollBackStack(ctx, undo.startedBefore).catch((r) => ctx.log.warning(r.message));
+        throw e;
+    });
+}
+
 ;// CONCATENATED MODULE: ./src/deploy/targets/swarm.ts
 /**
  * The `swarm` target: the release as a Swarm stack, through one manager. Steps: connect, preflight (a manager? which
  * release runs?), image, upload (the stack file rendered from the merged prod model, the env files), secrets
- * (versioned Docker secrets, created from stdin), `docker stack deploy`, converge (Swarm rolls a failing update back
- * itself; we wait, bounded by health-timeout, and verify every task runs the new image), then switch `current` and
- * remove the secrets and releases nothing refers to any more.
+ * (versioned Docker secrets, created from stdin), the pre-deploy hook (`swarm-hooks.ts`), `docker stack deploy`, converge
+ * (Swarm rolls a failing update back itself; we wait, bounded by health-timeout, and verify every task runs the new
+ * image), the post-deploy hook, then switch `current` and remove the secrets and releases nothing refers to any more.
  */
+
+
 
 
 
@@ -83579,6 +84061,8 @@ class SwarmTarget {
     summary;
     steps;
     session;
+    /** The manager's deploy lock of deploy-path, as the compose target takes it per host (and `mode: rollback`). */
+    lock;
     pre;
     release;
     stack;
@@ -83617,6 +84101,7 @@ class SwarmTarget {
         try {
             this.session = await steps.run('connect', () => this.connect(plan.hosts[0]));
             log.info(`${this.name}: connected as ${plan.user}, host key verified`);
+            this.lock = await steps.run('lock', () => takeDeployLock(this.shell(), plan));
             const pre = await steps.run('preflight', () => this.preflight());
             const previous = this.previousVersion();
             if (previous)
@@ -83651,6 +84136,10 @@ class SwarmTarget {
                 log.info(`${this.name}: secrets ${Object.values(swarm.secretNames).join(', ')} (${created} new, ${plan.secrets.length - created} unchanged), ` +
                     `mounted 0400 owned by ${plan.runtimeUser.uid}:${plan.runtimeUser.gid}`);
             }
+            const hookRelease = () => ({ stack: this.stack, image: this.image, releaseAbs: this.rel.abs });
+            const preHook = swarmHookStep(this, 'pre-deploy', hookRelease, { existedSecrets: this.pre?.secrets ?? [] });
+            if (preHook)
+                await steps.run('pre-deploy', preHook);
             const startedBefore = await steps.run('deploy', () => this.stackDeploy());
             this.deployed = true;
             await steps.run('converge', () => converge(this, { stack: this.stack, image: this.image, startedBefore }).catch((e) => {
@@ -83659,11 +84148,15 @@ class SwarmTarget {
                 throw e;
             }));
             log.info(`${this.name}: stack ${swarm.stack} converged at ${plan.version.version}: every task of ${this.stack.pinnedServices.join(', ')} runs ${this.image}`);
+            const postHook = swarmHookStep(this, 'post-deploy', hookRelease, { startedBefore });
+            if (postHook)
+                await steps.run('post-deploy', postHook);
             await steps.run('switch', () => this.rel.switchCurrent());
             await steps
                 .run('prune', async () => {
-                await pruneSecrets(this);
+                // Releases first: the secrets the kept ones name stay.
                 await this.rel.prune(plan.keepReleases);
+                await pruneSecrets(this, pre.path);
             })
                 .catch((e) => log.warning(`${this.name}: pruning failed: ${e.message}`));
             this.summary.status = 'deployed';
@@ -83812,6 +84305,8 @@ class SwarmTarget {
         return versions[0];
     }
     close() {
+        void this.lock?.release();
+        this.lock = undefined;
         this.session?.close();
     }
 }
@@ -84003,6 +84498,15 @@ function servicesFromDryRun(stdout, project) {
         return { service, action: 'unchanged' };
     });
 }
+/** A plan's read script run once: its records, or the host's error (a preflight refusal by its exit, else the read). */
+async function readPlanRecords(shell, read) {
+    try {
+        return { rec: parseRecords((await shell.run(read, { timeoutMs: 60_000 })).stdout) };
+    }
+    catch (e) {
+        return { error: exitName(read, e.exitCode) ? hostError(e, 'preflight') : hostError(e, 'read') };
+    }
+}
 function hostError(e, label) {
     const err = e;
     const last = (err.stderr ?? '').trim().split('\n').slice(-1)[0];
@@ -84012,14 +84516,10 @@ function hostError(e, label) {
 async function planHost(plan, name, shell, local, layerBytes) {
     const out = { host: name, files: [], secrets: [], services: [], notes: [] };
     const read = planReadScript(plan.deployPath, plan.files.map((f) => f.relativePath));
-    let rec;
-    try {
-        rec = parseRecords((await shell.run(read, { timeoutMs: 60_000 })).stdout);
-    }
-    catch (e) {
-        out.error = exitName(read, e.exitCode) ? hostError(e, 'preflight') : hostError(e, 'read');
-        return out;
-    }
+    const got = await readPlanRecords(shell, read);
+    if ('error' in got)
+        return { ...out, error: got.error };
+    const { rec } = got;
     try {
         const absent = rec.get('absent')?.[0] === '1';
         const report = absent ? undefined : readDeployPathReport(rec, plan.deployPath);
@@ -84074,6 +84574,273 @@ async function planHost(plan, name, shell, local, layerBytes) {
     return out;
 }
 
+;// CONCATENATED MODULE: ./src/deploy/remote/scripts/swarm-plan.ts
+/**
+ * `mode: plan` on a Swarm manager: what the swarm preflight reads (a manager? nodes, the stack's services and their
+ * release labels, its secrets' names, the live release), plus the live release's stack file and the hashes of its
+ * env files, and nothing written: no `mkdir` of deploy-path (the preflight's writability probe), no lock.
+ */
+
+
+
+const SWARM_PLAN_EXIT = { noDocker: 10, notManager: 13 };
+/**
+ * Records: `swarm=<state> <control> <nodes>`, `requested=`, `path=` (or `absent=1`), `current=` and `manifest=` as
+ * the preflight prints them, `stack=<text>` the live release's stack file, `live=<file> <sha256>` for each env file
+ * the live release holds, `service=<name> <version label>` per service of the stack, `secret=<name>` per secret.
+ */
+function swarmPlanReadScript(deployPath, stack, stackFile, envFiles) {
+    return remoteScript('swarm-plan-read', 'read the manager state (plan)', SWARM_PLAN_EXIT, sh_lines(raw('set -eu'), sh `docker version --format '{{.Server.Version}}' >/dev/null || { printf '%s\\n' 'the deploy user cannot use docker (add it to the docker group)' >&2; exit ${SWARM_PLAN_EXIT.noDocker}; }`, raw(`info=$(docker info --format '{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}} {{.Swarm.Nodes}}')`), raw(`printf 'swarm=%s\\0' "$info"`), sh `case "$info" in "active true "*) ;; *) printf '%s\\n' "this host is not a Swarm manager (docker info: $info); run 'docker swarm init' on it, or name a manager in ssh-host" >&2; exit ${SWARM_PLAN_EXIT.notManager};; esac`, sh `for s in $(docker service ls -q --filter label=${`${STACK_NAMESPACE}=${stack}`}); do printf 'service=%s\\0' "$(docker service inspect --format ${`{{.Spec.Name}} {{index .Spec.Labels "${LABEL.version}"}}`} "$s")"; done`, 
+    // Secret names are words (docker restricts them), so the list splits on white space.
+    sh `names=$(docker secret ls --filter label=${`${LABEL.stack}=${stack}`} --format '{{.Name}}')`, raw(`for n in $names; do printf 'secret=%s\\0' "$n"; done`), sh `p=${deployPath}`, raw(`printf 'requested=%s\\0' "$p"`), raw(`if [ ! -d "$p" ]; then printf 'absent=1\\0'; exit 0; fi`), raw('cd -P -- "$p"'), raw(`printf 'path=%s\\0' "$(pwd -P)"`), sh `if [ -L current ]; then t=$(readlink current); printf 'current=%s\\0' "$t"; printf 'manifest='; case "$t" in releases/*/*|releases/.*) ;; releases/?*) cat -- "$t"/${MANIFEST} 2>/dev/null || true;; esac; printf '\\0'; fi`, 
+    // Only through a link TypeScript accepts (releases/<one name>), only regular files; env files only hashed.
+    sh `case "\${t:-}" in releases/*/*|releases/.*|'') ;; releases/?*) f=${stackFile}; if [ -f "$t/$f" ] && [ ! -L "$t/$f" ]; then printf 'stack='; cat -- "$t/$f"; printf '\\0'; fi; for f in ${envFiles}; do if [ -f "$t/$f" ] && [ ! -L "$t/$f" ]; then printf 'live=%s %s\\0' "$f" "$(sha256sum < "$t/$f" | cut -d' ' -f1)"; fi; done;; esac`));
+}
+
+;// CONCATENATED MODULE: ./src/deploy/plan-mode/stack-diff.ts
+/**
+ * How the stack a deploy would hand to `docker stack deploy` differs from the live release's, per service of the
+ * parsed YAML (not the text: the header and key order say nothing about what Swarm would do). The release label
+ * every service carries is left out, since it changes with every version; an env file whose content changes, and a
+ * secret whose versioned name changes, change the services that use them although their lines do not.
+ */
+
+
+const stack_diff_isMap = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** Stable JSON (sorted keys), so two parses of equal YAML compare equal. */
+function stack_diff_stable(v) {
+    if (Array.isArray(v))
+        return `[${v.map(stack_diff_stable).join(',')}]`;
+    if (stack_diff_isMap(v)) {
+        return `{${Object.keys(v)
+            .sort()
+            .map((k) => `${JSON.stringify(k)}:${stack_diff_stable(v[k])}`)
+            .join(',')}}`;
+    }
+    return JSON.stringify(v ?? null);
+}
+/** A stack file's text, parsed; a problem (never the text) when it is not one. */
+function parseStack(text) {
+    let doc;
+    try {
+        doc = (0,dist/* parse */.qg)(text);
+    }
+    catch (e) {
+        return { problem: `it does not parse as YAML (${e.message.split('\n')[0]})` };
+    }
+    if (!stack_diff_isMap(doc) || !stack_diff_isMap(doc['services']))
+        return { problem: 'it has no services mapping' };
+    const services = new Map();
+    for (const [name, svc] of Object.entries(doc['services']))
+        services.set(name, stack_diff_isMap(svc) ? svc : {});
+    const part = (k) => (stack_diff_isMap(doc[k]) ? doc[k] : {});
+    return { services, top: { secrets: part('secrets'), networks: part('networks'), volumes: part('volumes') } };
+}
+/** The service without the release label every deploy sets anew. */
+function withoutReleaseLabel(svc) {
+    const deploy = stack_diff_isMap(svc['deploy']) ? { ...svc['deploy'] } : undefined;
+    if (!deploy)
+        return svc;
+    if (stack_diff_isMap(deploy['labels'])) {
+        const labels = { ...deploy['labels'] };
+        delete labels[VERSION_LABEL];
+        if (Object.keys(labels).length)
+            deploy['labels'] = labels;
+        else
+            delete deploy['labels'];
+    }
+    return { ...svc, deploy };
+}
+const secretSources = (svc) => Array.isArray(svc['secrets']) ? svc['secrets'].map((s) => String(stack_diff_isMap(s) ? s['source'] : s)) : [];
+const envFilesOf = (svc) => Array.isArray(svc['env_file'])
+    ? svc['env_file'].map(String)
+    : typeof svc['env_file'] === 'string'
+        ? [svc['env_file']]
+        : [];
+/** What makes one service's spec differ: its own keys, the versioned secrets it mounts, the env files it reads. */
+function serviceChanges(name, next, live, changedEnvFiles) {
+    const a = withoutReleaseLabel(next.services.get(name));
+    const b = withoutReleaseLabel(live.services.get(name));
+    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
+    const out = keys.filter((k) => stack_diff_stable(a[k]) !== stack_diff_stable(b[k]));
+    for (const s of secretSources(a)) {
+        if (stack_diff_stable(next.top.secrets[s]) !== stack_diff_stable(live.top.secrets[s]))
+            out.push(`secret ${s}`);
+    }
+    for (const f of envFilesOf(a))
+        if (changedEnvFiles.has(f))
+            out.push(`env file ${f}`);
+    return [...new Set(out)];
+}
+/**
+ * `next`: the stack file the deploy would upload; `live`: the live release's (undefined when there is none);
+ * `running`: the stack's services as Swarm lists them, without the `<stack>_` prefix (a release file can be missing
+ * while the services run).
+ */
+function diffStack(opts) {
+    const next = parseStack(opts.next);
+    if ('problem' in next)
+        throw new Error(`the rendered stack file: ${next.problem}`);
+    const notes = [];
+    let live;
+    if (opts.live !== undefined) {
+        const parsed = parseStack(opts.live);
+        if ('problem' in parsed)
+            notes.push(`the live release's stack file cannot be compared: ${parsed.problem}`);
+        else
+            live = parsed;
+    }
+    else if (opts.running.length) {
+        notes.push('the live release has no stack file to compare: its running services are counted as updated');
+    }
+    const services = [];
+    for (const name of next.services.keys()) {
+        if (live?.services.has(name)) {
+            const changed = serviceChanges(name, next, live, opts.changedEnvFiles);
+            services.push(changed.length
+                ? { service: name, action: 'update', detail: changed.join(', ') }
+                : { service: name, action: 'unchanged' });
+        }
+        else if (opts.running.includes(name)) {
+            services.push({ service: name, action: 'update', detail: 'not in the live stack file' });
+        }
+        else
+            services.push({ service: name, action: 'create' });
+    }
+    // `docker stack deploy --prune` removes the stack's services the new file no longer has.
+    const gone = new Set([...(live?.services.keys() ?? []), ...opts.running].filter((n) => !next.services.has(n)));
+    for (const name of [...gone].sort())
+        services.push({ service: name, action: 'remove' });
+    if (live) {
+        for (const k of ['networks', 'volumes']) {
+            if (stack_diff_stable(next.top[k]) !== stack_diff_stable(live.top[k]))
+                notes.push(`the stack's top-level ${k} change`);
+        }
+    }
+    return { services, notes };
+}
+
+;// CONCATENATED MODULE: ./src/deploy/plan-mode/swarm-plan.ts
+/**
+ * What a deploy would do to a Swarm stack, read from its manager without changing it: the manager's facts (as the
+ * swarm preflight reads them, minus its writability probe), the image (the same layer-diff measure as the compose
+ * plan, against the manager's layers), the stack file the deploy would upload (rendered from the same inputs as
+ * `SwarmTarget.stage`) against the live release's, per service, the versioned secrets that do not exist yet, and the
+ * env files that change. No lock and nothing written: what it reads is the state at that moment.
+ */
+
+
+
+
+
+
+
+
+const swarm_plan_sha256 = (b) => (0,external_node_crypto_.createHash)('sha256').update(b).digest('hex');
+/** The manager's swarm facts from the plan read's records. */
+function managerFacts(rec) {
+    const nodes = Number((rec.get('swarm')?.[0] ?? '').trim().split(' ')[2]) || 0;
+    const services = new Map();
+    for (const v of rec.get('service') ?? []) {
+        const [name, version] = v.trim().split(' ');
+        if (name)
+            services.set(name, version ?? '');
+    }
+    return { nodes, services, secrets: (rec.get('secret') ?? []).filter(Boolean) };
+}
+/** The swarm's versioned secret names against the compose secrets: unchanged, a new value (rotate), or new. */
+function planSecrets(plan, swarm, existing) {
+    const have = new Set(existing);
+    return plan.secrets.map((s) => {
+        const as = swarm.secretNames[s.name];
+        if (have.has(as))
+            return { name: s.name, change: 'unchanged', as };
+        const had = existing.some((n) => n.startsWith(`${swarm.stack}_${s.name}_`));
+        return { name: s.name, change: had ? 'rotate' : 'new', as };
+    });
+}
+function imageNotes(plan, nodes) {
+    if (plan.image.delivery === 'registry') {
+        return [
+            `image-delivery registry: the deploy pushes the image once, then each of the swarm's ${nodes} node(s) pulls it by digest (what the registry already holds is not asked)`,
+        ];
+    }
+    if (nodes > 1) {
+        return [
+            `a deploy would stop at the image step: image-delivery ssh loads the image on this manager only, but the swarm has ${nodes} nodes (use image-delivery registry)`,
+        ];
+    }
+    return [];
+}
+/** Plans the stack through its manager over an open shell; every failure lands in `error`, never thrown. */
+async function planSwarm(plan, name, shell, local, layerBytes) {
+    const out = { host: name, files: [], secrets: [], services: [], notes: [] };
+    const swarm = plan.swarm;
+    if (!swarm)
+        throw new Error('a swarm plan needs plan.swarm');
+    const read = swarmPlanReadScript(plan.deployPath, swarm.stack, swarm.stackFile, swarm.envFiles);
+    const got = await readPlanRecords(shell, read);
+    if ('error' in got)
+        return { ...out, error: got.error };
+    const { rec } = got;
+    try {
+        const facts = managerFacts(rec);
+        const absent = rec.get('absent')?.[0] === '1';
+        const live = absent ? undefined : readDeployPathReport(rec, plan.deployPath).live;
+        if (absent)
+            out.notes.push(`deploy-path ${plan.deployPath} does not exist yet: a deploy would create it`);
+        if (live?.manifestProblem)
+            out.notes.push(hostText(live.manifestProblem));
+        // As the deploy reads it: the release label the stack's services carry, else the live release's manifest.
+        const labelled = [...facts.services.values()].find(Boolean);
+        const liveVersion = labelled ?? live?.manifest?.version ?? live?.dir;
+        if (liveVersion)
+            out.liveVersion = liveVersion;
+        out.image = await planImage(plan, shell, local, layerBytes);
+        out.notes.push(...imageNotes(plan, facts.nodes));
+        const stack = renderStackFile({
+            config: swarm.config,
+            image: plan.image.targetRefs[0],
+            buildServices: swarm.buildServices,
+            secretNames: swarm.secretNames,
+            runtimeUser: plan.runtimeUser,
+            version: plan.version.version,
+        });
+        const liveStack = rec.get('stack')?.[0];
+        const liveHashes = new Map((rec.get('live') ?? []).map((l) => [l.slice(0, l.lastIndexOf(' ')), l.slice(l.lastIndexOf(' ') + 1)]));
+        const change = (had, now) => had === undefined ? 'added' : had === now ? 'unchanged' : 'changed';
+        out.files = [
+            {
+                path: swarm.stackFile,
+                change: change(liveStack === undefined ? undefined : swarm_plan_sha256(liveStack), swarm_plan_sha256(stack.text)),
+            },
+            ...swarm.envFiles.map((f) => {
+                const content = plan.files.find((p) => p.relativePath === f)?.content ?? Buffer.alloc(0);
+                return { path: f, change: change(liveHashes.get(f), swarm_plan_sha256(content)) };
+            }),
+        ];
+        out.secrets = planSecrets(plan, swarm, facts.secrets);
+        const kept = new Set(Object.values(swarm.secretNames));
+        const dropped = facts.secrets.filter((n) => !kept.has(n));
+        if (dropped.length) {
+            out.notes.push(`after a deploy, the stack's secrets no service refers to any more are removed: ${dropped.join(', ')}`);
+        }
+        const prefix = `${swarm.stack}_`;
+        const diff = diffStack({
+            next: stack.text,
+            live: liveStack,
+            changedEnvFiles: new Set(out.files.filter((f) => f.change !== 'unchanged').map((f) => f.path)),
+            running: [...facts.services.keys()].filter((n) => n.startsWith(prefix)).map((n) => n.slice(prefix.length)),
+        });
+        out.services = diff.services;
+        out.notes.push(...diff.notes.map(hostText), ...stack.warnings.filter((w) => !plan.warnings.includes(w)));
+    }
+    catch (e) {
+        out.error = e.kind ? hostError(e, 'plan') : hostText(e.message);
+    }
+    return out;
+}
+
 ;// CONCATENATED MODULE: ./src/deploy/plan-mode/format.ts
 /** A plan's words: markdown for the job summary and the PR comment, and one line per fact for the log. */
 
@@ -84113,10 +84880,10 @@ function hostLines(h, version, hooks) {
     const files = listed(h.files, (f) => f.change !== 'unchanged', (f) => `${f.path} (${f.change})`);
     out.push(['files', files.length ? files.join(', ') : 'none change']);
     if (h.secrets.length) {
-        const sec = listed(h.secrets, (s) => s.change !== 'unchanged', (s) => `${s.name} (${s.change})`);
+        const sec = listed(h.secrets, (s) => s.change !== 'unchanged', (s) => `${s.name}${s.as ? ` as ${s.as}` : ''} (${s.change})`);
         out.push(['secrets', sec.length ? sec.join(', ') : 'none rotate']);
     }
-    const svc = listed(h.services, (s) => s.action !== 'unchanged', (s) => `${s.service} (${s.action})`);
+    const svc = listed(h.services, (s) => s.action !== 'unchanged', (s) => `${s.service} (${s.action}${s.detail ? `: ${s.detail}` : ''})`);
     out.push(['services', svc.length ? svc.join(', ') : 'none would be recreated']);
     const hookText = describeHooks(hooks, h.unchanged === true);
     if (hookText)
@@ -84138,12 +84905,17 @@ function formatPlanMarkdown(p) {
     }
     return `${out.join('\n')}\n`;
 }
+/** In place of the plan when none was made (the check refused it, or planning stopped), so the PR comment says so. */
+function formatPlanNotMade(why) {
+    return `## Deploy plan: not made\n\n${format_cell(why)}. Nothing was changed on any host.\n`;
+}
 
 ;// CONCATENATED MODULE: ./src/deploy/plan-mode/run-plan.ts
 /**
  * `mode: plan`: what a deploy of this release would do on each host, changing nothing there. The runner's image is
  * inspected (never tagged); each host is planned over its own connection; a host that cannot be reached or read gets
- * its error and the others are still planned. Compose target only.
+ * its error and the others are still planned. The swarm target plans its stack through the one manager
+ * (swarm-plan.ts).
  */
 
 
@@ -84176,14 +84948,7 @@ function saveStreamLayerBytes(docker, local) {
         return bytes;
     };
 }
-/** Plan covers the compose target; swarm is refused before anything is built or connected. */
-function refuseUnplannable(target) {
-    if (target === 'swarm') {
-        throw new DeployInputError("Input 'mode' is plan: the swarm target is not supported by plan yet; plan a compose target (deploy-target: compose).");
-    }
-}
 async function runPlan(plan, givenLog, opts = {}) {
-    refuseUnplannable(plan.target);
     const log = inertLog(givenLog);
     const docker = opts.docker ?? new LocalDocker(plan.secretEnvVars);
     const connect = opts.connect ?? ((a) => openHostSession(plan, a));
@@ -84192,12 +84957,14 @@ async function runPlan(plan, givenLog, opts = {}) {
     const hosts = [];
     for (const address of plan.hosts) {
         const name = formatHost(address);
-        log.startGroup(`Plan ${plan.version.version} on ${name}`);
+        log.startGroup(plan.swarm
+            ? `Plan ${plan.version.version} of the swarm stack ${plan.swarm.stack} via ${name}`
+            : `Plan ${plan.version.version} on ${name}`);
         let shell;
         let result;
         try {
             shell = await connect(address);
-            result = await planHost(plan, name, shell, local, layerBytes);
+            result = await (plan.swarm ? planSwarm : planHost)(plan, name, shell, local, layerBytes);
         }
         catch (e) {
             result = {
@@ -84285,7 +85052,6 @@ async function publish(summary) {
  * be planned.
  */
 async function planFromAction(inputs, source) {
-    refuseUnplannable(inputs.deployTarget);
     const plan = buildDeployPlan({ ...inputs, allowNonTag: true }, source);
     const fleet = await runPlan(plan, coreLog);
     const markdown = formatPlanMarkdown(fleet);
@@ -84787,23 +85553,18 @@ async function runDeployMode(outcome, checkInputs, deployInputs) {
 }
 /** `mode: plan`: the same source as a deploy, planned against each host; returns the plan's markdown. */
 async function runPlanMode(outcome, checkInputs, deployInputs) {
-    return planFromAction(deployInputs, await deploySource(outcome, checkInputs, process.env));
+    return planFromAction(deployInputs, await deploySource(outcome, checkInputs, process.env, { stack: deployInputs.deployTarget === 'swarm' }));
 }
 
 ;// CONCATENATED MODULE: ./src/deploy/rollback-plan.ts
-/**
- * The plan of `mode: rollback`: only what connecting, the deploy lock and a health-gated `up` need. No build, no
- * image, no files: each host goes back to a release it already holds. Validated before any connection.
- */
-
 
 
 function buildRollbackPlan(inputs) {
-    if (inputs.deployTarget !== 'compose') {
-        throw new DeployInputError("mode: rollback supports deploy-target compose only; for a Swarm stack run `docker service rollback` on the manager, or re-run the previous tag's deploy");
-    }
     return {
+        target: inputs.deployTarget,
         ...connectionPlan(inputs),
+        image: { delivery: inputs.imageDelivery, ...(inputs.registry ? { registry: inputs.registry } : {}) },
+        ...(inputs.deployTarget === 'swarm' && inputs.projectName ? { stack: inputs.projectName } : {}),
         // Without the compose model there is nothing to say which service may run twice: plain `up`, stop-first.
         rollout: planRollout('stop-first', []),
         healthTimeoutSeconds: inputs.healthTimeoutSeconds,
@@ -84918,6 +85679,7 @@ function listReleaseManifestsScript(deployPath) {
 
 
 
+
 /** A script's own message (its last stderr line) for an exit in its table; otherwise the error as it came. */
 function scriptMessage(e, exits) {
     const err = e;
@@ -85012,13 +85774,7 @@ class HostRollback {
             this.summary.rollback = { status: 'failed', detail: e.message };
             throw new Error(`${this.name}: ${why}\nswitching back to ${from.manifest.version} FAILED as well: ${e.message}; check this host by hand`);
         }
-        delete this.summary.release;
-        this.summary.status = 'failed';
-        this.summary.rollback = {
-            status: 'failed',
-            detail: `switched back to ${from.manifest.version}`,
-            toVersion: from.manifest.version,
-        };
+        recordSwitchedBack(this.summary, from.manifest.version);
     }
     /** Ends the lock's script (stdin closed), then the connection; either alone would free the lock. */
     close() {
@@ -85028,12 +85784,252 @@ class HostRollback {
     }
 }
 
+;// CONCATENATED MODULE: ./src/deploy/targets/swarm-rollback.ts
+/**
+ * `mode: rollback` of a Swarm stack through its one manager: connect, take the deploy lock of deploy-path, read the
+ * live release (`current`) and pick the previous one as the compose rollback does (`pickPrevious`). Before anything
+ * changes: its stack file must read, the secrets it names must still exist, and (image-delivery ssh) its image must
+ * still be on the manager. Then `docker stack deploy` of that release's own stack file (no build, no image, no new
+ * render), health-gated by the deploy's converge, and only then `current` is switched. When it does not converge, the
+ * live release's stack file is deployed again (and converged) and the rollback fails.
+ */
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+/** A refusal before anything changed: the message is the whole story (a HostStepError, so the step keeps it as is). */
+class Refused extends HostStepError {
+    constructor(message) {
+        super('preflight', message);
+    }
+}
+/** A script's own message (its last stderr line) for an exit in its table; otherwise the error as it came. */
+function swarm_rollback_scriptMessage(e, script) {
+    const err = e;
+    if (exitName(script, err.exitCode))
+        return new Error(hostText((err.stderr ?? '').trim().split('\n').slice(-1)[0]));
+    return e;
+}
+class SwarmRollback {
+    plan;
+    address;
+    log;
+    connect;
+    clock;
+    name;
+    summary;
+    /** Learnt from the live release's manifest. */
+    swarm = { stack: '' };
+    steps;
+    session;
+    lock;
+    pre;
+    /** The release that ran when the rollback started, and the one it goes back to. */
+    from;
+    to;
+    switched = false;
+    constructor(plan, address, log, connect, clock) {
+        this.plan = plan;
+        this.address = address;
+        this.log = log;
+        this.connect = connect;
+        this.clock = clock;
+        this.name = formatHost(address);
+        this.summary = { host: this.name, status: 'pending', steps: [] };
+        this.steps = new StepTimer(this.summary, clock);
+    }
+    shell() {
+        if (!this.session)
+            throw new Error('not connected');
+        return this.session;
+    }
+    /** The version the stack runs at the end (after success), for the `version` output. */
+    get toVersion() {
+        return this.summary.status === 'rolled-back' ? this.to?.manifest.version : undefined;
+    }
+    async run() {
+        const { plan, log, steps } = this;
+        this.session = await steps.run('connect', () => this.connect(this.address));
+        log.info(`${this.name}: connected as ${plan.user}, host key verified`);
+        this.lock = await steps.run('lock', () => takeDeployLock(this.shell(), plan));
+        log.info(`${this.name}: deploy lock on ${plan.deployPath} held`);
+        let from, to;
+        try {
+            ({ from, to } = await steps.run('preflight', () => this.survey()));
+        }
+        catch (e) {
+            this.summary.status = 'failed';
+            if (e instanceof Refused)
+                throw new Error(`${this.name}: cannot roll back: ${e.message}; nothing was changed`);
+            throw e;
+        }
+        this.from = from;
+        this.to = to;
+        this.summary.previousVersion = from.manifest.version;
+        log.info(`${this.name}: stack ${this.swarm.stack} runs ${from.manifest.version} (releases/${from.dir}); rolling back to ${to.manifest.version} (releases/${to.dir}), image ${to.image || '(none pinned)'}`);
+        try {
+            await this.deployRelease(to, 'deploy', 'converge');
+            await steps.run('switch', () => this.release(to.dir).switchCurrent());
+            this.switched = true;
+        }
+        catch (e) {
+            const why = e.message;
+            log.warning(`${this.name}: ${to.manifest.version} did not converge; deploying ${from.manifest.version} again`);
+            await this.putBack(why);
+            throw new Error(`${this.name}: rollback to ${to.manifest.version} failed: ${why}\nswitched back: the stack ${this.swarm.stack} runs ${from.manifest.version} (releases/${from.dir}) again`);
+        }
+        this.summary.release = to.dir;
+        this.summary.status = 'rolled-back';
+        this.summary.rollback = { status: 'rolled-back', toVersion: to.manifest.version };
+        log.info(`${this.name}: current -> releases/${to.dir}; every task of ${to.stack.pinnedServices.join(', ') || 'the stack'} runs ${to.image || 'its image'} at ${to.manifest.version}`);
+    }
+    /** Deploys the release that ran again (after this rollback's failure) and points `current` back at it. */
+    async putBack(why) {
+        const from = this.from;
+        if (!from || !this.session)
+            return;
+        try {
+            await this.deployRelease(from, 'switch-back', 'switch-back-converge');
+            if (this.switched)
+                await this.release(from.dir).switchCurrent();
+            this.switched = false;
+        }
+        catch (e) {
+            this.summary.status = 'rollback-failed';
+            this.summary.rollback = { status: 'failed', detail: e.message };
+            throw new Error(`${this.name}: ${why}\ndeploying ${from.manifest.version} again FAILED as well: ${e.message}; check the stack ${this.swarm.stack} by hand`);
+        }
+        recordSwitchedBack(this.summary, from.manifest.version);
+    }
+    /** Ends the lock's script (stdin closed), then the connection; either alone would free the lock. */
+    close() {
+        void this.lock?.release();
+        this.lock = undefined;
+        this.session?.close();
+    }
+    release(dir) {
+        return new Release(() => this.shell(), this.pre.path, dir, this.plan.commandTimeoutMs);
+    }
+    /** Runs a read-only script; a failure in its exit table comes back as the script's own message. */
+    async ask(script, timeoutMs = 60_000) {
+        return this.shell()
+            .run(script, { timeoutMs })
+            .catch((e) => {
+            throw swarm_rollback_scriptMessage(e, script);
+        });
+    }
+    /** Reads everything the rollback needs and refuses (`Refused`) what it cannot do; changes nothing. */
+    async survey() {
+        const { plan } = this;
+        const pre = readSwarmPreflight(parseRecords((await this.ask(swarmPreflightScript(plan.deployPath))).stdout), plan.deployPath);
+        this.pre = pre;
+        const listed = await this.ask(listReleaseManifestsScript(pre.path), plan.commandTimeoutMs);
+        const pick = pickPrevious(pre.live, readHostReleases(parseRecords(listed.stdout)));
+        if (!pick.ok)
+            throw new Refused(pick.problem);
+        // pickPrevious succeeds only with a live release whose manifest is valid.
+        const live = { dir: pre.live.dir, manifest: pre.live.manifest };
+        const stack = live.manifest.project;
+        if (plan.stack !== undefined && plan.stack !== stack) {
+            throw new Refused(`the live release (releases/${live.dir}) is of the stack ${stack}, not project-name ${plan.stack}`);
+        }
+        if (pick.manifest.project !== stack) {
+            throw new Refused(`releases/${pick.dir} is of the stack ${pick.manifest.project}, not the live stack ${stack}`);
+        }
+        this.swarm.stack = stack;
+        const from = await this.place(live.dir, live.manifest);
+        const to = await this.place(pick.dir, pick.manifest);
+        const running = (await stackState(this)).services;
+        if (running.length === 0)
+            throw new Refused(`the stack ${stack} runs no service on this manager`);
+        const existing = new Set(parseRecords((await this.ask(secretListScript(stack))).stdout).get('secret') ?? []);
+        const gone = to.stack.secrets.filter((s) => !existing.has(s));
+        if (gone.length) {
+            throw new Refused(`releases/${to.dir} (${to.manifest.version}) names the secret${gone.length > 1 ? 's' : ''} ${gone.join(', ')}, no longer on the manager ` +
+                `(removed by a deploy before deploy-action kept the secrets of kept releases); re-run the deploy of tag ${to.manifest.version} instead`);
+        }
+        if (plan.image.delivery === 'ssh') {
+            if (pre.nodes > 1) {
+                throw new Refused(`image-delivery ssh: the swarm has ${pre.nodes} nodes, and the image is only on this manager; use image-delivery registry`);
+            }
+            await this.checkImageOnManager(to);
+        }
+        return { from, to };
+    }
+    /** The release's stack file read back and parsed: a release the swarm target did not write is refused. */
+    async place(dir, manifest) {
+        const [stackFile, ...more] = manifest.composeFiles;
+        if (more.length) {
+            throw new Refused(`releases/${dir} was deployed with deploy-target compose (it names ${manifest.composeFiles.length} compose files), not as a Swarm stack`);
+        }
+        const listed = await this.ask(releaseStackFilesScript(this.pre.path, stackFile));
+        const text = readReleaseStackFiles(parseRecords(listed.stdout)).get(dir);
+        if (text === undefined)
+            throw new Refused(`releases/${dir} has no stack file ${stackFile}`);
+        const image = manifest.image.split(' ')[0] ?? '';
+        const reading = readReleaseStack(text, image);
+        if (!reading.ok)
+            throw new Refused(`releases/${dir}/${stackFile}: ${reading.problem}`);
+        return { dir, manifest, stackFile: stackFile, stack: reading.stack, image };
+    }
+    /** Single-node ssh delivery: the release's image tag must still be on the manager, and still the image it ran. */
+    async checkImageOnManager(to) {
+        if (to.image === '')
+            throw new Refused(`releases/${to.dir}: its manifest names no image`);
+        const out = await this.shell().run(imageProbeScript(to.image), { timeoutMs: 60_000, okCodes: [1] });
+        const id = out.code === 0 ? out.stdout.trim() : '';
+        if (id === '') {
+            throw new Refused(`the image ${to.image} of ${to.manifest.version} is no longer on the manager (removed since); re-run the deploy of tag ${to.manifest.version} instead`);
+        }
+        const ran = to.manifest.image.split(' ')[1];
+        if (ran && ran !== id) {
+            throw new Refused(`the tag ${to.image} on the manager now names the image ${hostText(id)}, not ${ran} that ${to.manifest.version} ran; re-run the deploy of tag ${to.manifest.version} instead`);
+        }
+    }
+    /** `docker stack deploy` of the release's own stack file, then the deploy's converge on its image. */
+    async deployRelease(p, deployStep, convergeStep) {
+        const { plan } = this;
+        const reg = plan.image.delivery === 'registry' ? plan.image.registry : undefined;
+        const startedBefore = await this.steps.run(deployStep, async () => {
+            const before = await stackState(this);
+            const script = stackDeployScript({
+                releaseAbs: remoteJoin(this.pre.path, 'releases', p.dir),
+                stackFile: p.stackFile,
+                stack: this.swarm.stack,
+                timeoutSeconds: plan.healthTimeoutSeconds,
+                detachFlag: this.pre.detachFlag,
+                ...(reg ? { registry: { server: reg.server, ...(reg.username ? { username: reg.username } : {}) } } : {}),
+            });
+            await this.shell().run(script, {
+                timeoutMs: (plan.healthTimeoutSeconds + 60) * 1000,
+                ...(reg?.password && reg.username ? { stdin: Buffer.from(reg.password) } : {}),
+            });
+            return new Map(before.services.map((s) => [s.Spec.Name, s.UpdateStatus?.StartedAt]));
+        });
+        await this.steps.run(convergeStep, () => converge(this, { stack: p.stack, image: p.image, startedBefore }));
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/deploy/run-rollback.ts
 /**
- * `mode: rollback`: each compose host in turn goes back to its previous release (HostRollback). At the first host
- * that cannot, the hosts already rolled back are switched forward again (newest first), so the fleet ends on one
- * release, and the run fails naming that host.
+ * `mode: rollback`: each compose host in turn goes back to its previous release (HostRollback), or the Swarm stack
+ * through its one manager (SwarmRollback). At the first host that cannot, the hosts already rolled back are switched
+ * forward again (newest first), so the fleet ends on one release, and the run fails naming that host.
  */
+
 
 
 
@@ -85043,7 +86039,9 @@ class HostRollback {
 async function runRollback(plan, givenLog, connect = (a) => openHostSession(plan, a), clock = systemClock) {
     const started = clock.now();
     const log = inertLog(givenLog);
-    const hosts = plan.hosts.map((h) => new HostRollback(plan, h, log, connect, clock));
+    const hosts = plan.hosts.map((h) => plan.target === 'swarm'
+        ? new SwarmRollback(plan, h, log, connect, clock)
+        : new HostRollback(plan, h, log, connect, clock));
     const summary = {
         ok: false,
         mode: 'rollback',
@@ -87608,6 +88606,7 @@ function readBuildInputs(getInput, ctx) {
 
 
 
+
 /** The build-push-action inputs: values masked (each line too) and the named variables kept from other children. */
 function readBuildOptions(inputs, workspace) {
     const build = readBuildInputs((name) => getInput(name), {
@@ -87744,20 +88743,31 @@ async function run() {
         await report(outcome, inputs, workspace);
         const counts = countBySeverity(outcome.findings);
         info(`deploy-action: ${formatCounts(counts)}.`);
+        // Plan mode's comment waits for the plan; when there is none, it still goes out, with the findings and why.
+        const planComment = async (markdown) => {
+            if (inputs.mode === 'plan')
+                await postComment(outcome, inputs, workspacePaths(inputs, workspace), markdown);
+        };
         // The findings are already annotated: the verdict goes to the log, so it takes none of GitHub's ten error slots.
         if (deployInputs && counts.error > 0) {
             info(`${inputs.mode === 'plan' ? 'Plan' : 'Deploy'} refused: the check found ${countOf(counts.error, 'error')} (DA-DEP-003).`);
+            await planComment(formatPlanNotMade(`Not planned: the check found ${countOf(counts.error, 'error')}`));
             process.exitCode = ExitCode.Failure;
             return;
         }
         if (failsStep(outcome.findings, inputs.failOn)) {
             info(`Check failed: ${formatCounts(counts)} (fail-on: ${inputs.failOn}).`);
+            await planComment(formatPlanNotMade(`Not planned: the check failed (fail-on: ${inputs.failOn})`));
             process.exitCode = ExitCode.Failure;
             return;
         }
         if (deployInputs && inputs.mode === 'plan') {
-            const planned = await runPlanMode(outcome, inputs, deployInputs);
-            await postComment(outcome, inputs, workspacePaths(inputs, workspace), planned.markdown);
+            // The error itself goes to the annotation only: a PR comment is no place for text that may quote an input.
+            const planned = await runPlanMode(outcome, inputs, deployInputs).catch(async (e) => {
+                await planComment(formatPlanNotMade('Not planned: planning stopped with an error (see the job log)'));
+                throw e;
+            });
+            await planComment(planned.markdown);
             const failure = planFailure(planned.failed);
             if (failure)
                 throw failure;
@@ -87790,7 +88800,7 @@ async function run() {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _runtime_globals_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8462);
-/* harmony import */ var _action_main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5890);
+/* harmony import */ var _action_main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1689);
 
 
 await (0,_action_main_js__WEBPACK_IMPORTED_MODULE_1__/* .run */ .e)();
