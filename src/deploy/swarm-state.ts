@@ -15,6 +15,15 @@ export interface SwarmPreflight extends DeployPathReport {
 }
 
 /** The swarm preflight's records (`parseRecords`), deploy-path checked as for every target. */
+/**
+ * image-delivery ssh loads the image on the manager only, so it fits a single-node swarm: with more nodes, tasks
+ * placed elsewhere could not find the image. The reason, or undefined when it fits.
+ */
+export function sshDeliveryMisfit(nodes: number): string | undefined {
+  if (nodes <= 1) return undefined;
+  return `image-delivery ssh loads the image on this manager only, but the swarm has ${nodes} nodes: tasks placed elsewhere could not find it; use image-delivery registry (each node pulls)`;
+}
+
 export function readSwarmPreflight(records: Map<string, string[]>, requestedPath: string): SwarmPreflight {
   const [state, control, nodes] = (records.get('swarm')?.[0] ?? '').trim().split(' ');
   const services = new Map<string, string>();

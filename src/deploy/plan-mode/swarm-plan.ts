@@ -13,6 +13,7 @@ import { exitName, parseRecords } from '../remote/script.js';
 import { swarmPlanReadScript } from '../remote/scripts/swarm-plan.js';
 import type { RemoteShell, SshError } from '../remote/shell.js';
 import { renderStackFile } from '../stack-file.js';
+import { sshDeliveryMisfit } from '../swarm-state.js';
 import { hostText } from '../../util/host-text.js';
 import { hostError, planImage, readPlanRecords, type Change, type HostPlan, type LayerBytes } from './host-plan.js';
 import { diffStack } from './stack-diff.js';
@@ -47,12 +48,8 @@ function imageNotes(plan: DeployPlan, nodes: number): string[] {
       `image-delivery registry: the deploy pushes the image once, then each of the swarm's ${nodes} node(s) pulls it by digest (what the registry already holds is not asked)`,
     ];
   }
-  if (nodes > 1) {
-    return [
-      `a deploy would stop at the image step: image-delivery ssh loads the image on this manager only, but the swarm has ${nodes} nodes (use image-delivery registry)`,
-    ];
-  }
-  return [];
+  const misfit = sshDeliveryMisfit(nodes);
+  return misfit ? [`a deploy would stop at the image step: ${misfit}`] : [];
 }
 
 /** Plans the stack through its manager over an open shell; every failure lands in `error`, never thrown. */

@@ -22,7 +22,7 @@ import { releaseStackFilesScript } from '../remote/scripts/swarm-releases.js';
 import type { HeldScript, RemoteShell, SshError } from '../remote/shell.js';
 import { readReleaseStack, readReleaseStackFiles, type ReleaseStack } from '../stack-release.js';
 import { recordSwitchedBack, type HostSummary } from '../summary.js';
-import { readSwarmPreflight, type SwarmPreflight } from '../swarm-state.js';
+import { readSwarmPreflight, sshDeliveryMisfit, type SwarmPreflight } from '../swarm-state.js';
 import { hostText } from '../../util/host-text.js';
 import type { HostConnector } from './compose-host.js';
 import { takeDeployLock } from './host-lock.js';
@@ -206,11 +206,8 @@ export class SwarmRollback implements SwarmStackContext {
       );
     }
     if (plan.image.delivery === 'ssh') {
-      if (pre.nodes > 1) {
-        throw new Refused(
-          `image-delivery ssh: the swarm has ${pre.nodes} nodes, and the image is only on this manager; use image-delivery registry`,
-        );
-      }
+      const misfit = sshDeliveryMisfit(pre.nodes);
+      if (misfit) throw new Refused(misfit);
       await this.checkImageOnManager(to);
     }
     return { from, to };

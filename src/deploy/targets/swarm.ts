@@ -18,7 +18,7 @@ import { SWARM_EXIT, secretCreateScript, stackDeployScript, stackRemoveScript } 
 import type { HeldScript, RemoteShell, SshError } from '../remote/shell.js';
 import { renderStackFile, type RenderedStack } from '../stack-file.js';
 import type { HostSummary, RollbackOutcome } from '../summary.js';
-import { readSwarmPreflight, type SwarmPreflight } from '../swarm-state.js';
+import { readSwarmPreflight, sshDeliveryMisfit, type SwarmPreflight } from '../swarm-state.js';
 import type { HostConnector } from './compose-host.js';
 import { takeDeployLock } from './host-lock.js';
 import { pruneSecrets, removeCreatedSecrets, stackState, type SwarmContext } from './swarm-context.js';
@@ -86,12 +86,8 @@ export class SwarmTarget implements DeployTarget, SwarmContext {
       );
 
       if (plan.image.delivery === 'ssh') {
-        if (pre.nodes > 1) {
-          throw new HostStepError(
-            'image',
-            `${this.name}: image-delivery ssh loads the image on this manager only, but the swarm has ${pre.nodes} nodes: tasks placed elsewhere could not find it. Use image-delivery registry (each node pulls).`,
-          );
-        }
+        const misfit = sshDeliveryMisfit(pre.nodes);
+        if (misfit) throw new HostStepError('image', `${this.name}: ${misfit}`);
         log.info(
           `${this.name}: single-node swarm: image-delivery ssh loads the image on the manager, the only node (use registry delivery once the swarm grows)`,
         );
