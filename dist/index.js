@@ -83284,6 +83284,15 @@ function stackRemoveScript(stack) {
  */
 
 /** The swarm preflight's records (`parseRecords`), deploy-path checked as for every target. */
+/**
+ * image-delivery ssh loads the image on the manager only, so it fits a single-node swarm: with more nodes, tasks
+ * placed elsewhere could not find the image. The reason, or undefined when it fits.
+ */
+function sshDeliveryMisfit(nodes) {
+    if (nodes <= 1)
+        return undefined;
+    return `image-delivery ssh loads the image on this manager only, but the swarm has ${nodes} nodes: tasks placed elsewhere could not find it; use image-delivery registry (each node pulls)`;
+}
 function readSwarmPreflight(records, requestedPath) {
     const [state, control, nodes] = (records.get('swarm')?.[0] ?? '').trim().split(' ');
     const services = new Map();
@@ -84109,9 +84118,9 @@ class SwarmTarget {
             log.info(`${this.name}: Swarm manager of ${pre.nodes} node(s); stack ${swarm.stack} runs ${previous ?? '(nothing yet)'}; ` +
                 `deploy-action waits for the rolling update itself (${pre.detachFlag ? 'stack deploy --detach=true' : "this CLI's stack deploy has no --detach"}) and checks every task`);
             if (plan.image.delivery === 'ssh') {
-                if (pre.nodes > 1) {
-                    throw new HostStepError('image', `${this.name}: image-delivery ssh loads the image on this manager only, but the swarm has ${pre.nodes} nodes: tasks placed elsewhere could not find it. Use image-delivery registry (each node pulls).`);
-                }
+                const misfit = sshDeliveryMisfit(pre.nodes);
+                if (misfit)
+                    throw new HostStepError('image', `${this.name}: ${misfit}`);
                 log.info(`${this.name}: single-node swarm: image-delivery ssh loads the image on the manager, the only node (use registry delivery once the swarm grows)`);
             }
             const delivery = await steps.run('image', () => deliverImage(plan, local, this.shell(), docker));
@@ -84736,6 +84745,7 @@ function diffStack(opts) {
 
 
 
+
 const swarm_plan_sha256 = (b) => (0,external_node_crypto_.createHash)('sha256').update(b).digest('hex');
 /** The manager's swarm facts from the plan read's records. */
 function managerFacts(rec) {
@@ -84765,12 +84775,8 @@ function imageNotes(plan, nodes) {
             `image-delivery registry: the deploy pushes the image once, then each of the swarm's ${nodes} node(s) pulls it by digest (what the registry already holds is not asked)`,
         ];
     }
-    if (nodes > 1) {
-        return [
-            `a deploy would stop at the image step: image-delivery ssh loads the image on this manager only, but the swarm has ${nodes} nodes (use image-delivery registry)`,
-        ];
-    }
-    return [];
+    const misfit = sshDeliveryMisfit(nodes);
+    return misfit ? [`a deploy would stop at the image step: ${misfit}`] : [];
 }
 /** Plans the stack through its manager over an open shell; every failure lands in `error`, never thrown. */
 async function planSwarm(plan, name, shell, local, layerBytes) {
@@ -85962,9 +85968,9 @@ class SwarmRollback {
                 `(removed by a deploy before deploy-action kept the secrets of kept releases); re-run the deploy of tag ${to.manifest.version} instead`);
         }
         if (plan.image.delivery === 'ssh') {
-            if (pre.nodes > 1) {
-                throw new Refused(`image-delivery ssh: the swarm has ${pre.nodes} nodes, and the image is only on this manager; use image-delivery registry`);
-            }
+            const misfit = sshDeliveryMisfit(pre.nodes);
+            if (misfit)
+                throw new Refused(misfit);
             await this.checkImageOnManager(to);
         }
         return { from, to };
