@@ -26,11 +26,10 @@ import {
   onHost,
   recordingLog,
   removeReleaseTags,
-  repoRoot,
-  state,
   tagEvent,
   type HostEnv,
 } from '../helpers/deploy-testbed.js';
+import { leaveSwarm, removeStack as removeStackOf, startSwarmManager } from '../helpers/swarm-testbed.js';
 
 jest.setTimeout(240_000);
 
@@ -51,11 +50,6 @@ let b: HostEnv;
 const summaries: DeploySummary[] = [];
 const logs: string[] = [];
 
-const sshd = (...args: string[]) =>
-  execFileSync('bash', [path.join(repoRoot, 'scripts/testbed/sshd.sh'), ...args], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
 const onB = (args: string[], opts: { allowFail?: boolean } = {}) => docker(b, args, opts);
 
 async function deploy(version: string, extra: Record<string, string> = {}, secret = SECRET_1) {
@@ -110,36 +104,10 @@ const runningImage = () => {
 const hookLines = (lines: string[], kind: string) =>
   lines.filter((l) => l.includes(`: ${kind}: `)).map((l) => l.slice(l.indexOf(`${kind}: `)));
 
-function removeStack(): void {
-  onB(['stack', 'rm', STACK], { allowFail: true });
-  for (
-    let i = 0;
-    i < 60 && onB(['ps', '-aq', '--filter', `label=com.docker.stack.namespace=${STACK}`], { allowFail: true }).trim();
-    i++
-  ) {
-    execFileSync('sleep', ['0.5']);
-  }
-  const jobs = onB(['service', 'ls', '-q', '--filter', `label=com.doongzi.deploy-action.stack=${STACK}`], {
-    allowFail: true,
-  }).trim();
-  if (jobs) onB(['service', 'rm', ...jobs.split('\n')], { allowFail: true });
-  const secrets = onB(['secret', 'ls', '-q', '--filter', `label=com.doongzi.deploy-action.stack=${STACK}`], {
-    allowFail: true,
-  }).trim();
-  if (secrets) onB(['secret', 'rm', ...secrets.split('\n')], { allowFail: true });
-}
+const removeStack = () => removeStackOf(b, STACK);
 
 beforeAll(() => {
-  sshd('swarm', 'init');
-  b = {
-    ...(Object.fromEntries(
-      sshd('b')
-        .trim()
-        .split('\n')
-        .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
-    ) as unknown as HostEnv),
-    root: path.join(state, 'sshd-b'),
-  };
+  b = startSwarmManager();
   buildExampleImage();
   execFileSync('docker', ['buildx', 'build', '--network', 'none', '--load', '-t', IMAGE, '-'], {
     input: `FROM ${LOCAL_IMAGE}\nLABEL deploy-action-test.suite=swarm-hooks\n`,
@@ -167,7 +135,7 @@ afterAll(() => {
   execFileSync('rm', ['-rf', onHost(b, DB_DIR)]);
   removeReleaseTags(names, b);
   removeReleaseTags(names, undefined);
-  sshd('swarm', 'leave');
+  leaveSwarm();
 });
 
 test('1.0.0 without hooks, then 1.1.0 with a pre-deploy: the marker written once, before the service updated', async () => {

@@ -28,12 +28,17 @@ export function leaveSwarm(): void {
   sshd('swarm', 'leave');
 }
 
-/** `docker stack rm` of the stack, waited for until its tasks' containers are gone, then the stack's secrets. */
+/** `docker stack rm` of the stack, waited for until its tasks' containers are gone, then its hook jobs and secrets. */
 export function removeStack(b: HostEnv, stack: string): void {
   docker(b, ['stack', 'rm', stack], { allowFail: true });
   const left = () =>
     docker(b, ['ps', '-aq', '--filter', `label=com.docker.stack.namespace=${stack}`], { allowFail: true }).trim();
   for (let i = 0; i < 60 && left(); i++) execFileSync('sleep', ['0.5']);
+  // Hook jobs are services of their own, labelled with the stack (not part of it for `stack rm`).
+  const jobs = docker(b, ['service', 'ls', '-q', '--filter', `label=com.doongzi.deploy-action.stack=${stack}`], {
+    allowFail: true,
+  }).trim();
+  if (jobs) docker(b, ['service', 'rm', ...jobs.split('\n')], { allowFail: true });
   const secrets = docker(b, ['secret', 'ls', '-q', '--filter', `label=com.doongzi.deploy-action.stack=${stack}`], {
     allowFail: true,
   }).trim();
