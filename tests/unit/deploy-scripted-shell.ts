@@ -13,7 +13,8 @@ import {
   type RunOptions,
 } from '../../src/deploy/remote/shell.js';
 import type { Clock } from '../../src/deploy/release/poll.js';
-import type { DeploySource } from '../../src/deploy/plan.js';
+import { parseDeployInputs } from '../../src/deploy/inputs.js';
+import { buildDeployPlan, type DeployPlan, type DeploySource } from '../../src/deploy/plan.js';
 
 export interface Call {
   host: string;
@@ -171,3 +172,38 @@ export const COMPOSE_SOURCE: DeploySource = {
   image: { localRef: 'sha256:abc', repository: 'doongzi/backend' },
   event: { eventName: 'push', ref: 'refs/tags/v1.2.0', sha: '0123456789abcdef0123456789abcdef01234567' },
 };
+
+/**
+ * A swarm deploy plan through the scripted manager `mgr.example` (deploy-path /srv/st, stack `st`, health-timeout
+ * 30, the secret db_password from DB_PASSWORD): the swarm-target and swarm-hooks suites plan from it.
+ */
+export function scriptedSwarmPlan(key: string, hostKey: string, extra: Record<string, string> = {}): DeployPlan {
+  return buildDeployPlan(
+    parseDeployInputs(
+      (n) =>
+        ({
+          'ssh-host': 'mgr.example',
+          'ssh-user': 'deployer',
+          'ssh-key': key,
+          'ssh-known-hosts': `mgr.example ${hostKey}`,
+          'deploy-path': '/srv/st',
+          'deploy-target': 'swarm',
+          'health-timeout': '30',
+          'deploy-secrets': 'db_password=DB_PASSWORD',
+          ...extra,
+        })[n] ?? '',
+      { DB_PASSWORD: 's3cret', GITHUB_REPOSITORY: 'doongzi/app' },
+    ),
+    {
+      ...COMPOSE_SOURCE,
+      projectName: 'st',
+      composeFiles: [{ path: 'deploy/docker-compose.yml', content: 'services: {}\n' }],
+      stackConfig: {
+        services: {
+          app: { image: 'doongzi/backend:dev', secrets: [{ source: 'db_password', target: 'db_password' }] },
+        },
+        secrets: { db_password: { file: '/x/secrets/db_password.txt' } },
+      },
+    } as DeploySource,
+  );
+}

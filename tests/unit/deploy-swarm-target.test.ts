@@ -1,44 +1,21 @@
 /** The swarm target's convergence and rollback state machine against a scripted manager. */
 import { utils } from 'ssh2';
-import { parseDeployInputs } from '../../src/deploy/inputs.js';
 import type { LocalDocker } from '../../src/deploy/local-docker.js';
-import { buildDeployPlan, type DeploySource } from '../../src/deploy/plan.js';
 import type { SwarmService, SwarmTask } from '../../src/deploy/swarm-state.js';
 import { SwarmTarget } from '../../src/deploy/targets/swarm.js';
-import { type Call, FakeClock, type Hold, log, records, ScriptedShell } from './deploy-scripted-shell.js';
+import {
+  type Call,
+  FakeClock,
+  type Hold,
+  log,
+  records,
+  ScriptedShell,
+  scriptedSwarmPlan,
+} from './deploy-scripted-shell.js';
 
 const keys = utils.generateKeyPairSync('ed25519');
 const hostKey = utils.generateKeyPairSync('ed25519').public;
-const plan = buildDeployPlan(
-  parseDeployInputs(
-    (n) =>
-      ({
-        'ssh-host': 'mgr.example',
-        'ssh-user': 'deployer',
-        'ssh-key': keys.private,
-        'ssh-known-hosts': `mgr.example ${hostKey}`,
-        'deploy-path': '/srv/st',
-        'deploy-target': 'swarm',
-        'health-timeout': '30',
-        'deploy-secrets': 'db_password=DB_PASSWORD',
-      })[n] ?? '',
-    { DB_PASSWORD: 's3cret', GITHUB_REPOSITORY: 'doongzi/app' },
-  ),
-  {
-    projectName: 'st',
-    composeFiles: [{ path: 'deploy/docker-compose.yml', content: 'services: {}\n' }],
-    buildServices: ['app'],
-    secretFiles: [{ name: 'db_password', file: 'secrets/db_password.txt', services: ['app'] }],
-    envFiles: [],
-    runtimeUser: { uid: 999, gid: 999 },
-    image: { localRef: 'sha256:abc', repository: 'doongzi/backend' },
-    event: { eventName: 'push', ref: 'refs/tags/v1.2.0', sha: '0123456789abcdef0123456789abcdef01234567' },
-    stackConfig: {
-      services: { app: { image: 'doongzi/backend:dev', secrets: [{ source: 'db_password', target: 'db_password' }] } },
-      secrets: { db_password: { file: '/x/secrets/db_password.txt' } },
-    },
-  } as DeploySource,
-);
+const plan = scriptedSwarmPlan(keys.private, hostKey);
 const NEW = 'doongzi/backend:1.2.0';
 const OLD = 'doongzi/backend:1.1.0';
 const svc = (image: string, update?: SwarmService['UpdateStatus']): SwarmService => ({
